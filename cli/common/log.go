@@ -1,0 +1,108 @@
+// Package common holds what saltgo's command-line front doors share:
+// Salt-style console logging, configuration loading and output options.
+package common
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+)
+
+// Salt's log levels, as slog levels.
+const (
+	LevelTrace    = slog.Level(-8)
+	LevelGarbage  = slog.Level(-12)
+	LevelCritical = slog.Level(12)
+	LevelQuiet    = slog.Level(1000)
+)
+
+// ParseLevel maps a Salt log level name to a slog level.
+func ParseLevel(name string) (slog.Level, error) {
+	switch strings.ToLower(name) {
+	case "all", "garbage":
+		return LevelGarbage, nil
+	case "trace":
+		return LevelTrace, nil
+	case "debug", "profile":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "", "warning", "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	case "critical":
+		return LevelCritical, nil
+	case "quiet":
+		return LevelQuiet, nil
+	}
+	return 0, fmt.Errorf("invalid log level %q", name)
+}
+
+func levelName(l slog.Level) string {
+	switch {
+	case l >= LevelCritical:
+		return "CRITICAL"
+	case l >= slog.LevelError:
+		return "ERROR"
+	case l >= slog.LevelWarn:
+		return "WARNING"
+	case l >= slog.LevelInfo:
+		return "INFO"
+	case l >= slog.LevelDebug:
+		return "DEBUG"
+	case l >= LevelTrace:
+		return "TRACE"
+	}
+	return "GARBAGE"
+}
+
+// ConsoleHandler writes log records as Salt's console logger does:
+// "[LEVEL   ] message", attributes appended as key=value.
+type ConsoleHandler struct {
+	mu    *sync.Mutex
+	w     io.Writer
+	level slog.Leveler
+	attrs []slog.Attr
+}
+
+// NewConsoleHandler returns a handler writing to w at level and above.
+func NewConsoleHandler(w io.Writer, level slog.Leveler) *ConsoleHandler {
+	return &ConsoleHandler{mu: &sync.Mutex{}, w: w, level: level}
+}
+
+// Enabled implements slog.Handler.
+func (h *ConsoleHandler) Enabled(_ context.Context, l slog.Level) bool {
+	return l >= h.level.Level()
+}
+
+// Handle implements slog.Handler.
+func (h *ConsoleHandler) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "[%-8s] %s", levelName(r.Level), r.Message)
+	for _, a := range h.attrs {
+		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+		return true
+	})
+	b.WriteString("\n")
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, err := io.WriteString(h.w, b.String())
+	return err
+}
+
+// WithAttrs implements slog.Handler.
+func (h *ConsoleHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	c := *h
+	c.attrs = append(append([]slog.Attr(nil), h.attrs...), attrs...)
+	return &c
+}
+
+// WithGroup implements slog.Handler (groups are flattened).
+func (h *ConsoleHandler) WithGroup(string) slog.Handler { return h }

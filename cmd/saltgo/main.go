@@ -1,0 +1,124 @@
+// Command saltgo is one binary that stands in for Salt's Python CLIs and
+// daemons. It picks its role from the name it is run under (argv[0]) --
+// salt-call, salt-minion, salt-run and their mastersalt-* twins -- or from
+// its first argument: saltgo call|minion|run|version.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/saltgo/saltgo/cli/call"
+	"github.com/saltgo/saltgo/version"
+
+	// Compiled-in modules register themselves with the host.
+	_ "github.com/saltgo/saltgo/modules/all"
+)
+
+const usage = `Usage: saltgo <command> [options]
+
+saltgo replaces Python pieces of a SaltStack deployment with one Go binary.
+It picks its role from the name it is run under (install it as, or symlink
+it to, salt-call, salt-minion, salt-run, mastersalt-call, mastersalt-minion,
+mastersalt-run), or from the command:
+
+  call      run an execution function locally (salt-call); "saltgo call --help"
+  minion    run a minion daemon that signs in to a Salt master (salt-minion)
+  run       run a runner function (salt-run)
+  version   print saltgo's version and the Salt version it speaks
+
+Prefix the command with "mastersalt-" (e.g. "saltgo mastersalt-call") for the
+mastersalt flavour: config in /etc/mastersalt, master ports 4605/4606.
+`
+
+func main() {
+	os.Exit(run(os.Args))
+}
+
+func isTTY(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// role maps a program or command name to a role and its Salt program name.
+func role(name string) (string, string) {
+	base := filepath.Base(name)
+	flavour := "salt"
+	rest := base
+	if strings.HasPrefix(base, "mastersalt") {
+		flavour, rest = "mastersalt", strings.TrimPrefix(base, "mastersalt")
+	} else if strings.HasPrefix(base, "salt") {
+		rest = strings.TrimPrefix(base, "salt")
+	}
+	switch rest {
+	case "-call", "call":
+		return "call", flavour + "-call"
+	case "-minion", "minion":
+		return "minion", flavour + "-minion"
+	case "-run", "run":
+		return "run", flavour + "-run"
+	}
+	return "", base
+}
+
+func run(argv []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	stdio := call.IO{Stdout: os.Stdout, Stderr: os.Stderr, StdoutTTY: isTTY(os.Stdout)}
+
+	r, prog := role(argv[0])
+	args := argv[1:]
+	if r == "" {
+		if len(args) == 0 {
+			fmt.Fprint(os.Stderr, usage)
+			return 64
+		}
+		switch args[0] {
+		case "version", "--version":
+			fmt.Printf("saltgo %s (speaks Salt %s)\n", version.Version, version.Salt)
+			return 0
+		case "help", "-h", "--help":
+			fmt.Print(usage)
+			return 0
+		}
+		if h, ok := hidden[args[0]]; ok {
+			return h(args[1:])
+		}
+		r, prog = role(args[0])
+		args = args[1:]
+		if r == "" {
+			fmt.Fprintf(os.Stderr, "saltgo: unknown command %q\n\n%s", argv[1], usage)
+			return 64
+		}
+	}
+	switch r {
+	case "call":
+		return call.Main(ctx, prog, args, stdio)
+	case "minion":
+		return minionMain(ctx, prog, args, stdio.Stderr)
+	case "run":
+		return runnerMain(ctx, prog, args, stdio)
+	}
+	return 64
+}
+
+// hidden are internal subcommands (helper processes re-executed by saltgo
+// itself); they are not part of the user interface.
+var hidden = map[string]func(args []string) int{}
+
+var (
+	minionMain = func(ctx context.Context, prog string, args []string, stderr io.Writer) int {
+		fmt.Fprintf(stderr, "%s: the minion is not built into this binary yet\n", prog)
+		return 1
+	}
+	runnerMain = func(ctx context.Context, prog string, args []string, stdio call.IO) int {
+		fmt.Fprintf(stdio.Stderr, "%s: no runner is built into this binary yet\n", prog)
+		return 1
+	}
+)

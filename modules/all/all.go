@@ -1,0 +1,10 @@
+// Package all links every compiled-in execution and runner module into the
+// binary (each registers itself with the host in its init function), the
+// way Caddy's standard distribution imports its modules.
+package all
+
+import (
+	_ "github.com/saltgo/saltgo/modules/pillar"
+	_ "github.com/saltgo/saltgo/modules/sys"
+	_ "github.com/saltgo/saltgo/modules/test"
+)
