@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/output"
 )
 
 // Env is what a running function sees of the process that hosts it: the
@@ -299,28 +300,4 @@ func Truthy(v any) bool {
 }
 
 // pyStr renders a value as Python's str() would, for messages.
-var pyStr = func(v any) string {
-	switch x := data.Normalize(v).(type) {
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case string:
-		return x
-	}
-	return fmt.Sprint(v)
-}
-
-// SetStringer installs the function used to render values in messages
-// (Python's str()); the output package installs its faithful one.
-func SetStringer(f func(any) string) { pyStr = f }
-
-func (f *Func) pyName() string {
-	if f.PyName != "" {
-		return f.PyName
-	}
-	return f.Name
-}
+func pyStr(v any) string { return output.Str(v) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
@@ -142,9 +143,29 @@ func Docs(kind Kind, pattern string) *data.Map {
 		if ok, _ := path.Match(pattern, name); ok {
 			f, _, _ := Lookup(kind, name)
 			if f != nil {
-				out.Set(name, f.Doc)
+				out.Set(name, StripRST(f.Doc))
 			}
 		}
 	}
 	return out
+}
+
+var rstRules = []struct {
+	re   *regexp.Regexp
+	repl string
+}{
+	{regexp.MustCompile(` *\.\. code-block:: \S+\n{1,2}`), ""},
+	{regexp.MustCompile(`\.\. note::`), "Note:"},
+	{regexp.MustCompile(`\.\. warning::`), "Warning:"},
+	{regexp.MustCompile(`\.\. versionadded::`), "New in version"},
+	{regexp.MustCompile(`\.\. versionchanged::`), "Changed in version"},
+}
+
+// StripRST removes reStructuredText directives from a docstring as sys.doc
+// does.
+func StripRST(s string) string {
+	for _, r := range rstRules {
+		s = r.re.ReplaceAllString(s, r.repl)
+	}
+	return s
 }

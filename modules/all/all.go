@@ -4,6 +4,8 @@
 package all
 
 import (
+	_ "github.com/saltgo/saltgo/modules/cmd"
+	_ "github.com/saltgo/saltgo/modules/config"
 	_ "github.com/saltgo/saltgo/modules/pillar"
 	_ "github.com/saltgo/saltgo/modules/sys"
 	_ "github.com/saltgo/saltgo/modules/test"

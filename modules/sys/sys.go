@@ -5,7 +5,6 @@ package sys
 import (
 	"context"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -69,26 +68,6 @@ func selected(kind host.Kind, args []any) []string {
 	return out
 }
 
-var rstRules = []struct {
-	re   *regexp.Regexp
-	repl string
-}{
-	{regexp.MustCompile(` *\.\. code-block:: \S+\n{1,2}`), ""},
-	{regexp.MustCompile(`\.\. note::`), "Note:"},
-	{regexp.MustCompile(`\.\. warning::`), "Warning:"},
-	{regexp.MustCompile(`\.\. versionadded::`), "New in version"},
-	{regexp.MustCompile(`\.\. versionchanged::`), "Changed in version"},
-}
-
-// StripRST removes reStructuredText directives from a docstring as sys.doc
-// does.
-func StripRST(s string) string {
-	for _, r := range rstRules {
-		s = r.re.ReplaceAllString(s, r.repl)
-	}
-	return s
-}
-
 func kindDoc(kind host.Kind) func(context.Context, *host.Call) (any, error) {
 	return func(_ context.Context, c *host.Call) (any, error) {
 		out := data.NewMap()
@@ -97,7 +76,7 @@ func kindDoc(kind host.Kind) func(context.Context, *host.Call) (any, error) {
 			if f == nil {
 				continue
 			}
-			out.Set(fun, StripRST(f.Doc))
+			out.Set(fun, host.StripRST(f.Doc))
 		}
 		return out, nil
 	}

@@ -1,0 +1,152 @@
+package output
+
+import (
+	"math/big"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/saltgo/saltgo/data"
+)
+
+// Nested renders data as Salt's nested outputter (the default one).
+func Nested(d any, opts Options) string {
+	n := nestDisplay{c: getColors(opts.Color), retcode: opts.Retcode, strip: !opts.NoStripColors}
+	n.b.Grow(4096)
+	n.display(d, opts.NestedIndent, "")
+	return n.b.String()
+}
+
+type nestDisplay struct {
+	b       strings.Builder
+	c       *colors
+	retcode int
+	strip   bool
+	lines   int
+}
+
+// line writes one output line: indent, colour, prefix, msg, reset, suffix.
+func (n *nestDisplay) line(indent int, color, prefix, msg, suffix string) {
+	if n.lines > 0 {
+		n.b.WriteByte('\n')
+	}
+	n.lines++
+	writeSpaces(&n.b, indent)
+	n.b.WriteString(color)
+	n.b.WriteString(prefix)
+	n.b.WriteString(msg)
+	n.b.WriteString(n.c.Endc)
+	n.b.WriteString(suffix)
+}
+
+func (n *nestDisplay) display(v any, indent int, prefix string) {
+	switch x := v.(type) {
+	case nil, bool:
+		n.line(indent, n.c.LightYellow, prefix, Repr(x), "")
+	case int64, uint64, *big.Int, float64:
+		n.line(indent, n.c.LightYellow, prefix, Repr(x), "")
+	case string:
+		n.str(x, indent, prefix)
+	case []byte:
+		// Salt decodes bytes as UTF-8 when it can; undecodable bytes match
+		// none of its branches and print nothing.
+		if utf8.Valid(x) {
+			n.str(string(x), indent, prefix)
+		}
+	case []any:
+		color := n.c.Green
+		if n.retcode != 0 {
+			color = n.c.Red
+		}
+		for _, e := range x {
+			e = normalize(e)
+			switch e.(type) {
+			case []any:
+				n.line(indent, color, "", "|_", "")
+				n.display(e, indent+2, "- ")
+			case *data.Map:
+				n.line(indent, color, "", "|_", "")
+				n.display(e, indent+2, "")
+			default:
+				n.display(e, indent, "- ")
+			}
+		}
+	case *data.Map:
+		color := n.c.Cyan
+		if n.retcode != 0 {
+			color = n.c.Red
+		}
+		if indent != 0 {
+			n.line(indent, color, "", "----------", "")
+		}
+		var keys []any
+		if x.Ordered {
+			keys = x.Keys()
+		} else {
+			var ok bool
+			if keys, ok = pySortedKeys(x); !ok {
+				keys = strSortedKeys(keys)
+			}
+		}
+		for _, k := range keys {
+			val, _ := x.Get(k)
+			n.line(indent, color, prefix, Str(k), ":")
+			n.display(val, indent+4, "")
+		}
+	default:
+		nv := normalize(v)
+		if isCanonical(nv) {
+			n.display(nv, indent, prefix)
+			return
+		}
+		n.str(Repr(v), indent, prefix)
+	}
+}
+
+func (n *nestDisplay) str(s string, indent int, prefix string) {
+	first := true
+	pad := strings.Repeat(" ", len(prefix))
+	for _, l := range splitLines(s) {
+		p := prefix
+		if !first {
+			p = pad
+		}
+		if n.strip {
+			l = stripEsc(l)
+		}
+		n.line(indent, n.c.Green, p, l, "")
+		first = false
+	}
+}
+
+// splitLines is Python's str.splitlines() (without keepends).
+func splitLines(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		w := 1
+		isBreak := false
+		switch {
+		case c == '\n' || c == '\r' || c == '\v' || c == '\f' || (c >= 0x1c && c <= 0x1e):
+			isBreak = true
+			if c == '\r' && i+1 < len(s) && s[i+1] == '\n' {
+				w = 2
+			}
+		case c == 0xc2 && i+1 < len(s) && s[i+1] == 0x85:
+			isBreak, w = true, 2
+		case c == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9):
+			isBreak, w = true, 3
+		}
+		if isBreak {
+			out = append(out, s[start:i])
+			i += w
+			start = i
+			continue
+		}
+		i++
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}

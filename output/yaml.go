@@ -1,0 +1,762 @@
+package output
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math/big"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/saltgo/saltgo/data"
+)
+
+// YAML renders data as Salt's yaml outputter: PyYAML's safe_dump with
+// allow_unicode, block style (flow style for a negative Options.Indent),
+// keys sorted unless the map is ordered or its keys are not comparable,
+// lines folded at width 80 as PyYAML's emitter does.
+func YAML(d any, opts Options) string {
+	e := yamlEmitter{bestIndent: 2, bestWidth: 80, indent: -1, whitespace: true, indention: true}
+	flow := false
+	if opts.Indent != nil {
+		if *opts.Indent >= 0 {
+			if *opts.Indent > 1 && *opts.Indent < 10 {
+				e.bestIndent = *opts.Indent
+			}
+		} else {
+			flow = true
+		}
+	}
+	e.flowDefault = flow
+	e.document(d)
+	return e.b.String()
+}
+
+type yamlEmitter struct {
+	b           strings.Builder
+	bestIndent  int
+	bestWidth   int
+	indent      int // -1 is None
+	indents     []int
+	flowLevel   int
+	column      int
+	whitespace  bool
+	indention   bool
+	openEnded   bool
+	flowDefault bool
+}
+
+// yamlScalar is a ScalarEvent: its text, tag and resolution flags.
+type yamlScalar struct {
+	value     string
+	tag       string // "" for the implicit str/int/... tags
+	implicit0 bool   // plain style resolves to the scalar's own tag
+	implicit1 bool   // quoted styles resolve to the scalar's own tag
+	style     byte   // 0 or '|'
+}
+
+type yamlAnalysis struct {
+	empty, multiline                                   bool
+	allowFlowPlain, allowBlockPlain, allowSingleQuoted bool
+	allowBlock                                         bool
+}
+
+var (
+	yamlBoolRe  = regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
+	yamlFloatRe = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
+	yamlIntRe   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
+	yamlNullRe  = regexp.MustCompile(`^(?:~|null|Null|NULL|)$`)
+	yamlTimeRe  = regexp.MustCompile(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$`)
+)
+
+// plainIsStr reports whether s written plain would load back as a string
+// (PyYAML's implicit resolvers for YAML 1.1).
+func plainIsStr(s string) bool {
+	if s == "" {
+		return false
+	}
+	// Python's re '$' also matches before a final newline.
+	t := strings.TrimSuffix(s, "\n")
+	if s == "<<" || s == "=" {
+		return false
+	}
+	// PyYAML only tries the resolvers registered for the first character.
+	if !strings.ContainsRune("yYnNtTfFoO-+0123456789.~", rune(s[0])) {
+		return true
+	}
+	for _, re := range []*regexp.Regexp{yamlBoolRe, yamlFloatRe, yamlIntRe, yamlNullRe, yamlTimeRe} {
+		if re.MatchString(s) || (t != s && re.MatchString(t)) {
+			return false
+		}
+	}
+	return true
+}
+
+func yamlFloat(f float64) string {
+	if f != f {
+		return ".nan"
+	}
+	if f > 1.7976931348623157e308 {
+		return ".inf"
+	}
+	if f < -1.7976931348623157e308 {
+		return "-.inf"
+	}
+	v := strings.ToLower(FloatRepr(f))
+	if !strings.Contains(v, ".") && strings.Contains(v, "e") {
+		v = strings.Replace(v, "e", ".0e", 1)
+	}
+	return v
+}
+
+// scalarOf returns the scalar event for v, or false for a collection.
+func scalarOf(v any) (yamlScalar, bool) {
+	switch x := v.(type) {
+	case nil:
+		return yamlScalar{value: "null", implicit0: true}, true
+	case bool:
+		if x {
+			return yamlScalar{value: "true", implicit0: true}, true
+		}
+		return yamlScalar{value: "false", implicit0: true}, true
+	case int64:
+		return yamlScalar{value: strconv.FormatInt(x, 10), implicit0: true}, true
+	case uint64:
+		return yamlScalar{value: strconv.FormatUint(x, 10), implicit0: true}, true
+	case *big.Int:
+		return yamlScalar{value: x.String(), implicit0: true}, true
+	case float64:
+		return yamlScalar{value: yamlFloat(x), implicit0: true}, true
+	case string:
+		return yamlScalar{value: x, implicit0: plainIsStr(x), implicit1: true}, true
+	case []byte:
+		if utf8.Valid(x) {
+			return scalarOf(string(x))
+		}
+		return yamlScalar{value: encodeBytes76(x), tag: "!!binary", style: '|'}, true
+	}
+	return yamlScalar{}, false
+}
+
+// encodeBytes76 is Python's base64.encodebytes: 76-column lines, each
+// ending in a newline.
+func encodeBytes76(p []byte) string {
+	s := base64.StdEncoding.EncodeToString(p)
+	var b strings.Builder
+	for len(s) > 76 {
+		b.WriteString(s[:76])
+		b.WriteByte('\n')
+		s = s[76:]
+	}
+	if s != "" {
+		b.WriteString(s)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func isYAMLBreak(r rune) bool { return r == '\n' || r == 0x85 || r == 0x2028 || r == 0x2029 }
+
+func isYAMLSpaceOrEnd(r rune) bool {
+	return r == 0 || r == ' ' || r == '\t' || r == '\r' || isYAMLBreak(r)
+}
+
+func analyzeScalar(s string) yamlAnalysis {
+	if s == "" {
+		return yamlAnalysis{empty: true, allowBlockPlain: true, allowSingleQuoted: true}
+	}
+	rs := []rune(s)
+	var blockInd, flowInd, lineBreaks, special bool
+	var leadingSpace, leadingBreak, trailingSpace, trailingBreak, breakSpace, spaceBreak bool
+	if strings.HasPrefix(s, "---") || strings.HasPrefix(s, "...") {
+		blockInd, flowInd = true, true
+	}
+	preceded := true
+	followed := len(rs) == 1 || isYAMLSpaceOrEnd(rs[1])
+	prevSpace, prevBreak := false, false
+	for i, ch := range rs {
+		if i == 0 {
+			if strings.ContainsRune("#,[]{}&*!|>'\"%@`", ch) {
+				flowInd, blockInd = true, true
+			}
+			if ch == '?' || ch == ':' {
+				flowInd = true
+				if followed {
+					blockInd = true
+				}
+			}
+			if ch == '-' && followed {
+				flowInd, blockInd = true, true
+			}
+		} else {
+			if strings.ContainsRune(",?[]{}", ch) {
+				flowInd = true
+			}
+			if ch == ':' {
+				flowInd = true
+				if followed {
+					blockInd = true
+				}
+			}
+			if ch == '#' && preceded {
+				flowInd, blockInd = true, true
+			}
+		}
+		if isYAMLBreak(ch) {
+			lineBreaks = true
+		}
+		if !(ch == '\n' || (ch >= 0x20 && ch <= 0x7e)) {
+			if (ch == 0x85 || (ch >= 0xa0 && ch <= 0xd7ff) || (ch >= 0xe000 && ch <= 0xfffd) ||
+				(ch >= 0x10000 && ch < 0x10ffff)) && ch != 0xfeff {
+				// unicode characters are allowed (allow_unicode=True)
+			} else {
+				special = true
+			}
+		}
+		switch {
+		case ch == ' ':
+			if i == 0 {
+				leadingSpace = true
+			}
+			if i == len(rs)-1 {
+				trailingSpace = true
+			}
+			if prevBreak {
+				breakSpace = true
+			}
+			prevSpace, prevBreak = true, false
+		case isYAMLBreak(ch):
+			if i == 0 {
+				leadingBreak = true
+			}
+			if i == len(rs)-1 {
+				trailingBreak = true
+			}
+			if prevSpace {
+				spaceBreak = true
+			}
+			prevSpace, prevBreak = false, true
+		default:
+			prevSpace, prevBreak = false, false
+		}
+		preceded = isYAMLSpaceOrEnd(ch)
+		followed = i+2 >= len(rs) || isYAMLSpaceOrEnd(rs[i+2])
+	}
+	a := yamlAnalysis{multiline: lineBreaks, allowFlowPlain: true, allowBlockPlain: true, allowSingleQuoted: true, allowBlock: true}
+	if leadingSpace || leadingBreak || trailingSpace || trailingBreak {
+		a.allowFlowPlain, a.allowBlockPlain = false, false
+	}
+	if trailingSpace {
+		a.allowBlock = false
+	}
+	if breakSpace {
+		a.allowFlowPlain, a.allowBlockPlain, a.allowSingleQuoted = false, false, false
+	}
+	if spaceBreak || special {
+		a.allowFlowPlain, a.allowBlockPlain, a.allowSingleQuoted, a.allowBlock = false, false, false, false
+	}
+	if lineBreaks {
+		a.allowFlowPlain, a.allowBlockPlain = false, false
+	}
+	if flowInd {
+		a.allowFlowPlain = false
+	}
+	if blockInd {
+		a.allowBlockPlain = false
+	}
+	return a
+}
+
+// --- writer primitives (PyYAML Emitter) ---
+
+func (e *yamlEmitter) write(s string) {
+	e.b.WriteString(s)
+	e.column += utf8.RuneCountInString(s)
+}
+
+func (e *yamlEmitter) writeIndicator(ind string, needWhitespace, whitespace, indention bool) {
+	if e.whitespace || !needWhitespace {
+		e.write(ind)
+	} else {
+		e.write(" " + ind)
+	}
+	e.whitespace = whitespace
+	e.indention = e.indention && indention
+	e.openEnded = false
+}
+
+func (e *yamlEmitter) writeIndent() {
+	indent := e.indent
+	if indent < 0 {
+		indent = 0
+	}
+	if !e.indention || e.column > indent || (e.column == indent && !e.whitespace) {
+		e.writeLineBreak("")
+	}
+	if e.column < indent {
+		e.whitespace = true
+		e.b.WriteString(strings.Repeat(" ", indent-e.column))
+		e.column = indent
+	}
+}
+
+func (e *yamlEmitter) writeLineBreak(br string) {
+	if br == "" {
+		br = "\n"
+	}
+	e.whitespace = true
+	e.indention = true
+	e.column = 0
+	e.b.WriteString(br)
+}
+
+func (e *yamlEmitter) increaseIndent(flow, indentless bool) {
+	e.indents = append(e.indents, e.indent)
+	if e.indent < 0 {
+		if flow {
+			e.indent = e.bestIndent
+		} else {
+			e.indent = 0
+		}
+	} else if !indentless {
+		e.indent += e.bestIndent
+	}
+}
+
+func (e *yamlEmitter) popIndent() {
+	e.indent = e.indents[len(e.indents)-1]
+	e.indents = e.indents[:len(e.indents)-1]
+}
+
+// --- document and nodes ---
+
+func (e *yamlEmitter) document(d any) {
+	d = normalize(d)
+	e.node(d, true, false, false, false)
+	e.writeIndent() // document end
+	if e.openEnded {
+		e.writeIndicator("...", true, false, false)
+		e.writeIndent()
+	}
+}
+
+type yamlCtx struct{ root, sequence, mapping, simpleKey bool }
+
+func (e *yamlEmitter) node(v any, root, sequence, mapping, simpleKey bool) {
+	ctx := yamlCtx{root, sequence, mapping, simpleKey}
+	v = normalize(v)
+	switch x := v.(type) {
+	case []any:
+		if e.flowLevel > 0 || e.flowDefault || len(x) == 0 {
+			e.flowSequence(x)
+		} else {
+			e.blockSequence(x, ctx)
+		}
+	case *data.Map:
+		items := yamlItems(x)
+		if e.flowLevel > 0 || e.flowDefault || len(items) == 0 {
+			e.flowMapping(items)
+		} else {
+			e.blockMapping(items)
+		}
+	default:
+		sc, ok := scalarOf(v)
+		if !ok {
+			sc = yamlScalar{value: fmt.Sprint(v), implicit0: plainIsStr(fmt.Sprint(v)), implicit1: true}
+		}
+		e.scalar(sc, ctx)
+	}
+}
+
+type yamlItem struct{ k, v any }
+
+func yamlItems(m *data.Map) []yamlItem {
+	var keys []any
+	if m.Ordered {
+		keys = m.Keys()
+	} else {
+		keys, _ = pySortedKeys(m)
+	}
+	items := make([]yamlItem, len(keys))
+	for i, k := range keys {
+		v, _ := m.Get(k)
+		items[i] = yamlItem{k, v}
+	}
+	return items
+}
+
+func (e *yamlEmitter) chooseStyle(sc yamlScalar, a yamlAnalysis, ctx yamlCtx) byte {
+	if sc.style == 0 && sc.implicit0 {
+		if !(ctx.simpleKey && (a.empty || a.multiline)) &&
+			((e.flowLevel > 0 && a.allowFlowPlain) || (e.flowLevel == 0 && a.allowBlockPlain)) {
+			return 0
+		}
+	}
+	if sc.style == '|' {
+		if e.flowLevel == 0 && !ctx.simpleKey && a.allowBlock {
+			return '|'
+		}
+	}
+	if a.allowSingleQuoted && !(ctx.simpleKey && a.multiline) {
+		return '\''
+	}
+	return '"'
+}
+
+func (e *yamlEmitter) scalar(sc yamlScalar, ctx yamlCtx) {
+	a := analyzeScalar(sc.value)
+	style := e.chooseStyle(sc, a, ctx)
+	// process_tag
+	if !((style == 0 && sc.implicit0) || (style != 0 && sc.implicit1)) {
+		tag := sc.tag
+		if tag == "" {
+			tag = "!"
+		}
+		e.writeIndicator(tag, true, false, false)
+	}
+	e.increaseIndent(true, false)
+	split := !ctx.simpleKey
+	switch style {
+	case '"':
+		e.writeDoubleQuoted(sc.value, split)
+	case '\'':
+		e.writeSingleQuoted(sc.value, split)
+	case '|':
+		e.writeLiteral(sc.value)
+	default:
+		e.writePlain(sc.value, split, ctx.root)
+	}
+	e.popIndent()
+}
+
+func (e *yamlEmitter) checkSimpleKey(k any) bool {
+	sc, ok := scalarOf(normalize(k))
+	if !ok {
+		return false
+	}
+	a := analyzeScalar(sc.value)
+	length := utf8.RuneCountInString(sc.value)
+	// the representer always sets a tag; prepare_tag shortens it to !!xxx
+	switch normalize(k).(type) {
+	case nil:
+		length += len("!!null")
+	case bool:
+		length += len("!!bool")
+	case int64, uint64, *big.Int:
+		length += len("!!int")
+	case float64:
+		length += len("!!float")
+	case []byte:
+		length += len("!!binary")
+	default:
+		length += len("!!str")
+	}
+	return length < 128 && !a.empty && !a.multiline
+}
+
+func (e *yamlEmitter) flowSequence(items []any) {
+	e.writeIndicator("[", true, true, false)
+	e.flowLevel++
+	e.increaseIndent(true, false)
+	for i, it := range items {
+		if i > 0 {
+			e.writeIndicator(",", false, false, false)
+		}
+		if e.column > e.bestWidth {
+			e.writeIndent()
+		}
+		e.node(it, false, true, false, false)
+	}
+	e.popIndent()
+	e.flowLevel--
+	e.writeIndicator("]", false, false, false)
+}
+
+func (e *yamlEmitter) flowMapping(items []yamlItem) {
+	e.writeIndicator("{", true, true, false)
+	e.flowLevel++
+	e.increaseIndent(true, false)
+	for i, it := range items {
+		if i > 0 {
+			e.writeIndicator(",", false, false, false)
+		}
+		if e.column > e.bestWidth {
+			e.writeIndent()
+		}
+		if e.checkSimpleKey(it.k) {
+			e.node(it.k, false, false, true, true)
+			e.writeIndicator(":", false, false, false)
+			e.node(it.v, false, false, true, false)
+		} else {
+			e.writeIndicator("?", true, false, false)
+			e.node(it.k, false, false, true, false)
+			if e.column > e.bestWidth {
+				e.writeIndent()
+			}
+			e.writeIndicator(":", true, false, false)
+			e.node(it.v, false, false, true, false)
+		}
+	}
+	e.popIndent()
+	e.flowLevel--
+	e.writeIndicator("}", false, false, false)
+}
+
+func (e *yamlEmitter) blockSequence(items []any, ctx yamlCtx) {
+	indentless := ctx.mapping && !e.indention
+	e.increaseIndent(false, indentless)
+	for _, it := range items {
+		e.writeIndent()
+		e.writeIndicator("-", true, false, true)
+		e.node(it, false, true, false, false)
+	}
+	e.popIndent()
+}
+
+func (e *yamlEmitter) blockMapping(items []yamlItem) {
+	e.increaseIndent(false, false)
+	for _, it := range items {
+		e.writeIndent()
+		if e.checkSimpleKey(it.k) {
+			e.node(it.k, false, false, true, true)
+			e.writeIndicator(":", false, false, false)
+			e.node(it.v, false, false, true, false)
+		} else {
+			e.writeIndicator("?", true, false, true)
+			e.node(it.k, false, false, true, false)
+			e.writeIndent()
+			e.writeIndicator(":", true, false, true)
+			e.node(it.v, false, false, true, false)
+		}
+	}
+	e.popIndent()
+}
+
+// --- scalar writers ---
+
+func (e *yamlEmitter) writePlain(text string, split, root bool) {
+	if root {
+		e.openEnded = true
+	}
+	if text == "" {
+		return
+	}
+	if !e.whitespace {
+		e.write(" ")
+	}
+	e.whitespace = false
+	e.indention = false
+	rs := []rune(text)
+	spaces, breaks := false, false
+	start := 0
+	for end := 0; end <= len(rs); end++ {
+		var ch rune = -1
+		if end < len(rs) {
+			ch = rs[end]
+		}
+		if spaces {
+			if ch != ' ' {
+				if start+1 == end && e.column > e.bestWidth && split {
+					e.writeIndent()
+					e.whitespace = false
+					e.indention = false
+				} else {
+					e.write(string(rs[start:end]))
+				}
+				start = end
+			}
+		} else if breaks {
+			if ch == -1 || !isYAMLBreak(ch) {
+				if rs[start] == '\n' {
+					e.writeLineBreak("")
+				}
+				for _, br := range rs[start:end] {
+					if br == '\n' {
+						e.writeLineBreak("")
+					} else {
+						e.writeLineBreak(string(br))
+					}
+				}
+				e.writeIndent()
+				e.whitespace = false
+				e.indention = false
+				start = end
+			}
+		} else {
+			if ch == -1 || ch == ' ' || isYAMLBreak(ch) {
+				e.write(string(rs[start:end]))
+				start = end
+			}
+		}
+		if ch != -1 {
+			spaces = ch == ' '
+			breaks = isYAMLBreak(ch)
+		}
+	}
+}
+
+func (e *yamlEmitter) writeSingleQuoted(text string, split bool) {
+	e.writeIndicator("'", true, false, false)
+	rs := []rune(text)
+	spaces, breaks := false, false
+	start := 0
+	for end := 0; end <= len(rs); end++ {
+		var ch rune = -1
+		if end < len(rs) {
+			ch = rs[end]
+		}
+		if spaces {
+			if ch == -1 || ch != ' ' {
+				if start+1 == end && e.column > e.bestWidth && split && start != 0 && end != len(rs) {
+					e.writeIndent()
+				} else {
+					e.write(string(rs[start:end]))
+				}
+				start = end
+			}
+		} else if breaks {
+			if ch == -1 || !isYAMLBreak(ch) {
+				if rs[start] == '\n' {
+					e.writeLineBreak("")
+				}
+				for _, br := range rs[start:end] {
+					if br == '\n' {
+						e.writeLineBreak("")
+					} else {
+						e.writeLineBreak(string(br))
+					}
+				}
+				e.writeIndent()
+				start = end
+			}
+		} else {
+			if ch == -1 || ch == ' ' || isYAMLBreak(ch) || ch == '\'' {
+				if start < end {
+					e.write(string(rs[start:end]))
+					start = end
+				}
+			}
+		}
+		if ch == '\'' {
+			e.write("''")
+			start = end + 1
+		}
+		if ch != -1 {
+			spaces = ch == ' '
+			breaks = isYAMLBreak(ch)
+		}
+	}
+	e.writeIndicator("'", false, false, false)
+}
+
+var yamlEscapes = map[rune]string{
+	0: "0", 0x07: "a", 0x08: "b", 0x09: "t", 0x0a: "n", 0x0b: "v", 0x0c: "f",
+	0x0d: "r", 0x1b: "e", '"': "\"", '\\': "\\", 0x85: "N", 0xa0: "_",
+	0x2028: "L", 0x2029: "P",
+}
+
+func (e *yamlEmitter) writeDoubleQuoted(text string, split bool) {
+	e.writeIndicator("\"", true, false, false)
+	rs := []rune(text)
+	start := 0
+	for end := 0; end <= len(rs); end++ {
+		var ch rune = -1
+		if end < len(rs) {
+			ch = rs[end]
+		}
+		if ch == -1 || ch == '"' || ch == '\\' || ch == 0x85 || ch == 0x2028 || ch == 0x2029 || ch == 0xfeff ||
+			!((ch >= 0x20 && ch <= 0x7e) || (ch >= 0xa0 && ch <= 0xd7ff) || (ch >= 0xe000 && ch <= 0xfffd)) {
+			if start < end {
+				e.write(string(rs[start:end]))
+				start = end
+			}
+			if ch != -1 {
+				var esc string
+				if r, ok := yamlEscapes[ch]; ok {
+					esc = "\\" + r
+				} else if ch <= 0xff {
+					esc = fmt.Sprintf("\\x%02X", ch)
+				} else if ch <= 0xffff {
+					esc = fmt.Sprintf("\\u%04X", ch)
+				} else {
+					esc = fmt.Sprintf("\\U%08X", ch)
+				}
+				e.write(esc)
+				start = end + 1
+			}
+		}
+		if end > 0 && end < len(rs)-1 && (ch == ' ' || start >= end) &&
+			e.column+(end-start) > e.bestWidth && split {
+			seg := ""
+			if start < end {
+				seg = string(rs[start:end])
+			}
+			if start < end {
+				start = end
+			}
+			e.write(seg + "\\")
+			e.writeIndent()
+			e.whitespace = false
+			e.indention = false
+			if rs[start] == ' ' {
+				e.write("\\")
+			}
+		}
+	}
+	e.writeIndicator("\"", false, false, false)
+}
+
+func (e *yamlEmitter) writeLiteral(text string) {
+	rs := []rune(text)
+	hints := ""
+	if len(rs) > 0 {
+		if rs[0] == ' ' || isYAMLBreak(rs[0]) {
+			hints += strconv.Itoa(e.bestIndent)
+		}
+		if !isYAMLBreak(rs[len(rs)-1]) {
+			hints += "-"
+		} else if len(rs) == 1 || isYAMLBreak(rs[len(rs)-2]) {
+			hints += "+"
+		}
+	}
+	e.writeIndicator("|"+hints, true, false, false)
+	if strings.HasSuffix(hints, "+") {
+		e.openEnded = true
+	}
+	e.writeLineBreak("")
+	breaks := true
+	start := 0
+	for end := 0; end <= len(rs); end++ {
+		var ch rune = -1
+		if end < len(rs) {
+			ch = rs[end]
+		}
+		if breaks {
+			if ch == -1 || !isYAMLBreak(ch) {
+				for _, br := range rs[start:end] {
+					if br == '\n' {
+						e.writeLineBreak("")
+					} else {
+						e.writeLineBreak(string(br))
+					}
+				}
+				if ch != -1 {
+					e.writeIndent()
+				}
+				start = end
+			}
+		} else {
+			if ch == -1 || isYAMLBreak(ch) {
+				e.b.WriteString(string(rs[start:end]))
+				if ch == -1 {
+					e.writeLineBreak("")
+				}
+				start = end
+			}
+		}
+		if ch != -1 {
+			breaks = isYAMLBreak(ch)
+		}
+	}
+}
