@@ -301,3 +301,10 @@ func Truthy(v any) bool {
 
 // pyStr renders a value as Python's str() would, for messages.
 func pyStr(v any) string { return output.Str(v) }
+
+func (f *Func) pyName() string {
+	if f.PyName != "" {
+		return f.PyName
+	}
+	return f.Name
+}
