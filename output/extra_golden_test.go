@@ -214,7 +214,7 @@ func TestDisplayAndFormat(t *testing.T) {
 	if err := Display(&buf, "json", data.M("local", int64(1)), Options{Indent: Int(-1)}); err != nil || buf.String() != "{\"local\": 1}\n" {
 		t.Fatalf("json wrote %q, %v", buf.String(), err)
 	}
-	if s, _ := Format("newline_values_only", data.M("a", "x", "b", data.M("c", int64(2)), "d", []any{"y"}), Options{}); s != "x\n2\n['y']" {
+	if s, _ := Format("newline_values_only", data.M("a", "x", "b", data.M("c", int64(2)), "d", []any{"y"}), Options{}); s != "x\n{'c': 2}\ny" {
 		t.Fatalf("newline_values_only = %q", s)
 	}
 	if s, _ := Format("json", data.M("b", int64(1), "a", int64(2)), Options{IndentPretty: true}); s != "{\n    \"a\": 2,\n    \"b\": 1\n}" {

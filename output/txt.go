@@ -62,24 +62,23 @@ func splitBytesLines(p []byte) [][]byte {
 }
 
 // NewlineValuesOnly renders data as Salt's newline_values_only outputter:
-// the str() of every leaf value of nested dicts, one per line.
+// the str() of each top-level value (each item of a list value), one per
+// line.
 func NewlineValuesOnly(d any) string {
 	m, ok := d.(*data.Map)
 	if !ok {
 		return Str(d)
 	}
 	var vals []string
-	var walk func(m *data.Map)
-	walk = func(m *data.Map) {
-		m.Range(func(_, v any) bool {
-			if sub, ok := v.(*data.Map); ok {
-				walk(sub)
-			} else {
-				vals = append(vals, Str(v))
+	m.Range(func(_, v any) bool {
+		if l, ok := v.([]any); ok {
+			for _, e := range l {
+				vals = append(vals, Str(e))
 			}
-			return true
-		})
-	}
-	walk(m)
+		} else {
+			vals = append(vals, Str(v))
+		}
+		return true
+	})
 	return strings.Join(vals, "\n")
 }

@@ -1,0 +1,290 @@
+// Package lxcmod is Salt's `lxc` execution module implemented on saltgo's
+// LXC driver (github.com/saltgo/saltgo/lxc): the function names and return
+// shapes follow Salt's lxc module where Salt has them. Every liblxc call
+// runs in a helper child process (see lxc.Client).
+//
+// The functions are plain Go functions taking an *lxc.Client; registration
+// with the module host is done by the module host wiring.
+package lxcmod
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/lxc"
+)
+
+// Virtual reports whether liblxc can be used here; the error is the reason
+// the module is unavailable (the same check as Salt's __virtual__).
+func Virtual(ctx context.Context, c *lxc.Client) error {
+	if _, err := c.Version(ctx); err != nil {
+		return fmt.Errorf("the lxc execution module cannot be loaded: liblxc is unavailable: %w", err)
+	}
+	return nil
+}
+
+// List returns {"running": [...], "stopped": [...], "frozen": [...]}.
+func List(ctx context.Context, c *lxc.Client) (*data.Map, error) {
+	l, err := c.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	run, stop, frz := []any{}, []any{}, []any{}
+	for _, ct := range l {
+		switch ct.State {
+		case "running":
+			run = append(run, ct.Name)
+		case "frozen":
+			frz = append(frz, ct.Name)
+		default:
+			stop = append(stop, ct.Name)
+		}
+	}
+	return data.M("running", run, "stopped", stop, "frozen", frz), nil
+}
+
+// Ls returns the container names.
+func Ls(ctx context.Context, c *lxc.Client) ([]any, error) {
+	l, err := c.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []any{}
+	for _, ct := range l {
+		out = append(out, ct.Name)
+	}
+	return out, nil
+}
+
+// Exists reports whether the container exists.
+func Exists(ctx context.Context, c *lxc.Client, name string) (bool, error) {
+	return c.Exists(ctx, name)
+}
+
+// State returns "running", "stopped" or "frozen", or nil when the
+// container does not exist.
+func State(ctx context.Context, c *lxc.Client, name string) (any, error) {
+	st, err := c.State(ctx, name)
+	if errors.Is(err, lxc.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// Info returns a container's details (Salt's keys where they exist).
+func Info(ctx context.Context, c *lxc.Client, name string) (*data.Map, error) {
+	in, err := c.Info(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	ips := make([]any, 0, len(in.IPs))
+	for _, ip := range in.IPs {
+		ips = append(ips, ip)
+	}
+	return data.M("state", in.State, "pid", int64(in.PID), "config", in.ConfigFile,
+		"ipv4_ips", ips, "rootfs", in.RootfsPath, "autostart", in.Autostart,
+		"hwaddr", in.Hwaddr, "link", in.Link), nil
+}
+
+func stateRet(old, new any) *data.Map {
+	return data.M("result", true, "state", data.M("old", old, "new", new))
+}
+
+// Create creates a container from a template: the options are Settings
+// (image, profile_type/backing, vgname, size...); it is not started.
+func Create(ctx context.Context, c *lxc.Client, s *lxc.Settings) (*data.Map, error) {
+	if s.FromContainer != "" {
+		return nil, fmt.Errorf("lxc.create: use lxc.clone to clone %q", s.FromContainer)
+	}
+	p, err := lxc.BuildPlan(s)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Clone {
+		if err := c.Create(ctx, p); err != nil {
+			return nil, err
+		}
+		return stateRet(nil, "stopped"), nil
+	}
+	return nil, fmt.Errorf("lxc.create: profile type %s clones an origin: use lxc.clone", p.Kind)
+}
+
+// Clone clones orig into name (snapshot for copy-on-write; backing dir,
+// overlayfs or lvm).
+func Clone(ctx context.Context, c *lxc.Client, name, orig string, snapshot bool, backing string) (*data.Map, error) {
+	if backing == "" {
+		backing = "dir"
+	}
+	s := &lxc.Settings{Name: name, FromContainer: orig, Snapshot: snapshot, Backing: backing}
+	p, err := lxc.BuildPlan(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Clone(ctx, p); err != nil {
+		return nil, err
+	}
+	return stateRet(nil, "stopped"), nil
+}
+
+func change(ctx context.Context, c *lxc.Client, name string, op func() (bool, error)) (*data.Map, error) {
+	old, err := c.State(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := op(); err != nil {
+		return nil, err
+	}
+	cur, err := c.State(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return stateRet(old, cur), nil
+}
+
+// Start starts a container.
+func Start(ctx context.Context, c *lxc.Client, name string) (*data.Map, error) {
+	return change(ctx, c, name, func() (bool, error) { return c.Start(ctx, name) })
+}
+
+// Stop stops a container (kill skips the clean shutdown).
+func Stop(ctx context.Context, c *lxc.Client, name string, kill bool) (*data.Map, error) {
+	return change(ctx, c, name, func() (bool, error) { return c.Stop(ctx, name, 10, kill) })
+}
+
+// Restart stops then starts a container; the result has "restarted": true.
+func Restart(ctx context.Context, c *lxc.Client, name string, force bool) (*data.Map, error) {
+	r, err := change(ctx, c, name, func() (bool, error) {
+		if _, err := c.Stop(ctx, name, 10, force); err != nil {
+			return false, err
+		}
+		return c.Start(ctx, name)
+	})
+	if r != nil {
+		r.Set("restarted", true)
+	}
+	return r, err
+}
+
+// Freeze freezes a running container.
+func Freeze(ctx context.Context, c *lxc.Client, name string) (*data.Map, error) {
+	return change(ctx, c, name, func() (bool, error) { return c.Freeze(ctx, name) })
+}
+
+// Unfreeze thaws a frozen container.
+func Unfreeze(ctx context.Context, c *lxc.Client, name string) (*data.Map, error) {
+	return change(ctx, c, name, func() (bool, error) { return c.Unfreeze(ctx, name) })
+}
+
+// Destroy stops and destroys a container.
+func Destroy(ctx context.Context, c *lxc.Client, name string) (*data.Map, error) {
+	old, err := c.State(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Destroy(ctx, name); err != nil {
+		return nil, err
+	}
+	return stateRet(old, nil), nil
+}
+
+// RunAll runs a shell command in the container (lxc-attach) and returns
+// {"pid", "retcode", "stdout", "stderr"} as Salt's cmd.run_all does.
+func RunAll(ctx context.Context, c *lxc.Client, name, cmd string) (*data.Map, error) {
+	r, err := c.Run(ctx, name, []string{"/bin/sh", "-c", cmd}, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	return data.M("pid", int64(0), "retcode", int64(r.Status),
+		"stdout", strings.TrimRight(string(r.Stdout), "\n"),
+		"stderr", strings.TrimRight(string(r.Stderr), "\n")), nil
+}
+
+// Run runs a shell command in the container and returns its stdout.
+func Run(ctx context.Context, c *lxc.Client, name, cmd string) (string, error) {
+	m, err := RunAll(ctx, c, name, cmd)
+	if err != nil {
+		return "", err
+	}
+	s, _ := m.String("stdout")
+	return s, nil
+}
+
+// GetParameter returns {key: value} of a config key (values joined by
+// newlines when the key is repeated).
+func GetParameter(ctx context.Context, c *lxc.Client, name, key string) (*data.Map, error) {
+	v, err := c.GetConfig(ctx, name, key)
+	if err != nil {
+		return nil, err
+	}
+	if len(v) == 0 {
+		return nil, fmt.Errorf("lxc: %s has no value for %s", name, key)
+	}
+	return data.M(key, strings.Join(v, "\n")), nil
+}
+
+// SetParameter sets a config key and saves the config.
+func SetParameter(ctx context.Context, c *lxc.Client, name, key, value string) (bool, error) {
+	if err := c.SetConfig(ctx, name, key, value); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// CloudInitInterface maps a VM's settings to the options of the spawn
+// (mc_lxc_fork.cloud_init_interface's table, spec section 7.3), for
+// inspection: what CloudInit will do.
+func CloudInitInterface(c *lxc.Client, s *lxc.Settings) (*data.Map, error) {
+	p, err := lxc.BuildPlan(s)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := lxc.BuildConfig(s, c.Path())
+	if err != nil {
+		return nil, err
+	}
+	conf := []any{}
+	for _, it := range cfg.Set {
+		conf = append(conf, data.M(it.Key, it.Value))
+	}
+	dns := []any{}
+	for _, d := range s.DNSServers {
+		dns = append(dns, d)
+	}
+	var clone, tmpl any
+	if p.Clone {
+		clone = p.Origin
+	} else {
+		tmpl = p.Template
+	}
+	m := data.M("name", s.Name, "profile_type", p.Kind.String(), "clone_from", clone, "template", tmpl,
+		"backing", p.Backend, "snapshot", p.Snapshot, "autostart", s.Autostart,
+		"dnsservers", dns, "lxc_conf", conf,
+		"config", data.M("master", s.Master, "master_port", int64(s.MasterPort)))
+	if p.Backend == "lvm" {
+		m.Set("vgname", p.VG)
+		m.Set("lvname", p.LV)
+		m.Set("size", int64(p.SizeBytes))
+	}
+	return m, nil
+}
+
+// CloudInit spawns the VM and runs its provisioning steps (spawn, then
+// hostsfile, sshkeys, grains, initial_setup, initial_highstate); the
+// result has Salt's result/comment plus the per-step results.
+func CloudInit(ctx context.Context, env *lxc.VMEnv, s *lxc.Settings) (*data.Map, error) {
+	res, err := lxc.ProvisionVM(ctx, env, s, nil)
+	steps := data.NewMap()
+	for _, r := range res {
+		steps.Set(r.Name, r.Map())
+	}
+	if err != nil {
+		return data.M("result", false, "comment", err.Error(), "steps", steps), err
+	}
+	return data.M("result", true, "comment", s.Name+" provisioned", "steps", steps), nil
+}
