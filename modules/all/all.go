@@ -6,8 +6,10 @@ package all
 import (
 	_ "github.com/saltgo/saltgo/modules/cmd"
 	_ "github.com/saltgo/saltgo/modules/config"
+	_ "github.com/saltgo/saltgo/modules/event"
 	_ "github.com/saltgo/saltgo/modules/mc_cloud_lxc"
 	_ "github.com/saltgo/saltgo/modules/pillar"
+	_ "github.com/saltgo/saltgo/modules/saltutil"
 	_ "github.com/saltgo/saltgo/modules/sys"
 	_ "github.com/saltgo/saltgo/modules/test"
 )
