@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/saltgo/saltgo/cli/call"
+	"github.com/saltgo/saltgo/lxc"
 	"github.com/saltgo/saltgo/version"
 
 	// Compiled-in modules register themselves with the host.
@@ -110,7 +111,9 @@ func run(argv []string) int {
 
 // hidden are internal subcommands (helper processes re-executed by saltgo
 // itself); they are not part of the user interface.
-var hidden = map[string]func(args []string) int{}
+var hidden = map[string]func(args []string) int{
+	lxc.HelperCommand: lxc.HelperMain,
+}
 
 var (
 	minionMain = func(ctx context.Context, prog string, args []string, stderr io.Writer) int {

@@ -1,0 +1,450 @@
+//go:build linux && cgo && !nolxc
+
+package lxc
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	golxc "github.com/lxc/go-lxc"
+)
+
+// HelperMain is the entry point of the helper child (see HelperCommand). It
+// runs exactly one liblxc operation and exits, so a crash or a leaked file
+// descriptor inside liblxc dies with it and never reaches the minion. args
+// are the arguments after the binary name (a leading HelperCommand is
+// skipped). It returns the process exit code.
+func HelperMain(args []string) int {
+	if len(args) > 0 && args[0] == HelperCommand {
+		args = args[1:]
+	}
+	if len(args) != 1 {
+		fmt.Fprintf(os.Stderr, "usage: saltgo %s <response-file> < request.json\n", HelperCommand)
+		return 2
+	}
+	debug.SetTraceback("all")
+	var req Request
+	resp := &Response{}
+	if err := json.NewDecoder(os.Stdin).Decode(&req); err != nil {
+		resp = fail(codeFailed, fmt.Errorf("lxc helper: bad request: %w", err))
+	} else {
+		resp = serve(&req)
+	}
+	b, err := json.Marshal(resp)
+	if err != nil {
+		b, _ = json.Marshal(fail(codeFailed, err))
+	}
+	if err := os.WriteFile(args[0], b, 0o600); err != nil {
+		fmt.Fprintf(os.Stderr, "lxc helper: write response: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func fail(code string, err error) *Response {
+	return &Response{Code: code, Error: err.Error()}
+}
+
+func okResult(v any) *Response {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fail(codeFailed, err)
+	}
+	return &Response{OK: true, Result: b}
+}
+
+func serve(req *Request) (resp *Response) {
+	defer func() {
+		if r := recover(); r != nil {
+			resp = fail(codeFailed, fmt.Errorf("lxc helper: panic in %s: %v", req.Op, r))
+		}
+	}()
+	path := req.LXCPath
+	if path == "" {
+		path = golxc.DefaultConfigPath()
+	}
+	switch req.Op {
+	case "version":
+		return okResult(golxc.Version())
+	case "list":
+		var out []ContainerState
+		for _, n := range golxc.DefinedContainerNames(path) {
+			st := "unknown"
+			if c, err := golxc.NewContainer(n, path); err == nil {
+				st = strings.ToLower(c.State().String())
+				_ = c.Release()
+			}
+			out = append(out, ContainerState{Name: n, State: st})
+		}
+		return okResult(out)
+	case "bridge_exists":
+		// /sys shows the namespace that mounted it, not necessarily ours:
+		// ask the kernel through ip(8), which runs in our namespace.
+		out, err := exec.Command("ip", "-d", "-o", "link", "show", "dev", req.Name).Output()
+		return okResult(err == nil && strings.Contains(string(out), " bridge "))
+	case "used_ips":
+		used := map[string]string{}
+		for _, n := range golxc.ActiveContainerNames(path) {
+			c, err := golxc.NewContainer(n, path)
+			if err != nil {
+				continue
+			}
+			if ips, err := c.IPv4Addresses(); err == nil {
+				for _, ip := range ips {
+					used[ip] = n
+				}
+			}
+			for _, a := range c.ConfigItem("lxc.net.0.ipv4.address") {
+				if ip, _, ok := strings.Cut(a, "/"); ok && c.Running() {
+					used[ip] = n
+				}
+			}
+			_ = c.Release()
+		}
+		return okResult(used)
+	}
+	if err := ValidateName(req.Name); err != nil {
+		return fail(codeFailed, err)
+	}
+	c, err := golxc.NewContainer(req.Name, path)
+	if err != nil {
+		return fail(codeFailed, fmt.Errorf("lxc: open %s: %w", req.Name, err))
+	}
+	defer func() { _ = c.Release() }()
+	// liblxc's errors go to a log file that withLog quotes from. A started
+	// container's monitor keeps (and may reopen) its log, so "start" logs
+	// into the container directory, which goes away with the container.
+	var logPath string
+	var logOff int64
+	if req.Op == "start" && c.Defined() {
+		logPath = filepath.Join(path, req.Name, "saltgo-lxc.log")
+		if fi, err := os.Stat(logPath); err == nil {
+			logOff = fi.Size()
+		}
+	} else if f, err := os.CreateTemp("", "saltgo-lxc-log-"+req.Op+"-"); err == nil {
+		logPath = f.Name()
+		_ = f.Close()
+		defer func() { _ = os.Remove(logPath) }()
+	}
+	if logPath != "" {
+		_ = c.SetLogFile(logPath)
+		_ = c.SetLogLevel(golxc.WARN)
+	}
+	withLog := func(err error) error {
+		if logPath == "" {
+			return err
+		}
+		b, _ := os.ReadFile(logPath)
+		if int64(len(b)) >= logOff {
+			b = b[logOff:]
+		}
+		var lines []string
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.Contains(l, "ERROR") {
+				if i := strings.Index(l, " - "); i >= 0 {
+					l = l[i+3:]
+				}
+				lines = append(lines, strings.TrimSpace(l))
+			}
+		}
+		if len(lines) > 4 {
+			lines = lines[:4]
+		}
+		if len(lines) == 0 {
+			return err
+		}
+		return fmt.Errorf("%w (liblxc: %s)", err, strings.Join(lines, "; "))
+	}
+	if req.Op != "create" && req.Op != "clone" && req.Op != "exists" && !c.Defined() {
+		return fail(codeNotFound, fmt.Errorf("container %q does not exist", req.Name))
+	}
+	switch req.Op {
+	case "exists":
+		return okResult(c.Defined())
+	case "info":
+		return okResult(info(c))
+	case "create":
+		return create(c, req, withLog)
+	case "clone":
+		return clone(c, req, path, withLog)
+	case "configure":
+		scrubLog(c)
+		if req.Config == nil {
+			return fail(codeFailed, fmt.Errorf("configure: no config"))
+		}
+		for _, k := range req.Config.Clear {
+			_ = c.ClearConfigItem(k)
+		}
+		for _, it := range req.Config.Set {
+			if err := c.SetConfigItem(it.Key, it.Value); err != nil {
+				return fail(codeFailed, fmt.Errorf("set %s = %q: %w", it.Key, it.Value, err))
+			}
+		}
+		if err := c.SaveConfigFile(c.ConfigFileName()); err != nil {
+			return fail(codeFailed, fmt.Errorf("save config of %s: %w", req.Name, err))
+		}
+		return okResult(true)
+	case "get":
+		return okResult(c.ConfigItem(req.Key))
+	case "set":
+		scrubLog(c)
+		if err := c.SetConfigItem(req.Key, req.Value); err != nil {
+			return fail(codeFailed, fmt.Errorf("set %s = %q: %w", req.Key, req.Value, err))
+		}
+		if err := c.SaveConfigFile(c.ConfigFileName()); err != nil {
+			return fail(codeFailed, fmt.Errorf("save config of %s: %w", req.Name, err))
+		}
+		return okResult(true)
+	case "start":
+		if c.Running() {
+			return okResult(false)
+		}
+		_ = c.WantDaemonize(true)
+		_ = c.WantCloseAllFds(true)
+		if err := c.Start(); err != nil {
+			return fail(codeFailed, withLog(fmt.Errorf("start %s: %w", req.Name, err)))
+		}
+		if !c.Wait(golxc.RUNNING, timeout(req, 30)) {
+			return fail(codeFailed, withLog(fmt.Errorf("start %s: not running after %ds", req.Name, req.Timeout)))
+		}
+		return okResult(true)
+	case "stop":
+		if c.State() == golxc.STOPPED {
+			return okResult(false)
+		}
+		if c.State() == golxc.FROZEN {
+			_ = c.Unfreeze()
+		}
+		if !req.Kill && req.Timeout > 0 {
+			if err := c.Shutdown(timeout(req, 10)); err == nil {
+				return okResult(true)
+			}
+		}
+		if err := c.Stop(); err != nil {
+			return fail(codeFailed, withLog(fmt.Errorf("stop %s: %w", req.Name, err)))
+		}
+		return okResult(true)
+	case "freeze":
+		if c.State() == golxc.FROZEN {
+			return okResult(false)
+		}
+		if err := c.Freeze(); err != nil {
+			return fail(codeFailed, withLog(fmt.Errorf("freeze %s: %w", req.Name, err)))
+		}
+		return okResult(true)
+	case "unfreeze":
+		if c.State() != golxc.FROZEN {
+			return okResult(false)
+		}
+		if err := c.Unfreeze(); err != nil {
+			return fail(codeFailed, withLog(fmt.Errorf("unfreeze %s: %w", req.Name, err)))
+		}
+		return okResult(true)
+	case "destroy":
+		if c.State() != golxc.STOPPED {
+			if c.State() == golxc.FROZEN {
+				_ = c.Unfreeze()
+			}
+			if err := c.Stop(); err != nil {
+				return fail(codeFailed, withLog(fmt.Errorf("stop %s before destroy: %w", req.Name, err)))
+			}
+		}
+		if err := c.Destroy(); err != nil {
+			return fail(codeFailed, withLog(fmt.Errorf("destroy %s: %w", req.Name, err)))
+		}
+		return okResult(true)
+	case "attach":
+		return attach(c, req)
+	}
+	return fail(codeFailed, fmt.Errorf("lxc helper: unknown op %q", req.Op))
+}
+
+// scrubLog drops the helper's temporary log settings from the in-memory
+// config, so that saving it never points the container at them.
+func scrubLog(c *golxc.Container) {
+	_ = c.ClearConfigItem("lxc.log.file")
+	_ = c.ClearConfigItem("lxc.log.level")
+}
+
+func timeout(req *Request, def int) time.Duration {
+	if req.Timeout > 0 {
+		return time.Duration(req.Timeout) * time.Second
+	}
+	return time.Duration(def) * time.Second
+}
+
+func first(v []string) string {
+	if len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func info(c *golxc.Container) *Info {
+	in := &Info{
+		Name:       c.Name(),
+		State:      strings.ToLower(c.State().String()),
+		ConfigFile: c.ConfigFileName(),
+		RootfsPath: first(c.ConfigItem("lxc.rootfs.path")),
+		Autostart:  first(c.ConfigItem("lxc.start.auto")) == "1",
+		Hwaddr:     first(c.ConfigItem("lxc.net.0.hwaddr")),
+		Link:       first(c.ConfigItem("lxc.net.0.link")),
+		IPs:        []string{},
+	}
+	if c.Running() {
+		in.PID = c.InitPid()
+		if ips, err := c.IPv4Addresses(); err == nil {
+			in.IPs = ips
+		}
+	}
+	return in
+}
+
+// templateDirs are where lxc-create looks for lxc-<name> template scripts.
+var templateDirs = []string{"/usr/share/lxc/templates", "/usr/local/share/lxc/templates"}
+
+func backend(name string) (golxc.BackendStore, error) {
+	var b golxc.BackendStore
+	if err := b.Set(name); err != nil {
+		return 0, fmt.Errorf("lxc: unknown backing store %q", name)
+	}
+	return b, nil
+}
+
+func create(c *golxc.Container, req *Request, withLog func(error) error) *Response {
+	p := req.Plan
+	if p == nil {
+		return fail(codeFailed, fmt.Errorf("create: no plan"))
+	}
+	if c.Defined() {
+		return fail(codeExists, fmt.Errorf("container %q already exists", req.Name))
+	}
+	found := filepath.IsAbs(p.Template)
+	if found {
+		_, err := os.Stat(p.Template)
+		found = err == nil
+	} else {
+		for _, d := range templateDirs {
+			if _, err := os.Stat(filepath.Join(d, "lxc-"+p.Template)); err == nil {
+				found = true
+				break
+			}
+		}
+	}
+	if !found {
+		return fail(codeFailed, fmt.Errorf("lxc template %q does not exist (looked for lxc-%s in %s)", p.Template, p.Template, strings.Join(templateDirs, ", ")))
+	}
+	b, err := backend(p.Backend)
+	if err != nil {
+		return fail(codeFailed, err)
+	}
+	opts := golxc.TemplateOptions{Template: p.Template, Backend: b, ExtraArgs: p.TemplateArgs}
+	if p.Backend == "lvm" {
+		opts.BackendSpecs = &golxc.BackendStoreSpecs{FSType: p.FSType, FSSize: p.SizeBytes}
+		opts.BackendSpecs.LVM.VG = p.VG
+		opts.BackendSpecs.LVM.LV = p.LV
+	}
+	if err := c.Create(opts); err != nil {
+		return fail(codeFailed, withLog(fmt.Errorf("create %s from template %s: %w", req.Name, p.Template, err)))
+	}
+	// Create saved the helper's temporary log settings into the config.
+	scrubLog(c)
+	if err := c.SaveConfigFile(c.ConfigFileName()); err != nil {
+		return fail(codeFailed, fmt.Errorf("save config of %s: %w", req.Name, err))
+	}
+	return okResult(true)
+}
+
+func clone(c *golxc.Container, req *Request, path string, withLog func(error) error) *Response {
+	p := req.Plan
+	if p == nil {
+		return fail(codeFailed, fmt.Errorf("clone: no plan"))
+	}
+	if c.Defined() {
+		return fail(codeExists, fmt.Errorf("container %q already exists", req.Name))
+	}
+	o, err := golxc.NewContainer(p.Origin, path)
+	if err != nil {
+		return fail(codeFailed, fmt.Errorf("lxc: open origin %s: %w", p.Origin, err))
+	}
+	defer func() { _ = o.Release() }()
+	if !o.Defined() {
+		return fail(codeNotFound, fmt.Errorf("origin container %q does not exist in %s: create it first (mc_cloud_lxc image sync / lxc.ensure_images, or lxc.create %s template=<image>), or use a *-scratch profile type", p.Origin, path, p.Origin))
+	}
+	if o.Running() {
+		return fail(codeFailed, fmt.Errorf("origin container %q is running: stop it before cloning from it", p.Origin))
+	}
+	b, err := backend(p.Backend)
+	if err != nil {
+		return fail(codeFailed, err)
+	}
+	if err := o.Clone(req.Name, golxc.CloneOptions{Backend: b, Snapshot: p.Snapshot, ConfigPath: path}); err != nil {
+		return fail(codeFailed, withLog(fmt.Errorf("clone %s from %s (%s, snapshot=%v): %w", req.Name, p.Origin, p.Backend, p.Snapshot, err)))
+	}
+	return okResult(true)
+}
+
+func attach(c *golxc.Container, req *Request) *Response {
+	if len(req.Args) == 0 {
+		return fail(codeFailed, fmt.Errorf("run: no command"))
+	}
+	if !c.Running() {
+		return fail(codeFailed, fmt.Errorf("container %q is not running", req.Name))
+	}
+	var in *os.File
+	var err error
+	if req.StdinFile != "" {
+		in, err = os.Open(req.StdinFile)
+	} else {
+		in, err = os.CreateTemp("", "saltgo-lxc-in-")
+		if err == nil {
+			_ = os.Remove(in.Name())
+			if _, err = in.Write(req.Stdin); err == nil {
+				_, err = in.Seek(0, 0)
+			}
+		}
+	}
+	if err != nil {
+		return fail(codeFailed, fmt.Errorf("run: stdin: %w", err))
+	}
+	defer func() { _ = in.Close() }()
+	out, err := tempFile()
+	if err != nil {
+		return fail(codeFailed, err)
+	}
+	defer func() { _ = out.Close(); _ = os.Remove(out.Name()) }()
+	errf, err := tempFile()
+	if err != nil {
+		return fail(codeFailed, err)
+	}
+	defer func() { _ = errf.Close(); _ = os.Remove(errf.Name()) }()
+	opts := golxc.DefaultAttachOptions
+	opts.ClearEnv = true
+	opts.Env = append([]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C"}, req.Env...)
+	opts.StdinFd, opts.StdoutFd, opts.StderrFd = in.Fd(), out.Fd(), errf.Fd()
+	st, err := c.RunCommandStatus(req.Args, opts)
+	if err != nil {
+		return fail(codeFailed, fmt.Errorf("run %q in %s: %w", req.Args, req.Name, err))
+	}
+	if st < 0 {
+		return fail(codeFailed, fmt.Errorf("run %q in %s: attach failed (command not found?)", req.Args, req.Name))
+	}
+	res := RunResult{Status: st}
+	res.Stdout, _ = os.ReadFile(out.Name())
+	res.Stderr, _ = os.ReadFile(errf.Name())
+	return okResult(res)
+}
+
+func tempFile() (*os.File, error) {
+	f, err := os.CreateTemp("", "saltgo-lxc-out-")
+	if err != nil {
+		return nil, fmt.Errorf("run: temp file: %w", err)
+	}
+	return f, nil
+}

@@ -1,0 +1,192 @@
+// Package lxctest is the test harness for code that drives real LXC
+// containers: a throwaway network namespace with a bridge inside it, an
+// LXC client whose helper child is the test binary itself (re-executed
+// inside that namespace), and clean-up of every container, namespace and
+// bridge a test made, even when it fails.
+//
+// A test package using it calls Main from TestMain:
+//
+//	func TestMain(m *testing.M) { lxctest.Main(m) }
+package lxctest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/saltgo/saltgo/lxc"
+)
+
+// HelperEnv switches a test binary into the LXC helper role.
+const HelperEnv = "SALTGO_LXCTEST_HELPER"
+
+// CrashEnv makes the re-executed helper die of SIGSEGV before answering.
+const CrashEnv = "SALTGO_LXCTEST_CRASH"
+
+// Main runs the tests, or the LXC helper when the binary was re-executed
+// as one.
+func Main(m *testing.M) {
+	if os.Getenv(HelperEnv) == "1" {
+		if os.Getenv(CrashEnv) == "1" {
+			// Stand-in for liblxc crashing the helper before it answers.
+			_ = unix.Kill(os.Getpid(), unix.SIGSEGV)
+			time.Sleep(time.Second)
+		}
+		os.Exit(lxc.HelperMain(os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+// Require fails the test when it cannot drive LXC here (not root, or no
+// lxc tools): CI installs them, so this is a failure, never a skip.
+func Require(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatal("LXC tests need root (CI runs as root)")
+	}
+	for _, b := range []string{"ip", "lxc-info"} {
+		if _, err := exec.LookPath(b); err != nil {
+			t.Fatalf("LXC tests need %s (apt-get install lxc iproute2): %v", b, err)
+		}
+	}
+}
+
+// Unique returns a short unique name with a prefix.
+func Unique(prefix string) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// Netns is a network namespace with one bridge.
+type Netns struct {
+	Name    string
+	Bridge  string
+	Gateway string // bridge address
+	Prefix  int
+}
+
+// NewNetns creates a namespace with lo up and the bridge (with gateway/
+// prefix on it) inside it; both go away at the end of the test. Nothing
+// inside routes anywhere else.
+func NewNetns(t testing.TB, bridge, gateway string, prefix int) *Netns {
+	t.Helper()
+	n := &Netns{Name: Unique("sgt-"), Bridge: bridge, Gateway: gateway, Prefix: prefix}
+	if out, err := exec.Command("ip", "netns", "add", n.Name).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add: %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		// Deleting the namespace removes the bridge and veths inside it.
+		if out, err := exec.Command("ip", "netns", "del", n.Name).CombinedOutput(); err != nil {
+			t.Errorf("ip netns del %s: %v: %s", n.Name, err, out)
+		}
+	})
+	n.MustIP(t, "link", "set", "lo", "up")
+	if bridge != "" {
+		n.MustIP(t, "link", "add", bridge, "type", "bridge")
+		n.MustIP(t, "addr", "add", fmt.Sprintf("%s/%d", gateway, prefix), "dev", bridge)
+		n.MustIP(t, "link", "set", bridge, "up")
+	}
+	return n
+}
+
+// MustIP runs `ip -n <ns> args...`.
+func (n *Netns) MustIP(t testing.TB, args ...string) {
+	t.Helper()
+	out, err := exec.Command("ip", append([]string{"-n", n.Name}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ip -n %s %v: %v: %s", n.Name, args, err, out)
+	}
+}
+
+// Dial opens a TCP connection from inside the namespace.
+func (n *Netns) Dial(addr string, timeout time.Duration) (net.Conn, error) {
+	type res struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		// The thread is switched to the namespace and never unlocked, so
+		// the runtime discards it afterwards.
+		runtime.LockOSThread()
+		f, err := os.Open(filepath.Join("/run/netns", n.Name))
+		if err != nil {
+			ch <- res{nil, err}
+			return
+		}
+		defer func() { _ = f.Close() }()
+		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			ch <- res{nil, fmt.Errorf("setns: %w", err)}
+			return
+		}
+		d := net.Dialer{Timeout: timeout}
+		c, err := d.Dial("tcp", addr)
+		ch <- res{c, err}
+	}()
+	r := <-ch
+	return r.c, r.err
+}
+
+// Client returns an LXC client whose containers live in a fresh directory
+// and whose helper is this test binary run inside the namespace n (nil for
+// the host namespace). Every container left in that directory is destroyed
+// at the end of the test.
+func Client(t testing.TB, n *Netns) *lxc.Client {
+	t.Helper()
+	exe, err := filepath.Abs(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "saltgo-lxctest-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &lxc.Client{LXCPath: dir, Exe: exe, Env: []string{HelperEnv + "=1"}, Timeout: 2 * time.Minute}
+	if n != nil {
+		c.Netns = n.Name
+	}
+	t.Cleanup(func() { Purge(t, c) })
+	return c
+}
+
+// Purge destroys every container in c's directory (clones before their
+// origins) and removes the directory.
+func Purge(t testing.TB, c *lxc.Client) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for pass := 0; pass < 3; pass++ {
+		list, err := c.List(ctx)
+		if err != nil {
+			t.Errorf("lxctest: list %s: %v", c.Path(), err)
+			break
+		}
+		if len(list) == 0 {
+			break
+		}
+		for _, ct := range list {
+			// An origin with snapshot clones refuses to go until they are gone.
+			_ = c.Destroy(ctx, ct.Name)
+		}
+	}
+	if list, _ := c.List(ctx); len(list) > 0 {
+		t.Errorf("lxctest: containers left in %s: %v", c.Path(), list)
+		for _, ct := range list {
+			_ = exec.Command("lxc-stop", "-k", "-P", c.Path(), "-n", ct.Name).Run()
+		}
+	}
+	if err := os.RemoveAll(c.Path()); err != nil && !strings.Contains(err.Error(), "busy") {
+		t.Errorf("lxctest: remove %s: %v", c.Path(), err)
+	}
+}

@@ -1,0 +1,283 @@
+package lxc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/saltgo/saltgo/data"
+)
+
+// StepResult is a state-like result: Result, Comment and Changes (empty
+// when the step found nothing to do).
+type StepResult struct {
+	Name    string
+	Result  bool
+	Comment string
+	Changes *data.Map
+}
+
+// Map returns the Salt form {name, result, comment, changes}.
+func (r *StepResult) Map() *data.Map {
+	ch := r.Changes
+	if ch == nil {
+		ch = data.NewMap()
+	}
+	return data.M("name", r.Name, "result", r.Result, "comment", r.Comment, "changes", ch)
+}
+
+// Changed reports whether the step changed anything.
+func (r *StepResult) Changed() bool { return r.Changes.Len() > 0 }
+
+func newResult(name string) *StepResult {
+	return &StepResult{Name: name, Result: true, Changes: data.NewMap()}
+}
+
+func (r *StepResult) fail(err error) (*StepResult, error) {
+	r.Result = false
+	r.Comment = err.Error()
+	return r, err
+}
+
+// Metadata is what saltgo records about a container it made, in
+// <lxcpath>/<name>/saltgo.json, to recognise it on later runs.
+type Metadata struct {
+	ProfileType string    `json:"profile_type"`
+	Origin      string    `json:"origin,omitempty"`
+	Template    string    `json:"template,omitempty"`
+	Created     time.Time `json:"created"`
+}
+
+// MetadataFile is the name of the metadata file in a container directory.
+const MetadataFile = "saltgo.json"
+
+func readMetadata(lxcpath, name string) (*Metadata, error) {
+	b, err := os.ReadFile(filepath.Join(lxcpath, name, MetadataFile))
+	if err != nil {
+		return nil, err
+	}
+	var m Metadata
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("lxc: %s/%s: %w", name, MetadataFile, err)
+	}
+	return &m, nil
+}
+
+func (p *Plan) source() string {
+	if p.Clone {
+		return "clone of " + p.Origin
+	}
+	return "template " + p.Template
+}
+
+// Spawn creates (or clones), configures and starts the container described
+// by s: the node-side half of makina-states' spawn step
+// (mc_lxc_fork.init). A container saltgo already made from the same
+// origin/template is only started if needed ("no changes" when running).
+// Errors are clear and leave nothing behind: every step that changed the
+// node is undone in reverse order (Reverter) when a later step fails.
+func Spawn(ctx context.Context, c *Client, s *Settings) (*StepResult, error) {
+	res := newResult(s.Name)
+	plan, err := BuildPlan(s)
+	if err != nil {
+		return res.fail(err)
+	}
+	cfg, err := BuildConfig(s, c.lxcpath())
+	if err != nil {
+		return res.fail(err)
+	}
+	exists, err := c.Exists(ctx, s.Name)
+	if err != nil {
+		return res.fail(err)
+	}
+	if exists {
+		return spawnExisting(ctx, c, s, plan, res)
+	}
+	if ok, err := c.BridgeExists(ctx, cfgValue(cfg, "lxc.net.0.link")); err != nil {
+		return res.fail(err)
+	} else if !ok {
+		return res.fail(fmt.Errorf("lxc: bridge %q does not exist on this node: run the install_lxc step (it creates the bridge) or set bridge", cfgValue(cfg, "lxc.net.0.link")))
+	}
+	if s.IP != "" {
+		used, err := c.UsedIPs(ctx)
+		if err != nil {
+			return res.fail(err)
+		}
+		ip, _, _ := strings.Cut(s.IP, "/")
+		if other, ok := used[ip]; ok && other != s.Name {
+			return res.fail(fmt.Errorf("lxc: ip %s is already used by running container %q on this node", ip, other))
+		}
+	}
+
+	r := NewReverter()
+	defer func() { _ = r.Fail() }()
+	if plan.Clone {
+		err = c.Clone(ctx, plan)
+	} else {
+		err = c.Create(ctx, plan)
+	}
+	if err != nil {
+		// A failed create/clone can leave a half-made directory behind.
+		_ = c.Destroy(context.WithoutCancel(ctx), s.Name)
+		return res.fail(err)
+	}
+	r.Add("destroy "+s.Name, func() error { return c.Destroy(context.WithoutCancel(ctx), s.Name) })
+	res.Changes.Set("created", plan.source()+" ("+plan.Kind.String()+")")
+
+	meta := Metadata{ProfileType: plan.Kind.String(), Origin: plan.Origin, Template: plan.Template, Created: time.Now().UTC()}
+	mb, _ := json.MarshalIndent(meta, "", "  ")
+	if err := writeAtomic(filepath.Join(c.lxcpath(), s.Name, MetadataFile), mb, 0o644); err != nil {
+		return res.fail(err)
+	}
+	if fst := FstabContent(s); fst != "" {
+		if err := writeAtomic(filepath.Join(c.lxcpath(), s.Name, "fstab"), []byte(fst), 0o640); err != nil {
+			return res.fail(err)
+		}
+	}
+	if err := c.Configure(ctx, s.Name, cfg); err != nil {
+		return res.fail(err)
+	}
+	res.Changes.Set("config", int64(len(cfg.Set)))
+	files, err := prepareRootfs(ctx, c, s)
+	if err != nil {
+		return res.fail(err)
+	}
+	if len(files) > 0 {
+		res.Changes.Set("rootfs", toAny(files))
+	}
+	if _, err := c.Start(ctx, s.Name); err != nil {
+		return res.fail(err)
+	}
+	res.Changes.Set("state", data.M("old", nil, "new", "running"))
+	r.Success()
+	res.Comment = fmt.Sprintf("%s provisioned", s.Name)
+	return res, nil
+}
+
+func spawnExisting(ctx context.Context, c *Client, s *Settings, plan *Plan, res *StepResult) (*StepResult, error) {
+	meta, err := readMetadata(c.lxcpath(), s.Name)
+	if err != nil {
+		return res.fail(fmt.Errorf("lxc: container %q already exists and was not made by saltgo (%v): destroy it or choose another name", s.Name, err))
+	}
+	if meta.Origin != plan.Origin || meta.Template != plan.Template {
+		return res.fail(fmt.Errorf("lxc: container %q already exists as a %s, not a %s: destroy it first or choose another name", s.Name, describe(meta.Origin, meta.Template), plan.source()))
+	}
+	st, err := c.State(ctx, s.Name)
+	if err != nil {
+		return res.fail(err)
+	}
+	if st == "running" {
+		res.Comment = fmt.Sprintf("%s already provisioned", s.Name)
+		return res, nil
+	}
+	if st == "frozen" {
+		if _, err := c.Unfreeze(ctx, s.Name); err != nil {
+			return res.fail(err)
+		}
+	} else if _, err := c.Start(ctx, s.Name); err != nil {
+		return res.fail(err)
+	}
+	res.Changes.Set("state", data.M("old", st, "new", "running"))
+	res.Comment = fmt.Sprintf("%s already provisioned, started", s.Name)
+	return res, nil
+}
+
+func describe(origin, template string) string {
+	if origin != "" {
+		return "clone of " + origin
+	}
+	return "template " + template
+}
+
+func cfgValue(c *ConfigChange, key string) string {
+	for _, it := range c.Set {
+		if it.Key == key {
+			return it.Value
+		}
+	}
+	return ""
+}
+
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+// prepareRootfs edits the stopped container's rootfs: it disables DHCP
+// clients when the IP is static and writes resolv.conf from DNSServers.
+func prepareRootfs(ctx context.Context, c *Client, s *Settings) ([]string, error) {
+	if s.IP == "" && len(s.DNSServers) == 0 {
+		return nil, nil
+	}
+	in, err := c.Info(ctx, s.Name)
+	if err != nil {
+		return nil, err
+	}
+	layers, err := rootfsLayers(in.RootfsPath)
+	if err != nil {
+		return nil, err
+	}
+	rf := &rootfs{layers: layers}
+	var files []string
+	if s.IP != "" {
+		if files, err = staticIPFix(rf); err != nil {
+			return nil, fmt.Errorf("lxc: %s: %w", s.Name, err)
+		}
+	}
+	if len(s.DNSServers) > 0 {
+		for _, d := range s.DNSServers {
+			if net.ParseIP(d) == nil {
+				return nil, fmt.Errorf("lxc: invalid dns server %q", d)
+			}
+		}
+		want := []byte(ResolvConf(s))
+		if cur, ok, _ := rf.read("/etc/resolv.conf"); !ok || string(cur) != string(want) {
+			if err := rf.write("/etc/resolv.conf", want, 0o644); err != nil {
+				return nil, fmt.Errorf("lxc: %s: %w", s.Name, err)
+			}
+			files = append(files, "/etc/resolv.conf")
+		}
+	}
+	return files, nil
+}
+
+// Destroy stops and destroys a container and removes what saltgo recorded
+// for it (the node side of `salt-cloud -d <name>`); pkiDir, when set, is a
+// master pki directory whose minions/<name> key is removed too. A missing
+// container is "no changes".
+func Destroy(ctx context.Context, c *Client, name, pkiDir string) (*StepResult, error) {
+	res := newResult(name)
+	if err := ValidateName(name); err != nil {
+		return res.fail(err)
+	}
+	st, err := c.State(ctx, name)
+	if errors.Is(err, ErrNotFound) {
+		res.Comment = fmt.Sprintf("%s does not exist", name)
+	} else if err != nil {
+		return res.fail(err)
+	} else {
+		if err := c.Destroy(ctx, name); err != nil {
+			return res.fail(err)
+		}
+		res.Changes.Set("state", data.M("old", st, "new", nil))
+		res.Comment = fmt.Sprintf("%s destroyed", name)
+	}
+	if pkiDir != "" {
+		k := filepath.Join(pkiDir, "minions", name)
+		if err := os.Remove(k); err == nil {
+			res.Changes.Set("minion_key", "removed "+k)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return res.fail(err)
+		}
+	}
+	return res, nil
+}

@@ -1,0 +1,495 @@
+package lxc
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/saltgo/saltgo/data"
+)
+
+// VMEnv is the compute-node context of the VM steps: everything they need
+// beyond the VM's Settings. The steps act from the compute node through
+// liblxc (attach), so they do not depend on the VM's network.
+type VMEnv struct {
+	Client *Client
+	// ComputeNode is the compute node's minion id (written to /etc/hosts).
+	ComputeNode string
+	// RootKeys are the controller's root public keys, authorized for root.
+	RootKeys []string
+	// MinionBinary is the host path of the saltgo binary installed in the
+	// VM as /usr/local/bin/saltgo ("" installs no binary).
+	MinionBinary string
+	// MasterPKIDir, when set, is the master's pki directory: the VM's
+	// minion key is pre-accepted as <MasterPKIDir>/minions/<vm>.
+	MasterPKIDir string
+	// BootstrapCommand is run once by InitialHighstate ("" skips it).
+	BootstrapCommand string
+}
+
+// Paths inside the VM written by the VM steps.
+const (
+	VMGrainsFile      = "/etc/salt/grains"
+	VMMinionConfig    = "/etc/salt/minion.d/saltgo-lxc.conf"
+	VMMinionPKIDir    = "/etc/salt/pki/minion"
+	VMMinionBinary    = "/usr/local/bin/saltgo"
+	VMHighstateMarker = "/etc/makina-states/initial_highstate"
+	hostsBegin        = "# saltgo lxc begin (managed, do not edit)"
+	hostsEnd          = "# saltgo lxc end"
+)
+
+// DefaultVMSteps are the VM steps of the seed document, in order.
+var DefaultVMSteps = []string{"spawn", "hostsfile", "sshkeys", "grains", "initial_setup", "initial_highstate"}
+
+// ProvisionVM runs steps (DefaultVMSteps when empty) for one VM and stops
+// at the first failed step, like mc_cloud_vm.provision.
+func ProvisionVM(ctx context.Context, env *VMEnv, s *Settings, steps []string) ([]*StepResult, error) {
+	if len(steps) == 0 {
+		steps = DefaultVMSteps
+	}
+	var out []*StepResult
+	for _, st := range steps {
+		var r *StepResult
+		var err error
+		switch st {
+		case "spawn":
+			r, err = Spawn(ctx, env.Client, s)
+		case "hostsfile":
+			r, err = Hostsfile(ctx, env, s)
+		case "sshkeys":
+			r, err = SSHKeys(ctx, env, s)
+		case "grains":
+			r, err = Grains(ctx, env, s)
+		case "initial_setup":
+			r, err = InitialSetup(ctx, env, s)
+		case "initial_highstate":
+			r, err = InitialHighstate(ctx, env, s)
+		default:
+			err = fmt.Errorf("lxc: unknown vm step %q (want one of %s)", st, strings.Join(DefaultVMSteps, ", "))
+			r = &StepResult{Name: st, Comment: err.Error(), Changes: data.NewMap()}
+		}
+		r.Name = s.Name + ":" + st
+		out = append(out, r)
+		if err != nil {
+			return out, fmt.Errorf("vm %s step %s: %w", s.Name, st, err)
+		}
+	}
+	return out, nil
+}
+
+// readOpt reads a file in the VM, "" when it does not exist.
+func readOpt(ctx context.Context, c *Client, name, path string) (string, error) {
+	b, err := c.ReadFile(ctx, name, path)
+	if errors.Is(err, ErrNoFile) {
+		return "", nil
+	}
+	return string(b), err
+}
+
+// ensureFile writes content when it differs and records the change.
+func ensureFile(ctx context.Context, c *Client, name, path, content string, mode os.FileMode, res *StepResult) error {
+	cur, err := readOpt(ctx, c, name, path)
+	if err != nil {
+		return err
+	}
+	if cur == content {
+		return nil
+	}
+	if err := c.WriteFile(ctx, name, path, []byte(content), mode); err != nil {
+		return err
+	}
+	res.Changes.Set(path, "updated")
+	return nil
+}
+
+func comment(res *StepResult, changed, same string) {
+	if res.Changed() {
+		res.Comment = changed
+	} else {
+		res.Comment = same
+	}
+}
+
+// Hostsfile keeps a managed block in the VM's /etc/hosts: the VM's IP with
+// its names (Domains, else Name) and the compute node's name on the
+// gateway address.
+func Hostsfile(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, error) {
+	res := newResult(s.Name)
+	names := s.Domains
+	if len(names) == 0 {
+		names = []string{s.Name}
+	}
+	var block []string
+	if s.IP != "" {
+		ip, _, _ := strings.Cut(s.IP, "/")
+		block = append(block, ip+" "+strings.Join(names, " "))
+	} else {
+		block = append(block, "127.0.1.1 "+strings.Join(names, " "))
+	}
+	if s.Gateway != "" && s.Gateway != "auto" && env.ComputeNode != "" {
+		block = append(block, s.Gateway+" "+env.ComputeNode)
+	}
+	cur, err := readOpt(ctx, env.Client, s.Name, "/etc/hosts")
+	if err != nil {
+		return res.fail(err)
+	}
+	want := replaceBlock(cur, block)
+	if err := ensureFile(ctx, env.Client, s.Name, "/etc/hosts", want, 0o644, res); err != nil {
+		return res.fail(err)
+	}
+	comment(res, "/etc/hosts updated", "/etc/hosts already up to date")
+	return res, nil
+}
+
+// replaceBlock puts lines between the managed markers of text, replacing a
+// previous block or appending one.
+func replaceBlock(text string, lines []string) string {
+	blk := hostsBegin + "\n" + strings.Join(lines, "\n") + "\n" + hostsEnd + "\n"
+	if i := strings.Index(text, hostsBegin); i >= 0 {
+		if j := strings.Index(text[i:], hostsEnd); j >= 0 {
+			end := i + j + len(hostsEnd)
+			if end < len(text) && text[end] == '\n' {
+				end++
+			}
+			return text[:i] + blk + text[end:]
+		}
+	}
+	if text != "" && !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	return text + blk
+}
+
+// SSHKeys authorizes the controller's root keys for root in the VM.
+func SSHKeys(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, error) {
+	res := newResult(s.Name)
+	if len(env.RootKeys) == 0 {
+		res.Comment = "no controller root key configured"
+		return res, nil
+	}
+	const path = "/root/.ssh/authorized_keys"
+	cur, err := readOpt(ctx, env.Client, s.Name, path)
+	if err != nil {
+		return res.fail(err)
+	}
+	have := map[string]bool{}
+	for _, l := range strings.Split(cur, "\n") {
+		have[strings.TrimSpace(l)] = true
+	}
+	want := cur
+	var added []any
+	for _, k := range env.RootKeys {
+		k = strings.TrimSpace(k)
+		if k == "" || have[k] {
+			continue
+		}
+		if strings.ContainsAny(k, "\n\r") || !strings.HasPrefix(k, "ssh-") && !strings.HasPrefix(k, "ecdsa-") {
+			return res.fail(fmt.Errorf("lxc: %q is not an ssh public key", k))
+		}
+		if want != "" && !strings.HasSuffix(want, "\n") {
+			want += "\n"
+		}
+		want += k + "\n"
+		have[k] = true
+		added = append(added, k)
+	}
+	if len(added) > 0 {
+		if _, err := env.Client.Run(ctx, s.Name, []string{"/bin/sh", "-c", "mkdir -p /root/.ssh && chmod 700 /root/.ssh"}, nil, nil); err != nil {
+			return res.fail(err)
+		}
+		if err := env.Client.WriteFile(ctx, s.Name, path, []byte(want), 0o600); err != nil {
+			return res.fail(err)
+		}
+		res.Changes.Set("authorized", added)
+	}
+	comment(res, "controller keys authorized for root", "controller keys already authorized")
+	return res, nil
+}
+
+// VMGrains are the grains the grains step sets in a VM (makina-states'
+// cloud and nodetypes registry keys).
+var VMGrains = map[string]any{
+	"makina-states.cloud.is.vm":            true,
+	"makina-states.cloud.is.lxcvm":         true,
+	"makina-states.nodetypes.lxccontainer": true,
+}
+
+// Grains merges VMGrains into the VM's grains file.
+func Grains(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, error) {
+	res := newResult(s.Name)
+	if err := mergeGrains(ctx, env.Client, s.Name, VMGrains, res); err != nil {
+		return res.fail(err)
+	}
+	comment(res, "grains set: is.vm, is.lxcvm, nodetype lxccontainer", "grains already set")
+	return res, nil
+}
+
+func mergeGrains(ctx context.Context, c *Client, name string, set map[string]any, res *StepResult) error {
+	cur, err := readOpt(ctx, c, name, VMGrainsFile)
+	if err != nil {
+		return err
+	}
+	m := map[string]any{}
+	if strings.TrimSpace(cur) != "" {
+		if err := yaml.Unmarshal([]byte(cur), &m); err != nil {
+			return fmt.Errorf("lxc: %s in %s is not a YAML mapping: %w", VMGrainsFile, name, err)
+		}
+	}
+	changed := false
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if m[k] != set[k] {
+			m[k] = set[k]
+			res.Changes.Set(k, set[k])
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	b, err := yaml.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return c.WriteFile(ctx, name, VMGrainsFile, b, 0o644)
+}
+
+// InitialSetup sets the password of s.Users (default root, sysadmin and
+// ubuntu, as makina-states did) in the VM's /etc/shadow (SHA-512 crypt;
+// users that do not exist are listed in the comment) and bootstraps a
+// saltgo minion: the binary (when env.MinionBinary is set), a config
+// pointing at s.Master/s.MasterPort, and a key pair generated once whose
+// public half is pre-accepted on the master (env.MasterPKIDir).
+func InitialSetup(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, error) {
+	res := newResult(s.Name)
+	var notes []string
+	if s.Password != "" {
+		n, err := setPasswords(ctx, env.Client, s, res)
+		if err != nil {
+			return res.fail(err)
+		}
+		notes = append(notes, n...)
+	} else {
+		notes = append(notes, "no password set")
+	}
+	if err := bootstrapMinion(ctx, env, s, res); err != nil {
+		return res.fail(err)
+	}
+	if res.Changed() {
+		res.Comment = "initial setup done"
+	} else {
+		res.Comment = "initial setup already done"
+	}
+	if len(notes) > 0 {
+		res.Comment += " (" + strings.Join(notes, "; ") + ")"
+	}
+	return res, nil
+}
+
+func setPasswords(ctx context.Context, c *Client, s *Settings, res *StepResult) ([]string, error) {
+	users := s.Users
+	if len(users) == 0 {
+		users = []string{"root", "sysadmin", "ubuntu"}
+	}
+	if strings.ContainsAny(s.Password, "\n") {
+		return nil, fmt.Errorf("lxc: password contains a newline")
+	}
+	cur, err := c.ReadFile(ctx, s.Name, "/etc/shadow")
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(string(cur), "\n")
+	found := map[string]bool{}
+	var set []any
+	for i, l := range lines {
+		f := strings.Split(l, ":")
+		if len(f) < 2 {
+			continue
+		}
+		want := false
+		for _, u := range users {
+			want = want || f[0] == u
+		}
+		if !want {
+			continue
+		}
+		found[f[0]] = true
+		if p := strings.Split(f[1], "$"); len(p) == 4 && p[1] == "6" && SHA512Crypt(s.Password, p[2]) == f[1] {
+			continue
+		}
+		f[1] = SHA512Crypt(s.Password, newSalt())
+		if len(f) > 2 {
+			f[2] = fmt.Sprint(time.Now().Unix() / 86400)
+		}
+		lines[i] = strings.Join(f, ":")
+		set = append(set, f[0])
+	}
+	// Users in /etc/passwd without a shadow entry (busybox) get one.
+	passwd, err := c.ReadFile(ctx, s.Name, "/etc/passwd")
+	if err != nil {
+		return nil, err
+	}
+	inPasswd := map[string]bool{}
+	for _, l := range strings.Split(string(passwd), "\n") {
+		if u, _, ok := strings.Cut(l, ":"); ok {
+			inPasswd[u] = true
+		}
+	}
+	for len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	var missing []string
+	for _, u := range users {
+		if found[u] {
+			continue
+		}
+		if !inPasswd[u] {
+			missing = append(missing, u)
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("%s:%s:%d:0:99999:7:::", u, SHA512Crypt(s.Password, newSalt()), time.Now().Unix()/86400))
+		set = append(set, u)
+	}
+	if len(set) > 0 {
+		if err := c.WriteFile(ctx, s.Name, "/etc/shadow", []byte(strings.Join(lines, "\n")+"\n"), 0); err != nil {
+			return nil, err
+		}
+		res.Changes.Set("password", set)
+	}
+	if len(missing) > 0 {
+		return []string{"no such users: " + strings.Join(missing, ", ")}, nil
+	}
+	return nil, nil
+}
+
+// MinionConfig returns the minion config written into the VM.
+func MinionConfig(s *Settings) string {
+	var b strings.Builder
+	b.WriteString("# managed by saltgo (lxc initial_setup)\n")
+	fmt.Fprintf(&b, "id: %s\n", s.Name)
+	if s.Master != "" {
+		fmt.Fprintf(&b, "master: %s\n", s.Master)
+	}
+	if s.MasterPort != 0 {
+		fmt.Fprintf(&b, "master_port: %d\n", s.MasterPort)
+	}
+	return b.String()
+}
+
+func bootstrapMinion(ctx context.Context, env *VMEnv, s *Settings, res *StepResult) error {
+	c := env.Client
+	if env.MinionBinary != "" {
+		st, err := os.Stat(env.MinionBinary)
+		if err != nil {
+			return fmt.Errorf("lxc: minion binary: %w", err)
+		}
+		r, err := c.Run(ctx, s.Name, []string{"/bin/sh", "-c", `[ -f "$1" ] && wc -c < "$1" || echo -1`, "sh", VMMinionBinary}, nil, nil)
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(string(r.Stdout)) != fmt.Sprint(st.Size()) {
+			if err := c.CopyFile(ctx, s.Name, env.MinionBinary, VMMinionBinary, 0o755); err != nil {
+				return err
+			}
+			res.Changes.Set(VMMinionBinary, "installed")
+		}
+	}
+	if err := ensureFile(ctx, c, s.Name, VMMinionConfig, MinionConfig(s), 0o644, res); err != nil {
+		return err
+	}
+	pubPath := VMMinionPKIDir + "/minion.pub"
+	pub, err := readOpt(ctx, c, s.Name, pubPath)
+	if err != nil {
+		return err
+	}
+	if pub == "" {
+		priv, pubPEM, err := newMinionKey()
+		if err != nil {
+			return err
+		}
+		if err := c.WriteFile(ctx, s.Name, VMMinionPKIDir+"/minion.pem", priv, 0o400); err != nil {
+			return err
+		}
+		if err := c.WriteFile(ctx, s.Name, pubPath, pubPEM, 0o644); err != nil {
+			return err
+		}
+		pub = string(pubPEM)
+		res.Changes.Set("minion_key", "generated")
+	}
+	if env.MasterPKIDir != "" {
+		k := filepath.Join(env.MasterPKIDir, "minions", s.Name)
+		if cur, err := os.ReadFile(k); err != nil || !bytes.Equal(cur, []byte(pub)) {
+			if err := os.MkdirAll(filepath.Dir(k), 0o700); err != nil {
+				return err
+			}
+			if err := writeAtomic(k, []byte(pub), 0o644); err != nil {
+				return err
+			}
+			res.Changes.Set("accepted_key", k)
+		}
+	}
+	return nil
+}
+
+func newMinionKey() (priv, pub []byte, err error) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, nil, fmt.Errorf("lxc: generate minion key: %w", err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	priv = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
+	pub = pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+	return priv, pub, nil
+}
+
+// InitialHighstate runs env.BootstrapCommand once in the VM, guarded by
+// the marker file VMHighstateMarker.
+func InitialHighstate(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, error) {
+	res := newResult(s.Name)
+	if strings.TrimSpace(env.BootstrapCommand) == "" {
+		res.Comment = "no bootstrap command configured: initial highstate skipped"
+		return res, nil
+	}
+	mark, err := readOpt(ctx, env.Client, s.Name, VMHighstateMarker)
+	if err != nil {
+		return res.fail(err)
+	}
+	if mark != "" {
+		res.Comment = "initial highstate already done (" + VMHighstateMarker + " exists)"
+		return res, nil
+	}
+	r, err := env.Client.Run(ctx, s.Name, []string{"/bin/sh", "-c", env.BootstrapCommand}, nil, nil)
+	if err != nil {
+		return res.fail(err)
+	}
+	if r.Status != 0 {
+		return res.fail(fmt.Errorf("initial highstate command failed with exit %d: %s", r.Status, strings.TrimSpace(string(r.Stderr))))
+	}
+	stamp := time.Now().UTC().Format(time.RFC3339) + "\n"
+	if err := env.Client.WriteFile(ctx, s.Name, VMHighstateMarker, []byte(stamp), 0o644); err != nil {
+		return res.fail(err)
+	}
+	res.Changes.Set("retcode", int64(r.Status))
+	res.Changes.Set("stdout", string(r.Stdout))
+	res.Comment = "initial highstate done"
+	return res, nil
+}

@@ -1,0 +1,131 @@
+package lxc_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/saltgo/saltgo/lxc"
+	"github.com/saltgo/saltgo/lxc/lxctest"
+)
+
+func TestVMStepsInsideContainer(t *testing.T) {
+	lxctest.Require(t)
+	t.Parallel()
+	ns := lxctest.NewNetns(t, "lxcbr1", "10.5.0.1", 16)
+	c := lxctest.Client(t, ns)
+	ctx := ctxT(t)
+	pki := t.TempDir()
+	bin := filepath.Join(t.TempDir(), "saltgo")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\necho saltgo stand-in\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := busybox(lxctest.Unique("vm"), "10.5.0.40", "00:16:3e:5a:00:40")
+	s.Domains = []string{s.Name, "alias.example.test"}
+	s.Master, s.MasterPort = "10.5.0.1", 4606
+	s.Password = "s3cr3t-pw"
+	s.Users = []string{"root", "sysadmin"}
+	env := &lxc.VMEnv{
+		Client: c, ComputeNode: "cn1.example.test",
+		RootKeys:     []string{"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCtest controller@root"},
+		MinionBinary: bin, MasterPKIDir: pki,
+		BootstrapCommand: "echo boot >> /root/bootstrap.log",
+	}
+	res, err := lxc.ProvisionVM(ctx, env, s, nil)
+	if err != nil {
+		t.Fatalf("provision: %v", err)
+	}
+	if len(res) != len(lxc.DefaultVMSteps) {
+		t.Fatalf("steps: %d", len(res))
+	}
+	for _, r := range res {
+		if !r.Result || !r.Changed() {
+			t.Errorf("first run %s: %+v", r.Name, r)
+		}
+	}
+	read := func(p string) string {
+		b, err := c.ReadFile(ctx, s.Name, p)
+		if err != nil {
+			t.Fatalf("read %s: %v", p, err)
+		}
+		return string(b)
+	}
+	hosts := read("/etc/hosts")
+	for _, want := range []string{"10.5.0.40 " + s.Name + " alias.example.test", "10.5.0.1 cn1.example.test"} {
+		if !strings.Contains(hosts, want) {
+			t.Errorf("/etc/hosts lacks %q:\n%s", want, hosts)
+		}
+	}
+	if ak := read("/root/.ssh/authorized_keys"); !strings.Contains(ak, "controller@root") {
+		t.Errorf("authorized_keys: %q", ak)
+	}
+	grains := read(lxc.VMGrainsFile)
+	for _, k := range []string{"makina-states.cloud.is.vm: true", "makina-states.cloud.is.lxcvm: true", "makina-states.nodetypes.lxccontainer: true"} {
+		if !strings.Contains(grains, k) {
+			t.Errorf("grains lack %q:\n%s", k, grains)
+		}
+	}
+	// The root hash in the container verifies with the container's own
+	// crypt implementation (busybox mkpasswd).
+	var hash string
+	for _, l := range strings.Split(read("/etc/shadow"), "\n") {
+		if strings.HasPrefix(l, "root:") {
+			hash = strings.Split(l, ":")[1]
+		}
+	}
+	parts := strings.Split(hash, "$")
+	if len(parts) != 4 || parts[1] != "6" {
+		t.Fatalf("root hash %q", hash)
+	}
+	out, err := c.Run(ctx, s.Name, []string{"mkpasswd", "-m", "sha512", s.Password, parts[2]}, nil, nil)
+	if err != nil || strings.TrimSpace(string(out.Stdout)) != hash {
+		t.Fatalf("mkpasswd in container: %v %q != %q", err, out.Stdout, hash)
+	}
+	if !strings.Contains(res[4].Comment, "no such users: sysadmin") {
+		t.Errorf("initial_setup comment: %q", res[4].Comment)
+	}
+	mc := read(lxc.VMMinionConfig)
+	for _, want := range []string{"id: " + s.Name, "master: 10.5.0.1", "master_port: 4606"} {
+		if !strings.Contains(mc, want) {
+			t.Errorf("minion config lacks %q:\n%s", want, mc)
+		}
+	}
+	pub := read(lxc.VMMinionPKIDir + "/minion.pub")
+	acc, err := os.ReadFile(filepath.Join(pki, "minions", s.Name))
+	if err != nil || string(acc) != pub || !strings.Contains(pub, "BEGIN PUBLIC KEY") {
+		t.Fatalf("pre-accepted key %q vs minion.pub %q: %v", acc, pub, err)
+	}
+	if got := read(lxc.VMMinionBinary); !strings.Contains(got, "saltgo stand-in") {
+		t.Errorf("minion binary: %q", got)
+	}
+	if got := read("/root/bootstrap.log"); got != "boot\n" {
+		t.Errorf("bootstrap ran: %q", got)
+	}
+
+	// Idempotence: a second run changes nothing, the bootstrap runs once.
+	res2, err := lxc.ProvisionVM(ctx, env, s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res2 {
+		if !r.Result || r.Changed() {
+			t.Errorf("second run %s changed: %+v", r.Name, r.Changes)
+		}
+	}
+	if got := read("/root/bootstrap.log"); got != "boot\n" {
+		t.Errorf("bootstrap ran twice: %q", got)
+	}
+	env.BootstrapCommand = ""
+	r, err := lxc.InitialHighstate(ctx, env, s)
+	if err != nil || !strings.Contains(r.Comment, "skipped") {
+		t.Errorf("no bootstrap command: %v %q", err, r.Comment)
+	}
+	d, err := lxc.Destroy(ctx, c, s.Name, pki)
+	if err != nil || !d.Changed() {
+		t.Fatalf("destroy: %v %+v", err, d)
+	}
+	if _, err := os.Stat(filepath.Join(pki, "minions", s.Name)); !os.IsNotExist(err) {
+		t.Errorf("accepted key left after destroy: %v", err)
+	}
+}
