@@ -8,8 +8,10 @@ import (
 
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/grains"
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/pillar"
+	"github.com/saltgo/saltgo/version"
 )
 
 // CallerRequest is what salt-call's command line says about its environment.
@@ -40,8 +42,16 @@ type MasterSession interface {
 // package installs it. While it is nil, salt-call needs --local.
 var Connect func(ctx context.Context, cfg *config.Config, log *slog.Logger) (MasterSession, error)
 
-// CollectGrains gathers this host's grains; the grains package installs it.
-var CollectGrains func(ctx context.Context, cfg *config.Config, log *slog.Logger) (*data.Map, error)
+// CollectGrains gathers this host's grains as a minion with cfg would.
+func CollectGrains(ctx context.Context, cfg *config.Config, log *slog.Logger) (*data.Map, error) {
+	o := grains.OptionsFromConfig(cfg, version.Version)
+	o.Logger = log
+	r, err := grains.Collect(ctx, o)
+	if r == nil {
+		return nil, err
+	}
+	return r.Grains, err
+}
 
 // LoadConfig loads the minion configuration for a front door and applies
 // the command-line overrides.
@@ -93,7 +103,7 @@ func CallerEnv(ctx context.Context, req CallerRequest) (*host.Env, func(), error
 	env := &host.Env{ID: cfg.ID, Opts: cfg.Raw, Log: req.Log, Services: map[string]any{"config": cfg}}
 	env.Local = cfg.FileClient == "local" || cfg.MasterType == "disable"
 	env.Grains = data.M("id", cfg.ID)
-	if !req.SkipGrains && CollectGrains != nil {
+	if !req.SkipGrains {
 		g, err := CollectGrains(ctx, cfg, req.Log)
 		if err != nil {
 			req.Log.Warn(fmt.Sprintf("grains: %v", err))

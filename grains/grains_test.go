@@ -1,0 +1,410 @@
+package grains
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/saltgo/saltgo/config"
+	"github.com/saltgo/saltgo/data"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// fixedSystem is the System of the recorded Salt 3007.14 minion (see
+// testdata/salt-wire/3007.14/conversation.json, message #2).
+type fixedSystem struct{ env map[string]string }
+
+func (fixedSystem) Uname() (Uname, error) {
+	return Uname{"Linux", "vm", "6.18.44-fc-v657", "#1 SMP PREEMPT_DYNAMIC @0", "x86_64"}, nil
+}
+func (fixedSystem) Hostname() (string, error) { return "vm", nil }
+func (fixedSystem) Interfaces() ([]Interface, error) {
+	a := netip.MustParseAddr
+	return []Interface{
+		{Name: "lo", HWAddr: "00:00:00:00:00:00", Addrs: []IfAddr{{Addr: a("127.0.0.1")}, {Addr: a("::1")}}},
+		{Name: "ifb0", HWAddr: "92:3d:21:4e:4b:2f"},
+		{Name: "ifb1", HWAddr: "12:92:eb:ef:6c:b7"},
+		{Name: "eth0", HWAddr: "02:fc:00:00:00:01", Addrs: []IfAddr{{Addr: a("192.0.2.2")}, {Addr: a("fd00::2")}, {Addr: a("fe80::fc:ff:fe00:1")}}},
+	}, nil
+}
+func (fixedSystem) Process() Process         { return Process{PID: 668, UID: 0, GID: 0} }
+func (s fixedSystem) Getenv(k string) string { return s.env[k] }
+func (fixedSystem) TZName() string           { return "UTC" }
+func (fixedSystem) LookupIP(context.Context, string, string) ([]netip.Addr, error) {
+	return nil, errors.New("no DNS in tests")
+}
+
+func fixtureOpts() Options {
+	return Options{
+		Root:          "testdata/root",
+		System:        fixedSystem{env: map[string]string{"LANG": "C.UTF-8", "SHELL": "/bin/bash", "PATH": "/usr/bin:/bin"}},
+		ID:            "cn1.test",
+		Master:        "127.0.0.1",
+		SaltgoVersion: "0.0.0-test",
+		Logger:        discardLogger(),
+	}
+}
+
+// readJSONOrdered decodes JSON keeping object key order (as *data.Map).
+func readJSONOrdered(dec *json.Decoder) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			m := data.NewMap()
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				v, err := readJSONOrdered(dec)
+				if err != nil {
+					return nil, err
+				}
+				m.Set(k.(string), v)
+			}
+			_, err := dec.Token()
+			return m, err
+		case '[':
+			l := []any{}
+			for dec.More() {
+				v, err := readJSONOrdered(dec)
+				if err != nil {
+					return nil, err
+				}
+				l = append(l, v)
+			}
+			_, err := dec.Token()
+			return l, err
+		}
+	case json.Number:
+		if i, err := t.Int64(); err == nil {
+			return i, nil
+		}
+		f, err := t.Float64()
+		return f, err
+	}
+	return tok, nil
+}
+
+func recordedGrains(t *testing.T) *data.Map {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/salt-wire/3007.14/conversation.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	v, err := readJSONOrdered(dec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := v.(*data.Map).Get("messages")
+	g, ok := config.Traverse(data.M("m", msgs), "m:2:decoded:plaintext:load:grains", ":")
+	if !ok {
+		t.Fatal("no grains in message #2")
+	}
+	return g.(*data.Map)
+}
+
+func toJSON(v any) any {
+	switch x := v.(type) {
+	case *data.Map:
+		var parts []string
+		x.Range(func(k, e any) bool {
+			kb, _ := json.Marshal(fmt.Sprint(k))
+			vb, _ := json.Marshal(toJSON(e))
+			parts = append(parts, string(kb)+":"+string(vb))
+			return true
+		})
+		return json.RawMessage("{" + strings.Join(parts, ",") + "}")
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = toJSON(e)
+		}
+		return out
+	}
+	return v
+}
+
+func TestGoldenGrains(t *testing.T) {
+	res, err := Collect(context.Background(), fixtureOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tm := range res.Timings {
+		if tm.Err != nil {
+			t.Errorf("collector %s: %v", tm.Name, tm.Err)
+		}
+	}
+	b, _ := json.MarshalIndent(toJSON(res.Grains), "", " ")
+	b = append(b, '\n')
+	p := "testdata/golden/grains.json"
+	if *update {
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, b, 0o644)
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if !bytes.Equal(b, want) {
+		t.Errorf("grains differ from %s (run with -update):\n%s", p, b)
+	}
+}
+
+// TestMatchesRecordedSalt checks every grain saltgo and the real Salt
+// 3007.14 minion both report: same value, same type, same relative order.
+func TestMatchesRecordedSalt(t *testing.T) {
+	rec := recordedGrains(t)
+	opts := fixtureOpts()
+	opts.Blacklist = []string{"cwd", "path", "systempath", "pythonexecutable", "pythonpath", "saltpath", "shell", "kernelparams"}
+	res, err := Collect(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ourOrder, recOrder []string
+	res.Grains.Range(func(k, v any) bool {
+		ks := k.(string)
+		rv, ok := rec.Get(ks)
+		if !ok {
+			if ks != "saltgo" && ks != "efi" && ks != "efi-secure-boot" {
+				t.Logf("grain %s not reported by the recorded minion", ks)
+			}
+			return true
+		}
+		ourOrder = append(ourOrder, ks)
+		if !config.Equal(data.Deep(v), rv) || fmt.Sprintf("%T", v) != fmt.Sprintf("%T", rv) {
+			t.Errorf("grain %s = %#v (%T), Salt reported %#v (%T)", ks, v, v, rv, rv)
+		}
+		return true
+	})
+	var missing []string
+	rec.Range(func(k, _ any) bool {
+		if res.Grains.Has(k) {
+			recOrder = append(recOrder, k.(string))
+		} else {
+			missing = append(missing, k.(string))
+		}
+		return true
+	})
+	t.Logf("recorded grains saltgo does not produce: %v", missing)
+	if strings.Join(ourOrder, ",") != strings.Join(recOrder, ",") {
+		t.Errorf("key order differs:\nours: %v\nsalt: %v", ourOrder, recOrder)
+	}
+	if shell, ok := res.Grains.Get("shell"); ok {
+		t.Errorf("blacklisted shell grain present: %v", shell)
+	}
+}
+
+func TestServerID(t *testing.T) {
+	if got := ServerID("cn1.test"); got != 274926164 {
+		t.Errorf("ServerID = %d, want 274926164", got)
+	}
+}
+
+func TestCollectorIsolation(t *testing.T) {
+	Register("zz_test.panics", false, func(context.Context, *Env) (*data.Map, error) { panic("boom") })
+	Register("zz_test.fails", false, func(context.Context, *Env) (*data.Map, error) { return nil, errors.New("nope") })
+	Register("zz_test.ok", false, func(context.Context, *Env) (*data.Map, error) { return data.M("zz_ok", true), nil })
+	opts := fixtureOpts()
+	opts.Enabled = map[string]bool{"zz_test.panics": true, "zz_test.fails": true, "zz_test.ok": true, "core.os_data": false}
+	res, err := Collect(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := map[string]error{}
+	for _, tm := range res.Timings {
+		errs[tm.Name] = tm.Err
+		if tm.Name == "core.os_data" {
+			t.Error("disabled collector ran")
+		}
+	}
+	if errs["zz_test.panics"] == nil || !strings.Contains(errs["zz_test.panics"].Error(), "boom") || errs["zz_test.fails"] == nil {
+		t.Errorf("errors not reported: %v", errs)
+	}
+	if v, _ := res.Grains.Get("zz_ok"); v != true || !res.Grains.Has("id") || res.Grains.Has("os") {
+		t.Errorf("grains = %v", res.Grains.Keys())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Collect(ctx, opts); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled collect: %v", err)
+	}
+}
+
+func TestStaticGrainsAndBlacklist(t *testing.T) {
+	dir := t.TempDir()
+	gf := filepath.Join(dir, "grains")
+	os.WriteFile(gf, []byte("roles: [web]\nos: FromFile\nsecret_x: 1\n"), 0o644)
+	opts := fixtureOpts()
+	opts.GrainsFile = gf
+	opts.ConfigGrains = data.M("os", "FromConfig", "secret_y", 2)
+	opts.Blacklist = []string{"secret_*", "ip[46]_interfaces", "^kernel.*$"}
+	res, err := Collect(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := res.Grains
+	if v, _ := g.Get("os"); v != "FromConfig" {
+		t.Errorf("os = %v (the grains option wins)", v)
+	}
+	if v, _ := g.Get("roles"); !config.Equal(v, []any{"web"}) {
+		t.Errorf("roles = %v", v)
+	}
+	for _, k := range []string{"secret_x", "ip4_interfaces", "ip6_interfaces", "kernel", "kernelrelease"} {
+		if g.Has(k) {
+			t.Errorf("%s not blacklisted", k)
+		}
+	}
+	if !g.Has("secret_y") || !g.Has("ip_interfaces") {
+		t.Error("the grains option is not blacklisted; ip_interfaces does not match")
+	}
+	// A broken grains file is skipped, never fatal.
+	os.WriteFile(gf, []byte("roles: [web\n"), 0o644)
+	res, err = Collect(context.Background(), opts)
+	if err != nil || !res.Grains.Has("os") {
+		t.Fatalf("bad grains file broke Collect: %v", err)
+	}
+}
+
+func TestStore(t *testing.T) {
+	dir := t.TempDir()
+	gf := filepath.Join(dir, "grains")
+	os.WriteFile(gf, []byte("existing: 1\n"), 0o600)
+	s := &Store{Path: gf, Grains: data.M("os", "Debian", "existing", int64(1))}
+
+	ret, err := s.SetVal("roles", []any{"web"}, false)
+	if err != nil || !config.Equal(ret, data.M("roles", []any{"web"})) {
+		t.Fatalf("setval = %v, %v", ret, err)
+	}
+	r2, _ := s.Append("roles", "db", false, ":")
+	if !config.Equal(r2, data.M("roles", []any{"web", "db"})) {
+		t.Errorf("append = %v", r2)
+	}
+	if r, _ := s.Append("roles", "db", false, ":"); r != "The val db was already in the list roles" {
+		t.Errorf("append dup = %v", r)
+	}
+	if r, _ := s.Append("os", "x", false, ":"); r != "The key os is not a valid list" {
+		t.Errorf("append non-list = %v", r)
+	}
+	if r, _ := s.SetVals(data.M("yesstr", "yes", "n", int64(10), "sexa", "1:20", "nested", data.M("b", 1, "a", nil)), false); r == nil {
+		t.Fatal("setvals")
+	}
+	r3, _ := s.Set("nested:c", "v", false, false, ":")
+	if res, _ := r3.Get("result"); res != true {
+		t.Errorf("set nested = %v", r3)
+	}
+	r4, _ := s.DelVal("existing", false, false)
+	if ch, _ := r4.Get("changes"); !config.Equal(ch, data.M("existing", nil)) {
+		t.Errorf("delval = %v", r4)
+	}
+	s.DelKey("n", false)
+	b, _ := os.ReadFile(gf)
+	want := "existing: null\nnested:\n  a: null\n  b: 1\n  c: v\nroles:\n  - web\n  - db\nsexa: \"1:20\"\nyesstr: \"yes\"\n"
+	if string(b) != want {
+		t.Errorf("grains file:\n%s\nwant:\n%s", b, want)
+	}
+	if st, _ := os.Stat(gf); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %v, want preserved 0600", st.Mode())
+	}
+	// What was written reads back identically with Salt's YAML rules.
+	back, err := ReadGrainsFile(gf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := back.Get("yesstr"); v != "yes" {
+		t.Errorf("yesstr read back as %#v", v)
+	}
+	if v, _ := back.Get("sexa"); v != "1:20" {
+		t.Errorf("sexa read back as %#v", v)
+	}
+	if g, _ := s.Grains.Get("roles"); !config.Equal(g, []any{"web", "db"}) || s.Grains.Has("n") {
+		t.Errorf("in-memory grains not updated: %v", s.Grains.Keys())
+	}
+	// A corrupt file is reported, never overwritten.
+	os.WriteFile(gf, []byte("a: [\n"), 0o644)
+	if _, err := s.SetVal("x", 1, false); err == nil {
+		t.Error("corrupt grains file accepted")
+	}
+	if b, _ := os.ReadFile(gf); string(b) != "a: [\n" {
+		t.Error("corrupt grains file overwritten")
+	}
+}
+
+func TestLiveCollect(t *testing.T) {
+	res, err := Collect(context.Background(), Options{ID: "live", Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tm := range res.Timings {
+		if tm.Err != nil {
+			t.Errorf("collector %s failed on this host: %v", tm.Name, tm.Err)
+		}
+	}
+	for _, k := range []string{"kernel", "os", "num_cpus", "mem_total", "ipv4", "hwaddr_interfaces", "pid"} {
+		if !res.Grains.Has(k) {
+			t.Errorf("live grains lack %s", k)
+		}
+	}
+	if v, _ := res.Grains.Get("kernel"); v != "Linux" {
+		t.Errorf("kernel = %v", v)
+	}
+}
+
+func BenchmarkCollectLive(b *testing.B) {
+	opts := Options{ID: "bench", Logger: discardLogger()}
+	for i := 0; i < b.N; i++ {
+		if _, err := Collect(context.Background(), opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCollectFixture(b *testing.B) {
+	opts := fixtureOpts()
+	for i := 0; i < b.N; i++ {
+		if _, err := Collect(context.Background(), opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestOptionsFromConfig(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "minion"), []byte("id: m1\nmaster: [a, b]\ngrains: {role: x}\ngrains_blacklist: [shell]\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "grains"), []byte("fromfile: 1\n"), 0o644)
+	c, err := config.Load(context.Background(), config.Options{ConfigDir: dir, Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := OptionsFromConfig(c, "1.2.3")
+	o.Root, o.System, o.Logger = "testdata/root", fixtureOpts().System, discardLogger()
+	res, err := Collect(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := res.Grains
+	for k, want := range map[string]any{"id": "m1", "role": "x", "fromfile": int64(1), "master": []any{"a", "b"}} {
+		if v, _ := g.Get(k); !config.Equal(v, want) {
+			t.Errorf("%s = %v, want %v", k, v, want)
+		}
+	}
+	if g.Has("shell") {
+		t.Error("shell not blacklisted")
+	}
+}

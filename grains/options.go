@@ -1,0 +1,26 @@
+package grains
+
+import (
+	"github.com/saltgo/saltgo/config"
+	"github.com/saltgo/saltgo/data"
+)
+
+// OptionsFromConfig fills the Options a minion derives from its loaded
+// configuration: id, master, the `grains` option, the grains file next to
+// conf_file, grains_blacklist and enable_gpu_grains.
+func OptionsFromConfig(c *config.Config, saltgoVersion string) Options {
+	o := Options{
+		ID:              c.ID,
+		GrainsFile:      c.GrainsFile(),
+		Blacklist:       c.GrainsBlacklist,
+		EnableGPUGrains: c.EnableGPUGrains,
+		SaltgoVersion:   saltgoVersion,
+	}
+	o.Master, _ = c.Get("master")
+	if g, ok := c.Get("grains"); ok {
+		if m, ok := g.(*data.Map); ok {
+			o.ConfigGrains = m
+		}
+	}
+	return o
+}
