@@ -106,3 +106,81 @@ func (h *ConsoleHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 // WithGroup implements slog.Handler (groups are flattened).
 func (h *ConsoleHandler) WithGroup(string) slog.Handler { return h }
+
+// NewFileHandler writes log records to a log file with a timestamp, as
+// Salt's log_fmt_logfile does: "2006-01-02 15:04:05,000 [name][LEVEL] msg".
+func NewFileHandler(w io.Writer, level slog.Leveler) slog.Handler {
+	return &fileHandler{ConsoleHandler{mu: &sync.Mutex{}, w: w, level: level}}
+}
+
+type fileHandler struct{ ConsoleHandler }
+
+func (h *fileHandler) Handle(ctx context.Context, r slog.Record) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s [saltgo][%-8s] %s", r.Time.Format("2006-01-02 15:04:05,000"), levelName(r.Level), r.Message)
+	for _, a := range h.attrs {
+		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+		return true
+	})
+	b.WriteString("\n")
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, err := io.WriteString(h.w, b.String())
+	return err
+}
+
+func (h *fileHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	c := *h
+	c.attrs = append(append([]slog.Attr(nil), h.attrs...), attrs...)
+	return &c
+}
+
+// Fanout sends every record to several handlers.
+func Fanout(hs ...slog.Handler) slog.Handler {
+	if len(hs) == 1 {
+		return hs[0]
+	}
+	return fanout(hs)
+}
+
+type fanout []slog.Handler
+
+func (f fanout) Enabled(ctx context.Context, l slog.Level) bool {
+	for _, h := range f {
+		if h.Enabled(ctx, l) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f fanout) Handle(ctx context.Context, r slog.Record) error {
+	var first error
+	for _, h := range f {
+		if h.Enabled(ctx, r.Level) {
+			if err := h.Handle(ctx, r.Clone()); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
+
+func (f fanout) WithAttrs(attrs []slog.Attr) slog.Handler {
+	out := make(fanout, len(f))
+	for i, h := range f {
+		out[i] = h.WithAttrs(attrs)
+	}
+	return out
+}
+
+func (f fanout) WithGroup(name string) slog.Handler {
+	out := make(fanout, len(f))
+	for i, h := range f {
+		out[i] = h.WithGroup(name)
+	}
+	return out
+}

@@ -14,6 +14,7 @@ import (
 //	makina-states.services.cloud.lxc.targets.<cn>: {<vm>: {...}}  (documented form)
 //	makina-states.cloud.lxc: {vms: {<cn>: {<vm>: {...}}}}          (nested form)
 //	makina-states.cloud.lxc.vms: {<cn>: {<vm>: {...}}}             (nested form)
+//	makina-states.services.cloud.lxc.targets: {<cn>: {<vm>: {...}}} (documented key, nested)
 //	makina-states.cloud.lxc.vms.<cn>.<vm>: {...}                   (per-VM flat form)
 //
 // All of them are read with their per-VM keys. A VM declared by two forms
@@ -135,6 +136,12 @@ func indexVMs(src *Source) (*vmIndex, error) {
 	}
 	if v, ok := src.Get(PrefixLXC + ".vms"); ok {
 		if err := addCNs(v, PrefixLXC+".vms"); err != nil {
+			return nil, err
+		}
+	}
+	// The documented key written as nested YAML: targets: {<cn>: {...}}.
+	if v, ok := src.Get(PrefixDocTargets); ok {
+		if err := addCNs(v, PrefixDocTargets); err != nil {
 			return nil, err
 		}
 	}

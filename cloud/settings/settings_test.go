@@ -549,3 +549,21 @@ func TestExampleVMs(t *testing.T) {
 		t.Errorf("explicit ips: %v", ips)
 	}
 }
+
+func TestDocumentedKeyNestedForm(t *testing.T) {
+	p := data.M("makina-states.services.cloud.lxc.targets", data.M("cn1.local", data.M("vm1.test", data.M("ip", "10.5.0.50"))))
+	s, err := Load(p, Options{MinionID: "controller", AllocRoot: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm, err := s.GetSettingsForVM(context.Background(), "cn1.local", "vm1.test", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vm.IP != "10.5.0.50" {
+		t.Fatalf("ip = %s, want the nested pillar's 10.5.0.50", vm.IP)
+	}
+	if _, err := s.GetSettingsForVM(context.Background(), "cn1.local", "undeclared.test", true); err == nil {
+		t.Fatal("an undeclared vm must be an error")
+	}
+}

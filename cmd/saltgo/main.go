@@ -7,7 +7,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -15,7 +15,11 @@ import (
 	"syscall"
 
 	"github.com/saltgo/saltgo/cli/call"
+	"github.com/saltgo/saltgo/cli/common"
+	minioncli "github.com/saltgo/saltgo/cli/minion"
+	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/lxc"
+	"github.com/saltgo/saltgo/minion"
 	"github.com/saltgo/saltgo/version"
 
 	// Compiled-in modules register themselves with the host.
@@ -102,7 +106,7 @@ func run(argv []string) int {
 	case "call":
 		return call.Main(ctx, prog, args, stdio)
 	case "minion":
-		return minionMain(ctx, prog, args, stdio.Stderr)
+		return minioncli.Main(ctx, prog, args, stdio.Stdout, stdio.Stderr)
 	case "run":
 		return runnerMain(ctx, prog, args, stdio)
 	}
@@ -115,11 +119,14 @@ var hidden = map[string]func(args []string) int{
 	lxc.HelperCommand: lxc.HelperMain,
 }
 
-var (
-	minionMain = func(ctx context.Context, prog string, args []string, stderr io.Writer) int {
-		fmt.Fprintf(stderr, "%s: the minion is not built into this binary yet\n", prog)
-		return 1
+func init() {
+	// salt-call's default mode signs in with the minion's keys.
+	common.Connect = func(ctx context.Context, cfg *config.Config, log *slog.Logger) (common.MasterSession, error) {
+		return minion.Connect(ctx, cfg, minion.Options{Logger: log})
 	}
+}
+
+var (
 	runnerMain = func(ctx context.Context, prog string, args []string, stdio call.IO) int {
 		fmt.Fprintf(stdio.Stderr, "%s: no runner is built into this binary yet\n", prog)
 		return 1

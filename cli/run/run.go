@@ -1,0 +1,328 @@
+// Package run is saltgo's salt-run / mastersalt-run: it runs one runner
+// function in-process on the master host, with the master's configuration,
+// and prints its return value the way Salt's salt-run does. Runner functions
+// are host.Runner modules; a function saltgo does not host is handed to the
+// Python salt-run named by the master option saltgo_python_salt_run.
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/saltgo/saltgo/cli/call"
+	"github.com/saltgo/saltgo/cli/common"
+	"github.com/saltgo/saltgo/cli/optparse"
+	"github.com/saltgo/saltgo/client"
+	"github.com/saltgo/saltgo/config"
+	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/modules/test"
+	"github.com/saltgo/saltgo/version"
+
+	// The runners saltgo hosts.
+	_ "github.com/saltgo/saltgo/runners/manage"
+)
+
+// Exit codes of Salt's salt-run.
+const (
+	exitOK      = 0
+	exitGeneric = 1
+	exitUsage   = 64
+)
+
+// PythonSaltRunKey is the master option naming the Python salt-run that
+// runs the runner functions saltgo does not host.
+const PythonSaltRunKey = "saltgo_python_salt_run"
+
+const description = "salt-run is the frontend command for executing Salt Runners.\nSalt Runners are modules used to execute convenience functions on the Salt Master"
+
+func parser(prog string) *optparse.Parser {
+	opts := []*optparse.Option{
+		{Short: "c", Long: "config-dir", Kind: optparse.String, Dest: "config_dir", Meta: "CONFIG_DIR", Help: "Pass in an alternative configuration directory."},
+		{Short: "h", Long: "help", Kind: optparse.Flag, Help: "show this help message and exit"},
+		{Long: "version", Kind: optparse.Flag, Help: "show program's version number and exit"},
+		{Short: "V", Long: "versions-report", Kind: optparse.Flag, Dest: "versions_report", Help: "Show program's dependencies version number and exit."},
+		{Short: "t", Long: "timeout", Kind: optparse.Int, Meta: "TIMEOUT", Help: "Change the timeout, if applicable, for the running command (in seconds). Default: the master's timeout option."},
+		{Long: "hard-crash", Kind: optparse.Flag, Dest: "hard_crash", Help: "Raise any original exception rather than exiting gracefully."},
+		{Long: "saltfile", Kind: optparse.String, Meta: "SALTFILE", Help: "Specify the path to a Saltfile (ignored by saltgo)."},
+		{Long: "args-stdin", Kind: optparse.Flag, Dest: "args_stdin", Help: "Read additional options and/or arguments from stdin (ignored by saltgo)."},
+		{Long: "no-parse", Kind: optparse.String, Dest: "no_parse", Meta: "ARGNAMES", Help: "Parse no arguments named here (comma-separated); pass them as strings."},
+		{Long: "jid", Kind: optparse.String, Meta: "JID", Help: "Pass a JID to be used instead of generating one."},
+		{Short: "d", Long: "doc", Kind: optparse.Flag, Help: "Display documentation for runners, pass a runner or runner.function to see documentation on only that runner or function."},
+		{Long: "documentation", Kind: optparse.Flag, Dest: "doc", Help: "Same as --doc."},
+		{Long: "async", Kind: optparse.Flag, Help: "Start the runner operation and immediately return control."},
+		{Long: "skip-grains", Kind: optparse.Flag, Dest: "skip_grains", Help: "Do not load grains."},
+		{Long: "quiet", Kind: optparse.Flag, Help: "Do not display the results of the run."},
+	}
+	opts = append(opts, common.LogOptions()...)
+	opts = append(opts, common.OutputOptions()...)
+	return &optparse.Parser{Prog: prog, Usage: prog + " [options] <function> [arguments]", Options: opts}
+}
+
+// Main runs salt-run with the program name prog ("salt-run" or
+// "mastersalt-run", which selects the flavour) and arguments args (without
+// the program name), and returns the exit code.
+func Main(ctx context.Context, prog string, args []string, stdio call.IO) int {
+	p := parser(prog)
+	r, err := p.Parse(args)
+	if err != nil {
+		fmt.Fprint(stdio.Stderr, p.UsageError(err))
+		return exitUsage
+	}
+	switch {
+	case r.Bool("help"):
+		fmt.Fprint(stdio.Stdout, p.Help(description))
+		return exitOK
+	case r.Bool("version"):
+		fmt.Fprintf(stdio.Stdout, "%s %s (%s)\n", prog, version.Salt, version.SaltCodename)
+		return exitOK
+	case r.Bool("versions_report"):
+		fmt.Fprintln(stdio.Stdout, test.VersionsReport())
+		return exitOK
+	}
+	if r.Bool("doc") && len(r.Args) > 1 {
+		fmt.Fprint(stdio.Stderr, p.UsageError(errors.New("You can only get documentation for one method at one time")))
+		return exitUsage
+	}
+	level, err := common.ParseLevel(r.Str("log_level"))
+	if err != nil {
+		fmt.Fprint(stdio.Stderr, p.UsageError(fmt.Errorf("option -l: %v", err)))
+		return exitUsage
+	}
+	log := slog.New(common.NewConsoleHandler(stdio.Stderr, level))
+
+	cfg, err := config.Load(ctx, config.Options{Flavour: config.FlavourFromArgv0(prog), Role: config.Master, ConfigDir: r.Str("config_dir"), Logger: log})
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "%s\n", err)
+		return exitGeneric
+	}
+	if n, ok := r.IntVal("timeout"); ok {
+		cfg.Raw.Set("timeout", int64(n))
+	}
+	printer, err := common.NewPrinter(r, stdio.Stdout, stdio.StdoutTTY, log)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "%s\n", err)
+		return exitUsage
+	}
+	if r.Bool("quiet") {
+		printer.Out = "quiet"
+	}
+
+	fun := ""
+	var words []string
+	if len(r.Args) > 0 {
+		fun, words = r.Args[0], r.Args[1:]
+	}
+	if r.Bool("doc") {
+		printDocs(stdio, fun)
+		return exitOK
+	}
+
+	f, _, lerr := host.Lookup(host.Runner, fun)
+	if lerr != nil {
+		if py, ok := cfg.Raw.String(PythonSaltRunKey); ok && py != "" && fun != "" {
+			return execPython(ctx, py, prog, args, stdio, log)
+		}
+		log.Info(fmt.Sprintf("saltgo hosts these runner functions: %s; set %s in the master config to run others with Python's salt-run", strings.Join(host.FunctionNames(host.Runner), ", "), PythonSaltRunKey))
+		return printNotAvailable(printer, fun, lerr)
+	}
+
+	if r.Bool("async") {
+		return runAsync(ctx, prog, args, stdio, log)
+	}
+
+	var noParse []string
+	if s := r.Str("no_parse"); s != "" {
+		noParse = strings.Split(s, ",")
+	}
+	arglist := host.ParseInput(words, noParse)
+	pos, kw, err := host.LoadArgs(f, arglist, nil)
+	if err != nil {
+		// salt-run reports a SaltInvocationError with the function's docs.
+		return printNotAvailable(printer, fun, err)
+	}
+
+	env := &host.Env{ID: cfg.ID, Opts: cfg.Raw, Log: log, Services: map[string]any{"config": cfg}}
+	if cl, err := client.New(cfg); err == nil {
+		cl.Log = log
+		env.Services[client.EnvService] = cl
+		defer cl.Close()
+	}
+
+	ret, out, code := invoke(ctx, env, f, fun, pos, kw)
+	if m, ok := ret.(*data.Map); ok && m.Len() == 2 && m.Has("data") && m.Has("outputter") {
+		o, _ := m.String("outputter")
+		ret, _ = m.Get("data")
+		out = o
+	}
+	if err := printer.Print(ret, out); err != nil {
+		fmt.Fprintf(stdio.Stderr, "%s\n", err)
+		return exitGeneric
+	}
+	if code != exitOK {
+		return code
+	}
+	return retcodeOf(ret)
+}
+
+// invoke binds and runs a runner function as Salt's runner client does:
+// wrong arguments become a "Passed invalid arguments" text (exit 0), any
+// other failure "Exception occurred in runner <fun>: <traceback>" (exit 1).
+func invoke(ctx context.Context, env *host.Env, f *host.Func, fun string, pos []any, kw *data.Map) (ret any, out string, code int) {
+	c, err := host.Bind(f, pos, kw)
+	if err == nil {
+		c.Env, c.Fun = env, fun
+		ret, err = host.Invoke(ctx, c)
+		if err == nil {
+			return ret, f.Outputter, exitOK
+		}
+	}
+	var inv *host.InvocationError
+	if errors.As(err, &inv) {
+		return fmt.Sprintf("\nPassed invalid arguments: %s\n\nUsage:\n%s", inv.Msg, f.Doc), "", exitOK
+	}
+	return fmt.Sprintf("Exception occurred in runner %s: %s", fun, host.Traceback(err)), "", exitGeneric
+}
+
+// retcodeOf is salt-run's exit code for a successful run: a returned dict's
+// "retcode" (or "data"."retcode"), else 0.
+func retcodeOf(ret any) int {
+	m, ok := ret.(*data.Map)
+	if !ok {
+		return exitOK
+	}
+	if v, ok := m.Get("retcode"); ok {
+		if n, ok := data.AsInt(v); ok {
+			return int(n)
+		}
+		return exitGeneric
+	}
+	if d, ok := m.Get("data"); ok {
+		if dm, ok := d.(*data.Map); ok {
+			if v, ok := dm.Get("retcode"); ok {
+				if n, ok := data.AsInt(v); ok {
+					return int(n)
+				}
+				return exitGeneric
+			}
+		}
+	}
+	return exitOK
+}
+
+// printNotAvailable prints what salt-run prints when a function cannot be
+// run: the docs of the functions starting with fun, else Salt's "is not
+// available" text. salt-run exits 0 then.
+func printNotAvailable(printer *common.Printer, fun string, err error) int {
+	var ret any = host.MissingFunString(fun)
+	docs := host.Docs(host.Runner, fun+"*")
+	if docs.Len() > 0 {
+		ret = docs
+	} else if !errors.Is(err, host.ErrNotAvailable) {
+		var ua *host.UnavailableError
+		if !errors.As(err, &ua) {
+			ret = err.Error()
+		}
+	}
+	if fun == "" {
+		ret = host.Docs(host.Runner, "*")
+	}
+	if perr := printer.Print(ret, "nested"); perr != nil {
+		return exitGeneric
+	}
+	return exitOK
+}
+
+// printDocs prints the docs of the runner functions selected by arg as
+// salt-run -d does: all of them, a glob, a module or one function.
+func printDocs(stdio call.IO, arg string) {
+	var names []string
+	for _, n := range host.FunctionNames(host.Runner) {
+		switch {
+		case arg == "":
+		case strings.Contains(arg, "*"):
+			if ok, _ := path.Match(arg, n); !ok {
+				continue
+			}
+		default:
+			prefix := arg
+			if !strings.HasSuffix(prefix, ".") {
+				prefix += "."
+			}
+			if n != arg && !strings.HasPrefix(n, prefix) {
+				continue
+			}
+		}
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		f, _, _ := host.Lookup(host.Runner, n)
+		if f == nil {
+			continue
+		}
+		fmt.Fprintf(stdio.Stdout, "%s:\n%s\n", n, host.StripRST(f.Doc))
+	}
+}
+
+// execPython runs the configured Python salt-run with the same arguments.
+func execPython(ctx context.Context, py, prog string, args []string, stdio call.IO, log *slog.Logger) int {
+	cmd := exec.CommandContext(ctx, py, args...)
+	cmd.Stdin = os.Stdin
+	cmd.Stdout = stdio.Stdout
+	cmd.Stderr = stdio.Stderr
+	log.Debug(fmt.Sprintf("%s: handing over to %s", prog, py))
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal())
+		}
+		return ee.ExitCode()
+	}
+	fmt.Fprintf(stdio.Stderr, "%s: cannot run %s (%s): %v\n", prog, py, PythonSaltRunKey, err)
+	return exitGeneric
+}
+
+// Spawn starts a detached copy of this program for --async runs; tests
+// replace it.
+var Spawn = func(prog string, args []string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Args[0] = prog
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	return cmd.Start()
+}
+
+// runAsync starts the runner in a detached process and returns at once, as
+// salt-run --async does.
+func runAsync(ctx context.Context, prog string, args []string, stdio call.IO, log *slog.Logger) int {
+	var rest []string
+	for _, a := range args {
+		if a != "--async" {
+			rest = append(rest, a)
+		}
+	}
+	jid := call.NewJID()
+	rest = append([]string{"--jid", jid}, rest...)
+	if err := Spawn(prog, rest); err != nil {
+		fmt.Fprintf(stdio.Stderr, "%s: cannot start the runner in the background: %v\n", prog, err)
+		return exitGeneric
+	}
+	log.Warn("Running in asynchronous mode. Results of this execution may be collected by attaching to the master event bus or by examining the master job cache, if configured. This execution is running under tag salt/run/" + jid)
+	return exitOK
+}

@@ -1,0 +1,109 @@
+// Command interop runs saltgo's minion against a real Salt master for the
+// interoperability checks recorded in docs/interop.md. It has a tiny
+// built-in executor (test.ping, test.arg, test.echo, grains.item) so that it
+// does not depend on the module host.
+//
+//	go run ./minion/internal/interop -master 127.0.0.1 -port 44506 -id gominion1 -dir /tmp/gominion1
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/minion"
+)
+
+func main() {
+	master := flag.String("master", "127.0.0.1", "master address")
+	port := flag.Int("port", 4506, "master ret port")
+	id := flag.String("id", "gominion1", "minion id")
+	dir := flag.String("dir", "/tmp/gominion", "state directory (pki, cache)")
+	dur := flag.Duration("for", 0, "stop after this long (0: until SIGTERM)")
+	debug := flag.Bool("debug", false, "debug logging")
+	flag.Parse()
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	grains := data.M("id", *id, "os", "Debian", "os_family", "Debian", "kernel", "Linux", "ipv4", []any{"127.0.0.1"}, "ipv6", []any{}, "saltgo", true)
+	exec := minion.ExecutorFunc(func(ctx context.Context, fun string, args []any, pub *data.Map) (any, int, string, error) {
+		var pos []any
+		kw := data.NewMap()
+		for _, a := range args {
+			if m, ok := a.(*data.Map); ok {
+				if v, _ := m.Get("__kwarg__"); v == true {
+					m.Range(func(k, v any) bool {
+						if k != "__kwarg__" {
+							kw.Set(k, v)
+						}
+						return true
+					})
+					continue
+				}
+			}
+			pos = append(pos, a)
+		}
+		switch fun {
+		case "test.ping":
+			return true, 0, "", nil
+		case "test.arg":
+			if pos == nil {
+				pos = []any{}
+			}
+			return data.M("args", pos, "kwargs", kw), 0, "", nil
+		case "test.echo":
+			if len(pos) > 0 {
+				return pos[0], 0, "", nil
+			}
+			return "", 0, "", nil
+		case "grains.item":
+			out := data.NewMap()
+			for _, p := range pos {
+				k, _ := data.AsString(p)
+				v, _ := grains.Get(k)
+				out.Set(k, v)
+			}
+			return out, 0, "nested", nil
+		case "saltutil.find_job":
+			m, _ := minion.FromContext(ctx)
+			jid := ""
+			if len(pos) > 0 {
+				jid, _ = data.AsString(pos[0])
+			}
+			return m.FindJob(jid), 0, "", nil
+		}
+		return fmt.Sprintf("'%s' is not available.", fun), 1, "nested", nil
+	})
+	s := minion.Settings{ID: *id, Master: *master, MasterPort: *port,
+		PKIDir: filepath.Join(*dir, "pki"), CacheDir: filepath.Join(*dir, "cache"),
+		AcceptanceWaitTime: 2 * time.Second, EnableLegacyStartupEvents: true}
+	m, err := minion.New(s, minion.Options{Executor: exec, Logger: log,
+		Grains: func(context.Context) (*data.Map, error) { return grains, nil }})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *dur > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *dur)
+		defer cancel()
+	}
+	if err := m.Run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "saltgo minion:", err)
+		if ee, ok := err.(*minion.ExitError); ok {
+			os.Exit(ee.Code)
+		}
+		os.Exit(1)
+	}
+}
