@@ -37,6 +37,14 @@ type Client struct {
 	// Timeout bounds one operation (default 10 minutes, for templates that
 	// download or debootstrap).
 	Timeout time.Duration
+	// Trace, when set, is called after every helper call with the
+	// operation, the container name and how long the call took (profiling).
+	Trace func(op, name string, d time.Duration)
+
+	// inProcess is set on the Client a helper child uses for the steps of
+	// a compound operation (spawn): requests are served in the child
+	// itself instead of re-executing another one.
+	inProcess bool
 }
 
 func (c *Client) lxcpath() string {
@@ -52,7 +60,14 @@ func (c *Client) Path() string { return c.lxcpath() }
 // Do sends one request to a fresh helper child and decodes its result into
 // out (when non-nil).
 func (c *Client) Do(ctx context.Context, req *Request, out any) error {
+	if c.Trace != nil {
+		start := time.Now()
+		defer func() { c.Trace(req.Op, req.Name, time.Since(start)) }()
+	}
 	req.LXCPath = c.lxcpath()
+	if c.inProcess {
+		return decodeResponse(req, serveLocal(req), out)
+	}
 	exe := c.Exe
 	if exe == "" {
 		var err error
@@ -119,6 +134,10 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) error {
 	if err := json.Unmarshal(b, &resp); err != nil {
 		return fmt.Errorf("%w: %s %s: bad response: %v", ErrHelperCrashed, req.Op, req.Name, err)
 	}
+	return decodeResponse(req, &resp, out)
+}
+
+func decodeResponse(req *Request, resp *Response, out any) error {
 	if !resp.OK {
 		return resp.err()
 	}
@@ -322,3 +341,26 @@ umount -l /sys 2>/dev/null || true
 mount -t sysfs sysfs /sys
 if [ -d "$cg" ]; then mount --move "$cg" /sys/fs/cgroup; rmdir "$cg"; fi
 exec "$@"`
+
+// RunCombined is Run with the command's stderr sent to its stdout, in
+// order (Salt's cmd.run output); RunResult.Stderr is empty.
+func (c *Client) RunCombined(ctx context.Context, name string, args []string, stdin []byte, env []string) (*RunResult, error) {
+	var r RunResult
+	if err := c.Do(ctx, &Request{Op: "attach", Name: name, Args: args, Stdin: stdin, Env: env, Combined: true}, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// CgroupGet returns the values of a cgroup parameter of a running
+// container (lxc-cgroup -n name key).
+func (c *Client) CgroupGet(ctx context.Context, name, key string) ([]string, error) {
+	var v []string
+	err := c.Do(ctx, &Request{Op: "cgroup_get", Name: name, Key: key}, &v)
+	return v, err
+}
+
+// CgroupSet sets a cgroup parameter of a running container.
+func (c *Client) CgroupSet(ctx context.Context, name, key, value string) error {
+	return c.Do(ctx, &Request{Op: "cgroup_set", Name: name, Key: key, Value: value}, nil)
+}

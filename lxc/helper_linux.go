@@ -3,6 +3,7 @@
 package lxc
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -29,6 +30,9 @@ func HelperMain(args []string) int {
 		return 2
 	}
 	debug.SetTraceback("all")
+	// Template scripts fork hundreds of tools (lxc-busybox runs one ln per
+	// applet): look in the system directories first.
+	_ = os.Setenv("PATH", systemPath(os.Getenv("PATH")))
 	var req Request
 	resp := &Response{}
 	if err := json.NewDecoder(os.Stdin).Decode(&req); err != nil {
@@ -46,6 +50,34 @@ func HelperMain(args []string) int {
 	}
 	return 0
 }
+
+// systemPath puts the standard system directories first in a PATH.
+func systemPath(cur string) string {
+	std := []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range append(std, filepath.SplitList(cur)...) {
+		if d != "" && !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return strings.Join(out, string(filepath.ListSeparator))
+}
+
+// Supported reports liblxc's version, or why liblxc cannot be used by this
+// binary (the lxc module's __virtual__). It does not start a helper.
+func Supported() (string, error) {
+	v := golxc.Version()
+	if v == "" {
+		return "", fmt.Errorf("%w: liblxc reports no version", ErrUnavailable)
+	}
+	return v, nil
+}
+
+// serveLocal serves a request in this process (the helper's compound
+// operations).
+func serveLocal(req *Request) *Response { return serve(req) }
 
 func fail(code string, err error) *Response {
 	return &Response{Code: code, Error: err.Error()}
@@ -89,25 +121,14 @@ func serve(req *Request) (resp *Response) {
 		out, err := exec.Command("ip", "-d", "-o", "link", "show", "dev", req.Name).Output()
 		return okResult(err == nil && strings.Contains(string(out), " bridge "))
 	case "used_ips":
-		used := map[string]string{}
-		for _, n := range golxc.ActiveContainerNames(path) {
-			c, err := golxc.NewContainer(n, path)
-			if err != nil {
-				continue
-			}
-			if ips, err := c.IPv4Addresses(); err == nil {
-				for _, ip := range ips {
-					used[ip] = n
-				}
-			}
-			for _, a := range c.ConfigItem("lxc.net.0.ipv4.address") {
-				if ip, _, ok := strings.Cut(a, "/"); ok && c.Running() {
-					used[ip] = n
-				}
-			}
-			_ = c.Release()
+		return okResult(usedIPs(path))
+	case "spawn":
+		if req.Spawn == nil {
+			return fail(codeFailed, fmt.Errorf("spawn: no settings"))
 		}
-		return okResult(used)
+		local := &Client{LXCPath: path, inProcess: true}
+		r, err := spawnSteps(context.Background(), local, req.Spawn)
+		return okResult(toStepWire(r, err))
 	}
 	if err := ValidateName(req.Name); err != nil {
 		return fail(codeFailed, err)
@@ -261,8 +282,58 @@ func serve(req *Request) (resp *Response) {
 		return okResult(true)
 	case "attach":
 		return attach(c, req)
+	case "cgroup_get":
+		if !c.Running() {
+			return fail(codeFailed, fmt.Errorf("container %q is not running", req.Name))
+		}
+		v := c.CgroupItem(req.Key)
+		if len(v) == 0 {
+			return fail(codeFailed, fmt.Errorf("Unable to retrieve value for '%s'", req.Key))
+		}
+		return okResult(v)
+	case "cgroup_set":
+		if !c.Running() {
+			return fail(codeFailed, fmt.Errorf("container %q is not running", req.Name))
+		}
+		if err := c.SetCgroupItem(req.Key, req.Value); err != nil {
+			return fail(codeFailed, fmt.Errorf("set cgroup %s = %q: %w", req.Key, req.Value, err))
+		}
+		return okResult(true)
 	}
 	return fail(codeFailed, fmt.Errorf("lxc helper: unknown op %q", req.Op))
+}
+
+// usedIPs maps the IPv4 addresses of the running containers to their
+// names. A container's static addresses are read from its configuration
+// (no process is started); only containers without a static IPv4 address
+// (DHCP) are asked for their live addresses, which forks into their
+// network namespace.
+func usedIPs(path string) map[string]string {
+	used := map[string]string{}
+	for _, n := range golxc.ActiveContainerNames(path) {
+		c, err := golxc.NewContainer(n, path)
+		if err != nil {
+			continue
+		}
+		static := false
+		for i := range c.ConfigItem("lxc.net") {
+			for _, a := range c.ConfigItem(fmt.Sprintf("lxc.net.%d.ipv4.address", i)) {
+				if ip, _, _ := strings.Cut(strings.TrimSpace(a), "/"); ip != "" {
+					used[ip] = n
+					static = true
+				}
+			}
+		}
+		if !static {
+			if ips, err := c.IPv4Addresses(); err == nil {
+				for _, ip := range ips {
+					used[ip] = n
+				}
+			}
+		}
+		_ = c.Release()
+	}
+	return used
 }
 
 // scrubLog drops the helper's temporary log settings from the in-memory
@@ -428,6 +499,9 @@ func attach(c *golxc.Container, req *Request) *Response {
 	opts.ClearEnv = true
 	opts.Env = append([]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C"}, req.Env...)
 	opts.StdinFd, opts.StdoutFd, opts.StderrFd = in.Fd(), out.Fd(), errf.Fd()
+	if req.Combined {
+		opts.StderrFd = out.Fd()
+	}
 	st, err := c.RunCommandStatus(req.Args, opts)
 	if err != nil {
 		return fail(codeFailed, fmt.Errorf("run %q in %s: %w", req.Args, req.Name, err))

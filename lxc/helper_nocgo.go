@@ -4,8 +4,16 @@ package lxc
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 )
+
+const noCgo = "saltgo was built without cgo: liblxc (go-lxc) is not linked in"
+
+// Supported reports why liblxc cannot be used: this build does not link it.
+func Supported() (string, error) { return "", fmt.Errorf("%w: %s", ErrUnavailable, noCgo) }
+
+func serveLocal(req *Request) *Response { return &Response{Code: codeUnavailable, Error: noCgo} }
 
 // HelperMain is the entry point of the helper child (see HelperCommand).
 // Without cgo on Linux, liblxc is not linked in and every request is
@@ -17,7 +25,7 @@ func HelperMain(args []string) int {
 	if len(args) != 1 {
 		return 2
 	}
-	b, _ := json.Marshal(Response{Code: codeUnavailable, Error: "saltgo was built without cgo: liblxc (go-lxc) is not linked in"})
+	b, _ := json.Marshal(Response{Code: codeUnavailable, Error: noCgo})
 	if err := os.WriteFile(args[0], b, 0o600); err != nil {
 		return 1
 	}

@@ -41,6 +41,10 @@ type Request struct {
 	// Timeout in seconds for stop/shutdown and wait operations.
 	Timeout int  `json:"timeout,omitempty"`
 	Kill    bool `json:"kill,omitempty"`
+	// Combined sends a command's stderr to its stdout (attach).
+	Combined bool `json:"combined,omitempty"`
+	// Spawn is the VM of a "spawn" request, run entirely in one helper.
+	Spawn *Settings `json:"spawn,omitempty"`
 }
 
 // Response is the helper's answer.

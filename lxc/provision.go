@@ -82,7 +82,25 @@ func (p *Plan) source() string {
 // origin/template is only started if needed ("no changes" when running).
 // Errors are clear and leave nothing behind: every step that changed the
 // node is undone in reverse order (Reverter) when a later step fails.
+//
+// All the steps run in one helper child (one process start instead of one
+// per liblxc call).
 func Spawn(ctx context.Context, c *Client, s *Settings) (*StepResult, error) {
+	if c.inProcess {
+		return spawnSteps(ctx, c, s)
+	}
+	if s == nil {
+		return newResult("").fail(errors.New("lxc: spawn: no settings"))
+	}
+	var w stepWire
+	if err := c.Do(ctx, &Request{Op: "spawn", Name: s.Name, Spawn: s}, &w); err != nil {
+		return newResult(s.Name).fail(err)
+	}
+	return fromStepWire(&w)
+}
+
+// spawnSteps is Spawn's body; c serves its requests in the helper itself.
+func spawnSteps(ctx context.Context, c *Client, s *Settings) (*StepResult, error) {
 	res := newResult(s.Name)
 	plan, err := BuildPlan(s)
 	if err != nil {
@@ -112,6 +130,9 @@ func Spawn(ctx context.Context, c *Client, s *Settings) (*StepResult, error) {
 		ip, _, _ := strings.Cut(s.IP, "/")
 		if other, ok := used[ip]; ok && other != s.Name {
 			return res.fail(fmt.Errorf("lxc: ip %s is already used by running container %q on this node", ip, other))
+		}
+		if gw := s.Gateway; gw == ip {
+			return res.fail(fmt.Errorf("lxc: ip %s is the gateway (bridge) address", ip))
 		}
 	}
 

@@ -150,7 +150,7 @@ func Main(ctx context.Context, prog string, args []string, stdio call.IO) int {
 		return printNotAvailable(printer, fun, err)
 	}
 
-	env := &host.Env{ID: cfg.ID, Opts: cfg.Raw, Log: log, Services: map[string]any{"config": cfg}}
+	env := &host.Env{ID: cfg.ID, Opts: cfg.Raw, Log: log, Services: map[string]any{"config": cfg, "stdout": stdio.Stdout}}
 	if cl, err := client.New(cfg); err == nil {
 		cl.Log = log
 		env.Services[client.EnvService] = cl

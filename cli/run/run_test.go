@@ -125,7 +125,7 @@ func TestManageAgainstFakeMaster(t *testing.T) {
 	}
 	// No minion matched: empty lists, as Salt.
 	out, _, code = runMain(t, "-c", m.ConfDir, "manage.up", "tgt=nomatch*")
-	if code != 0 || out != "" {
+	if code != 0 || out != "No minions matched the target. No command was sent, no jid was assigned.\n" {
 		t.Errorf("no match: %q %d", out, code)
 	}
 	// A missing root key is reported clearly (and exits 1 like a runner exception).

@@ -17,6 +17,7 @@ import (
 	"github.com/saltgo/saltgo/cli/call"
 	"github.com/saltgo/saltgo/cli/common"
 	minioncli "github.com/saltgo/saltgo/cli/minion"
+	"github.com/saltgo/saltgo/cli/run"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/lxc"
 	"github.com/saltgo/saltgo/minion"
@@ -108,7 +109,7 @@ func run(argv []string) int {
 	case "minion":
 		return minioncli.Main(ctx, prog, args, stdio.Stdout, stdio.Stderr)
 	case "run":
-		return runnerMain(ctx, prog, args, stdio)
+		return run.Main(ctx, prog, args, stdio)
 	}
 	return 64
 }
@@ -126,9 +127,3 @@ func init() {
 	}
 }
 
-var (
-	runnerMain = func(ctx context.Context, prog string, args []string, stdio call.IO) int {
-		fmt.Fprintf(stdio.Stderr, "%s: no runner is built into this binary yet\n", prog)
-		return 1
-	}
-)

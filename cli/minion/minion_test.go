@@ -1,0 +1,178 @@
+package minion_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/saltgo/saltgo/cli/call"
+	"github.com/saltgo/saltgo/cli/common"
+	minioncli "github.com/saltgo/saltgo/cli/minion"
+	"github.com/saltgo/saltgo/config"
+	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/minion"
+	"github.com/saltgo/saltgo/minion/mastertest"
+	_ "github.com/saltgo/saltgo/modules/all"
+)
+
+// calls counts the invocations of frontdoor.count, the one registry entry
+// both front doors must reach.
+var calls atomic.Int64
+
+func init() {
+	host.Register(&host.Module{Kind: host.Exec, Name: "frontdoor", Funcs: []*host.Func{{
+		Name: "count", Params: []host.Param{host.Req("who")},
+		Fn: func(_ context.Context, c *host.Call) (any, error) {
+			return data.M("who", c.Get("who"), "n", calls.Add(1)), nil
+		},
+	}}})
+	common.Connect = func(ctx context.Context, cfg *config.Config, log_ *slog.Logger) (common.MasterSession, error) {
+		return minion.Connect(ctx, cfg, minion.Options{Logger: log_})
+	}
+}
+
+func waitReturn(t *testing.T, m *mastertest.Master, jid string) *data.Map {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case r := <-m.Returns():
+			if j, _ := r.String("jid"); j == jid {
+				return r
+			}
+		case <-deadline:
+			t.Fatalf("no return for %s", jid)
+		}
+	}
+}
+
+func TestMinionAndSaltCallShareOneImplementation(t *testing.T) {
+	dir := t.TempDir()
+	pillar := data.M("makina-states.services.cloud.lxc.targets.cn1.test", data.M("vm1.test", data.M("ip", "10.5.0.40")))
+	m, err := mastertest.Start(mastertest.Config{PKIDir: filepath.Join(dir, "master-pki"), Gen: 3, AutoAccept: true,
+		Pillar: func(string, *data.Map) *data.Map { return pillar }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	conf := filepath.Join(dir, "conf")
+	os.MkdirAll(conf, 0o755)
+	cfgText := fmt.Sprintf("id: cn1.test\nmaster: 127.0.0.1\nmaster_port: %d\nroot_dir: %s\nmc_cloud_lxc.alloc_root: %s\nlog_level: warning\n",
+		m.RetPort(), filepath.Join(dir, "root"), filepath.Join(dir, "alloc"))
+	if err := os.WriteFile(filepath.Join(conf, "minion"), []byte(cfgText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var logs bytes.Buffer
+	go func() {
+		done <- minioncli.Main(ctx, "salt-minion", []string{"-c", conf}, io.Discard, &syncWriter{w: &logs})
+	}()
+	defer func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("minion exit code %d; logs:\n%s", code, logs.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("minion did not stop")
+		}
+	}()
+	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+	defer wcancel()
+	if err := m.WaitSubscribers(wctx, 1); err != nil {
+		t.Fatalf("minion never subscribed: %v", err)
+	}
+	time.Sleep(200 * time.Millisecond)
+
+	// 1. A published job reaches frontdoor.count.
+	jid, _, err := m.Publish(mastertest.Job{Tgt: "cn1.test", Fun: "frontdoor.count", Arg: []any{"minion"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := waitReturn(t, m, jid)
+	ret, _ := r.Get("return")
+	rm, ok := ret.(*data.Map)
+	if !ok {
+		t.Fatalf("return = %#v", ret)
+	}
+	if who, _ := rm.String("who"); who != "minion" {
+		t.Fatalf("return = %v", rm)
+	}
+
+	// 2. A published test.arg with kwargs gets the args, kwargs and __pub_* data.
+	jid, _, _ = m.Publish(mastertest.Job{Tgt: "cn1.test", Fun: "test.arg", Arg: []any{int64(1), "two", data.M("__kwarg__", true, "kw", true)}})
+	r = waitReturn(t, m, jid)
+	ret, _ = r.Get("return")
+	kw, _ := data.Traverse(ret, "kwargs:__pub_jid", ":")
+	if kw != jid {
+		t.Fatalf("test.arg return lacks __pub_jid: %v", ret)
+	}
+	if rc, _ := r.Get("retcode"); rc != int64(0) {
+		t.Fatalf("retcode %v", rc)
+	}
+
+	// 3. mc_cloud_lxc.get_settings_for_vm through the master's pillar.
+	jid, _, _ = m.Publish(mastertest.Job{Tgt: "cn1.test", Fun: "mc_cloud_lxc.get_settings_for_vm", Arg: []any{"cn1.test", "vm1.test"}})
+	r = waitReturn(t, m, jid)
+	ret, _ = r.Get("return")
+	if ip, _ := data.Traverse(ret, "ip", ":"); ip != "10.5.0.40" {
+		t.Fatalf("get_settings_for_vm through the minion: %v", ret)
+	}
+
+	// 4. saltutil.find_job sees a running job; an unknown function fails cleanly.
+	sleepJID, _, _ := m.Publish(mastertest.Job{Tgt: "cn1.test", Fun: "test.sleep", Arg: []any{int64(2)}})
+	time.Sleep(300 * time.Millisecond)
+	jid, _, _ = m.Publish(mastertest.Job{Tgt: "cn1.test", Fun: "saltutil.find_job", Arg: []any{sleepJID}})
+	r = waitReturn(t, m, jid)
+	ret, _ = r.Get("return")
+	if f, _ := data.Traverse(ret, "fun", ":"); f != "test.sleep" {
+		t.Fatalf("find_job = %v", ret)
+	}
+	jid, _, _ = m.Publish(mastertest.Job{Tgt: "cn1.test", Fun: "nosuch.fun"})
+	r = waitReturn(t, m, jid)
+	if ret, _ := r.Get("return"); ret != "'nosuch.fun' is not available." {
+		t.Fatalf("missing function return = %v", ret)
+	}
+	if rc, _ := r.Get("retcode"); rc != int64(1) {
+		t.Fatalf("missing function retcode = %v", rc)
+	}
+
+	// 5. salt-call in its default mode (pillar from the master, result sent
+	// back with jid "req") reaches the same function.
+	var out, errb bytes.Buffer
+	code := call.Main(context.Background(), "salt-call", []string{"-c", conf, "--out", "json", "frontdoor.count", "salt-call"}, call.IO{Stdout: &out, Stderr: &errb})
+	if code != 0 || !strings.Contains(out.String(), `"who": "salt-call"`) {
+		t.Fatalf("salt-call: code %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	r = waitReturn(t, m, "req")
+	if f, _ := r.String("fun"); f != "frontdoor.count" {
+		t.Fatalf("salt-call return event = %v", r)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("frontdoor.count ran %d times, want 2 (one per front door)", n)
+	}
+	// salt-call sees the master's pillar and the same allocation.
+	out.Reset()
+	code = call.Main(context.Background(), "salt-call", []string{"-c", conf, "--out", "json", "mc_cloud_lxc.get_settings_for_vm", "cn1.test", "vm1.test"}, call.IO{Stdout: &out, Stderr: &errb})
+	if code != 0 || !strings.Contains(out.String(), `"ip": "10.5.0.40"`) {
+		t.Fatalf("salt-call get_settings_for_vm: code %d\n%s\n%s", code, out.String(), errb.String())
+	}
+}
+
+type syncWriter struct {
+	mu chan struct{}
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
