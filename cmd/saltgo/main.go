@@ -17,7 +17,7 @@ import (
 	"github.com/saltgo/saltgo/cli/call"
 	"github.com/saltgo/saltgo/cli/common"
 	minioncli "github.com/saltgo/saltgo/cli/minion"
-	"github.com/saltgo/saltgo/cli/run"
+	runcli "github.com/saltgo/saltgo/cli/run"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/lxc"
 	"github.com/saltgo/saltgo/minion"
@@ -109,7 +109,7 @@ func run(argv []string) int {
 	case "minion":
 		return minioncli.Main(ctx, prog, args, stdio.Stdout, stdio.Stderr)
 	case "run":
-		return run.Main(ctx, prog, args, stdio)
+		return runcli.Main(ctx, prog, args, stdio)
 	}
 	return 64
 }
@@ -126,4 +126,3 @@ func init() {
 		return minion.Connect(ctx, cfg, minion.Options{Logger: log})
 	}
 }
-
