@@ -81,6 +81,7 @@ type Settings struct {
 	AcceptanceWaitTime    time.Duration // acceptance_wait_time (10 s)
 	AcceptanceWaitTimeMax time.Duration // acceptance_wait_time_max (0 = no growth)
 	RejectedRetry         bool          // rejected_retry
+	RandomReauthDelay     time.Duration // random_reauth_delay: wait up to this long before a rotation re-auth
 	ReconDefault          time.Duration // recon_default (1 s)
 	ReconMax              time.Duration // recon_max (10 s)
 	ReturnRetryTimer      time.Duration // return_retry_timer (5 s)
@@ -124,6 +125,7 @@ func SettingsFromConfig(c *config.Config) Settings {
 		ID:                        o.ID,
 		MasterPort:                o.MasterPort,
 		PublishPort:               explicitPublishPort(c),
+		RandomReauthDelay:         time.Duration(o.RandomReauthDelay) * time.Second,
 		PKIDir:                    o.PKIDir,
 		CacheDir:                  o.CacheDir,
 		KeySize:                   o.KeySize,

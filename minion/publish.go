@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rsa"
 	"errors"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -56,6 +57,15 @@ func (m *Minion) openPublish(ctx context.Context, body []byte) (*data.Map, error
 	}
 	if !m.mayReauthForPublish() {
 		return nil, err
+	}
+	if d := m.s.RandomReauthDelay; d > 0 {
+		// Spread the re-authentications of many minions after a rotation
+		// (Salt's random_reauth_delay): wait a random time in [0, d).
+		wait := time.Duration(rand.Int64N(int64(d)))
+		m.log.Info("publish did not decrypt with the current AES key (rotated?), re-authenticating after a random delay", "delay", wait.Round(time.Millisecond))
+		if !sleepCtx(ctx, wait) {
+			return nil, ctx.Err()
+		}
 	}
 	m.log.Info("publish did not decrypt with the current AES key (rotated?), re-authenticating once")
 	if rerr := m.reauth(ctx, c); rerr != nil {
