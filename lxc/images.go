@@ -332,13 +332,6 @@ func (t *treeSync) entry(rel string) error {
 				return os.Link(fd, d)
 			}
 			t.links[key] = rel
-			// A destination still linked to other files is unshared.
-			if exists && statOf(dfi).Nlink > 1 {
-				if err := os.Remove(d); err != nil {
-					return err
-				}
-				exists = false
-			}
 		}
 		if exists && dfi.Size() == sfi.Size() && dfi.ModTime().Equal(sfi.ModTime()) {
 			return t.attrs(sfi, d)

@@ -243,4 +243,3 @@ func InstallLXC(ctx context.Context, pm PackageManager, pkgs []string, bridge Br
 	}
 	return res, nil
 }
-

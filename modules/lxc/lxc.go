@@ -181,11 +181,19 @@ func Unfreeze(ctx context.Context, c *lxc.Client, name string) (*data.Map, error
 	return change(ctx, c, name, func() (bool, error) { return c.Unfreeze(ctx, name) })
 }
 
-// Destroy stops and destroys a container.
-func Destroy(ctx context.Context, c *lxc.Client, name string) (*data.Map, error) {
+// ErrNotStopped is returned by Destroy for a container that is not
+// stopped when stop is false (Salt's "Container 'x' is not stopped").
+var ErrNotStopped = errors.New("is not stopped")
+
+// Destroy destroys a container; a running or frozen one is stopped first
+// only when stop is true.
+func Destroy(ctx context.Context, c *lxc.Client, name string, stop bool) (*data.Map, error) {
 	old, err := c.State(ctx, name)
 	if err != nil {
 		return nil, err
+	}
+	if old != "stopped" && !stop {
+		return nil, fmt.Errorf("Container '%s' %w", name, ErrNotStopped)
 	}
 	if err := c.Destroy(ctx, name); err != nil {
 		return nil, err
@@ -193,10 +201,67 @@ func Destroy(ctx context.Context, c *lxc.Client, name string) (*data.Map, error)
 	return stateRet(old, nil), nil
 }
 
+// RunOptions are the options of Run and RunAll (Salt's lxc.run keywords).
+type RunOptions struct {
+	// Stdin is fed to the command.
+	Stdin []byte
+	// Env are extra NAME=value variables.
+	Env []string
+	// NoStart fails on a stopped container instead of starting it.
+	NoStart bool
+	// PreserveState puts a container that had to be started (or thawed)
+	// back into its previous state afterwards.
+	PreserveState bool
+}
+
+// withRunning runs fn with the container running, starting or thawing it
+// unless o.NoStart, and restoring its state when o.PreserveState.
+func withRunning(ctx context.Context, c *lxc.Client, name string, o RunOptions, fn func() error) error {
+	st, err := c.State(ctx, name)
+	if err != nil {
+		return err
+	}
+	switch st {
+	case "running":
+		return fn()
+	case "frozen":
+		if o.NoStart {
+			return fmt.Errorf("Container '%s' is frozen", name)
+		}
+		if _, err := c.Unfreeze(ctx, name); err != nil {
+			return err
+		}
+	default:
+		if o.NoStart {
+			return fmt.Errorf("Container '%s' is not running", name)
+		}
+		if _, err := c.Start(ctx, name); err != nil {
+			return err
+		}
+	}
+	ferr := fn()
+	if o.PreserveState {
+		var rerr error
+		if st == "frozen" {
+			_, rerr = c.Freeze(context.WithoutCancel(ctx), name)
+		} else {
+			_, rerr = c.Stop(context.WithoutCancel(ctx), name, 10, false)
+		}
+		if ferr == nil {
+			ferr = rerr
+		}
+	}
+	return ferr
+}
+
 // RunAll runs a shell command in the container (lxc-attach) and returns
 // {"pid", "retcode", "stdout", "stderr"} as Salt's cmd.run_all does.
-func RunAll(ctx context.Context, c *lxc.Client, name, cmd string) (*data.Map, error) {
-	r, err := c.Run(ctx, name, []string{"/bin/sh", "-c", cmd}, nil, nil)
+func RunAll(ctx context.Context, c *lxc.Client, name, cmd string, o RunOptions) (*data.Map, error) {
+	var r *lxc.RunResult
+	err := withRunning(ctx, c, name, o, func() (err error) {
+		r, err = c.Run(ctx, name, []string{"/bin/sh", "-c", cmd}, o.Stdin, o.Env)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -205,35 +270,54 @@ func RunAll(ctx context.Context, c *lxc.Client, name, cmd string) (*data.Map, er
 		"stderr", strings.TrimRight(string(r.Stderr), "\n")), nil
 }
 
-// Run runs a shell command in the container and returns its stdout.
-func Run(ctx context.Context, c *lxc.Client, name, cmd string) (string, error) {
-	m, err := RunAll(ctx, c, name, cmd)
+// Run runs a shell command in the container and returns its output,
+// stderr merged into stdout in order (Salt's cmd.run), and its exit status.
+func Run(ctx context.Context, c *lxc.Client, name, cmd string, o RunOptions) (string, int, error) {
+	var r *lxc.RunResult
+	err := withRunning(ctx, c, name, o, func() (err error) {
+		r, err = c.RunCombined(ctx, name, []string{"/bin/sh", "-c", cmd}, o.Stdin, o.Env)
+		return err
+	})
+	if err != nil {
+		return "", 0, err
+	}
+	return strings.TrimRight(string(r.Stdout), "\n"), r.Status, nil
+}
+
+// GetParameter returns the value of a cgroup parameter of a running
+// container (Salt's lxc.get_parameter, lxc-cgroup); a key starting with
+// "lxc." reads the container configuration instead (saltgo extension).
+func GetParameter(ctx context.Context, c *lxc.Client, name, key string) (string, error) {
+	var v []string
+	var err error
+	if strings.HasPrefix(key, "lxc.") {
+		v, err = c.GetConfig(ctx, name, key)
+	} else {
+		v, err = c.CgroupGet(ctx, name, key)
+	}
 	if err != nil {
 		return "", err
 	}
-	s, _ := m.String("stdout")
-	return s, nil
-}
-
-// GetParameter returns {key: value} of a config key (values joined by
-// newlines when the key is repeated).
-func GetParameter(ctx context.Context, c *lxc.Client, name, key string) (*data.Map, error) {
-	v, err := c.GetConfig(ctx, name, key)
-	if err != nil {
-		return nil, err
-	}
 	if len(v) == 0 {
-		return nil, fmt.Errorf("lxc: %s has no value for %s", name, key)
+		return "", fmt.Errorf("Unable to retrieve value for '%s'", key)
 	}
-	return data.M(key, strings.Join(v, "\n")), nil
+	return strings.TrimSpace(strings.Join(v, "\n")), nil
 }
 
-// SetParameter sets a config key and saves the config.
+// SetParameter sets a cgroup parameter of a running container (Salt's
+// lxc.set_parameter); a key starting with "lxc." sets and saves a
+// configuration key instead. It returns false when the value was refused.
 func SetParameter(ctx context.Context, c *lxc.Client, name, key, value string) (bool, error) {
-	if err := c.SetConfig(ctx, name, key, value); err != nil {
+	var err error
+	if strings.HasPrefix(key, "lxc.") {
+		err = c.SetConfig(ctx, name, key, value)
+	} else {
+		err = c.CgroupSet(ctx, name, key, value)
+	}
+	if errors.Is(err, lxc.ErrNotFound) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false, err
 	}
-	return true, nil
+	return err == nil, nil
 }
 
 // CloudInitInterface maps a VM's settings to the options of the spawn

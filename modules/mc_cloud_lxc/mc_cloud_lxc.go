@@ -51,7 +51,7 @@ func Module() *host.Module {
 		Kind:  host.Exec,
 		Name:  "mc_cloud_lxc",
 		Doc:   "makina-states LXC cloud settings.",
-		Funcs: []*host.Func{GetSettingsForVMFunc()},
+		Funcs: append([]*host.Func{GetSettingsForVMFunc()}, NodeFuncs()...),
 	}
 }
 
