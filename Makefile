@@ -38,6 +38,7 @@ lint: .cache/go
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
 
 install: build
+	install -m 0644 dist/systemd/saltgo-minion.service dist/systemd/mastersalt-minion.service /etc/systemd/system/
 	install -m 0755 $(BIN) /usr/local/bin/saltgo
 	install -d /usr/local/lib/saltgo/bin; for n in salt-call salt-minion salt-run mastersalt-call mastersalt-minion mastersalt-run; do \
 	  ln -sf /usr/local/bin/saltgo /usr/local/lib/saltgo/bin/$$n; done
