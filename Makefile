@@ -35,7 +35,7 @@ bench: .cache/go
 lint: .cache/go
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet $(PKGS)
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
 install: build
 	install -m 0644 dist/systemd/saltgo-minion.service dist/systemd/mastersalt-minion.service /etc/systemd/system/

@@ -271,11 +271,11 @@ func (c *yamlConv) mapping(n *yaml.Node, depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch k.(type) {
+		switch kk := k.(type) {
 		case *data.Map, []any:
 			return nil, c.errf(p[0], "found unacceptable key")
 		case []byte:
-			k = string(k.([]byte))
+			k = string(kk)
 		}
 		if m.Has(k) {
 			return nil, c.errf(p[0], "found conflicting ID '%v'", k)

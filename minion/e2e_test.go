@@ -91,13 +91,6 @@ var testExecutor = ExecutorFunc(func(ctx context.Context, fun string, args []any
 	return fmt.Sprintf("'%s' is not available.", fun), 1, "nested", nil
 })
 
-type rig struct {
-	t      *testing.T
-	master *mastertest.Master
-	logs   *logBuf
-	dir    string
-}
-
 func newMaster(t *testing.T, gen int, autoAccept bool) *mastertest.Master {
 	t.Helper()
 	m, err := mastertest.Start(mastertest.Config{PKIDir: filepath.Join(t.TempDir(), "master-pki"), Gen: gen, AutoAccept: autoAccept,

@@ -76,7 +76,6 @@ func goldenValues(t testing.TB) map[string]any {
 // outputter (with Salt's rules for declared outputters and --out highstate)
 // and the options.
 type cliRender struct {
-	fn       string
 	out      string
 	opts     Options
 	outFile  string

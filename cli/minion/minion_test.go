@@ -171,8 +171,7 @@ func TestMinionAndSaltCallShareOneImplementation(t *testing.T) {
 }
 
 type syncWriter struct {
-	mu chan struct{}
-	w  io.Writer
+	w io.Writer
 }
 
 func (s *syncWriter) Write(p []byte) (int, error) { return s.w.Write(p) }

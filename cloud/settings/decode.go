@@ -54,8 +54,6 @@ func (g *getter) fail(key, want string, got any) {
 
 func (g *getter) has(key string) bool { return g.m.Has(key) }
 
-func (g *getter) raw(key string) (any, bool) { return g.m.Get(key) }
-
 // str returns a text value; numbers are accepted and formatted as Python
 // str() would (a YAML netmask of 16 reads as "16").
 func (g *getter) str(key, def string) string {

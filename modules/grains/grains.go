@@ -109,11 +109,7 @@ func get(_ context.Context, c *host.Call) (any, error) {
 }
 
 func ls(_ context.Context, c *host.Call) (any, error) {
-	out := []any{}
-	for _, k := range grainsOf(c).SortedKeys() {
-		out = append(out, k)
-	}
-	return out, nil
+	return append([]any{}, grainsOf(c).SortedKeys()...), nil
 }
 
 func hasValue(_ context.Context, c *host.Call) (any, error) {

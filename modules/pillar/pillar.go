@@ -96,11 +96,7 @@ func item(_ context.Context, c *host.Call) (any, error) {
 }
 
 func ls(_ context.Context, c *host.Call) (any, error) {
-	l := []any{}
-	for _, k := range pillarOf(c).Keys() {
-		l = append(l, k)
-	}
-	return l, nil
+	return append([]any{}, pillarOf(c).Keys()...), nil
 }
 
 func keys(_ context.Context, c *host.Call) (any, error) {
@@ -113,9 +109,5 @@ func keys(_ context.Context, c *host.Call) (any, error) {
 	if !ok {
 		return nil, host.Errorf("Pillar value in %s is not a dict", strings.TrimSpace(key))
 	}
-	l := []any{}
-	for _, k := range m.Keys() {
-		l = append(l, k)
-	}
-	return l, nil
+	return append([]any{}, m.Keys()...), nil
 }

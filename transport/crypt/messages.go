@@ -436,7 +436,7 @@ func SealPrivateReply(master *rsa.PrivateKey, minionPub *rsa.PublicKey, encAlgo,
 	if pillar == nil {
 		pillar = data.NewMap()
 	}
-	var inner any = pillar
+	inner := pillar
 	if nonce != "" {
 		d, err := payload.Encode(data.M("key", keyCT, "pillar", pillar, "nonce", nonce))
 		if err != nil {
