@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -93,6 +94,11 @@ func pyTypeName(v any) string {
 // lists compare element-wise; dicts compare as sets of pairs.
 func Equal(a, b any) bool {
 	a, b = data.Normalize(a), data.Normalize(b)
+	if ia, ok := pyInt(a); ok {
+		if ib, ok := pyInt(b); ok {
+			return ia.Cmp(ib) == 0
+		}
+	}
 	if fa, ok := pyNum(a); ok {
 		fb, ok := pyNum(b)
 		return ok && fa == fb
@@ -144,10 +150,31 @@ func pyNum(v any) (float64, bool) {
 		return float64(x), true
 	case uint64:
 		return float64(x), true
+	case *big.Int:
+		f, _ := new(big.Float).SetInt(x).Float64()
+		return f, true
 	case float64:
 		return x, true
 	}
 	return 0, false
+}
+
+// pyInt returns an integer value (bools count, as in Python) exactly.
+func pyInt(v any) (*big.Int, bool) {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return big.NewInt(1), true
+		}
+		return big.NewInt(0), true
+	case int64:
+		return big.NewInt(x), true
+	case uint64:
+		return new(big.Int).SetUint64(x), true
+	case *big.Int:
+		return x, true
+	}
+	return nil, false
 }
 
 // trimBOM drops a UTF-8 byte order mark.

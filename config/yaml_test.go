@@ -2,6 +2,7 @@ package config
 
 import (
 	"math"
+	"math/big"
 	"strings"
 	"testing"
 
@@ -19,7 +20,7 @@ func TestUnmarshalYAMLScalars(t *testing.T) {
 		{"0b101", int64(5)}, {"1_000", int64(1000)}, {"1:20", int64(80)},
 		{"1.5", 1.5}, {"1e3", "1e3"}, {"1.0e+3", 1000.0}, {".5", 0.5},
 		{"2024-01-01", "2024-01-01"}, {"'yes'", "yes"}, {`"010"`, "010"}, {"!!str 12", "12"},
-		{"!!int '7'", int64(7)}, {"18446744073709551615", uint64(math.MaxUint64)},
+		{"!!int '7'", int64(7)}, {"18446744073709551615", new(big.Int).SetUint64(math.MaxUint64)},
 	}
 	for _, tc := range tests {
 		got, err := UnmarshalYAML([]byte("v: "+tc.in+"\n"), "t")

@@ -245,3 +245,17 @@ func AsInt(v any) (int64, bool) {
 	}
 	return 0, false
 }
+
+// MarkOrdered marks every map inside v as an OrderedDict (Salt's pillar
+// data is ordered: the nested outputter keeps its key order).
+func MarkOrdered(v any) {
+	switch x := v.(type) {
+	case *Map:
+		x.Ordered = true
+		x.Range(func(_, e any) bool { MarkOrdered(e); return true })
+	case []any:
+		for _, e := range x {
+			MarkOrdered(e)
+		}
+	}
+}

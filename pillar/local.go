@@ -261,20 +261,8 @@ func render(p string, b []byte) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pillar file %s: %w", p, err)
 	}
-	markOrdered(v)
+	data.MarkOrdered(v)
 	return v, nil
-}
-
-func markOrdered(v any) {
-	switch x := v.(type) {
-	case *data.Map:
-		x.Ordered = true
-		x.Range(func(_, e any) bool { markOrdered(e); return true })
-	case []any:
-		for _, e := range x {
-			markOrdered(e)
-		}
-	}
 }
 
 // Merge merges src into dst recursively (Salt's "smart"/recurse strategy):
