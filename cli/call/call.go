@@ -18,8 +18,6 @@ import (
 	"github.com/saltgo/saltgo/cli/optparse"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
-	"github.com/saltgo/saltgo/modules/test"
-	"github.com/saltgo/saltgo/version"
 )
 
 // Exit codes of Salt's CLIs.
@@ -38,11 +36,7 @@ type IO struct {
 }
 
 func parser(prog string) *optparse.Parser {
-	opts := []*optparse.Option{
-		{Short: "c", Long: "config-dir", Kind: optparse.String, Dest: "config_dir", Meta: "CONFIG_DIR", Help: "Pass in an alternative configuration directory."},
-		{Short: "h", Long: "help", Kind: optparse.Flag, Help: "show this help message and exit"},
-		{Long: "version", Kind: optparse.Flag, Help: "show program's version number and exit"},
-		{Short: "V", Long: "versions-report", Kind: optparse.Flag, Dest: "versions_report", Help: "Show program's dependencies version number and exit."},
+	opts := append(common.StdOptions(), []*optparse.Option{
 		{Long: "local", Kind: optparse.Flag, Help: "Run salt-call locally, as if there was no master running."},
 		{Long: "master", Kind: optparse.String, Meta: "MASTER", Help: "Specify the master to use."},
 		{Long: "return", Kind: optparse.String, Meta: "RETURNER", Help: "Set salt-call to pass the return data to one or many returner interfaces."},
@@ -66,7 +60,7 @@ func parser(prog string) *optparse.Parser {
 		{Long: "hard-crash", Kind: optparse.Flag, Dest: "hard_crash", Help: "Raise any original exception rather than exiting gracefully."},
 		{Long: "saltfile", Kind: optparse.String, Meta: "SALTFILE", Help: "Specify the path to a Saltfile (ignored by saltgo)."},
 		{Long: "cachedir", Kind: optparse.String, Meta: "CACHEDIR", Help: "Cache Directory."},
-	}
+	}...)
 	opts = append(opts, common.LogOptions()...)
 	opts = append(opts, common.OutputOptions()...)
 	return &optparse.Parser{Prog: prog, Usage: prog + " [options] <function> [arguments]", Options: opts}
@@ -81,15 +75,7 @@ func Main(ctx context.Context, prog string, args []string, stdio IO) int {
 		fmt.Fprint(stdio.Stderr, p.UsageError(err))
 		return exitUsage
 	}
-	switch {
-	case r.Bool("help"):
-		fmt.Fprint(stdio.Stdout, p.Help("salt-call is used to execute module functions locally on a Salt Minion"))
-		return exitOK
-	case r.Bool("version"):
-		fmt.Fprintf(stdio.Stdout, "%s %s (%s)\n", prog, version.Salt, version.SaltCodename)
-		return exitOK
-	case r.Bool("versions_report"):
-		fmt.Fprintln(stdio.Stdout, test.VersionsReport())
+	if common.StdActions(p, r, "salt-call is used to execute module functions locally on a Salt Minion", stdio.Stdout) {
 		return exitOK
 	}
 	if len(r.Args) < 1 && !r.Bool("grains_run") && !r.Bool("doc") {
@@ -97,12 +83,11 @@ func Main(ctx context.Context, prog string, args []string, stdio IO) int {
 		fmt.Fprint(stdio.Stderr, p.UsageError(errors.New("Requires function, --grains or --doc")))
 		return exitUsage
 	}
-	level, err := common.ParseLevel(r.Str("log_level"))
-	if err != nil {
-		fmt.Fprint(stdio.Stderr, p.UsageError(fmt.Errorf("option -l: %v", err)))
+	log, usage := common.ConsoleLogger(p, r, stdio.Stderr)
+	if usage != "" {
+		fmt.Fprint(stdio.Stderr, usage)
 		return exitUsage
 	}
-	log := slog.New(common.NewConsoleHandler(stdio.Stderr, level))
 
 	fun := ""
 	var words []string

@@ -81,8 +81,13 @@ func (h *ConsoleHandler) Enabled(_ context.Context, l slog.Level) bool {
 
 // Handle implements slog.Handler.
 func (h *ConsoleHandler) Handle(_ context.Context, r slog.Record) error {
+	return h.write(fmt.Sprintf("[%-8s] %s", levelName(r.Level), r.Message), r)
+}
+
+// write appends the record's attributes to line and writes it.
+func (h *ConsoleHandler) write(line string, r slog.Record) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "[%-8s] %s", levelName(r.Level), r.Message)
+	b.WriteString(line)
 	for _, a := range h.attrs {
 		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
 	}
@@ -115,21 +120,8 @@ func NewFileHandler(w io.Writer, level slog.Leveler) slog.Handler {
 
 type fileHandler struct{ ConsoleHandler }
 
-func (h *fileHandler) Handle(ctx context.Context, r slog.Record) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s [saltgo][%-8s] %s", r.Time.Format("2006-01-02 15:04:05,000"), levelName(r.Level), r.Message)
-	for _, a := range h.attrs {
-		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
-	}
-	r.Attrs(func(a slog.Attr) bool {
-		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
-		return true
-	})
-	b.WriteString("\n")
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	_, err := io.WriteString(h.w, b.String())
-	return err
+func (h *fileHandler) Handle(_ context.Context, r slog.Record) error {
+	return h.write(fmt.Sprintf("%s [saltgo][%-8s] %s", r.Time.Format("2006-01-02 15:04:05,000"), levelName(r.Level), r.Message), r)
 }
 
 func (h *fileHandler) WithAttrs(attrs []slog.Attr) slog.Handler {

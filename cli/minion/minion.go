@@ -18,22 +18,16 @@ import (
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/minion"
-	"github.com/saltgo/saltgo/modules/test"
-	"github.com/saltgo/saltgo/version"
 )
 
 func parser(prog string) *optparse.Parser {
-	opts := []*optparse.Option{
-		{Short: "c", Long: "config-dir", Kind: optparse.String, Dest: "config_dir", Meta: "CONFIG_DIR", Help: "Pass in an alternative configuration directory."},
-		{Short: "h", Long: "help", Kind: optparse.Flag, Help: "show this help message and exit"},
-		{Long: "version", Kind: optparse.Flag, Help: "show program's version number and exit"},
-		{Short: "V", Long: "versions-report", Kind: optparse.Flag, Dest: "versions_report", Help: "Show program's dependencies version number and exit."},
+	opts := append(common.StdOptions(), []*optparse.Option{
 		{Short: "d", Long: "daemon", Kind: optparse.Flag, Help: "Not supported: saltgo runs in the foreground under a service manager (see dist/systemd)."},
 		{Long: "pid-file", Kind: optparse.String, Dest: "pidfile", Meta: "PIDFILE", Help: "Specify the location of the pidfile."},
 		{Short: "u", Long: "user", Kind: optparse.String, Meta: "USER", Help: "Specify user to run salt-minion (saltgo runs as the invoking user)."},
 		{Long: "disable-keepalive", Kind: optparse.Flag, Dest: "disable_keepalive", Help: "Accepted for compatibility."},
 		{Long: "id", Kind: optparse.String, Meta: "ID", Help: "Specify the minion id to use (saltgo extension)."},
-	}
+	}...)
 	opts = append(opts, common.LogOptions()...)
 	return &optparse.Parser{Prog: prog, Usage: prog + " [options]", Options: opts}
 }
@@ -47,16 +41,10 @@ func Main(ctx context.Context, prog string, args []string, stdout, stderr io.Wri
 		fmt.Fprint(stderr, p.UsageError(err))
 		return 64
 	}
+	if common.StdActions(p, r, "The Salt minion, implemented by saltgo: signs in to a Salt master and runs the jobs it publishes.", stdout) {
+		return 0
+	}
 	switch {
-	case r.Bool("help"):
-		fmt.Fprint(stdout, p.Help("The Salt minion, implemented by saltgo: signs in to a Salt master and runs the jobs it publishes."))
-		return 0
-	case r.Bool("version"):
-		fmt.Fprintf(stdout, "%s %s (%s)\n", prog, version.Salt, version.SaltCodename)
-		return 0
-	case r.Bool("versions_report"):
-		fmt.Fprintln(stdout, test.VersionsReport())
-		return 0
 	case r.Bool("daemon"):
 		fmt.Fprint(stderr, p.UsageError(errors.New("-d/--daemon is not supported: run saltgo in the foreground under systemd (dist/systemd)")))
 		return 64

@@ -1,0 +1,48 @@
+package common
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/saltgo/saltgo/cli/optparse"
+	"github.com/saltgo/saltgo/modules/test"
+	"github.com/saltgo/saltgo/version"
+)
+
+// StdOptions are the options every Salt CLI has: -c, -h, --version,
+// --versions-report.
+func StdOptions() []*optparse.Option {
+	return []*optparse.Option{
+		{Short: "c", Long: "config-dir", Kind: optparse.String, Dest: "config_dir", Meta: "CONFIG_DIR", Help: "Pass in an alternative configuration directory."},
+		{Short: "h", Long: "help", Kind: optparse.Flag, Help: "show this help message and exit"},
+		{Long: "version", Kind: optparse.Flag, Help: "show program's version number and exit"},
+		{Short: "V", Long: "versions-report", Kind: optparse.Flag, Dest: "versions_report", Help: "Show program's dependencies version number and exit."},
+	}
+}
+
+// StdActions handles --help, --version and --versions-report as Salt's
+// CLIs do; done is true when one of them ran (the command then exits 0).
+func StdActions(p *optparse.Parser, r *optparse.Result, description string, stdout io.Writer) (done bool) {
+	switch {
+	case r.Bool("help"):
+		fmt.Fprint(stdout, p.Help(description))
+	case r.Bool("version"):
+		fmt.Fprintf(stdout, "%s %s (%s)\n", p.Prog, version.Salt, version.SaltCodename)
+	case r.Bool("versions_report"):
+		fmt.Fprintln(stdout, test.VersionsReport())
+	default:
+		return false
+	}
+	return true
+}
+
+// ConsoleLogger builds the console logger from -l/--log-level (default
+// warning); a bad level is a usage error, returned as optparse prints it.
+func ConsoleLogger(p *optparse.Parser, r *optparse.Result, stderr io.Writer) (*slog.Logger, string) {
+	level, err := ParseLevel(r.Str("log_level"))
+	if err != nil {
+		return nil, p.UsageError(fmt.Errorf("option -l: %v", err))
+	}
+	return slog.New(NewConsoleHandler(stderr, level)), ""
+}
