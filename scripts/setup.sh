@@ -5,7 +5,7 @@
 # run again: it only installs what is missing.
 set -euo pipefail
 
-need_pkgs=(build-essential pkg-config git ca-certificates curl unzip rsync iproute2 procps
+need_pkgs=(build-essential pkg-config git ca-certificates curl unzip rsync iproute2 procps python3-minimal
            lxc lxc-dev lxc-templates busybox-static)
 
 missing=()

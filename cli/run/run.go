@@ -24,11 +24,10 @@ import (
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
-	"github.com/saltgo/saltgo/modules/test"
-	"github.com/saltgo/saltgo/version"
 
 	// The runners saltgo hosts.
 	_ "github.com/saltgo/saltgo/runners/manage"
+	_ "github.com/saltgo/saltgo/runners/mc_cloud_lxc"
 )
 
 // Exit codes of Salt's salt-run.
@@ -45,11 +44,7 @@ const PythonSaltRunKey = "saltgo_python_salt_run"
 const description = "salt-run is the frontend command for executing Salt Runners.\nSalt Runners are modules used to execute convenience functions on the Salt Master"
 
 func parser(prog string) *optparse.Parser {
-	opts := []*optparse.Option{
-		{Short: "c", Long: "config-dir", Kind: optparse.String, Dest: "config_dir", Meta: "CONFIG_DIR", Help: "Pass in an alternative configuration directory."},
-		{Short: "h", Long: "help", Kind: optparse.Flag, Help: "show this help message and exit"},
-		{Long: "version", Kind: optparse.Flag, Help: "show program's version number and exit"},
-		{Short: "V", Long: "versions-report", Kind: optparse.Flag, Dest: "versions_report", Help: "Show program's dependencies version number and exit."},
+	opts := append(common.StdOptions(), []*optparse.Option{
 		{Short: "t", Long: "timeout", Kind: optparse.Int, Meta: "TIMEOUT", Help: "Change the timeout, if applicable, for the running command (in seconds). Default: the master's timeout option."},
 		{Long: "hard-crash", Kind: optparse.Flag, Dest: "hard_crash", Help: "Raise any original exception rather than exiting gracefully."},
 		{Long: "saltfile", Kind: optparse.String, Meta: "SALTFILE", Help: "Specify the path to a Saltfile (ignored by saltgo)."},
@@ -61,7 +56,7 @@ func parser(prog string) *optparse.Parser {
 		{Long: "async", Kind: optparse.Flag, Help: "Start the runner operation and immediately return control."},
 		{Long: "skip-grains", Kind: optparse.Flag, Dest: "skip_grains", Help: "Do not load grains."},
 		{Long: "quiet", Kind: optparse.Flag, Help: "Do not display the results of the run."},
-	}
+	}...)
 	opts = append(opts, common.LogOptions()...)
 	opts = append(opts, common.OutputOptions()...)
 	return &optparse.Parser{Prog: prog, Usage: prog + " [options] <function> [arguments]", Options: opts}
@@ -77,27 +72,18 @@ func Main(ctx context.Context, prog string, args []string, stdio call.IO) int {
 		fmt.Fprint(stdio.Stderr, p.UsageError(err))
 		return exitUsage
 	}
-	switch {
-	case r.Bool("help"):
-		fmt.Fprint(stdio.Stdout, p.Help(description))
-		return exitOK
-	case r.Bool("version"):
-		fmt.Fprintf(stdio.Stdout, "%s %s (%s)\n", prog, version.Salt, version.SaltCodename)
-		return exitOK
-	case r.Bool("versions_report"):
-		fmt.Fprintln(stdio.Stdout, test.VersionsReport())
+	if common.StdActions(p, r, description, stdio.Stdout) {
 		return exitOK
 	}
 	if r.Bool("doc") && len(r.Args) > 1 {
 		fmt.Fprint(stdio.Stderr, p.UsageError(errors.New("You can only get documentation for one method at one time")))
 		return exitUsage
 	}
-	level, err := common.ParseLevel(r.Str("log_level"))
-	if err != nil {
-		fmt.Fprint(stdio.Stderr, p.UsageError(fmt.Errorf("option -l: %v", err)))
+	log, usage := common.ConsoleLogger(p, r, stdio.Stderr)
+	if usage != "" {
+		fmt.Fprint(stdio.Stderr, usage)
 		return exitUsage
 	}
-	log := slog.New(common.NewConsoleHandler(stdio.Stderr, level))
 
 	cfg, err := config.Load(ctx, config.Options{Flavour: config.FlavourFromArgv0(prog), Role: config.Master, ConfigDir: r.Str("config_dir"), Logger: log})
 	if err != nil {

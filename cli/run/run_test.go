@@ -91,8 +91,8 @@ func TestPythonFallback(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(conf, "master"), []byte("saltgo_python_salt_run: "+script+"\ncachedir: "+dir+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, errs, code := runMain(t, "-c", conf, "mc_cloud_lxc.install_vt", "cn1", "output=True")
-	if out != "python salt-run -c "+conf+" mc_cloud_lxc.install_vt cn1 output=True\n" || errs != "err\n" || code != 3 {
+	out, errs, code := runMain(t, "-c", conf, "mc_cloud_kvm.install_vt", "cn1", "output=True")
+	if out != "python salt-run -c "+conf+" mc_cloud_kvm.install_vt cn1 output=True\n" || errs != "err\n" || code != 3 {
 		t.Errorf("got %q %q %d", out, errs, code)
 	}
 	// Hosted functions stay in Go.

@@ -33,6 +33,14 @@ const RootKey = "fake-root-key-0123456789abcdef"
 // with {} after 10 ms.
 type Minion struct {
 	Answer func(fun string, args []any) (ret any, delay time.Duration, ok bool)
+	// Job, when set, is used instead of Answer: it gets the publish load
+	// as a Salt master sends it to its minions (fun, arg, tgt, jid, ret,
+	// tgt_type, the publish kwargs' metadata/ret_config/ret_kwargs/
+	// module_executors/executor_opts when given, user) and returns the
+	// whole data of the return event, fired at salt/job/<jid>/ret/<id>
+	// after delay (_stamp is added), or ok=false for no answer. It lets a
+	// test run real module code behind the fake master.
+	Job func(pub *data.Map) (ret *data.Map, delay time.Duration, ok bool)
 }
 
 // Master is a fake Salt master.
@@ -301,6 +309,10 @@ func (m *Master) publish(load *data.Map) any {
 		m.mu.Lock()
 		mn := m.minions[id]
 		m.mu.Unlock()
+		if mn.Job != nil {
+			m.runJob(mn, id, minionPub(load, jid))
+			continue
+		}
 		ret, delay, ok := answer(mn, fun, argl)
 		if !ok {
 			continue
@@ -321,6 +333,46 @@ func (m *Master) publish(load *data.Map) any {
 		}()
 	}
 	return data.M("enc", "clear", "load", data.M("jid", jid, "minions", minions, "missing", missing))
+}
+
+// minionPub builds the load a Salt master publishes to its minions from a
+// clear publish request.
+func minionPub(load *data.Map, jid string) *data.Map {
+	get := func(k string) any { v, _ := load.Get(k); return v }
+	pub := data.M("fun", get("fun"), "arg", get("arg"), "tgt", get("tgt"), "jid", jid, "ret", get("ret"))
+	kw, _ := get("kwargs").(*data.Map)
+	if d, ok := kw.String("delimiter"); ok && d != "" && d != ":" {
+		pub.Set("delimiter", d)
+	}
+	pub.Set("tgt_type", get("tgt_type"))
+	for _, k := range []string{"ret_config", "metadata", "module_executors", "executor_opts", "ret_kwargs"} {
+		if v, ok := kw.Get(k); ok {
+			pub.Set(k, v)
+		}
+	}
+	if load.Has("user") {
+		pub.Set("user", get("user"))
+	}
+	return pub
+}
+
+// runJob runs a minion's Job hook in the background and fires its return.
+func (m *Master) runJob(mn Minion, id string, pub *data.Map) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		ret, delay, ok := mn.Job(pub)
+		if !ok || ret == nil {
+			return
+		}
+		select {
+		case <-time.After(delay):
+		case <-m.ctx.Done():
+			return
+		}
+		jid, _ := pub.String("jid")
+		m.Fire("salt/job/"+jid+"/ret/"+id, ret)
+	}()
 }
 
 func (m *Master) known(id string) bool {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/saltgo/saltgo/cloud/examples"
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/transport/payload"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -565,5 +566,32 @@ func TestDocumentedKeyNestedForm(t *testing.T) {
 	}
 	if _, err := s.GetSettingsForVM(context.Background(), "cn1.local", "undeclared.test", true); err == nil {
 		t.Fatal("an undeclared vm must be an error")
+	}
+}
+
+func TestVMFromMapRoundTrip(t *testing.T) {
+	p := data.M("makina-states.cloud.lxc.vms.cn1.local", data.M(
+		"vm1.test", data.M("ip", "10.5.0.60", "profile_type", "lvm", "cpu", 2),
+		"vm2.test", data.M("additional_ips", []any{data.M("ip", "192.0.2.3", "gateway", "192.0.2.1")})))
+	s, err := Load(p, Options{MinionID: "ctl", AllocRoot: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"vm1.test", "vm2.test"} {
+		v, err := s.GetSettingsForVM(context.Background(), "cn1.local", name, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := v.ToMap()
+		back, err := VMFromMap("cn1.local", m)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := back.ToMap(); !payload.Equal(got, m) {
+			t.Fatalf("%s: round trip differs:\n%v\n%v", name, got, m)
+		}
+	}
+	if _, err := VMFromMap("cn", data.M("name", "x", "ip", "10.5.0.2", "autostart", "yes")); err == nil {
+		t.Fatal("a wrongly typed setting must be refused")
 	}
 }

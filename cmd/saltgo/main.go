@@ -18,6 +18,7 @@ import (
 	"github.com/saltgo/saltgo/cli/common"
 	minioncli "github.com/saltgo/saltgo/cli/minion"
 	runcli "github.com/saltgo/saltgo/cli/run"
+	"github.com/saltgo/saltgo/cli/shims"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/lxc"
 	"github.com/saltgo/saltgo/minion"
@@ -37,6 +38,8 @@ mastersalt-run), or from the command:
   call      run an execution function locally (salt-call); "saltgo call --help"
   minion    run a minion daemon that signs in to a Salt master (salt-minion)
   run       run a runner function (salt-run)
+  shims     write Python loader modules that forward mc_cloud_lxc calls to saltgo
+            (for a Python salt-run or minion kept during a migration: docs/migration.md)
   version   print saltgo's version and the Salt version it speaks
 
 Prefix the command with "mastersalt-" (e.g. "saltgo mastersalt-call") for the
@@ -92,6 +95,8 @@ func run(argv []string) int {
 		case "help", "-h", "--help":
 			fmt.Print(usage)
 			return 0
+		case "shims":
+			return shims.Main(args[1:], os.Stdout, os.Stderr)
 		}
 		if h, ok := hidden[args[0]]; ok {
 			return h(args[1:])

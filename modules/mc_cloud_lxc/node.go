@@ -39,8 +39,8 @@ var HostGrains = []string{"makina-states.cloud.is.lxchost", "makina-states.servi
 func NodeFuncs() []*host.Func {
 	target := host.Opt("target", nil)
 	vmStep := func(step, summary string) *host.Func {
-		return &host.Func{Name: "vm_" + step, Params: []host.Param{host.Req("vm"), host.Opt("compute_node", nil)},
-			Doc: nodeDoc(summary, "vm\n    container (minion) id\ncompute_node\n    compute node id (default: this minion)", "mc_cloud_lxc.vm_"+step+" vm1.example.com"),
+		return &host.Func{Name: "vm_" + step, Params: []host.Param{host.Req("vm"), host.Opt("compute_node", nil), host.Opt("settings", nil)},
+			Doc: nodeDoc(summary, "vm\n    container (minion) id\ncompute_node\n    compute node id (default: this minion)\nsettings\n    the controller's get_settings_for_vm output (default: computed here)", "mc_cloud_lxc.vm_"+step+" vm1.example.com"),
 			Fn: func(ctx context.Context, c *host.Call) (any, error) {
 				return provision(ctx, c, []string{step}, true)
 			}}
@@ -58,7 +58,7 @@ func NodeFuncs() []*host.Func {
 		vmStep("grains", "Set the VM grains (is.vm, is.lxcvm, nodetype lxccontainer) in the VM."),
 		vmStep("initial_setup", "Set the users' password and bootstrap the saltgo minion in the VM."),
 		vmStep("initial_highstate", "Run the bootstrap command once in the VM."),
-		{Name: "provision_vm", Params: []host.Param{host.Req("vm"), host.Opt("compute_node", nil), host.Opt("steps", nil)},
+		{Name: "provision_vm", Params: []host.Param{host.Req("vm"), host.Opt("compute_node", nil), host.Opt("steps", nil), host.Opt("settings", nil)},
 			Fn: func(ctx context.Context, c *host.Call) (any, error) {
 				steps, err := stepList(c.Get("steps"))
 				if err != nil {
@@ -268,8 +268,11 @@ func addStep(ret *data.Map, key string, r *lxc.StepResult) {
 	}
 }
 
-// vmSettings computes the VM's settings on the node side, as the original
-// node-side states did (get_settings_for_vm(cn, vm, full=False)).
+// vmSettings returns the VM's settings: the controller's (the settings
+// argument, get_settings_for_vm's output computed with the controller's
+// allocations, as makina's compute-node pillar carried them), or, when the
+// function is called on the node alone, computed here from the node's
+// pillar (get_settings_for_vm(cn, vm, full=False)).
 func vmSettings(ctx context.Context, c *host.Call) (*lxc.Settings, *settings.VM, error) {
 	vm := c.Str("vm")
 	if vm == "" {
@@ -278,6 +281,24 @@ func vmSettings(ctx context.Context, c *host.Call) (*lxc.Settings, *settings.VM,
 	cn := c.Str("compute_node")
 	if cn == "" && c.Env != nil {
 		cn = c.Env.ID
+	}
+	if given := c.Get("settings"); given != nil {
+		m, ok := given.(*data.Map)
+		if !ok {
+			return nil, nil, host.Invalidf("settings must be a mapping (get_settings_for_vm's output)")
+		}
+		v, err := settings.VMFromMap(cn, m)
+		if err != nil {
+			return nil, nil, host.Invalidf("%v", err)
+		}
+		if v.Name != vm {
+			return nil, nil, host.Invalidf("settings are for %s, not %s", v.Name, vm)
+		}
+		ls, err := FromVM(v)
+		if err != nil {
+			return nil, nil, host.Errorf("%v", err)
+		}
+		return ls, v, nil
 	}
 	s, err := nodeSettings(c)
 	if err != nil {

@@ -1,0 +1,54 @@
+package salt
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/output"
+)
+
+// noReturn is Salt's no_return outputter, which the salt CLI uses for the
+// minions that did not return: each line of a text in red, dict keys in
+// cyan and sorted, every level indented by four spaces.
+type noReturn struct{}
+
+func init() {
+	if _, ok := output.Get("no_return"); !ok {
+		output.Register(noReturn{})
+	}
+}
+
+// Name implements output.Outputter.
+func (noReturn) Name() string { return "no_return" }
+
+// Format implements output.Outputter.
+func (noReturn) Format(d any, opts output.Options) (string, error) {
+	red, cyan, endc := "", "", ""
+	if opts.Color {
+		red, cyan, endc = "\x1b[0;31m", "\x1b[0;36m", "\x1b[0;0m"
+	}
+	var b strings.Builder
+	var walk func(v any, indent int)
+	walk = func(v any, indent int) {
+		pad := strings.Repeat(" ", indent)
+		switch x := v.(type) {
+		case string:
+			for _, l := range strings.Split(x, "\n") {
+				b.WriteString(red + pad + l + endc + "\n")
+			}
+		case []byte:
+			walk(string(x), indent)
+		case *data.Map:
+			keys := x.Keys()
+			sort.SliceStable(keys, func(i, j int) bool { return output.Str(keys[i]) < output.Str(keys[j]) })
+			for _, k := range keys {
+				b.WriteString(cyan + pad + output.Str(k) + endc + ":\n")
+				val, _ := x.Get(k)
+				walk(val, indent+4)
+			}
+		}
+	}
+	walk(d, 0)
+	return b.String(), nil
+}

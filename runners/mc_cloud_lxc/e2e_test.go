@@ -1,0 +1,298 @@
+package mc_cloud_lxc_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/saltgo/saltgo/cli/call"
+	minioncli "github.com/saltgo/saltgo/cli/minion"
+	runcli "github.com/saltgo/saltgo/cli/run"
+	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/internal/e2emaster"
+	"github.com/saltgo/saltgo/lxc"
+	"github.com/saltgo/saltgo/lxc/lxctest"
+	"github.com/saltgo/saltgo/saltyaml"
+	"github.com/saltgo/saltgo/transport/crypt"
+
+	// The compute node's execution modules.
+	_ "github.com/saltgo/saltgo/modules/all"
+	_ "github.com/saltgo/saltgo/modules/lxc"
+)
+
+// TestMain also serves the roles this test binary is re-executed in: the
+// LXC helper (lxc.Client re-executes its own binary), and the VM minion
+// (the binary copied into the containers as /usr/local/bin/saltgo and
+// started as "saltgo minion").
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case lxc.HelperCommand:
+			os.Exit(lxc.HelperMain(os.Args[1:]))
+		case "minion":
+			os.Exit(minioncli.Main(context.Background(), "salt-minion", os.Args[2:], os.Stdout, os.Stderr))
+		}
+	}
+	lxctest.Main(m)
+}
+
+// e2ePillar is the seed document's form: two VMs on cn1, from scratch
+// (busybox), with their IPs; the VM minions sign in to the master through
+// the bridge address.
+func e2ePillar(retPort int) string {
+	return fmt.Sprintf(`makina-states.services.cloud.lxc.targets.cn1:
+  vm1.e2e.test:
+    ip: 10.5.0.11
+    profile_type: dir-scratch
+    image: busybox
+    password: foobar
+    master: 10.5.0.1
+    master_port: %d
+  vm2.e2e.test:
+    ip: 10.5.0.12
+    profile_type: dir-scratch
+    image: busybox
+    master: 10.5.0.1
+    master_port: %d
+`, retPort, retPort)
+}
+
+type runOut struct {
+	ret  map[string]any
+	code int
+	raw  string
+	err  string
+}
+
+func saltRun(t *testing.T, ctx context.Context, conf string, args ...string) runOut {
+	t.Helper()
+	var out, errb bytes.Buffer
+	full := append([]string{"-c", conf, "--out", "json"}, args...)
+	code := runcli.Main(ctx, "mastersalt-run", full, call.IO{Stdout: &out, Stderr: &errb})
+	r := runOut{code: code, raw: out.String(), err: errb.String()}
+	_ = json.Unmarshal(out.Bytes(), &r.ret)
+	t.Logf("mastersalt-run %s -> exit %d\n%s\n%s", strings.Join(args, " "), code, out.String(), errb.String())
+	return r
+}
+
+func changesOf(r runOut) map[string]any {
+	m, _ := r.ret["changes"].(map[string]any)
+	return m
+}
+
+func TestE2EInstallVTAndProvision(t *testing.T) {
+	lxctest.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	exe, err := filepath.Abs(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ns := lxctest.NewNetns(t, "lxcbr1", "10.5.0.1", 16)
+	// Containers live in a throw-away directory, purged (even on failure)
+	// by lxctest.
+	lc := lxctest.Client(t, ns)
+
+	var pillarMu sync.Mutex
+	var pillarText string
+	m, err := e2emaster.Start(e2emaster.Config{Dir: filepath.Join(dir, "master"), Pillar: func(id string, _ *data.Map) *data.Map {
+		pillarMu.Lock()
+		defer pillarMu.Unlock()
+		v, _ := saltyaml.Load([]byte(pillarText))
+		p, _ := v.(*data.Map)
+		if p == nil {
+			p = data.NewMap()
+		}
+		return p
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	pillarText = e2ePillar(m.M.RetPort())
+	if err := m.ForwardFromNetns(ns.Name, "10.5.0.1", m.M.RetPort(), m.M.PubPort()); err != nil {
+		t.Fatal(err)
+	}
+
+	// The controller's pillar (the master's pillar_roots).
+	proot := filepath.Join(dir, "pillar")
+	mustWrite(t, filepath.Join(proot, "top.sls"), "base:\n  '*':\n    - cloud\n")
+	mustWrite(t, filepath.Join(proot, "cloud.sls"), pillarText)
+	appendConf(t, filepath.Join(m.ConfDir, "master"), fmt.Sprintf(
+		"pillar_roots:\n  base:\n    - %s\nmc_cloud_lxc.controller_id: ctl.e2e.test\nmc_cloud_lxc.alloc_root: %s\nmc_cloud_lxc.ping_tries: 3\nmc_cloud_lxc.ping_timeout: 2\n",
+		proot, filepath.Join(dir, "alloc")))
+
+	// An image template source (the images step synchronises it).
+	img := filepath.Join(dir, "images", "makina-states-trusty")
+	mustWrite(t, filepath.Join(img, "config"), "lxc.uts.name = makina-states-trusty\n")
+	mustWrite(t, filepath.Join(img, "rootfs", "etc", "hostname"), "makina-states-trusty\n")
+
+	// The compute node: a saltgo minion whose LXC containers and bridge
+	// live in the namespace; its key is accepted on the master.
+	cn := filepath.Join(dir, "cn1")
+	_, pub, err := crypt.LoadOrGenerateMinionKeys(filepath.Join(cn, "pki"), 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.M.AcceptKey("cn1", pub); err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, filepath.Join(cn, "conf", "minion"), fmt.Sprintf(`id: cn1
+master: 127.0.0.1
+master_port: %d
+pki_dir: %s
+cachedir: %s
+sock_dir: %s
+log_file: %s
+log_level_logfile: debug
+lxc.lxcpath: %s
+lxc.netns: %s
+mc_cloud_lxc.alloc_root: %s
+mc_cloud_lxc.images_source: %s
+mc_cloud_lxc.grains_file: %s
+mc_cloud_lxc.minion_binary: %s
+mc_cloud_lxc.bootstrap_command: 'setsid /usr/local/bin/saltgo minion -c /etc/salt >/var/log/saltgo-minion.log 2>&1 </dev/null &'
+`, m.M.RetPort(), filepath.Join(cn, "pki"), filepath.Join(cn, "cache"), filepath.Join(cn, "sock"), filepath.Join(cn, "minion.log"),
+		lc.Path(), ns.Name, filepath.Join(cn, "alloc"), filepath.Join(dir, "images"), filepath.Join(cn, "grains"), exe))
+	mctx, stopMinion := context.WithCancel(context.Background())
+	minionDone := make(chan int, 1)
+	var minionErr bytes.Buffer
+	go func() {
+		minionDone <- minioncli.Main(mctx, "salt-minion", []string{"-c", filepath.Join(cn, "conf")}, io.Discard, &minionErr)
+	}()
+	t.Cleanup(func() {
+		stopMinion()
+		select {
+		case <-minionDone:
+		case <-time.After(10 * time.Second):
+			t.Error("compute node minion did not stop")
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(cn, "minion.log"))
+			if len(b) > 8000 {
+				b = b[len(b)-8000:]
+			}
+			t.Logf("compute node minion log:\n%s\n%s", b, minionErr.String())
+		}
+	})
+	if err := m.M.WaitSubscribers(ctx, 1); err != nil {
+		t.Fatalf("compute node minion did not connect: %v", err)
+	}
+
+	conf := m.ConfDir
+	// 1. install_vt cn1.
+	r := saltRun(t, ctx, conf, "mc_cloud_lxc.install_vt", "cn1")
+	if r.code != 0 || r.ret["result"] != true {
+		t.Fatalf("install_vt: exit %d %v", r.code, r.ret)
+	}
+	if len(changesOf(r)) == 0 {
+		t.Errorf("first install_vt reported no changes")
+	}
+	// 2. provision both VMs.
+	r = saltRun(t, ctx, conf, "mc_cloud_lxc.provision_vms", "cn1")
+	if r.code != 0 || r.ret["result"] != true {
+		for _, vm := range []string{"vm1.e2e.test", "vm2.e2e.test"} {
+			out, err := lc.Run(ctx, vm, []string{"/bin/sh", "-c", "cat /var/log/saltgo-minion.log; ps; ls -l /usr/local/bin /etc/salt /etc/salt/minion.d; cat /etc/salt/minion.d/*"}, nil, nil)
+			if err == nil {
+				t.Logf("%s:\n%s%s", vm, out.Stdout, out.Stderr)
+			}
+		}
+		t.Fatalf("provision_vms: exit %d %v", r.code, r.ret)
+	}
+	for _, vm := range []struct{ name, ip string }{{"vm1.e2e.test", "10.5.0.11"}, {"vm2.e2e.test", "10.5.0.12"}} {
+		in, err := lc.Info(ctx, vm.name)
+		if err != nil || in.State != "running" {
+			t.Fatalf("%s: %v %+v", vm.name, err, in)
+		}
+		if out, err := lc.Run(ctx, vm.name, []string{"ip", "addr", "show", "eth0"}, nil, nil); err != nil || !strings.Contains(string(out.Stdout), vm.ip+"/16") {
+			t.Errorf("%s eth0: %v %s", vm.name, err, out.Stdout)
+		}
+		// TCP inside the namespace, to the allocated IP.
+		if out, err := lc.Run(ctx, vm.name, []string{"httpd", "-p", "8080", "-h", "/etc"}, nil, nil); err != nil || out.Status != 0 {
+			t.Fatalf("httpd in %s: %v %+v", vm.name, err, out)
+		}
+		var body []byte
+		for i := 0; i < 50 && len(body) == 0; i++ {
+			conn, err := ns.Dial(vm.ip+":8080", 2*time.Second)
+			if err != nil {
+				time.Sleep(100 * time.Millisecond)
+				continue
+			}
+			_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+			_, _ = io.WriteString(conn, "GET /hostname HTTP/1.0\r\n\r\n")
+			body, _ = io.ReadAll(conn)
+			conn.Close()
+		}
+		if !strings.HasPrefix(string(body), "HTTP/1.") {
+			t.Errorf("TCP to %s in the namespace: %q", vm.ip, body)
+		}
+		// The VM minion signed in with the pre-accepted key.
+		if _, err := os.Stat(filepath.Join(m.PKIDir, "minions", vm.name)); err != nil {
+			t.Errorf("%s key not accepted: %v", vm.name, err)
+		}
+	}
+	// 3. A second install_vt and provision change nothing.
+	r = saltRun(t, ctx, conf, "mc_cloud_lxc.install_vt", "cn1")
+	if r.code != 0 || r.ret["result"] != true || len(changesOf(r)) != 0 {
+		t.Errorf("second install_vt: exit %d changes %v", r.code, changesOf(r))
+	}
+	r = saltRun(t, ctx, conf, "mc_cloud_lxc.provision_vms", "cn1")
+	if r.code != 0 || r.ret["result"] != true || len(changesOf(r)) != 0 {
+		t.Errorf("second provision_vms: exit %d changes %v", r.code, changesOf(r))
+	}
+	// 4. Bad input: unknown compute node.
+	r = saltRun(t, ctx, conf, "mc_cloud_lxc.install_vt", "cn9")
+	if r.code == 0 || !strings.Contains(fmt.Sprint(r.ret["comment"]), "cn9 is not a compute node declared") {
+		t.Errorf("unknown compute node: exit %d %v", r.code, r.ret)
+	}
+	// 5. destroy vm2: container and key gone.
+	r = saltRun(t, ctx, conf, "mc_cloud_lxc.destroy_vm", "vm2.e2e.test")
+	if r.code != 0 || r.ret["result"] != true {
+		t.Errorf("destroy_vm: exit %d %v", r.code, r.ret)
+	}
+	if ok, _ := lc.Exists(ctx, "vm2.e2e.test"); ok {
+		t.Error("vm2 container still exists")
+	}
+	if _, err := os.Stat(filepath.Join(m.PKIDir, "minions", "vm2.e2e.test")); err == nil {
+		t.Error("vm2 key still accepted")
+	}
+	// 6. Node down mid-run: stop the compute node minion, provision again.
+	stopMinion()
+	<-minionDone
+	minionDone <- 0
+	r = saltRun(t, ctx, conf, "mc_cloud_lxc.provision", "vm2.e2e.test")
+	if r.code == 0 || !strings.Contains(fmt.Sprint(r.ret["comment"]), "Target cn1 unreachable") {
+		t.Errorf("node down: exit %d %v", r.code, r.ret)
+	}
+}
+
+func mustWrite(t *testing.T, p, s string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func appendConf(t *testing.T, p, s string) {
+	t.Helper()
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(s); err != nil {
+		t.Fatal(err)
+	}
+}

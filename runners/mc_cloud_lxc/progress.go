@@ -1,0 +1,83 @@
+package mc_cloud_lxc
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/saltgo/saltgo/host"
+)
+
+// ProgressService is the host.Env service (an io.Writer) that receives the
+// progress lines; without it they go to the process's standard error, so
+// that the result printed on standard output stays clean (--out json).
+const ProgressService = "mc_cloud_lxc.progress"
+
+// Progress prints one line per finished step, as it finishes, from any
+// number of goroutines.
+type Progress struct {
+	mu sync.Mutex
+	w  io.Writer
+	// Now is the clock (tests fix it).
+	Now func() time.Time
+}
+
+func newProgress(env *host.Env) *Progress {
+	var w io.Writer = os.Stderr
+	if s, ok := env.Service(ProgressService); ok {
+		if pw, ok := s.(io.Writer); ok {
+			w = pw
+		}
+	}
+	return &Progress{w: w, Now: time.Now}
+}
+
+// Step reports one finished step: "[who] step: status (detail) 1.2s".
+func (p *Progress) Step(who, step, status, detail string, took time.Duration) {
+	if p == nil || p.w == nil {
+		return
+	}
+	line := fmt.Sprintf("[%s] %s: %s", who, step, status)
+	if detail != "" {
+		line += " (" + detail + ")"
+	}
+	line += fmt.Sprintf(" %.1fs\n", took.Seconds())
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, _ = io.WriteString(p.w, line)
+}
+
+func (p *Progress) now() time.Time {
+	if p == nil || p.Now == nil {
+		return time.Now()
+	}
+	return p.Now()
+}
+
+// forEach runs f for every item with at most n at once and waits for all;
+// a cancelled ctx stops starting new items (those get ctx's error).
+func forEach[T any](ctx context.Context, n int, items []T, f func(ctx context.Context, item T)) {
+	if n < 1 {
+		n = 1
+	}
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	for _, it := range items {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			// Still run f so that it records the cancellation.
+			sem <- struct{}{}
+		}
+		wg.Add(1)
+		go func(it T) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			f(ctx, it)
+		}(it)
+	}
+	wg.Wait()
+}
