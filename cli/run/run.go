@@ -26,8 +26,7 @@ import (
 	"github.com/saltgo/saltgo/host"
 
 	// The runners saltgo hosts.
-	_ "github.com/saltgo/saltgo/runners/manage"
-	_ "github.com/saltgo/saltgo/runners/mc_cloud_lxc"
+	_ "github.com/saltgo/saltgo/runners/all"
 )
 
 // Exit codes of Salt's salt-run.
