@@ -40,7 +40,7 @@ lint: .cache/go
 install: build
 	install -m 0644 dist/systemd/saltgo-minion.service dist/systemd/mastersalt-minion.service /etc/systemd/system/
 	install -m 0755 $(BIN) /usr/local/bin/saltgo
-	install -d /usr/local/lib/saltgo/bin; for n in salt-call salt-minion salt-run mastersalt-call mastersalt-minion mastersalt-run; do \
+	install -d /usr/local/lib/saltgo/bin; for n in salt-call salt-minion salt-run salt mastersalt-call mastersalt-minion mastersalt-run mastersalt; do \
 	  ln -sf /usr/local/bin/saltgo /usr/local/lib/saltgo/bin/$$n; done
 	@echo "installed /usr/local/bin/saltgo; role links in /usr/local/lib/saltgo/bin (see docs/operator-guide.md)"
 

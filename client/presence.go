@@ -33,7 +33,7 @@ func HasMinionData(opts *data.Map, id string) bool {
 // ConnectedIDs is Salt's presence detection (CkMinions.connected_ids): the
 // remote addresses of the established TCP connections to the master's
 // publish port are matched against the ipv4/ipv6 grains cached for each
-// minion. A loopback peer stands for every local address.
+// minion. A loopback peer stands for every local non-loopback address.
 func ConnectedIDs(opts *data.Map) (map[string]bool, error) {
 	out := map[string]bool{}
 	port, ok := optInt(opts, "publish_port")
@@ -44,10 +44,19 @@ func ConnectedIDs(opts *data.Map) (map[string]bool, error) {
 	if err != nil {
 		return out, err
 	}
-	if addrs["127.0.0.1"] || addrs["::1"] {
+	// As Salt does: a loopback peer is replaced by this host's non-loopback
+	// addresses of the same family (the loopback address itself is
+	// dropped, or every minion caching 127.0.0.1 in its ipv4 grain would
+	// look connected).
+	for _, lo := range []string{"127.0.0.1", "::1"} {
+		if !addrs[lo] {
+			continue
+		}
+		delete(addrs, lo)
+		v4 := lo == "127.0.0.1"
 		if ifaddrs, err := net.InterfaceAddrs(); err == nil {
 			for _, a := range ifaddrs {
-				if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() {
+				if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() && (ipn.IP.To4() != nil) == v4 {
 					addrs[ipn.IP.String()] = true
 				}
 			}

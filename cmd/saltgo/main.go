@@ -1,7 +1,7 @@
 // Command saltgo is one binary that stands in for Salt's Python CLIs and
 // daemons. It picks its role from the name it is run under (argv[0]) --
-// salt-call, salt-minion, salt-run and their mastersalt-* twins -- or from
-// its first argument: saltgo call|minion|run|version.
+// salt-call, salt-minion, salt-run, salt and their mastersalt* twins -- or
+// from its first argument: saltgo call|minion|run|salt|shims|version.
 package main
 
 import (
@@ -18,6 +18,7 @@ import (
 	"github.com/saltgo/saltgo/cli/common"
 	minioncli "github.com/saltgo/saltgo/cli/minion"
 	runcli "github.com/saltgo/saltgo/cli/run"
+	saltcli "github.com/saltgo/saltgo/cli/salt"
 	"github.com/saltgo/saltgo/cli/shims"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/lxc"
@@ -32,12 +33,13 @@ const usage = `Usage: saltgo <command> [options]
 
 saltgo replaces Python pieces of a SaltStack deployment with one Go binary.
 It picks its role from the name it is run under (install it as, or symlink
-it to, salt-call, salt-minion, salt-run, mastersalt-call, mastersalt-minion,
-mastersalt-run), or from the command:
+it to, salt-call, salt-minion, salt-run, salt, mastersalt-call,
+mastersalt-minion, mastersalt-run, mastersalt), or from the command:
 
   call      run an execution function locally (salt-call); "saltgo call --help"
   minion    run a minion daemon that signs in to a Salt master (salt-minion)
   run       run a runner function (salt-run)
+  salt      publish a job through the master and print the returns (salt)
   shims     write Python loader modules that forward mc_cloud_lxc calls to saltgo
             (for a Python salt-run or minion kept during a migration: docs/migration.md)
   version   print saltgo's version and the Salt version it speaks
@@ -72,6 +74,10 @@ func role(name string) (string, string) {
 		return "minion", flavour + "-minion"
 	case "-run", "run":
 		return "run", flavour + "-run"
+	case "":
+		if base == "salt" || base == "mastersalt" {
+			return "salt", base
+		}
 	}
 	return "", base
 }
@@ -115,6 +121,8 @@ func run(argv []string) int {
 		return minioncli.Main(ctx, prog, args, stdio.Stdout, stdio.Stderr)
 	case "run":
 		return runcli.Main(ctx, prog, args, stdio)
+	case "salt":
+		return saltcli.Main(ctx, prog, args, stdio)
 	}
 	return 64
 }
