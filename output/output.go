@@ -99,6 +99,7 @@ func init() {
 	} {
 		Register(o)
 	}
+	Register(noReturn{})
 }
 
 // Get returns the outputter registered under name. "text" is an alias of

@@ -1,11 +1,10 @@
-package salt
+package output
 
 import (
 	"sort"
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
-	"github.com/saltgo/saltgo/output"
 )
 
 // noReturn is Salt's no_return outputter, which the salt CLI uses for the
@@ -13,17 +12,11 @@ import (
 // cyan and sorted, every level indented by four spaces.
 type noReturn struct{}
 
-func init() {
-	if _, ok := output.Get("no_return"); !ok {
-		output.Register(noReturn{})
-	}
-}
-
-// Name implements output.Outputter.
+// Name implements Outputter.
 func (noReturn) Name() string { return "no_return" }
 
-// Format implements output.Outputter.
-func (noReturn) Format(d any, opts output.Options) (string, error) {
+// Format implements Outputter.
+func (noReturn) Format(d any, opts Options) (string, error) {
 	red, cyan, endc := "", "", ""
 	if opts.Color {
 		red, cyan, endc = "\x1b[0;31m", "\x1b[0;36m", "\x1b[0;0m"
@@ -41,9 +34,9 @@ func (noReturn) Format(d any, opts output.Options) (string, error) {
 			walk(string(x), indent)
 		case *data.Map:
 			keys := x.Keys()
-			sort.SliceStable(keys, func(i, j int) bool { return output.Str(keys[i]) < output.Str(keys[j]) })
+			sort.SliceStable(keys, func(i, j int) bool { return Str(keys[i]) < Str(keys[j]) })
 			for _, k := range keys {
-				b.WriteString(cyan + pad + output.Str(k) + endc + ":\n")
+				b.WriteString(cyan + pad + Str(k) + endc + ":\n")
 				val, _ := x.Get(k)
 				walk(val, indent+4)
 			}
