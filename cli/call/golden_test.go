@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/internal/goldenmod"
 	_ "github.com/saltgo/saltgo/modules/all"
 )
 
@@ -37,7 +38,7 @@ var registerGolden sync.Once
 // config (LAB_DIR replaced), the pillar roots and a work directory.
 func lab(t *testing.T) (confDir, workDir string) {
 	t.Helper()
-	registerGolden.Do(func() { host.Register(goldenModule()) })
+	registerGolden.Do(func() { host.Register(goldenmod.Module()) })
 	root := t.TempDir()
 	in := filepath.Join(goldenDir, "inputs")
 	for _, d := range []string{"conf", "srv/pillar", "srv/salt", "work", "home", "minion"} {

@@ -17,6 +17,7 @@ import (
 	"github.com/saltgo/saltgo/client/clienttest"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/internal/goldenmod"
 	_ "github.com/saltgo/saltgo/modules/all"
 	"github.com/saltgo/saltgo/pillar"
 )
@@ -58,7 +59,7 @@ var registerGolden sync.Once
 // minion sends (as minion.execute builds it).
 func goldenMinion(t *testing.T) clienttest.Minion {
 	t.Helper()
-	registerGolden.Do(func() { host.Register(goldenModule()) })
+	registerGolden.Do(func() { host.Register(goldenmod.Module()) })
 	const id = "golden-minion"
 	pil, err := pillar.Compile(pillar.Options{Roots: map[string][]string{"base": {filepath.Join(goldenDir, "inputs", "pillar")}}, ID: id})
 	if err != nil {

@@ -1,4 +1,8 @@
-package call
+// Package goldenmod is the "golden" execution module of
+// testdata/salt-cli/3007.14/inputs/modules/golden.py rewritten in Go, so that
+// the CLI runs recorded from real Salt can be replayed against saltgo's
+// front doors (salt-call, salt). Test support only: no binary links it.
+package goldenmod
 
 import (
 	"context"
@@ -10,10 +14,6 @@ import (
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/output"
 )
-
-// The "golden" execution module of testdata/salt-cli/3007.14/inputs/modules,
-// rewritten in Go so that the recorded salt-call runs can be replayed
-// against saltgo. Test-only.
 
 func goldenDoc(s string) string {
 	var b strings.Builder
@@ -49,7 +49,8 @@ func ints(n int) []any {
 	return out
 }
 
-func goldenModule() *host.Module {
+// Module returns the golden module (register it once with host.Register).
+func Module() *host.Module {
 	two63 := new(big.Int).Lsh(big.NewInt(1), 63)
 	f := []*host.Func{
 		fixed("none", "Return None.", func() any { return nil }),
