@@ -3,34 +3,17 @@ package call
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/internal/goldencase"
 	"github.com/saltgo/saltgo/internal/goldenmod"
 	_ "github.com/saltgo/saltgo/modules/all"
 )
-
-// goldenDir holds the recorded runs of the real Salt 3007.14 salt-call.
-var goldenDir, _ = filepath.Abs("../../testdata/salt-cli/3007.14")
-
-type goldenCase struct {
-	Name       string   `json:"name"`
-	Argv       []string `json:"argv"`
-	ExitCode   int      `json:"exit_code"`
-	Stdout     string   `json:"stdout"`
-	Stderr     string   `json:"stderr"`
-	StderrQuit *string  `json:"stderr_without_noise"`
-	Volatile   []string `json:"volatile"`
-	OutFile    string   `json:"out_file"`
-	OutContent string   `json:"out_file_content"`
-	Truncated  any      `json:"stdout_truncated"`
-}
 
 var registerGolden sync.Once
 
@@ -40,7 +23,7 @@ func lab(t *testing.T) (confDir, workDir string) {
 	t.Helper()
 	registerGolden.Do(func() { host.Register(goldenmod.Module()) })
 	root := t.TempDir()
-	in := filepath.Join(goldenDir, "inputs")
+	in := filepath.Join(goldencase.Dir(), "inputs")
 	for _, d := range []string{"conf", "srv/pillar", "srv/salt", "work", "home", "minion"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
 			t.Fatal(err)
@@ -66,21 +49,6 @@ func lab(t *testing.T) (confDir, workDir string) {
 	return filepath.Join(root, "conf"), filepath.Join(root, "work")
 }
 
-func loadCases(t *testing.T, file string) []goldenCase {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(goldenDir, file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct {
-		Cases []goldenCase `json:"cases"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	return f.Cases
-}
-
 // notReproduced lists recorded cases saltgo does not reproduce byte for
 // byte, each with the reason (docs/compat.md repeats them).
 var notReproduced = map[string]string{
@@ -88,32 +56,14 @@ var notReproduced = map[string]string{
 	"sys.doc.test.ping.json": "saltgo's test module has its own docstrings (the recording elides Salt's)",
 }
 
-var (
-	jidRe = regexp.MustCompile(`\b\d{20}\b`)
-	pidRe = regexp.MustCompile(`(__pub_pid"?:\s*\n?\s*)\d+`)
-)
-
-func mask(s string) string {
-	s = jidRe.ReplaceAllString(s, "<JID>")
-	return pidRe.ReplaceAllString(s, "${1}<PID>")
-}
-
-func firstLast(s string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) == 0 {
-		return ""
-	}
-	return lines[0] + "\n...\n" + lines[len(lines)-1]
-}
-
-func runGolden(t *testing.T, file string, skip func(goldenCase) string) {
+func runGolden(t *testing.T, file string, skip func(goldencase.Case) string) {
 	confDir, workDir := lab(t)
 	cwd, _ := os.Getwd()
 	if err := os.Chdir(workDir); err != nil {
 		t.Fatal(err)
 	}
 	defer os.Chdir(cwd)
-	for _, c := range loadCases(t, file) {
+	for _, c := range goldencase.Load(t, file) {
 		if c.Argv[0] != "salt-call" {
 			continue // salt and salt-run cases belong to those programs' tests
 		}
@@ -137,13 +87,13 @@ func runGolden(t *testing.T, file string, skip func(goldenCase) string) {
 			}
 			gotOut, gotErr := out.String(), errb.String()
 			if strings.Contains(wantErr, "Traceback") {
-				wantErr, gotErr = firstLast(wantErr), firstLast(gotErr)
+				wantErr, gotErr = goldencase.FirstLast(wantErr), goldencase.FirstLast(gotErr)
 			}
 			if strings.HasPrefix(c.Stdout, "<elided:") {
 				// Salt's own help text: saltgo writes its own; only the
 				// exit code and stderr are compared.
 			} else if len(c.Volatile) > 0 {
-				gotOut, wantOut := mask(gotOut), mask(c.Stdout)
+				gotOut, wantOut := goldencase.Mask(gotOut), goldencase.Mask(c.Stdout)
 				if gotOut != wantOut {
 					t.Errorf("stdout (masked) differs:\n--- got\n%s\n--- want\n%s", gotOut, wantOut)
 				}
@@ -178,7 +128,7 @@ func TestGoldenInfo(t *testing.T) { runGolden(t, "info/salt-call.json", nil) }
 func TestGoldenOutputOptions(t *testing.T) { runGolden(t, "outputters/_options.json", nil) }
 
 func TestGoldenOutputters(t *testing.T) {
-	entries, err := os.ReadDir(filepath.Join(goldenDir, "outputters"))
+	entries, err := os.ReadDir(filepath.Join(goldencase.Dir(), "outputters"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,10 +3,8 @@ package run
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -15,19 +13,8 @@ import (
 	"github.com/saltgo/saltgo/cli/call"
 	"github.com/saltgo/saltgo/client/clienttest"
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/internal/goldencase"
 )
-
-// goldenDir holds the recorded runs of the real Salt 3007.14 CLIs.
-var goldenDir, _ = filepath.Abs("../../testdata/salt-cli/3007.14")
-
-type goldenCase struct {
-	Name       string   `json:"name"`
-	Argv       []string `json:"argv"`
-	ExitCode   int      `json:"exit_code"`
-	Stdout     string   `json:"stdout"`
-	Stderr     string   `json:"stderr"`
-	StderrQuit *string  `json:"stderr_without_noise"`
-}
 
 var registerGolden sync.Once
 
@@ -40,7 +27,7 @@ func lab(t *testing.T) string {
 	if err := os.MkdirAll(filepath.Join(root, "conf"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(goldenDir, "inputs", "conf", "master"))
+	b, err := os.ReadFile(filepath.Join(goldencase.Dir(), "inputs", "conf", "master"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,40 +38,9 @@ func lab(t *testing.T) string {
 	return filepath.Join(root, "conf")
 }
 
-func loadCases(t *testing.T, file string) []goldenCase {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(goldenDir, file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct {
-		Cases []goldenCase `json:"cases"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	return f.Cases
-}
-
-const elided = "  <Python traceback frames elided>"
-
-// matches compares got with a recorded output in which Python traceback
-// frames were replaced by an elision marker: the marker matches anything.
-func matches(got, want string) bool {
-	if !strings.Contains(want, elided) {
-		return got == want
-	}
-	parts := strings.Split(want, elided)
-	for i, p := range parts {
-		parts[i] = regexp.QuoteMeta(p)
-	}
-	re := regexp.MustCompile(`(?s)\A` + strings.Join(parts, ".*?") + `\z`)
-	return re.MatchString(got)
-}
-
 // needsMaster says which recorded cases talk to a master (they run against
 // the fake master instead of the recorded lab config).
-func needsMaster(c goldenCase) bool {
+func needsMaster(c goldencase.Case) bool {
 	return len(c.Argv) > 3 && strings.HasPrefix(c.Argv[3], "manage.")
 }
 
@@ -92,7 +48,7 @@ func runGolden(t *testing.T, file string, minions map[string]clienttest.Minion) 
 	confDir := lab(t)
 	outer := t
 	var fake *clienttest.Master
-	for _, c := range loadCases(t, file) {
+	for _, c := range goldencase.Load(t, file) {
 		if c.Argv[0] != "salt-run" {
 			continue
 		}
@@ -113,7 +69,7 @@ func runGolden(t *testing.T, file string, minions map[string]clienttest.Minion) 
 			}
 			if strings.HasPrefix(c.Stdout, "<elided:") {
 				// Salt's own doc text: saltgo writes its own.
-			} else if !matches(out.String(), c.Stdout) {
+			} else if !goldencase.Matches(out.String(), c.Stdout) {
 				t.Errorf("stdout differs:\n--- got\n%q\n--- want\n%q", out.String(), c.Stdout)
 			}
 			if errb.String() != wantErr {

@@ -3,11 +3,8 @@ package salt
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"log/slog"
-	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -17,38 +14,11 @@ import (
 	"github.com/saltgo/saltgo/client/clienttest"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/internal/goldencase"
 	"github.com/saltgo/saltgo/internal/goldenmod"
 	_ "github.com/saltgo/saltgo/modules/all"
 	"github.com/saltgo/saltgo/pillar"
 )
-
-// goldenDir holds the recorded runs of the real Salt 3007.14 CLIs.
-var goldenDir, _ = filepath.Abs("../../testdata/salt-cli/3007.14")
-
-type goldenCase struct {
-	Name       string   `json:"name"`
-	Argv       []string `json:"argv"`
-	ExitCode   int      `json:"exit_code"`
-	Stdout     string   `json:"stdout"`
-	Stderr     string   `json:"stderr"`
-	StderrQuit *string  `json:"stderr_without_noise"`
-	Volatile   []string `json:"volatile"`
-}
-
-func loadCases(t *testing.T, file string) []goldenCase {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(goldenDir, file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct {
-		Cases []goldenCase `json:"cases"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	return f.Cases
-}
 
 var registerGolden sync.Once
 
@@ -61,7 +31,7 @@ func goldenMinion(t *testing.T) clienttest.Minion {
 	t.Helper()
 	registerGolden.Do(func() { host.Register(goldenmod.Module()) })
 	const id = "golden-minion"
-	pil, err := pillar.Compile(pillar.Options{Roots: map[string][]string{"base": {filepath.Join(goldenDir, "inputs", "pillar")}}, ID: id})
+	pil, err := pillar.Compile(pillar.Options{Roots: map[string][]string{"base": {filepath.Join(goldencase.Dir(), "inputs", "pillar")}}, ID: id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,34 +58,9 @@ func goldenMinion(t *testing.T) clienttest.Minion {
 // ghostMinion is an accepted key with no minion behind it.
 var ghostMinion = clienttest.Minion{Answer: func(string, []any) (any, time.Duration, bool) { return nil, 0, false }}
 
-var (
-	jidRe  = regexp.MustCompile(`\b\d{20}\b`)
-	pidRe  = regexp.MustCompile(`(__pub_pid"?:\s*\n?\s*)\d+`)
-	elided = "  <Python traceback frames elided>"
-)
-
-func mask(s string) string {
-	s = jidRe.ReplaceAllString(s, "<JID>")
-	return pidRe.ReplaceAllString(s, "${1}<PID>")
-}
-
-// matches compares got with a recorded output; Python traceback frames
-// elided from the recording match anything (the traceback is compared by
-// its first line only, as cli/call's harness does).
-func matches(got, want string) bool {
-	if !strings.Contains(want, elided) {
-		return got == want
-	}
-	parts := strings.Split(want, elided)
-	for i, p := range parts {
-		parts[i] = regexp.QuoteMeta(p)
-	}
-	return regexp.MustCompile(`(?s)\A` + strings.Join(parts, ".*?") + `\z`).MatchString(got)
-}
-
 func runGolden(t *testing.T, file string, minions map[string]clienttest.Minion) {
 	fake := clienttest.Start(t, minions, "timeout: 1\ngather_job_timeout: 1\nnodegroups:\n  golden: golden-minion\n")
-	for _, c := range loadCases(t, file) {
+	for _, c := range goldencase.Load(t, file) {
 		if c.Argv[0] != "salt" {
 			continue // salt-call and salt-run cases belong to those programs' tests
 		}
@@ -130,12 +75,12 @@ func runGolden(t *testing.T, file string, minions map[string]clienttest.Minion) 
 			}
 			gotOut, wantOut := out.String(), c.Stdout
 			if len(c.Volatile) > 0 {
-				gotOut, wantOut = mask(gotOut), mask(wantOut)
+				gotOut, wantOut = goldencase.Mask(gotOut), goldencase.Mask(wantOut)
 			}
 			if strings.HasPrefix(c.Stdout, "<elided:") {
 				// Salt's own help text: saltgo writes its own; only the exit
 				// code and stderr are compared.
-			} else if !matches(gotOut, wantOut) {
+			} else if !goldencase.Matches(gotOut, wantOut) {
 				t.Errorf("stdout differs:\n--- got\n%q\n--- want\n%q", gotOut, wantOut)
 			}
 			if errb.String() != wantErr {
