@@ -134,7 +134,6 @@ func (c *Call) Decode(dst any) error {
 		Result:           dst,
 		TagName:          "salt",
 		WeaklyTypedInput: true,
-		DecodeHook:       mapHook,
 	})
 	if err != nil {
 		return err
@@ -148,8 +147,6 @@ func (c *Call) Decode(dst any) error {
 	}
 	return nil
 }
-
-func mapHook(from, to any) (any, error) { return from, nil }
 
 // toPlain converts data.Map values into map[string]any for mapstructure.
 func toPlain(v any) any {

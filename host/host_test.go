@@ -140,3 +140,24 @@ func TestRegisterPanicsOnDuplicate(t *testing.T) {
 	}()
 	Register(m)
 }
+
+func TestCallDecode(t *testing.T) {
+	f := &Func{Name: "f", Params: []Param{Req("name"), Opt("port", 22), Opt("tags", nil)}, Fn: func(context.Context, *Call) (any, error) { return nil, nil }}
+	c, err := Bind(f, []any{"web"}, data.M("port", "2222", "tags", []any{"a", "b"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dst struct {
+		Name string   `salt:"name"`
+		Port int      `salt:"port"`
+		Tags []string `salt:"tags"`
+	}
+	if err := c.Decode(&dst); err != nil || dst.Name != "web" || dst.Port != 2222 || len(dst.Tags) != 2 {
+		t.Fatalf("decode: %+v %v", dst, err)
+	}
+	c, _ = Bind(f, []any{"web"}, data.M("port", "not a number"))
+	var inv *InvocationError
+	if err := c.Decode(&dst); !errors.As(err, &inv) {
+		t.Fatalf("bad port must be an InvocationError, got %v", err)
+	}
+}
