@@ -36,6 +36,17 @@ const (
 	exitUsage   = 64
 )
 
+// saltRunners are the runner modules of Salt 3007: a call to one that
+// saltgo does not host gets a clear error (or goes to the Python salt-run),
+// while a name Salt does not know either gets Salt's own answer.
+var saltRunners = map[string]bool{}
+
+func init() {
+	for _, m := range strings.Fields("asam auth bgp cache cloud config ddns digicertapi doc drac error event f5 fileserver git_pillar http jobs launchd lxc manage match mattermost mine nacl net network pagerduty pillar pkg queue reactor salt saltutil sdb smartos_vmadm spacewalk ssh state survey test thin vault venafiapi virt vistara winrepo") {
+		saltRunners[m] = true
+	}
+}
+
 // PythonSaltRunKey is the master option naming the Python salt-run that
 // runs the runner functions saltgo does not host.
 const PythonSaltRunKey = "saltgo_python_salt_run"
@@ -116,7 +127,14 @@ func Main(ctx context.Context, prog string, args []string, stdio call.IO) int {
 		if py, ok := cfg.Raw.String(PythonSaltRunKey); ok && py != "" && fun != "" {
 			return execPython(ctx, py, prog, args, stdio, log)
 		}
-		log.Info(fmt.Sprintf("saltgo hosts these runner functions: %s; set %s in the master config to run others with Python's salt-run", strings.Join(host.FunctionNames(host.Runner), ", "), PythonSaltRunKey))
+		hosted := strings.Join(host.FunctionNames(host.Runner), ", ")
+		if mod, _, _ := strings.Cut(fun, "."); saltRunners[mod] {
+			// A runner of Salt's own that saltgo does not host: say so
+			// instead of pretending it does not exist.
+			fmt.Fprintf(stdio.Stderr, "%s: %s is a Salt runner that saltgo does not host.\nsaltgo hosts: %s.\nSet %s: /path/to/python/salt-run in the master config to hand such calls to Python's salt-run.\n", prog, fun, hosted, PythonSaltRunKey)
+			return exitGeneric
+		}
+		log.Info(fmt.Sprintf("saltgo hosts these runner functions: %s; set %s in the master config to run others with Python's salt-run", hosted, PythonSaltRunKey))
 		return printNotAvailable(printer, fun, lerr)
 	}
 

@@ -135,3 +135,14 @@ func TestManageAgainstFakeMaster(t *testing.T) {
 		t.Errorf("missing key: %q %d", out, code)
 	}
 }
+
+func TestUnhostedSaltRunnerSaysWhatSaltgoHosts(t *testing.T) {
+	conf := t.TempDir()
+	if err := os.WriteFile(filepath.Join(conf, "master"), []byte("root_dir: "+conf+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := runMain(t, "-c", conf, "jobs.lookup_jid", "20261125000000000000")
+	if code != 1 || out != "" || !strings.Contains(errs, "jobs.lookup_jid is a Salt runner that saltgo does not host") || !strings.Contains(errs, "manage.up") || !strings.Contains(errs, PythonSaltRunKey) {
+		t.Fatalf("code %d stdout %q stderr %q", code, out, errs)
+	}
+}
