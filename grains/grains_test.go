@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/saltgo/saltgo/config"
@@ -217,10 +218,14 @@ func TestServerID(t *testing.T) {
 	}
 }
 
+var registerTestCollectors sync.Once
+
 func TestCollectorIsolation(t *testing.T) {
-	Register("zz_test.panics", false, func(context.Context, *Env) (*data.Map, error) { panic("boom") })
-	Register("zz_test.fails", false, func(context.Context, *Env) (*data.Map, error) { return nil, errors.New("nope") })
-	Register("zz_test.ok", false, func(context.Context, *Env) (*data.Map, error) { return data.M("zz_ok", true), nil })
+	registerTestCollectors.Do(func() {
+		Register("zz_test.panics", false, func(context.Context, *Env) (*data.Map, error) { panic("boom") })
+		Register("zz_test.fails", false, func(context.Context, *Env) (*data.Map, error) { return nil, errors.New("nope") })
+		Register("zz_test.ok", false, func(context.Context, *Env) (*data.Map, error) { return data.M("zz_ok", true), nil })
+	})
 	opts := fixtureOpts()
 	opts.Enabled = map[string]bool{"zz_test.panics": true, "zz_test.fails": true, "zz_test.ok": true, "core.os_data": false}
 	res, err := Collect(context.Background(), opts)

@@ -56,6 +56,7 @@ func waitReturn(t *testing.T, m *mastertest.Master, jid string) *data.Map {
 }
 
 func TestMinionAndSaltCallShareOneImplementation(t *testing.T) {
+	calls.Store(0)
 	dir := t.TempDir()
 	pillar := data.M("makina-states.services.cloud.lxc.targets.cn1.test", data.M("vm1.test", data.M("ip", "10.5.0.40")))
 	m, err := mastertest.Start(mastertest.Config{PKIDir: filepath.Join(dir, "master-pki"), Gen: 3, AutoAccept: true,
