@@ -82,22 +82,6 @@ func TestBuildConfig(t *testing.T) {
 	}
 }
 
-func TestReverterRunsInReverseOnce(t *testing.T) {
-	var log []string
-	r := NewReverter()
-	r.Add("a", func() error { log = append(log, "a"); return nil })
-	r.Add("b", func() error { log = append(log, "b"); return nil })
-	_ = r.Fail()
-	_ = r.Fail()
-	if strings.Join(log, "") != "ba" {
-		t.Fatalf("log %v", log)
-	}
-	r2 := NewReverter()
-	r2.Add("c", func() error { t.Fatal("ran after Success"); return nil })
-	r2.Success()
-	_ = r2.Fail()
-}
-
 func TestRootfsLayers(t *testing.T) {
 	for in, want := range map[string][]string{
 		"dir:/a/rootfs":     {"/a/rootfs"},

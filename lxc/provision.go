@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/revert"
 )
 
 // StepResult is a state-like result: Result, Comment and Changes (empty
@@ -136,7 +137,7 @@ func spawnSteps(ctx context.Context, c *Client, s *Settings) (*StepResult, error
 		}
 	}
 
-	r := NewReverter()
+	r := revert.New()
 	defer func() { _ = r.Fail() }()
 	if plan.Clone {
 		err = c.Clone(ctx, plan)

@@ -1,4 +1,6 @@
-package lxc
+// Package revert is an undo stack for multi-step changes that can fail
+// halfway (Incus' revert package): bridge set-up, VM steps, image swaps.
+package revert
 
 import (
 	"errors"
@@ -10,7 +12,7 @@ import (
 // undo with Add; on any later failure a deferred Fail runs the undos in
 // reverse order, and Success disarms them once the operation is complete.
 //
-//	r := NewReverter()
+//	r := New()
 //	defer r.Fail()
 //	... r.Add("destroy container", destroy) ...
 //	r.Success()
@@ -25,8 +27,8 @@ type revertStep struct {
 	fn   func() error
 }
 
-// NewReverter returns an armed, empty Reverter.
-func NewReverter() *Reverter { return &Reverter{} }
+// New returns an armed, empty Reverter.
+func New() *Reverter { return &Reverter{} }
 
 // Add pushes an undo step; desc names it in the error Fail returns.
 func (r *Reverter) Add(desc string, fn func() error) {
