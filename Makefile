@@ -6,13 +6,24 @@ BIN := bin/saltgo
 RUN_DIR ?= $(CURDIR)/.cache/run
 PKGS := ./...
 
-.PHONY: all build run test bench lint install clean setup
+.PHONY: all build run test bench bench-docs lint install clean setup
 
 all: build
 
+# scripts/setup.sh prints the path of the Go toolchain on its last line. A
+# failed set-up fails the make run and leaves no .cache/go behind (pipefail,
+# and the path is checked to be an executable before it is cached).
 .cache/go: scripts/setup.sh go.mod
 	@mkdir -p .cache
-	@bash scripts/setup.sh | tail -n 1 > .cache/go.tmp && mv .cache/go.tmp .cache/go
+	@set -o pipefail; rm -f .cache/go.tmp; \
+	  bash scripts/setup.sh | tee .cache/setup.log | tail -n 1 > .cache/go.tmp \
+	    || { echo "setup failed (log: .cache/setup.log)" >&2; rm -f .cache/go.tmp; exit 1; }; \
+	  g=$$(cat .cache/go.tmp); \
+	  if [ -z "$$g" ] || ! [ -x "$$g" ] || ! "$$g" version >/dev/null 2>&1; then \
+	    echo "setup did not name a working Go toolchain (got '$$g'; log: .cache/setup.log)" >&2; \
+	    rm -f .cache/go.tmp; exit 1; \
+	  fi; \
+	  mv .cache/go.tmp .cache/go
 
 setup: .cache/go
 
@@ -29,8 +40,13 @@ test: .cache/go
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 30m $(PKGS)
 
+# make bench prints the table; BENCH_WRITE=1 (or make bench-docs) also
+# rewrites docs/bench.md with it.
 bench: .cache/go
 	@bash scripts/bench.sh "$(GO)"
+
+bench-docs: .cache/go
+	@BENCH_WRITE=1 bash scripts/bench.sh "$(GO)"
 
 lint: .cache/go
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make bench: runs saltgo's Go benchmarks and writes docs/bench.md, a table
-# per area, with the Python Salt reference figures measured on the same kind
-# of machine (docs/bench-python-reference.md) appended for comparison.
+# make bench: runs saltgo's Go benchmarks and prints a table per area, with
+# the Python Salt reference figures measured on the same kind of machine
+# (docs/bench-python-reference.md) appended for comparison. docs/bench.md is
+# rewritten only when asked: BENCH_WRITE=1 (make bench-docs).
 # SALTGO_BENCH_IDLE (default 30s) sets the minion idle-CPU window;
 # SALTGO_BENCH_LXC=0 skips the LXC spawn benchmark (it needs root and LXC).
 set -euo pipefail
@@ -9,7 +10,7 @@ GO=${1:-go}
 cd "$(dirname "$0")/.."
 out=docs/bench.md
 raw=$(mktemp)
-trap 'rm -f "$raw"' EXIT
+trap 'rm -f "$raw" "$out.tmp"' EXIT
 
 run() { # title, package, bench regexp, benchtime
   echo "bench: $1" >&2
@@ -19,7 +20,7 @@ run() { # title, package, bench regexp, benchtime
 {
   echo "# saltgo benchmarks"
   echo
-  echo "Written by \`make bench\` on $(date -u +%Y-%m-%d) — $(nproc) cores, $(uname -m), $("$GO" version | awk '{print $3}')."
+  echo "Written by \`make bench-docs\` on $(date -u +%Y-%m-%d) — $(nproc) cores, $(uname -m), $("$GO" version | awk '{print $3}')."
   echo "Load average at start: $(cut -d' ' -f1-3 /proc/loadavg). Re-run on a quiet machine before comparing."
   echo
   echo "| area | benchmark | iterations | result |"
@@ -43,5 +44,11 @@ run() { # title, package, bench regexp, benchtime
   echo
   cat docs/bench-python-reference.md
 } > "$out.tmp"
-mv "$out.tmp" "$out"
-echo "wrote $out" >&2
+if [ "${BENCH_WRITE:-0}" = 1 ]; then
+  mv "$out.tmp" "$out"
+  echo "wrote $out" >&2
+else
+  cat "$out.tmp"
+  rm -f "$out.tmp"
+  echo "(docs/bench.md unchanged; BENCH_WRITE=1 or make bench-docs rewrites it)" >&2
+fi
