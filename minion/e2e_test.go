@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/saltgo/saltgo/data"
-	"github.com/saltgo/saltgo/minion/mastertest"
+	"github.com/saltgo/saltgo/internal/mastertest"
 	"github.com/saltgo/saltgo/transport/crypt"
 	"github.com/saltgo/saltgo/transport/payload"
 	"go.uber.org/goleak"

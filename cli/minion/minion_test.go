@@ -19,8 +19,8 @@ import (
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/internal/mastertest"
 	"github.com/saltgo/saltgo/minion"
-	"github.com/saltgo/saltgo/minion/mastertest"
 	_ "github.com/saltgo/saltgo/modules/all"
 )
 

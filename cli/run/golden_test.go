@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/saltgo/saltgo/cli/call"
-	"github.com/saltgo/saltgo/client/clienttest"
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/internal/goldencase"
+	"github.com/saltgo/saltgo/internal/mastertest"
 )
 
 var registerGolden sync.Once
@@ -44,10 +44,10 @@ func needsMaster(c goldencase.Case) bool {
 	return len(c.Argv) > 3 && strings.HasPrefix(c.Argv[3], "manage.")
 }
 
-func runGolden(t *testing.T, file string, minions map[string]clienttest.Minion) {
+func runGolden(t *testing.T, file string, minions map[string]mastertest.FakeMinion) {
 	confDir := lab(t)
 	outer := t
-	var fake *clienttest.Master
+	var fake *mastertest.Server
 	for _, c := range goldencase.Load(t, file) {
 		if c.Argv[0] != "salt-run" {
 			continue
@@ -56,7 +56,7 @@ func runGolden(t *testing.T, file string, minions map[string]clienttest.Minion) 
 			dir := confDir
 			if needsMaster(c) {
 				if fake == nil {
-					fake = clienttest.Start(outer, minions, "timeout: 1\ngather_job_timeout: 1\n")
+					fake = mastertest.StartFake(outer, minions, "timeout: 1\ngather_job_timeout: 1\n")
 				}
 				dir = fake.ConfDir
 			}
@@ -83,12 +83,12 @@ func runGolden(t *testing.T, file string, minions map[string]clienttest.Minion) 
 }
 
 func TestGoldenRunner(t *testing.T) {
-	runGolden(t, "runner/salt-run.json", map[string]clienttest.Minion{"golden-minion": {}})
+	runGolden(t, "runner/salt-run.json", map[string]mastertest.FakeMinion{"golden-minion": {}})
 }
 
 func TestGoldenInfo(t *testing.T) { runGolden(t, "info/salt-call.json", nil) }
 
 func TestGoldenMinionDidNotReturn(t *testing.T) {
-	ghost := clienttest.Minion{Answer: func(string, []any) (any, time.Duration, bool) { return nil, 0, false }}
-	runGolden(t, "master/salt-minion-did-not-return.json", map[string]clienttest.Minion{"golden-minion": {}, "ghost-minion": ghost})
+	ghost := mastertest.FakeMinion{Answer: func(string, []any) (any, time.Duration, bool) { return nil, 0, false }}
+	runGolden(t, "master/salt-minion-did-not-return.json", map[string]mastertest.FakeMinion{"golden-minion": {}, "ghost-minion": ghost})
 }

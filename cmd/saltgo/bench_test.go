@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/saltgo/saltgo/minion/mastertest"
+	"github.com/saltgo/saltgo/internal/mastertest"
 )
 
 // Process-level benchmarks of the saltgo binary: what an operator notices
