@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,9 +12,8 @@ import (
 	"testing"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func noHost() (string, error) { return "testhost", nil }
 
@@ -55,27 +53,14 @@ func toJSON(v any) any {
 	return v
 }
 
-func golden(t *testing.T, name string, v any) {
+func checkJSON(t *testing.T, name string, v any) {
 	t.Helper()
 	b, err := json.MarshalIndent(toJSON(v), "", " ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	b = append(b, '\n')
-	p := filepath.Join("testdata", "golden", name)
-	if *update {
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if !bytes.Equal(b, want) {
-		t.Errorf("%s differs from golden (run with -update to accept):\n%s", name, b)
-	}
+	golden.Check(t, filepath.Join("testdata", "golden", name), b)
 }
 
 func TestDefaultsGolden(t *testing.T) {
@@ -95,7 +80,7 @@ func TestDefaultsGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.Raw.Delete("user")
-			golden(t, tc.name, c.Raw)
+			checkJSON(t, tc.name, c.Raw)
 		})
 	}
 }

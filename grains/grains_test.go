@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net/netip"
 	"os"
@@ -16,9 +15,8 @@ import (
 
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // fixedSystem is the System of the recorded Salt 3007.14 minion (see
 // testdata/salt-wire/3007.14/conversation.json, message #2).
@@ -154,18 +152,7 @@ func TestGoldenGrains(t *testing.T) {
 	}
 	b, _ := json.MarshalIndent(toJSON(res.Grains), "", " ")
 	b = append(b, '\n')
-	p := "testdata/golden/grains.json"
-	if *update {
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		os.WriteFile(p, b, 0o644)
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if !bytes.Equal(b, want) {
-		t.Errorf("grains differ from %s (run with -update):\n%s", p, b)
-	}
+	golden.Check(t, "testdata/golden/grains.json", b)
 }
 
 // TestMatchesRecordedSalt checks every grain saltgo and the real Salt

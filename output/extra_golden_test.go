@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/internal/goldencase"
 )
 
 // jsonValue decodes Python's json output into the value model, keeping key
@@ -67,16 +67,16 @@ func jsonValue(t testing.TB, s string) any {
 	return read()
 }
 
-func findCase(t testing.TB, file, name string) goldenCase {
+func findCase(t testing.TB, file, name string) goldencase.Case {
 	t.Helper()
-	f := loadGolden(t, filepath.Join(goldenDir, file))
+	f := goldencase.LoadFile(t, file)
 	for _, c := range f.Cases {
 		if c.Name == name {
 			return c
 		}
 	}
 	t.Fatalf("%s: no case %s", file, name)
-	return goldenCase{}
+	return goldencase.Case{}
 }
 
 // TestGoldenFromJSONSiblings renders values recovered from a recorded

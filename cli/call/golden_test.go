@@ -111,8 +111,8 @@ func runGolden(t *testing.T, file string, skip func(goldencase.Case) string) {
 				if err != nil {
 					t.Fatalf("out file: %v", err)
 				}
-				if string(b) != c.OutContent {
-					t.Errorf("out file differs:\n--- got\n%q\n--- want\n%q", b, c.OutContent)
+				if want := c.WantOutFile(); string(b) != want {
+					t.Errorf("out file differs:\n--- got\n%q\n--- want\n%q", b, want)
 				}
 			}
 		})
@@ -128,16 +128,12 @@ func TestGoldenInfo(t *testing.T) { runGolden(t, "info/salt-call.json", nil) }
 func TestGoldenOutputOptions(t *testing.T) { runGolden(t, "outputters/_options.json", nil) }
 
 func TestGoldenOutputters(t *testing.T) {
-	entries, err := os.ReadDir(filepath.Join(goldencase.Dir(), "outputters"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.Name() == "_options.json" {
+	for _, f := range goldencase.Glob(t, "outputters/*.json") {
+		if filepath.Base(f) == "_options.json" {
 			continue
 		}
-		t.Run(strings.TrimSuffix(e.Name(), ".json"), func(t *testing.T) {
-			runGolden(t, filepath.Join("outputters", e.Name()), nil)
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) {
+			runGolden(t, f, nil)
 		})
 	}
 }

@@ -3,7 +3,6 @@ package mc_cloud_lxc
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,8 +16,6 @@ import (
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/output"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // seedPillar declares two VMs of cn1 in the seed document's form, and a
 // compute node without VMs.
@@ -258,21 +255,6 @@ func (r *rig) scrub(s string) string {
 	s = strings.ReplaceAll(s, r.dir, "<dir>")
 	s = durRE.ReplaceAllString(s, " <t>\n")
 	return s
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		must(t, os.WriteFile(p, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s mismatch:\n--- got\n%s--- want\n%s", name, got, want)
-	}
 }
 
 func render(t *testing.T, m *data.Map, out string) string {
