@@ -13,6 +13,7 @@ import (
 	"github.com/saltgo/saltgo/cli/call"
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/internal/goldencase"
+	"github.com/saltgo/saltgo/internal/goldenmod"
 	"github.com/saltgo/saltgo/internal/mastertest"
 )
 
@@ -22,7 +23,7 @@ var registerGolden sync.Once
 // config dir.
 func lab(t *testing.T) string {
 	t.Helper()
-	registerGolden.Do(func() { host.Register(goldenRunModule()) })
+	registerGolden.Do(func() { host.Register(goldenmod.RunnerModule()) })
 	root := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(root, "conf"), 0o755); err != nil {
 		t.Fatal(err)

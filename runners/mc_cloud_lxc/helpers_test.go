@@ -1,7 +1,6 @@
 package mc_cloud_lxc
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/internal/mastertest"
 	"github.com/saltgo/saltgo/output"
 )
 
@@ -182,24 +182,7 @@ type rig struct {
 	dir      string
 	opts     *data.Map
 	node     *fakeNode
-	progress *syncBuf
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	progress *mastertest.SyncBuffer
 }
 
 func newRig(t *testing.T, node *fakeNode, pillarText string) *rig {
@@ -223,7 +206,7 @@ func newRig(t *testing.T, node *fakeNode, pillarText string) *rig {
 		OptSaltRun, "/usr/bin/mastersalt-run",
 		OptPingTries, int64(2),
 	)
-	return &rig{dir: dir, opts: opts, node: node, progress: &syncBuf{}}
+	return &rig{dir: dir, opts: opts, node: node, progress: &mastertest.SyncBuffer{}}
 }
 
 func must(t *testing.T, err error) {

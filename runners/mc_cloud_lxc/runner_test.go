@@ -54,7 +54,7 @@ func TestInstallVTGolden(t *testing.T) {
 			r := newRig(t, tc.node(), seedPillar)
 			if tc.twice {
 				r.call(t, "install_vt", tc.words...)
-				r.progress.b.Reset()
+				r.progress.Reset()
 			}
 			m := r.call(t, "install_vt", tc.words...)
 			if ok, _ := m.Get("result"); ok != tc.ok {
