@@ -6,39 +6,26 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/internal/goldencase"
 	"github.com/saltgo/saltgo/internal/goldenmod"
 	_ "github.com/saltgo/saltgo/modules/all"
 )
 
-var registerGolden sync.Once
-
 // lab lays out the recording lab: the config dir with the recorded minion
 // config (LAB_DIR replaced), the pillar roots and a work directory.
 func lab(t *testing.T) (confDir, workDir string) {
 	t.Helper()
-	registerGolden.Do(func() { host.Register(goldenmod.Module()) })
-	root := t.TempDir()
-	in := filepath.Join(goldencase.Dir(), "inputs")
-	for _, d := range []string{"conf", "srv/pillar", "srv/salt", "work", "home", "minion"} {
+	goldenmod.Register()
+	root := goldencase.Lab(t, "minion")
+	for _, d := range []string{"srv/pillar", "srv/salt", "work", "home", "minion"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(in, "conf", "minion"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf := strings.ReplaceAll(string(b), "<LAB_DIR>", root)
-	if err := os.WriteFile(filepath.Join(root, "conf", "minion"), []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	for _, f := range []string{"top.sls", "golden.sls"} {
-		b, err := os.ReadFile(filepath.Join(in, "pillar", f))
+		b, err := os.ReadFile(filepath.Join(goldencase.Dir(), "inputs", "pillar", f))
 		if err != nil {
 			t.Fatal(err)
 		}

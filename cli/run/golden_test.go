@@ -3,40 +3,23 @@ package run
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/saltgo/saltgo/cli/call"
-	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/internal/goldencase"
 	"github.com/saltgo/saltgo/internal/goldenmod"
 	"github.com/saltgo/saltgo/internal/mastertest"
 )
 
-var registerGolden sync.Once
-
 // lab writes the recorded master config (LAB_DIR replaced) and returns its
 // config dir.
 func lab(t *testing.T) string {
 	t.Helper()
-	registerGolden.Do(func() { host.Register(goldenmod.RunnerModule()) })
-	root := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(root, "conf"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(goldencase.Dir(), "inputs", "conf", "master"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf := strings.ReplaceAll(string(b), "<LAB_DIR>", root)
-	if err := os.WriteFile(filepath.Join(root, "conf", "master"), []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(root, "conf")
+	goldenmod.RegisterRunner()
+	return filepath.Join(goldencase.Lab(t, "master"), "conf")
 }
 
 // needsMaster says which recorded cases talk to a master (they run against

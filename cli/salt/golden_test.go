@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,8 +19,6 @@ import (
 	"github.com/saltgo/saltgo/pillar"
 )
 
-var registerGolden sync.Once
-
 // goldenMinion is the in-process minion "golden-minion" of the recorded
 // lab: for each job the fake master publishes to it, it runs the function
 // with host.Execute -- the code path of saltgo's minion
@@ -29,7 +26,7 @@ var registerGolden sync.Once
 // minion sends (as minion.execute builds it).
 func goldenMinion(t *testing.T) mastertest.FakeMinion {
 	t.Helper()
-	registerGolden.Do(func() { host.Register(goldenmod.Module()) })
+	goldenmod.Register()
 	const id = "golden-minion"
 	pil, err := pillar.Compile(pillar.Options{Roots: map[string][]string{"base": {filepath.Join(goldencase.Dir(), "inputs", "pillar")}}, ID: id})
 	if err != nil {

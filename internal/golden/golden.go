@@ -6,13 +6,17 @@ package golden
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/saltgo/saltgo/data"
 )
 
 // Update is the -update flag: golden files are rewritten from what the
@@ -58,4 +62,37 @@ func Text(t testing.TB, name, got string) {
 	if err := check(filepath.Join("testdata", name), []byte(got), *Update); err != nil {
 		t.Error(err)
 	}
+}
+
+// JSON is Check for a value of the data model rendered as indented JSON
+// (one space, a final newline), map keys in their order.
+func JSON(t testing.TB, path string, v any) {
+	t.Helper()
+	b, err := json.MarshalIndent(ordered(v), "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	Check(t, path, append(b, '\n'))
+}
+
+// ordered renders *data.Map values as JSON objects in their key order.
+func ordered(v any) any {
+	switch x := v.(type) {
+	case *data.Map:
+		var parts []string
+		x.Range(func(k, e any) bool {
+			kb, _ := json.Marshal(fmt.Sprint(k))
+			vb, _ := json.Marshal(ordered(e))
+			parts = append(parts, string(kb)+":"+string(vb))
+			return true
+		})
+		return json.RawMessage("{" + strings.Join(parts, ",") + "}")
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = ordered(e)
+		}
+		return out
+	}
+	return v
 }

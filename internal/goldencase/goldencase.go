@@ -127,6 +127,26 @@ func glob(dir, pattern string) ([]string, error) {
 	return files, nil
 }
 
+// Lab lays out the recording lab in a new temporary directory and returns
+// it: <root>/conf/<name> is the recorded config inputs/conf/<name>
+// ("minion" or "master") with <LAB_DIR> replaced by root.
+func Lab(t testing.TB, name string) (root string) {
+	t.Helper()
+	root = t.TempDir()
+	b, err := os.ReadFile(filepath.Join(Dir(), "inputs", "conf", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "conf"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := strings.ReplaceAll(string(b), "<LAB_DIR>", root)
+	if err := os.WriteFile(filepath.Join(root, "conf", name), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
 var (
 	jidRe = regexp.MustCompile(`\b\d{20}\b`)
 	pidRe = regexp.MustCompile(`(__pub_pid"?:\s*\n?\s*)\d+`)

@@ -11,11 +11,22 @@ import (
 	"errors"
 	"math/big"
 	"strings"
+	"sync"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/output"
 )
+
+var registerExec, registerRunner sync.Once
+
+// Register registers the golden execution module with the module host,
+// once per process (tests may run with -count>1).
+func Register() { registerExec.Do(func() { host.Register(Module()) }) }
+
+// RegisterRunner registers the golden_run runner module, once per
+// process.
+func RegisterRunner() { registerRunner.Do(func() { host.Register(RunnerModule()) }) }
 
 func goldenDoc(s string) string {
 	var b strings.Builder
