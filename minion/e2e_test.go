@@ -324,11 +324,7 @@ collect:
 		if err := master.Restart(); err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := master.WaitSubscribers(ctx, 1); err != nil {
-			t.Fatal(err)
-		}
+		master.AwaitSubscribers(t, 1, 10*time.Second)
 		r := waitReturn(t, master, ping(t, master, "m1"), logs)
 		if v, _ := r.Get("return"); v != true {
 			t.Errorf("return %v", v)

@@ -74,11 +74,7 @@ func TestMinionAndSaltCallShareOneImplementation(t *testing.T) {
 			t.Error("minion did not stop")
 		}
 	}()
-	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
-	defer wcancel()
-	if err := m.WaitSubscribers(wctx, 1); err != nil {
-		t.Fatalf("minion never subscribed: %v", err)
-	}
+	m.AwaitSubscribers(t, 1, 20*time.Second)
 	time.Sleep(200 * time.Millisecond)
 
 	// 1. A published job reaches frontdoor.count.

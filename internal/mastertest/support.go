@@ -2,6 +2,7 @@ package mastertest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -106,4 +107,15 @@ func Exec(fun string, args []any) (ret any, retcode int, outputter string) {
 		return "", 0, ""
 	}
 	return fmt.Sprintf("'%s' is not available.", fun), 1, "nested"
+}
+
+// AwaitSubscribers waits up to timeout until n minions are connected to
+// the publish port, and fails the test otherwise.
+func (m *Master) AwaitSubscribers(t testing.TB, n int, timeout time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := m.WaitSubscribers(ctx, n); err != nil {
+		t.Fatalf("%d minion(s) never subscribed: %v", n, err)
+	}
 }
