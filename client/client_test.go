@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/saltgo/saltgo/client"
-	"github.com/saltgo/saltgo/client/clienttest"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/internal/mastertest"
 )
 
-func newClient(t *testing.T, m *clienttest.Master) *client.Client {
+func newClient(t *testing.T, m *mastertest.Server) *client.Client {
 	t.Helper()
 	cfg, err := config.Load(context.Background(), config.Options{Role: config.Master, ConfigDir: m.ConfDir})
 	if err != nil {
@@ -39,7 +39,7 @@ func ctxT(t *testing.T) context.Context {
 }
 
 func TestNewFromConfig(t *testing.T) {
-	m := clienttest.Start(t, nil, "")
+	m := mastertest.StartFake(t, nil, "")
 	c := newClient(t, m)
 	if !strings.HasPrefix(c.Endpoint, "tcp://127.0.0.1:") || c.Endpoint != m.Rep.Endpoint() {
 		t.Errorf("endpoint %q, want %q", c.Endpoint, m.Rep.Endpoint())
@@ -79,7 +79,7 @@ func TestMastersaltDefaults(t *testing.T) {
 }
 
 func TestCmdAllReturn(t *testing.T) {
-	m := clienttest.Start(t, map[string]clienttest.Minion{"m1": {}, "m2": {}}, "")
+	m := mastertest.StartFake(t, map[string]mastertest.FakeMinion{"m1": {}, "m2": {}}, "")
 	c := newClient(t, m)
 	start := time.Now()
 	rets, err := c.Cmd(ctxT(t), "*", "test.ping", nil)
@@ -105,7 +105,7 @@ func TestCmdAllReturn(t *testing.T) {
 
 func TestCmdArgsPacking(t *testing.T) {
 	var got []any
-	m := clienttest.Start(t, map[string]clienttest.Minion{"m1": {Answer: func(fun string, args []any) (any, time.Duration, bool) {
+	m := mastertest.StartFake(t, map[string]mastertest.FakeMinion{"m1": {Answer: func(fun string, args []any) (any, time.Duration, bool) {
 		got = args
 		return "ok", 0, true
 	}}}, "")
@@ -124,8 +124,8 @@ func TestCmdArgsPacking(t *testing.T) {
 }
 
 func TestCmdSilentMinion(t *testing.T) {
-	ghost := clienttest.Minion{Answer: func(string, []any) (any, time.Duration, bool) { return nil, 0, false }}
-	m := clienttest.Start(t, map[string]clienttest.Minion{"golden": {}, "ghost": ghost}, "")
+	ghost := mastertest.FakeMinion{Answer: func(string, []any) (any, time.Duration, bool) { return nil, 0, false }}
+	m := mastertest.StartFake(t, map[string]mastertest.FakeMinion{"golden": {}, "ghost": ghost}, "")
 	c := newClient(t, m)
 	start := time.Now()
 	rets, err := c.Cmd(ctxT(t), "*", "test.ping", nil, client.WithExpectMinions())
@@ -174,8 +174,8 @@ func TestCmdSilentMinion(t *testing.T) {
 }
 
 func TestCmdNotConnected(t *testing.T) {
-	ghost := clienttest.Minion{Answer: func(string, []any) (any, time.Duration, bool) { return nil, 0, false }}
-	m := clienttest.Start(t, map[string]clienttest.Minion{"golden": {}, "ghost": ghost}, "")
+	ghost := mastertest.FakeMinion{Answer: func(string, []any) (any, time.Duration, bool) { return nil, 0, false }}
+	m := mastertest.StartFake(t, map[string]mastertest.FakeMinion{"golden": {}, "ghost": ghost}, "")
 	c := newClient(t, m)
 	c.Connected = func() (map[string]bool, error) { return map[string]bool{"golden": true}, nil }
 	if err := os.MkdirAll(filepath.Join(m.CacheDir, "minions", "ghost"), 0o755); err != nil {
@@ -196,13 +196,13 @@ func TestCmdNotConnected(t *testing.T) {
 func TestCmdStillRunning(t *testing.T) {
 	// The minion answers after 900 ms; find_job says it is running, so the
 	// wait goes beyond timeout + gather_job_timeout (600 ms).
-	slow := clienttest.Minion{Answer: func(fun string, args []any) (any, time.Duration, bool) {
+	slow := mastertest.FakeMinion{Answer: func(fun string, args []any) (any, time.Duration, bool) {
 		if fun == "saltutil.find_job" {
 			return data.M("jid", args[0], "fun", "test.sleep"), 10 * time.Millisecond, true
 		}
 		return "slept", 900 * time.Millisecond, true
 	}}
-	m := clienttest.Start(t, map[string]clienttest.Minion{"slow": slow}, "")
+	m := mastertest.StartFake(t, map[string]mastertest.FakeMinion{"slow": slow}, "")
 	c := newClient(t, m)
 	rets, err := c.Cmd(ctxT(t), "slow", "test.sleep", []any{int64(1)}, client.WithExpectMinions())
 	if err != nil {
@@ -231,7 +231,7 @@ func TestPublishErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m := clienttest.Start(t, map[string]clienttest.Minion{"m1": {}}, "")
+			m := mastertest.StartFake(t, map[string]mastertest.FakeMinion{"m1": {}}, "")
 			m.SetHandler(func(*data.Map) (any, bool) { return tc.reply, true })
 			c := newClient(t, m)
 			_, err := c.Cmd(ctxT(t), "*", "test.ping", nil)
@@ -243,7 +243,7 @@ func TestPublishErrors(t *testing.T) {
 }
 
 func TestKeyRereadOnEmptyReply(t *testing.T) {
-	m := clienttest.Start(t, map[string]clienttest.Minion{"m1": {}}, "")
+	m := mastertest.StartFake(t, map[string]mastertest.FakeMinion{"m1": {}}, "")
 	c := newClient(t, m)
 	if _, err := c.Cmd(ctxT(t), "*", "test.ping", nil); err != nil {
 		t.Fatal(err)
@@ -256,7 +256,7 @@ func TestKeyRereadOnEmptyReply(t *testing.T) {
 		if k, _ := l.String("key"); k != "new-key" {
 			return data.NewMap(), true
 		}
-		l.Set("key", clienttest.RootKey)
+		l.Set("key", mastertest.RootKey)
 		return nil, false
 	})
 	if _, err := c.Cmd(ctxT(t), "*", "test.ping", nil); err != nil {
@@ -265,7 +265,7 @@ func TestKeyRereadOnEmptyReply(t *testing.T) {
 }
 
 func TestMasterDown(t *testing.T) {
-	m := clienttest.Start(t, nil, "")
+	m := mastertest.StartFake(t, nil, "")
 	c := newClient(t, m)
 	m.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -277,7 +277,7 @@ func TestMasterDown(t *testing.T) {
 }
 
 func TestWheel(t *testing.T) {
-	m := clienttest.Start(t, map[string]clienttest.Minion{"a": {}, "b": {}}, "")
+	m := mastertest.StartFake(t, map[string]mastertest.FakeMinion{"a": {}, "b": {}}, "")
 	c := newClient(t, m)
 	d, err := c.Wheel(ctxT(t), "key.list_all", nil)
 	if err != nil {

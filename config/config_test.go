@@ -1,21 +1,16 @@
 package config
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func noHost() (string, error) { return "testhost", nil }
 
@@ -25,57 +20,6 @@ func load(t *testing.T, dir string, role Role, f Flavour) (*Config, error) {
 		Flavour: f, Role: role, ConfigDir: dir,
 		Getenv: func(string) string { return "" }, Hostname: noHost, SysRoot: t.TempDir(),
 	})
-}
-
-// toJSON renders data values as JSON keeping the Map order.
-func toJSON(v any) any {
-	switch x := v.(type) {
-	case *data.Map:
-		var kv []json.RawMessage
-		x.Range(func(k, e any) bool {
-			kb, _ := json.Marshal(fmt.Sprint(k))
-			vb, _ := json.Marshal(toJSON(e))
-			kv = append(kv, json.RawMessage(string(kb)+":"+string(vb)))
-			return true
-		})
-		return json.RawMessage("{" + string(bytes.Join(func() [][]byte {
-			out := make([][]byte, len(kv))
-			for i, e := range kv {
-				out[i] = e
-			}
-			return out
-		}(), []byte(","))) + "}")
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = toJSON(e)
-		}
-		return out
-	}
-	return v
-}
-
-func golden(t *testing.T, name string, v any) {
-	t.Helper()
-	b, err := json.MarshalIndent(toJSON(v), "", " ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b = append(b, '\n')
-	p := filepath.Join("testdata", "golden", name)
-	if *update {
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if !bytes.Equal(b, want) {
-		t.Errorf("%s differs from golden (run with -update to accept):\n%s", name, b)
-	}
 }
 
 func TestDefaultsGolden(t *testing.T) {
@@ -95,7 +39,7 @@ func TestDefaultsGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.Raw.Delete("user")
-			golden(t, tc.name, c.Raw)
+			golden.JSON(t, filepath.Join("testdata", "golden", tc.name), c.Raw)
 		})
 	}
 }

@@ -3,7 +3,6 @@ package config
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/saltgo/saltgo/atomicfile"
 	"github.com/saltgo/saltgo/data"
 )
 
@@ -52,7 +52,7 @@ func (l *loader) getID(opts *data.Map, cache bool) (string, bool, error) {
 		}
 	}
 	if cache && caching {
-		if err := writeFileAtomic(idCache, []byte(newid), 0o644); err != nil {
+		if err := atomicfile.WriteMkdir(idCache, []byte(newid), 0o644, 0o755); err != nil {
 			l.log.Error("Could not cache minion ID", "err", err)
 		}
 	}
@@ -149,47 +149,4 @@ func CanonicalName(host string, hostsFile []byte) string {
 		}
 	}
 	return host
-}
-
-// writeFileAtomic writes b to path through a temporary file in the same
-// directory, fsyncs it and renames it over path.
-func writeFileAtomic(path string, b []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
-}
-
-// WriteFileAtomic writes b to path atomically (temp file, fsync, rename).
-func WriteFileAtomic(path string, b []byte, perm os.FileMode) error {
-	return writeFileAtomic(path, b, perm)
 }

@@ -1,11 +1,8 @@
 package grains
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net/netip"
 	"os"
@@ -16,9 +13,9 @@ import (
 
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/internal/golden"
+	"github.com/saltgo/saltgo/transport/wiretest"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // fixedSystem is the System of the recorded Salt 3007.14 minion (see
 // testdata/salt-wire/3007.14/conversation.json, message #2).
@@ -55,91 +52,18 @@ func fixtureOpts() Options {
 	}
 }
 
-// readJSONOrdered decodes JSON keeping object key order (as *data.Map).
-func readJSONOrdered(dec *json.Decoder) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			m := data.NewMap()
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				v, err := readJSONOrdered(dec)
-				if err != nil {
-					return nil, err
-				}
-				m.Set(k.(string), v)
-			}
-			_, err := dec.Token()
-			return m, err
-		case '[':
-			l := []any{}
-			for dec.More() {
-				v, err := readJSONOrdered(dec)
-				if err != nil {
-					return nil, err
-				}
-				l = append(l, v)
-			}
-			_, err := dec.Token()
-			return l, err
-		}
-	case json.Number:
-		if i, err := t.Int64(); err == nil {
-			return i, nil
-		}
-		f, err := t.Float64()
-		return f, err
-	}
-	return tok, nil
-}
-
 func recordedGrains(t *testing.T) *data.Map {
 	t.Helper()
-	b, err := os.ReadFile("../testdata/salt-wire/3007.14/conversation.json")
+	conv := wiretest.Load(t, "3007.14", "conversation.json")
+	v, err := wiretest.View(conv.Messages[2].Field("plaintext", "load", "grains"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	v, err := readJSONOrdered(dec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msgs, _ := v.(*data.Map).Get("messages")
-	g, ok := config.Traverse(data.M("m", msgs), "m:2:decoded:plaintext:load:grains", ":")
+	g, ok := v.(*data.Map)
 	if !ok {
-		t.Fatal("no grains in message #2")
+		t.Fatalf("no grains in message #2: %T", v)
 	}
-	return g.(*data.Map)
-}
-
-func toJSON(v any) any {
-	switch x := v.(type) {
-	case *data.Map:
-		var parts []string
-		x.Range(func(k, e any) bool {
-			kb, _ := json.Marshal(fmt.Sprint(k))
-			vb, _ := json.Marshal(toJSON(e))
-			parts = append(parts, string(kb)+":"+string(vb))
-			return true
-		})
-		return json.RawMessage("{" + strings.Join(parts, ",") + "}")
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = toJSON(e)
-		}
-		return out
-	}
-	return v
+	return g
 }
 
 func TestGoldenGrains(t *testing.T) {
@@ -152,20 +76,7 @@ func TestGoldenGrains(t *testing.T) {
 			t.Errorf("collector %s: %v", tm.Name, tm.Err)
 		}
 	}
-	b, _ := json.MarshalIndent(toJSON(res.Grains), "", " ")
-	b = append(b, '\n')
-	p := "testdata/golden/grains.json"
-	if *update {
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		os.WriteFile(p, b, 0o644)
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if !bytes.Equal(b, want) {
-		t.Errorf("grains differ from %s (run with -update):\n%s", p, b)
-	}
+	golden.JSON(t, "testdata/golden/grains.json", res.Grains)
 }
 
 // TestMatchesRecordedSalt checks every grain saltgo and the real Salt

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/saltgo/saltgo/atomicfile"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"go.yaml.in/yaml/v3"
@@ -66,7 +67,7 @@ func (s *Store) SetVals(vals *data.Map, destructive bool) (*data.Map, error) {
 	if st, err := os.Stat(s.Path); err == nil {
 		perm = st.Mode().Perm()
 	}
-	if err := config.WriteFileAtomic(s.Path, out, perm); err != nil {
+	if err := atomicfile.WriteMkdir(s.Path, out, perm, 0o755); err != nil {
 		return nil, fmt.Errorf("unable to write to grains file at %s: %w", s.Path, err)
 	}
 	return vals, nil

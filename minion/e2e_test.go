@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/saltgo/saltgo/data"
-	"github.com/saltgo/saltgo/minion/mastertest"
+	"github.com/saltgo/saltgo/internal/mastertest"
 	"github.com/saltgo/saltgo/transport/crypt"
 	"github.com/saltgo/saltgo/transport/payload"
 	"go.uber.org/goleak"
@@ -27,52 +27,16 @@ func TestMain(m *testing.M) {
 }
 
 // logBuf collects log lines for assertions.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+type logBuf struct{ mastertest.SyncBuffer }
 
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
+func (l *logBuf) count(s string) int { return l.Count(s) }
 
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *logBuf) count(s string) int { return strings.Count(l.String(), s) }
-
-// testExecutor is the tiny built-in executor of the tests: test.ping,
-// test.arg, test.sleep, saltutil.find_job.
+// testExecutor is the tiny built-in executor of the tests: mastertest.Exec
+// (test.ping, test.arg, test.echo), test.sleep, test.fail and
+// saltutil.find_job.
 var testExecutor = ExecutorFunc(func(ctx context.Context, fun string, args []any, pub *data.Map) (any, int, string, error) {
-	var pos []any
-	kw := data.NewMap()
-	for _, a := range args {
-		if m, ok := a.(*data.Map); ok {
-			if v, _ := m.Get("__kwarg__"); v == true {
-				m.Range(func(k, v any) bool {
-					if k != "__kwarg__" {
-						kw.Set(k, v)
-					}
-					return true
-				})
-				continue
-			}
-		}
-		pos = append(pos, a)
-	}
+	pos, _ := mastertest.SplitArgs(args)
 	switch fun {
-	case "test.ping":
-		return true, 0, "", nil
-	case "test.arg":
-		if pos == nil {
-			pos = []any{}
-		}
-		return data.M("args", pos, "kwargs", kw), 0, "", nil
 	case "test.sleep":
 		d, _ := data.AsInt(pos[0])
 		select {
@@ -88,7 +52,8 @@ var testExecutor = ExecutorFunc(func(ctx context.Context, fun string, args []any
 	case "test.fail":
 		return nil, 0, "", errors.New("boom")
 	}
-	return fmt.Sprintf("'%s' is not available.", fun), 1, "nested", nil
+	ret, rc, out := mastertest.Exec(fun, args)
+	return ret, rc, out, nil
 })
 
 func newMaster(t *testing.T, gen int, autoAccept bool) *mastertest.Master {
@@ -163,17 +128,7 @@ func waitReady(t *testing.T, ready chan struct{}, logs *logBuf) {
 
 func waitReturn(t *testing.T, m *mastertest.Master, jid string, logs *logBuf) *data.Map {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
-	for {
-		select {
-		case r := <-m.Returns():
-			if j, _ := r.String("jid"); j == jid {
-				return r
-			}
-		case <-timeout:
-			t.Fatalf("no return for %s; logs:\n%s", jid, logs)
-		}
-	}
+	return m.WaitReturn(t, jid, 10*time.Second, logs)
 }
 
 // noReturn checks that no return for any of jids arrives while a later
@@ -369,11 +324,7 @@ collect:
 		if err := master.Restart(); err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := master.WaitSubscribers(ctx, 1); err != nil {
-			t.Fatal(err)
-		}
+		master.AwaitSubscribers(t, 1, 10*time.Second)
 		r := waitReturn(t, master, ping(t, master, "m1"), logs)
 		if v, _ := r.Get("return"); v != true {
 			t.Errorf("return %v", v)

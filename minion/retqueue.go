@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/saltgo/saltgo/atomicfile"
 	"github.com/saltgo/saltgo/data"
-	"github.com/saltgo/saltgo/transport/crypt"
 	"github.com/saltgo/saltgo/transport/payload"
 )
 
@@ -96,7 +96,7 @@ func (q *returnQueue) enqueue(load *data.Map) error {
 	defer q.mu.Unlock()
 	q.seq++
 	name := fmt.Sprintf("%020d%s", q.seq, retSuffix)
-	if err := crypt.WriteFileAtomic(filepath.Join(q.dir, name), b, 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(q.dir, name), b, 0o600); err != nil {
 		return err
 	}
 	q.names = append(q.names, name)

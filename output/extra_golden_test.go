@@ -5,78 +5,35 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"path/filepath"
 	"regexp"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/internal/goldencase"
+	"github.com/saltgo/saltgo/transport/wiretest"
 )
 
 // jsonValue decodes Python's json output into the value model, keeping key
 // order and the int/float distinction ("2.0" is a float).
 func jsonValue(t testing.TB, s string) any {
 	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var read func() any
-	read = func() any {
-		tok, err := dec.Token()
-		if err != nil {
-			t.Fatalf("json: %v", err)
-		}
-		switch x := tok.(type) {
-		case json.Delim:
-			switch x {
-			case '{':
-				m := data.NewMap()
-				for dec.More() {
-					k, err := dec.Token()
-					if err != nil {
-						t.Fatal(err)
-					}
-					m.Set(k.(string), read())
-				}
-				_, _ = dec.Token()
-				return m
-			case '[':
-				l := []any{}
-				for dec.More() {
-					l = append(l, read())
-				}
-				_, _ = dec.Token()
-				return l
-			}
-		case json.Number:
-			if strings.ContainsAny(string(x), ".eE") {
-				f, _ := x.Float64()
-				return f
-			}
-			if n, err := strconv.ParseInt(string(x), 10, 64); err == nil {
-				return n
-			}
-			n, _ := strconv.ParseUint(string(x), 10, 64)
-			return n
-		case string, bool, nil:
-			return x
-		}
-		t.Fatalf("json: unexpected token %v", tok)
-		return nil
+	v, err := wiretest.View(json.RawMessage(s))
+	if err != nil {
+		t.Fatalf("json: %v", err)
 	}
-	return read()
+	return v
 }
 
-func findCase(t testing.TB, file, name string) goldenCase {
+func findCase(t testing.TB, file, name string) goldencase.Case {
 	t.Helper()
-	f := loadGolden(t, filepath.Join(goldenDir, file))
+	f := goldencase.LoadFile(t, file)
 	for _, c := range f.Cases {
 		if c.Name == name {
 			return c
 		}
 	}
 	t.Fatalf("%s: no case %s", file, name)
-	return goldenCase{}
+	return goldencase.Case{}
 }
 
 // TestGoldenFromJSONSiblings renders values recovered from a recorded

@@ -9,44 +9,15 @@ import (
 	"testing"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/internal/goldencase"
 	"github.com/saltgo/saltgo/output/internal/pylit"
 )
-
-const goldenDir = "../testdata/salt-cli/3007.14"
-
-type goldenCase struct {
-	Name     string   `json:"name"`
-	Argv     []string `json:"argv"`
-	ExitCode int      `json:"exit_code"`
-	Stdout   string   `json:"stdout"`
-	Stderr   string   `json:"stderr"`
-	OutFile  string   `json:"out_file"`
-	OutData  *string  `json:"out_file_content"`
-}
-
-type goldenFile struct {
-	Function string       `json:"function"`
-	Cases    []goldenCase `json:"cases"`
-}
-
-func loadGolden(t testing.TB, path string) goldenFile {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f goldenFile
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return f
-}
 
 // goldenValues returns each golden.* function's return value, parsed from
 // its exact Python repr.
 func goldenValues(t testing.TB) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(goldenDir, "inputs/golden_values.json"))
+	b, err := os.ReadFile(filepath.Join(goldencase.Dir(), "inputs/golden_values.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,14 +117,11 @@ func parseArgv(argv []string) cliRender {
 
 func TestGoldenOutputters(t *testing.T) {
 	values := goldenValues(t)
-	files, err := filepath.Glob(filepath.Join(goldenDir, "outputters/*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := goldencase.Glob(t, "outputters/*.json")
 	total, passed := 0, 0
 	perOut := map[string][2]int{}
 	for _, path := range files {
-		f := loadGolden(t, path)
+		f := goldencase.LoadFile(t, path)
 		for _, c := range f.Cases {
 			r := parseArgv(c.Argv)
 			fn := strings.TrimPrefix(r.function, "golden.")
@@ -166,11 +134,11 @@ func TestGoldenOutputters(t *testing.T) {
 				continue
 			}
 			want := c.Stdout
-			if c.OutData != nil {
+			if c.OutContent != nil {
 				if strings.HasPrefix(c.Name, "out-file-append.second") {
 					continue // needs the previous case's file: CLI concern
 				}
-				want = *c.OutData
+				want = *c.OutContent
 			}
 			total++
 			got, err := Render(r.out, data.M("local", val), r.opts)

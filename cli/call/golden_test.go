@@ -6,39 +6,26 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/internal/goldencase"
 	"github.com/saltgo/saltgo/internal/goldenmod"
 	_ "github.com/saltgo/saltgo/modules/all"
 )
 
-var registerGolden sync.Once
-
 // lab lays out the recording lab: the config dir with the recorded minion
 // config (LAB_DIR replaced), the pillar roots and a work directory.
 func lab(t *testing.T) (confDir, workDir string) {
 	t.Helper()
-	registerGolden.Do(func() { host.Register(goldenmod.Module()) })
-	root := t.TempDir()
-	in := filepath.Join(goldencase.Dir(), "inputs")
-	for _, d := range []string{"conf", "srv/pillar", "srv/salt", "work", "home", "minion"} {
+	goldenmod.Register()
+	root := goldencase.Lab(t, "minion")
+	for _, d := range []string{"srv/pillar", "srv/salt", "work", "home", "minion"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(in, "conf", "minion"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf := strings.ReplaceAll(string(b), "<LAB_DIR>", root)
-	if err := os.WriteFile(filepath.Join(root, "conf", "minion"), []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	for _, f := range []string{"top.sls", "golden.sls"} {
-		b, err := os.ReadFile(filepath.Join(in, "pillar", f))
+		b, err := os.ReadFile(filepath.Join(goldencase.Dir(), "inputs", "pillar", f))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,8 +98,8 @@ func runGolden(t *testing.T, file string, skip func(goldencase.Case) string) {
 				if err != nil {
 					t.Fatalf("out file: %v", err)
 				}
-				if string(b) != c.OutContent {
-					t.Errorf("out file differs:\n--- got\n%q\n--- want\n%q", b, c.OutContent)
+				if want := c.WantOutFile(); string(b) != want {
+					t.Errorf("out file differs:\n--- got\n%q\n--- want\n%q", b, want)
 				}
 			}
 		})
@@ -128,16 +115,12 @@ func TestGoldenInfo(t *testing.T) { runGolden(t, "info/salt-call.json", nil) }
 func TestGoldenOutputOptions(t *testing.T) { runGolden(t, "outputters/_options.json", nil) }
 
 func TestGoldenOutputters(t *testing.T) {
-	entries, err := os.ReadDir(filepath.Join(goldencase.Dir(), "outputters"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.Name() == "_options.json" {
+	for _, f := range goldencase.Glob(t, "outputters/*.json") {
+		if filepath.Base(f) == "_options.json" {
 			continue
 		}
-		t.Run(strings.TrimSuffix(e.Name(), ".json"), func(t *testing.T) {
-			runGolden(t, filepath.Join("outputters", e.Name()), nil)
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) {
+			runGolden(t, f, nil)
 		})
 	}
 }

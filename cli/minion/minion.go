@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/saltgo/saltgo/atomicfile"
 	"github.com/saltgo/saltgo/cli/common"
 	"github.com/saltgo/saltgo/cli/optparse"
 	"github.com/saltgo/saltgo/config"
@@ -67,7 +68,7 @@ func Main(ctx context.Context, prog string, args []string, stdout, stderr io.Wri
 	}
 	defer closeLog()
 	if pf := r.Str("pidfile"); pf != "" {
-		if err := config.WriteFileAtomic(pf, []byte(fmt.Sprintf("%d\n", os.Getpid())), 0o644); err != nil {
+		if err := atomicfile.WriteMkdir(pf, []byte(fmt.Sprintf("%d\n", os.Getpid())), 0o644, 0o755); err != nil {
 			log.Error(fmt.Sprintf("cannot write the pid file: %v", err))
 		} else {
 			defer os.Remove(pf)

@@ -19,8 +19,8 @@ import (
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/internal/mastertest"
 	"github.com/saltgo/saltgo/minion"
-	"github.com/saltgo/saltgo/minion/mastertest"
 	_ "github.com/saltgo/saltgo/modules/all"
 )
 
@@ -37,21 +37,6 @@ func init() {
 	}}})
 	common.Connect = func(ctx context.Context, cfg *config.Config, log_ *slog.Logger) (common.MasterSession, error) {
 		return minion.Connect(ctx, cfg, minion.Options{Logger: log_})
-	}
-}
-
-func waitReturn(t *testing.T, m *mastertest.Master, jid string) *data.Map {
-	t.Helper()
-	deadline := time.After(20 * time.Second)
-	for {
-		select {
-		case r := <-m.Returns():
-			if j, _ := r.String("jid"); j == jid {
-				return r
-			}
-		case <-deadline:
-			t.Fatalf("no return for %s", jid)
-		}
 	}
 }
 
@@ -89,11 +74,7 @@ func TestMinionAndSaltCallShareOneImplementation(t *testing.T) {
 			t.Error("minion did not stop")
 		}
 	}()
-	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
-	defer wcancel()
-	if err := m.WaitSubscribers(wctx, 1); err != nil {
-		t.Fatalf("minion never subscribed: %v", err)
-	}
+	m.AwaitSubscribers(t, 1, 20*time.Second)
 	time.Sleep(200 * time.Millisecond)
 
 	// 1. A published job reaches frontdoor.count.
@@ -101,7 +82,7 @@ func TestMinionAndSaltCallShareOneImplementation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := waitReturn(t, m, jid)
+	r := m.WaitReturn(t, jid, 20*time.Second, nil)
 	ret, _ := r.Get("return")
 	rm, ok := ret.(*data.Map)
 	if !ok {
@@ -113,7 +94,7 @@ func TestMinionAndSaltCallShareOneImplementation(t *testing.T) {
 
 	// 2. A published test.arg with kwargs gets the args, kwargs and __pub_* data.
 	jid, _, _ = m.Publish(mastertest.Job{Tgt: "cn1.test", Fun: "test.arg", Arg: []any{int64(1), "two", data.M("__kwarg__", true, "kw", true)}})
-	r = waitReturn(t, m, jid)
+	r = m.WaitReturn(t, jid, 20*time.Second, nil)
 	ret, _ = r.Get("return")
 	kw, _ := data.Traverse(ret, "kwargs:__pub_jid", ":")
 	if kw != jid {
@@ -125,7 +106,7 @@ func TestMinionAndSaltCallShareOneImplementation(t *testing.T) {
 
 	// 3. mc_cloud_lxc.get_settings_for_vm through the master's pillar.
 	jid, _, _ = m.Publish(mastertest.Job{Tgt: "cn1.test", Fun: "mc_cloud_lxc.get_settings_for_vm", Arg: []any{"cn1.test", "vm1.test"}})
-	r = waitReturn(t, m, jid)
+	r = m.WaitReturn(t, jid, 20*time.Second, nil)
 	ret, _ = r.Get("return")
 	if ip, _ := data.Traverse(ret, "ip", ":"); ip != "10.5.0.40" {
 		t.Fatalf("get_settings_for_vm through the minion: %v", ret)
@@ -135,13 +116,13 @@ func TestMinionAndSaltCallShareOneImplementation(t *testing.T) {
 	sleepJID, _, _ := m.Publish(mastertest.Job{Tgt: "cn1.test", Fun: "test.sleep", Arg: []any{int64(2)}})
 	time.Sleep(300 * time.Millisecond)
 	jid, _, _ = m.Publish(mastertest.Job{Tgt: "cn1.test", Fun: "saltutil.find_job", Arg: []any{sleepJID}})
-	r = waitReturn(t, m, jid)
+	r = m.WaitReturn(t, jid, 20*time.Second, nil)
 	ret, _ = r.Get("return")
 	if f, _ := data.Traverse(ret, "fun", ":"); f != "test.sleep" {
 		t.Fatalf("find_job = %v", ret)
 	}
 	jid, _, _ = m.Publish(mastertest.Job{Tgt: "cn1.test", Fun: "nosuch.fun"})
-	r = waitReturn(t, m, jid)
+	r = m.WaitReturn(t, jid, 20*time.Second, nil)
 	if ret, _ := r.Get("return"); ret != "'nosuch.fun' is not available." {
 		t.Fatalf("missing function return = %v", ret)
 	}
@@ -156,7 +137,7 @@ func TestMinionAndSaltCallShareOneImplementation(t *testing.T) {
 	if code != 0 || !strings.Contains(out.String(), `"who": "salt-call"`) {
 		t.Fatalf("salt-call: code %d\n%s\n%s", code, out.String(), errb.String())
 	}
-	r = waitReturn(t, m, "req")
+	r = m.WaitReturn(t, "req", 20*time.Second, nil)
 	if f, _ := r.String("fun"); f != "frontdoor.count" {
 		t.Fatalf("salt-call return event = %v", r)
 	}

@@ -3,39 +3,23 @@ package run
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/saltgo/saltgo/cli/call"
-	"github.com/saltgo/saltgo/client/clienttest"
-	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/internal/goldencase"
+	"github.com/saltgo/saltgo/internal/goldenmod"
+	"github.com/saltgo/saltgo/internal/mastertest"
 )
-
-var registerGolden sync.Once
 
 // lab writes the recorded master config (LAB_DIR replaced) and returns its
 // config dir.
 func lab(t *testing.T) string {
 	t.Helper()
-	registerGolden.Do(func() { host.Register(goldenRunModule()) })
-	root := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(root, "conf"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(goldencase.Dir(), "inputs", "conf", "master"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf := strings.ReplaceAll(string(b), "<LAB_DIR>", root)
-	if err := os.WriteFile(filepath.Join(root, "conf", "master"), []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(root, "conf")
+	goldenmod.RegisterRunner()
+	return filepath.Join(goldencase.Lab(t, "master"), "conf")
 }
 
 // needsMaster says which recorded cases talk to a master (they run against
@@ -44,10 +28,10 @@ func needsMaster(c goldencase.Case) bool {
 	return len(c.Argv) > 3 && strings.HasPrefix(c.Argv[3], "manage.")
 }
 
-func runGolden(t *testing.T, file string, minions map[string]clienttest.Minion) {
+func runGolden(t *testing.T, file string, minions map[string]mastertest.FakeMinion) {
 	confDir := lab(t)
 	outer := t
-	var fake *clienttest.Master
+	var fake *mastertest.Server
 	for _, c := range goldencase.Load(t, file) {
 		if c.Argv[0] != "salt-run" {
 			continue
@@ -56,7 +40,7 @@ func runGolden(t *testing.T, file string, minions map[string]clienttest.Minion) 
 			dir := confDir
 			if needsMaster(c) {
 				if fake == nil {
-					fake = clienttest.Start(outer, minions, "timeout: 1\ngather_job_timeout: 1\n")
+					fake = mastertest.StartFake(outer, minions, "timeout: 1\ngather_job_timeout: 1\n")
 				}
 				dir = fake.ConfDir
 			}
@@ -83,12 +67,12 @@ func runGolden(t *testing.T, file string, minions map[string]clienttest.Minion) 
 }
 
 func TestGoldenRunner(t *testing.T) {
-	runGolden(t, "runner/salt-run.json", map[string]clienttest.Minion{"golden-minion": {}})
+	runGolden(t, "runner/salt-run.json", map[string]mastertest.FakeMinion{"golden-minion": {}})
 }
 
 func TestGoldenInfo(t *testing.T) { runGolden(t, "info/salt-call.json", nil) }
 
 func TestGoldenMinionDidNotReturn(t *testing.T) {
-	ghost := clienttest.Minion{Answer: func(string, []any) (any, time.Duration, bool) { return nil, 0, false }}
-	runGolden(t, "master/salt-minion-did-not-return.json", map[string]clienttest.Minion{"golden-minion": {}, "ghost-minion": ghost})
+	ghost := mastertest.FakeMinion{Answer: func(string, []any) (any, time.Duration, bool) { return nil, 0, false }}
+	runGolden(t, "master/salt-minion-did-not-return.json", map[string]mastertest.FakeMinion{"golden-minion": {}, "ghost-minion": ghost})
 }

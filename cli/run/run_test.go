@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/saltgo/saltgo/cli/call"
-	"github.com/saltgo/saltgo/client/clienttest"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/internal/mastertest"
 )
 
 var registerExtra = func() func() {
@@ -118,7 +118,7 @@ func TestAsync(t *testing.T) {
 }
 
 func TestManageAgainstFakeMaster(t *testing.T) {
-	m := clienttest.Start(t, map[string]clienttest.Minion{"a": {}, "b": {}}, "timeout: 1\n")
+	m := mastertest.StartFake(t, map[string]mastertest.FakeMinion{"a": {}, "b": {}}, "timeout: 1\n")
 	out, errs, code := runMain(t, "-c", m.ConfDir, "manage.status", "--out", "json")
 	if code != 0 || errs != "" || out != "{\n    \"down\": [],\n    \"up\": [\n        \"a\",\n        \"b\"\n    ]\n}\n" {
 		t.Errorf("got %q %q %d", out, errs, code)

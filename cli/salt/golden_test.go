@@ -6,30 +6,27 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/saltgo/saltgo/cli/call"
-	"github.com/saltgo/saltgo/client/clienttest"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/internal/goldencase"
 	"github.com/saltgo/saltgo/internal/goldenmod"
+	"github.com/saltgo/saltgo/internal/mastertest"
 	_ "github.com/saltgo/saltgo/modules/all"
 	"github.com/saltgo/saltgo/pillar"
 )
-
-var registerGolden sync.Once
 
 // goldenMinion is the in-process minion "golden-minion" of the recorded
 // lab: for each job the fake master publishes to it, it runs the function
 // with host.Execute -- the code path of saltgo's minion
 // (cli/minion.Executor) -- with the lab's pillar, and returns the event a
 // minion sends (as minion.execute builds it).
-func goldenMinion(t *testing.T) clienttest.Minion {
+func goldenMinion(t *testing.T) mastertest.FakeMinion {
 	t.Helper()
-	registerGolden.Do(func() { host.Register(goldenmod.Module()) })
+	goldenmod.Register()
 	const id = "golden-minion"
 	pil, err := pillar.Compile(pillar.Options{Roots: map[string][]string{"base": {filepath.Join(goldencase.Dir(), "inputs", "pillar")}}, ID: id})
 	if err != nil {
@@ -37,7 +34,7 @@ func goldenMinion(t *testing.T) clienttest.Minion {
 	}
 	env := &host.Env{ID: id, Opts: data.M("id", id), Grains: data.M("id", id, "os", "Debian"), Pillar: pil,
 		Log: slog.New(slog.DiscardHandler), Services: map[string]any{}}
-	return clienttest.Minion{Job: func(pub *data.Map) (*data.Map, time.Duration, bool) {
+	return mastertest.FakeMinion{Job: func(pub *data.Map) (*data.Map, time.Duration, bool) {
 		fun, _ := pub.String("fun")
 		argv, _ := pub.Get("arg")
 		args, _ := argv.([]any)
@@ -56,10 +53,10 @@ func goldenMinion(t *testing.T) clienttest.Minion {
 }
 
 // ghostMinion is an accepted key with no minion behind it.
-var ghostMinion = clienttest.Minion{Answer: func(string, []any) (any, time.Duration, bool) { return nil, 0, false }}
+var ghostMinion = mastertest.FakeMinion{Answer: func(string, []any) (any, time.Duration, bool) { return nil, 0, false }}
 
-func runGolden(t *testing.T, file string, minions map[string]clienttest.Minion) {
-	fake := clienttest.Start(t, minions, "timeout: 1\ngather_job_timeout: 1\nnodegroups:\n  golden: golden-minion\n")
+func runGolden(t *testing.T, file string, minions map[string]mastertest.FakeMinion) {
+	fake := mastertest.StartFake(t, minions, "timeout: 1\ngather_job_timeout: 1\nnodegroups:\n  golden: golden-minion\n")
 	for _, c := range goldencase.Load(t, file) {
 		if c.Argv[0] != "salt" {
 			continue // salt-call and salt-run cases belong to those programs' tests
@@ -94,11 +91,11 @@ func runGolden(t *testing.T, file string, minions map[string]clienttest.Minion) 
 }
 
 func TestGoldenMaster(t *testing.T) {
-	runGolden(t, "master/salt.json", map[string]clienttest.Minion{"golden-minion": goldenMinion(t)})
+	runGolden(t, "master/salt.json", map[string]mastertest.FakeMinion{"golden-minion": goldenMinion(t)})
 }
 
 func TestGoldenMinionDidNotReturn(t *testing.T) {
-	runGolden(t, "master/salt-minion-did-not-return.json", map[string]clienttest.Minion{"golden-minion": goldenMinion(t), "ghost-minion": ghostMinion})
+	runGolden(t, "master/salt-minion-did-not-return.json", map[string]mastertest.FakeMinion{"golden-minion": goldenMinion(t), "ghost-minion": ghostMinion})
 }
 
 func TestGoldenInfo(t *testing.T) { runGolden(t, "info/salt-call.json", nil) }

@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/saltgo/saltgo/cli/call"
-	"github.com/saltgo/saltgo/client/clienttest"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/internal/goldencase"
+	"github.com/saltgo/saltgo/internal/mastertest"
 	"github.com/saltgo/saltgo/output"
 )
 
@@ -25,7 +25,7 @@ func runSalt(t *testing.T, prog string, args ...string) (string, string, int) {
 }
 
 // lastPublish returns the last publish load the fake master received.
-func lastPublish(t *testing.T, m *clienttest.Master) *data.Map {
+func lastPublish(t *testing.T, m *mastertest.Server) *data.Map {
 	t.Helper()
 	var last *data.Map
 	for _, l := range m.Loads() {
@@ -43,7 +43,7 @@ func lastPublish(t *testing.T, m *clienttest.Master) *data.Map {
 
 func TestTargets(t *testing.T) {
 	conf := "timeout: 1\ngather_job_timeout: 1\nnodegroups:\n  web: web1 web2\n  re: 'web[0-9]'\n  both: N@web or G@os:Debian\n  loop: N@loop\n"
-	m := clienttest.Start(t, map[string]clienttest.Minion{"golden-minion": goldenMinion(t)}, conf)
+	m := mastertest.StartFake(t, map[string]mastertest.FakeMinion{"golden-minion": goldenMinion(t)}, conf)
 	tests := []struct {
 		args    []string
 		tgt     any
@@ -125,7 +125,7 @@ func TestUsage(t *testing.T) {
 }
 
 func TestAsyncStaticBatchVerbose(t *testing.T) {
-	m := clienttest.Start(t, map[string]clienttest.Minion{"golden-minion": goldenMinion(t), "ghost-minion": ghostMinion}, "timeout: 1\ngather_job_timeout: 1\n")
+	m := mastertest.StartFake(t, map[string]mastertest.FakeMinion{"golden-minion": goldenMinion(t), "ghost-minion": ghostMinion}, "timeout: 1\ngather_job_timeout: 1\n")
 	c := m.ConfDir
 	out, errs, code := runSalt(t, "salt", "-c", c, "--async", "*", "test.ping")
 	if code != 0 || errs != "" || !regexp.MustCompile(`\b\d{20}\b`).MatchString(out) || !strings.HasPrefix(out, "Executed command with job ID: ") {
@@ -171,7 +171,7 @@ func TestAsyncStaticBatchVerbose(t *testing.T) {
 }
 
 func TestOutFileAppendsEveryMinion(t *testing.T) {
-	m := clienttest.Start(t, map[string]clienttest.Minion{"golden-minion": goldenMinion(t), "ghost-minion": ghostMinion}, "timeout: 1\ngather_job_timeout: 1\n")
+	m := mastertest.StartFake(t, map[string]mastertest.FakeMinion{"golden-minion": goldenMinion(t), "ghost-minion": ghostMinion}, "timeout: 1\ngather_job_timeout: 1\n")
 	f := filepath.Join(t.TempDir(), "out")
 	if err := os.WriteFile(f, []byte("old\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -184,7 +184,7 @@ func TestOutFileAppendsEveryMinion(t *testing.T) {
 }
 
 func TestAuthErrorIsPrinted(t *testing.T) {
-	m := clienttest.Start(t, map[string]clienttest.Minion{"a": {}}, "")
+	m := mastertest.StartFake(t, map[string]mastertest.FakeMinion{"a": {}}, "")
 	if err := os.WriteFile(filepath.Join(m.CacheDir, ".root_key"), []byte("wrong"), 0o600); err != nil {
 		t.Fatal(err)
 	}

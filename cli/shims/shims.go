@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/saltgo/saltgo/atomicfile"
 	"github.com/saltgo/saltgo/host"
 )
 
@@ -107,7 +108,7 @@ func Write(dir, binary string, modules []string) ([]string, error) {
 				return written, err
 			}
 			p := filepath.Join(dir, k.sub, name+".py")
-			if err := writeAtomic(p, []byte(src)); err != nil {
+			if err := atomicfile.WriteMkdir(p, []byte(src), 0o644, 0o755); err != nil {
 				return written, err
 			}
 			written = append(written, p)
@@ -117,30 +118,6 @@ func Write(dir, binary string, modules []string) ([]string, error) {
 		}
 	}
 	return written, nil
-}
-
-func writeAtomic(p string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".shim-*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err = f.Write(b); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), p)
-	}
-	return err
 }
 
 // pyStr is a Python string literal (repr of a text).

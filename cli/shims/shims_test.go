@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/internal/golden"
 	"github.com/saltgo/saltgo/output"
 
 	_ "github.com/saltgo/saltgo/modules/mc_cloud_lxc"
@@ -103,7 +104,7 @@ print(r.install_vt.__doc__.strip().splitlines()[0])
 	if err != nil {
 		t.Fatalf("python: %v\n%s", err, got)
 	}
-	golden(t, "forward.txt", strings.ReplaceAll(string(got), fake, "<saltgo>"))
+	golden.Text(t, "forward.txt", strings.ReplaceAll(string(got), fake, "<saltgo>"))
 }
 
 func TestRenderGolden(t *testing.T) {
@@ -119,28 +120,13 @@ func TestRenderGolden(t *testing.T) {
 	if i < 0 {
 		t.Fatalf("no install_vt in:\n%s", src)
 	}
-	golden(t, "runner_head.py", src[:strings.Index(src, "\n\ndef configure_grains(")])
+	golden.Text(t, "runner_head.py", src[:strings.Index(src, "\n\ndef configure_grains(")])
 }
 
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if os.Getenv("UPDATE_GOLDEN") != "" {
-		must(t, os.WriteFile(p, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (UPDATE_GOLDEN=1 go test)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s mismatch:\n--- got\n%s--- want\n%s", name, got, want)
 	}
 }
 

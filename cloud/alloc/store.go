@@ -31,6 +31,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/saltgo/saltgo/atomicfile"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/transport/payload"
 )
@@ -138,48 +139,8 @@ func WriteValue(path string, value any) error {
 	if err != nil {
 		return fmt.Errorf("alloc: encode %s: %w", path, err)
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := atomicfile.WriteMkdir(path, b, 0o700, 0o755); err != nil {
 		return fmt.Errorf("alloc: %w", err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("alloc: %w", err)
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("alloc: write %s: %w", path, err)
-	}
-	if _, err := f.Write(b); err != nil {
-		return fail(err)
-	}
-	if err := f.Chmod(0o700); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("alloc: write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("alloc: write %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("alloc: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("alloc: fsync %s: %w", dir, err)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package settings
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -15,10 +14,9 @@ import (
 
 	"github.com/saltgo/saltgo/cloud/examples"
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/internal/golden"
 	"github.com/saltgo/saltgo/transport/payload"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 var (
 	ipRE     = regexp.MustCompile(`^10\.5\.\d{1,3}\.\d{1,3}$`)
@@ -83,23 +81,6 @@ func pyRepr(v any) string {
 	return fmt.Sprint(v)
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(want) != got {
-		t.Errorf("%s mismatch:\n--- got\n%s--- want\n%s", name, got, want)
-	}
-}
-
 // maskGenerated checks ip, mac and password by format and masks them.
 func maskGenerated(t *testing.T, m *data.Map) {
 	t.Helper()
@@ -139,7 +120,7 @@ func TestDocExampleGolden(t *testing.T) {
 		}
 	}
 	maskGenerated(t, m)
-	golden(t, "nmdcarto51.golden", render(m))
+	golden.Text(t, "nmdcarto51.golden", render(m))
 
 	// The document's printed values, key for key.
 	doc := map[string]string{
@@ -184,7 +165,7 @@ func TestEraCMinimal(t *testing.T) {
 		t.Errorf("mac %q", mac)
 	}
 	m.Set("mac", "<mac>")
-	golden(t, "cn1-minimal.golden", render(m))
+	golden.Text(t, "cn1-minimal.golden", render(m))
 	if vm.IP != "10.5.0.2" || vm.Master != "ctl.example" || vm.Backing != "dir" || vm.Profile != "ms-cn1-local-dir" {
 		t.Errorf("%+v", vm)
 	}

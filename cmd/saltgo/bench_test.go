@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/saltgo/saltgo/minion/mastertest"
+	"github.com/saltgo/saltgo/internal/mastertest"
 )
 
 // Process-level benchmarks of the saltgo binary: what an operator notices
@@ -99,11 +98,7 @@ func BenchmarkMinion(b *testing.B) {
 	if err := warm.Start(); err != nil {
 		b.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := m.WaitSubscribers(ctx, 1); err != nil {
-		b.Fatal(err)
-	}
+	m.AwaitSubscribers(b, 1, 30*time.Second)
 	warm.Process.Kill()
 	warm.Wait()
 	time.Sleep(300 * time.Millisecond)

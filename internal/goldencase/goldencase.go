@@ -7,10 +7,12 @@ package goldencase
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -31,7 +33,14 @@ type Case struct {
 	StderrQuit *string  `json:"stderr_without_noise"`
 	Volatile   []string `json:"volatile"`
 	OutFile    string   `json:"out_file"`
-	OutContent string   `json:"out_file_content"`
+	// OutContent is what --out-file held after the run (nil: not recorded).
+	OutContent *string `json:"out_file_content"`
+}
+
+// File is one recorded file: the function its runs call and the runs.
+type File struct {
+	Function string `json:"function"`
+	Cases    []Case `json:"cases"`
 }
 
 // WantStderr is the stderr to compare with: without the Python/tornado
@@ -43,24 +52,99 @@ func (c Case) WantStderr() string {
 	return c.Stderr
 }
 
+// WantOutFile is the recorded content of --out-file ("" when none was
+// recorded).
+func (c Case) WantOutFile() string {
+	if c.OutContent == nil {
+		return ""
+	}
+	return *c.OutContent
+}
+
 // StdoutElided reports whether the recording replaced stdout by the length
 // and hash of Salt's own help text (saltgo writes its own).
 func (c Case) StdoutElided() bool { return strings.HasPrefix(c.Stdout, "<elided:") }
 
-// Load reads the cases of one recorded file (relative to Dir).
-func Load(t testing.TB, file string) []Case {
+// Read reads a recorded file. A file without cases is an error: a test
+// that loops over no case proves nothing.
+func Read(path string) (File, error) {
+	var f File
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return f, fmt.Errorf("goldencase: %w", err)
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return f, fmt.Errorf("goldencase: %s: %w", path, err)
+	}
+	if len(f.Cases) == 0 {
+		return f, fmt.Errorf("goldencase: %s holds no cases", path)
+	}
+	return f, nil
+}
+
+// LoadFile reads one recorded file (relative to Dir); a missing, broken
+// or empty file fails the test.
+func LoadFile(t testing.TB, file string) File {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(Dir(), file))
+	f, err := Read(filepath.Join(Dir(), file))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f struct {
-		Cases []Case `json:"cases"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
+	return f
+}
+
+// Load reads the cases of one recorded file (relative to Dir); a missing,
+// broken or empty file fails the test.
+func Load(t testing.TB, file string) []Case {
+	t.Helper()
+	return LoadFile(t, file).Cases
+}
+
+// Glob returns the recorded files matching pattern (relative to Dir, and
+// returned so), sorted. A pattern that matches nothing fails the test.
+func Glob(t testing.TB, pattern string) []string {
+	t.Helper()
+	files, err := glob(Dir(), pattern)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return f.Cases
+	return files
+}
+
+func glob(dir, pattern string) ([]string, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, pattern))
+	if err != nil {
+		return nil, fmt.Errorf("goldencase: %w", err)
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("goldencase: no recorded file matches %s in %s", pattern, dir)
+	}
+	files := make([]string, len(paths))
+	for i, p := range paths {
+		files[i], _ = filepath.Rel(dir, p)
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// Lab lays out the recording lab in a new temporary directory and returns
+// it: <root>/conf/<name> is the recorded config inputs/conf/<name>
+// ("minion" or "master") with <LAB_DIR> replaced by root.
+func Lab(t testing.TB, name string) (root string) {
+	t.Helper()
+	root = t.TempDir()
+	b, err := os.ReadFile(filepath.Join(Dir(), "inputs", "conf", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "conf"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := strings.ReplaceAll(string(b), "<LAB_DIR>", root)
+	if err := os.WriteFile(filepath.Join(root, "conf", name), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return root
 }
 
 var (

@@ -1,7 +1,9 @@
 // Package goldenmod is the "golden" execution module of
-// testdata/salt-cli/3007.14/inputs/modules/golden.py rewritten in Go, so that
+// testdata/salt-cli/3007.14/inputs/modules/golden.py and the "golden_run"
+// runner module of inputs/runners/golden_run.py rewritten in Go, so that
 // the CLI runs recorded from real Salt can be replayed against saltgo's
-// front doors (salt-call, salt). Test support only: no binary links it.
+// front doors (salt-call, salt, salt-run). Test support only: no binary
+// links it.
 package goldenmod
 
 import (
@@ -9,11 +11,22 @@ import (
 	"errors"
 	"math/big"
 	"strings"
+	"sync"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/output"
 )
+
+var registerExec, registerRunner sync.Once
+
+// Register registers the golden execution module with the module host,
+// once per process (tests may run with -count>1).
+func Register() { registerExec.Do(func() { host.Register(Module()) }) }
+
+// RegisterRunner registers the golden_run runner module, once per
+// process.
+func RegisterRunner() { registerRunner.Do(func() { host.Register(RunnerModule()) }) }
 
 func goldenDoc(s string) string {
 	var b strings.Builder
@@ -26,6 +39,29 @@ func goldenDoc(s string) string {
 		}
 	}
 	return b.String() + "    "
+}
+
+// echo is golden.echo and golden_run.echo.
+func echo() *host.Func {
+	return &host.Func{Name: "echo", VarArgs: true, VarKwargs: true, Doc: goldenDoc("Return exactly the args and kwargs received (dunder kwargs dropped), with reprs."), Fn: func(_ context.Context, c *host.Call) (any, error) {
+		args := c.Args()
+		if args == nil {
+			args = []any{}
+		}
+		kw, kwr := data.NewMap(), data.NewMap()
+		c.Kwargs().Range(func(k, v any) bool {
+			if s, _ := k.(string); !strings.HasPrefix(s, "__") {
+				kw.Set(k, v)
+				kwr.Set(k, output.Repr(v))
+			}
+			return true
+		})
+		ar := []any{}
+		for _, a := range args {
+			ar = append(ar, output.Repr(a))
+		}
+		return data.M("args", args, "kwargs", kw, "args_repr", ar, "kwargs_repr", kwr), nil
+	}}
 }
 
 func fixed(name, doc string, v func() any) *host.Func {
@@ -106,26 +142,7 @@ func Module() *host.Module {
 		{Name: "as_txt", Outputter: "txt", Doc: goldenDoc("Return a dict, declared with the txt outputter."), Fn: func(context.Context, *host.Call) (any, error) {
 			return data.M("a", 1, "b", []any{"x", "y"}), nil
 		}},
-		{Name: "echo", VarArgs: true, VarKwargs: true, Doc: goldenDoc("Return exactly the args and kwargs received (dunder kwargs dropped), with reprs."), Fn: func(_ context.Context, c *host.Call) (any, error) {
-			args := c.Args()
-			if args == nil {
-				args = []any{}
-			}
-			kw := data.NewMap()
-			kwr := data.NewMap()
-			c.Kwargs().Range(func(k, v any) bool {
-				if s, _ := k.(string); !strings.HasPrefix(s, "__") {
-					kw.Set(k, v)
-					kwr.Set(k, output.Repr(v))
-				}
-				return true
-			})
-			ar := []any{}
-			for _, a := range args {
-				ar = append(ar, output.Repr(a))
-			}
-			return data.M("args", args, "kwargs", kw, "args_repr", ar, "kwargs_repr", kwr), nil
-		}},
+		echo(),
 		{Name: "two", Params: []host.Param{host.Req("a"), host.Req("b")}, Doc: goldenDoc("Take exactly two positional arguments and return them.\n\nCLI Example:\n\n.. code-block:: bash\n\n    salt '*' golden.two 1 2"), Fn: func(_ context.Context, c *host.Call) (any, error) {
 			return []any{c.Get("a"), c.Get("b")}, nil
 		}},

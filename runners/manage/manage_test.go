@@ -6,13 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/saltgo/saltgo/client/clienttest"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/internal/mastertest"
 )
 
-func env(t *testing.T, m *clienttest.Master) *host.Env {
+func env(t *testing.T, m *mastertest.Server) *host.Env {
 	cfg, err := config.Load(context.Background(), config.Options{Role: config.Master, ConfigDir: m.ConfDir})
 	if err != nil {
 		t.Fatal(err)
@@ -21,8 +21,8 @@ func env(t *testing.T, m *clienttest.Master) *host.Env {
 }
 
 func TestManage(t *testing.T) {
-	ghost := clienttest.Minion{Answer: func(string, []any) (any, time.Duration, bool) { return nil, 0, false }}
-	m := clienttest.Start(t, map[string]clienttest.Minion{"up1": {}, "up2": {}, "ghost": ghost}, "timeout: 1\ngather_job_timeout: 1\n")
+	ghost := mastertest.FakeMinion{Answer: func(string, []any) (any, time.Duration, bool) { return nil, 0, false }}
+	m := mastertest.StartFake(t, map[string]mastertest.FakeMinion{"up1": {}, "up2": {}, "ghost": ghost}, "timeout: 1\ngather_job_timeout: 1\n")
 	e := env(t, m)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -12,7 +12,7 @@ import (
 
 	"github.com/saltgo/saltgo/cli/call"
 	runcli "github.com/saltgo/saltgo/cli/run"
-	"github.com/saltgo/saltgo/client/clienttest"
+	"github.com/saltgo/saltgo/internal/mastertest"
 )
 
 // TestBadInputThroughSaltRun runs mastersalt-run against a fake master the
@@ -22,19 +22,19 @@ func TestBadInputThroughSaltRun(t *testing.T) {
 	tests := []struct {
 		name    string
 		args    []string
-		breakIt func(m *clienttest.Master)
+		breakIt func(m *mastertest.Server)
 		want    string
 	}{
 		{name: "unknown compute node", args: []string{"mc_cloud_lxc.install_vt", "cn9"}, want: "cn9 is not a compute node declared in the pillar"},
 		{name: "compute node without a key", args: []string{"mc_cloud_lxc.install_vt", "cn2"}, want: "minion cn2 is not known to the master"},
 		{name: "root key missing (not on the master host)", args: []string{"mc_cloud_lxc.install_vt", "cn1"},
-			breakIt: func(m *clienttest.Master) { os.Remove(filepath.Join(m.CacheDir, ".root_key")) },
+			breakIt: func(m *mastertest.Server) { os.Remove(filepath.Join(m.CacheDir, ".root_key")) },
 			want:    "salt-run must run on the master host as root"},
 		{name: "event socket gone", args: []string{"mc_cloud_lxc.install_vt", "cn1"},
-			breakIt: func(m *clienttest.Master) { os.Remove(filepath.Join(m.SockDir, "master_event_pub.ipc")) },
+			breakIt: func(m *mastertest.Server) { os.Remove(filepath.Join(m.SockDir, "master_event_pub.ipc")) },
 			want:    "is the salt-master running on this host"},
 		{name: "event socket not a socket", args: []string{"mc_cloud_lxc.install_vt", "cn1"},
-			breakIt: func(m *clienttest.Master) {
+			breakIt: func(m *mastertest.Server) {
 				p := filepath.Join(m.SockDir, "master_event_pub.ipc")
 				os.Remove(p)
 				os.WriteFile(p, nil, 0o600)
@@ -51,7 +51,7 @@ func TestBadInputThroughSaltRun(t *testing.T) {
 			mustWrite(t, filepath.Join(proot, "top.sls"), "base:\n  '*':\n    - cloud\n")
 			mustWrite(t, filepath.Join(proot, "cloud.sls"), "makina-states.services.cloud.lxc.targets.cn1:\n  vm1.example.com: {ip: 10.5.0.11}\nmakina-states.services.cloud.lxc.targets.cn2:\n  vm3.example.com: {}\n")
 			// cn1 answers test.ping but nothing else matters here.
-			m := clienttest.Start(t, map[string]clienttest.Minion{"cn1": {}}, "pillar_roots:\n  base:\n    - "+proot+
+			m := mastertest.StartFake(t, map[string]mastertest.FakeMinion{"cn1": {}}, "pillar_roots:\n  base:\n    - "+proot+
 				"\nmc_cloud_lxc.controller_id: ctl\nmc_cloud_lxc.alloc_root: "+filepath.Join(dir, "alloc")+"\nmc_cloud_lxc.ping_tries: 1\ntimeout: 1\ngather_job_timeout: 1\n")
 			if tc.breakIt != nil {
 				tc.breakIt(m)

@@ -17,7 +17,7 @@ import (
 	minioncli "github.com/saltgo/saltgo/cli/minion"
 	runcli "github.com/saltgo/saltgo/cli/run"
 	"github.com/saltgo/saltgo/data"
-	"github.com/saltgo/saltgo/internal/e2emaster"
+	"github.com/saltgo/saltgo/internal/mastertest"
 	"github.com/saltgo/saltgo/lxc"
 	"github.com/saltgo/saltgo/lxc/lxctest"
 	"github.com/saltgo/saltgo/saltyaml"
@@ -104,7 +104,7 @@ func TestE2EInstallVTAndProvision(t *testing.T) {
 
 	var pillarMu sync.Mutex
 	var pillarText string
-	m, err := e2emaster.Start(e2emaster.Config{Dir: filepath.Join(dir, "master"), Pillar: func(id string, _ *data.Map) *data.Map {
+	m, err := mastertest.StartServer(mastertest.ServerConfig{Dir: filepath.Join(dir, "master"), Pillar: func(id string, _ *data.Map) *data.Map {
 		pillarMu.Lock()
 		defer pillarMu.Unlock()
 		v, _ := saltyaml.Load([]byte(pillarText))

@@ -1,9 +1,7 @@
 package mc_cloud_lxc
 
 import (
-	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,10 +13,9 @@ import (
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/internal/mastertest"
 	"github.com/saltgo/saltgo/output"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // seedPillar declares two VMs of cn1 in the seed document's form, and a
 // compute node without VMs.
@@ -185,24 +182,7 @@ type rig struct {
 	dir      string
 	opts     *data.Map
 	node     *fakeNode
-	progress *syncBuf
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	progress *mastertest.SyncBuffer
 }
 
 func newRig(t *testing.T, node *fakeNode, pillarText string) *rig {
@@ -226,7 +206,7 @@ func newRig(t *testing.T, node *fakeNode, pillarText string) *rig {
 		OptSaltRun, "/usr/bin/mastersalt-run",
 		OptPingTries, int64(2),
 	)
-	return &rig{dir: dir, opts: opts, node: node, progress: &syncBuf{}}
+	return &rig{dir: dir, opts: opts, node: node, progress: &mastertest.SyncBuffer{}}
 }
 
 func must(t *testing.T, err error) {
@@ -258,21 +238,6 @@ func (r *rig) scrub(s string) string {
 	s = strings.ReplaceAll(s, r.dir, "<dir>")
 	s = durRE.ReplaceAllString(s, " <t>\n")
 	return s
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		must(t, os.WriteFile(p, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s mismatch:\n--- got\n%s--- want\n%s", name, got, want)
-	}
 }
 
 func render(t *testing.T, m *data.Map, out string) string {

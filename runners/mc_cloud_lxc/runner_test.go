@@ -8,6 +8,7 @@ import (
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/internal/golden"
 )
 
 func TestRegistered(t *testing.T) {
@@ -53,7 +54,7 @@ func TestInstallVTGolden(t *testing.T) {
 			r := newRig(t, tc.node(), seedPillar)
 			if tc.twice {
 				r.call(t, "install_vt", tc.words...)
-				r.progress.b.Reset()
+				r.progress.Reset()
 			}
 			m := r.call(t, "install_vt", tc.words...)
 			if ok, _ := m.Get("result"); ok != tc.ok {
@@ -62,9 +63,9 @@ func TestInstallVTGolden(t *testing.T) {
 			if _, has := m.Get("retcode"); has == tc.ok {
 				t.Errorf("retcode present = %v with result %v", has, tc.ok)
 			}
-			golden(t, tc.golden+".nested", r.scrub(render(t, m, "nested")))
-			golden(t, tc.golden+".json", r.scrub(render(t, m, "json")))
-			golden(t, tc.golden+".progress", r.scrub(r.progress.String()))
+			golden.Text(t, tc.golden+".nested", r.scrub(render(t, m, "nested")))
+			golden.Text(t, tc.golden+".json", r.scrub(render(t, m, "json")))
+			golden.Text(t, tc.golden+".progress", r.scrub(r.progress.String()))
 		})
 	}
 }
@@ -97,10 +98,10 @@ func TestPostDeployControllerFiles(t *testing.T) {
 			t.Errorf("test=True wrote %s", f)
 		}
 	}
-	golden(t, "post_deploy_test.nested", r.scrub(render(t, m, "nested")))
+	golden.Text(t, "post_deploy_test.nested", r.scrub(render(t, m, "nested")))
 
 	m = r.call(t, "post_deploy_controller")
-	golden(t, "post_deploy.nested", r.scrub(render(t, m, "nested")))
+	golden.Text(t, "post_deploy.nested", r.scrub(render(t, m, "nested")))
 	for _, f := range []struct{ path, golden string }{
 		{"etc/cloud.providers.d/makinastates_lxc.conf", "cloud.providers.d.conf"},
 		{"etc/cloud.profiles.d/makinastates_lxc.conf", "cloud.profiles.d.conf"},
@@ -108,7 +109,7 @@ func TestPostDeployControllerFiles(t *testing.T) {
 	} {
 		b, err := os.ReadFile(filepath.Join(r.dir, f.path))
 		must(t, err)
-		golden(t, f.golden, string(b))
+		golden.Text(t, f.golden, string(b))
 	}
 	m = r.call(t, "post_deploy_controller")
 	if ch, _ := m.Get("changes"); ch.(*data.Map).Len() != 0 {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/internal/golden"
 )
 
 func TestProvisionGolden(t *testing.T) {
@@ -23,8 +24,8 @@ func TestProvisionGolden(t *testing.T) {
 	if err != nil || string(b) != testPub {
 		t.Fatalf("accepted key: %q %v", b, err)
 	}
-	golden(t, "provision_vm1.nested", r.scrub(render(t, m, "nested")))
-	golden(t, "provision_vm1.progress", r.scrub(r.progress.String()))
+	golden.Text(t, "provision_vm1.nested", r.scrub(render(t, m, "nested")))
+	golden.Text(t, "provision_vm1.progress", r.scrub(r.progress.String()))
 
 	// The settings the node received are get_settings_for_vm's, with the
 	// allocated IP of the pillar.

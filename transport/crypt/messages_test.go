@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/saltgo/saltgo/atomicfile"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/transport/payload"
 )
@@ -276,7 +277,7 @@ func TestPKI(t *testing.T) {
 	// Atomic write leaves no temp files and replaces content.
 	p := filepath.Join(mdir, "f")
 	for _, s := range []string{"one", "two"} {
-		if err := WriteFileAtomic(p, []byte(s), 0o600); err != nil {
+		if err := atomicfile.Write(p, []byte(s), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -289,7 +290,7 @@ func TestPKI(t *testing.T) {
 			t.Errorf("temp file left: %s", e.Name())
 		}
 	}
-	if err := WriteFileAtomic(filepath.Join(mdir, "missing", "f"), nil, 0o600); err == nil {
+	if err := atomicfile.Write(filepath.Join(mdir, "missing", "f"), nil, 0o600); err == nil {
 		t.Error("write into a missing dir succeeded")
 	}
 	if err := EnsurePKIDir(p); err == nil {

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/saltgo/saltgo/atomicfile"
 )
 
 // File and directory names of Salt's pki_dir.
@@ -31,42 +33,12 @@ const (
 	PubKeyMode  fs.FileMode = 0o644
 )
 
-// WriteFileAtomic writes data to path through a temporary file in the same
-// directory (fsync, chmod perm, rename, fsync of the directory), so readers
-// see the old or the new content, never a torn file.
-func WriteFileAtomic(path string, data []byte, perm fs.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("crypt: write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(perm); err != nil {
-		return fmt.Errorf("crypt: write %s: %w", path, err)
-	}
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("crypt: write %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("crypt: write %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("crypt: write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("crypt: write %s: %w", path, err)
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+// WriteFileAtomic is atomicfile.Write.
+//
+// Deprecated: use atomicfile.Write; this forwarder stays until its last
+// caller (runners/mc_cloud_lxc) moves.
+func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
+	return atomicfile.Write(path, data, perm)
 }
 
 // EnsurePKIDir creates dir (mode 0700) when missing and, like Salt's
@@ -107,13 +79,13 @@ func LoadOrGenerateKeyPair(dir, name string, bits int) (priv *rsa.PrivateKey, pu
 		if priv, err = GenerateKey(bits); err != nil {
 			return nil, nil, err
 		}
-		if err := WriteFileAtomic(privPath, MarshalPrivateKeyPEM(priv), PrivKeyMode); err != nil {
+		if err := atomicfile.Write(privPath, MarshalPrivateKeyPEM(priv), PrivKeyMode); err != nil {
 			return nil, nil, err
 		}
 		if pubPEM, err = PublicKeyOf(priv); err != nil {
 			return nil, nil, err
 		}
-		if err := WriteFileAtomic(pubPath, pubPEM, PubKeyMode); err != nil {
+		if err := atomicfile.Write(pubPath, pubPEM, PubKeyMode); err != nil {
 			return nil, nil, err
 		}
 		return priv, pubPEM, nil
@@ -125,7 +97,7 @@ func LoadOrGenerateKeyPair(dir, name string, bits int) (priv *rsa.PrivateKey, pu
 		if pubPEM, err = PublicKeyOf(priv); err != nil {
 			return nil, nil, err
 		}
-		if err := WriteFileAtomic(pubPath, pubPEM, PubKeyMode); err != nil {
+		if err := atomicfile.Write(pubPath, pubPEM, PubKeyMode); err != nil {
 			return nil, nil, err
 		}
 		return priv, pubPEM, nil
@@ -158,7 +130,7 @@ func WriteCachedMasterKey(pkiDir string, pubPEM []byte) error {
 	if _, err := ParsePublicKeyPEM(pubPEM); err != nil {
 		return fmt.Errorf("crypt: refusing to cache master key: %w", err)
 	}
-	return WriteFileAtomic(filepath.Join(pkiDir, MinionMasterPubFile), pubPEM, PubKeyMode)
+	return atomicfile.Write(filepath.Join(pkiDir, MinionMasterPubFile), pubPEM, PubKeyMode)
 }
 
 // EnsureMasterPKI creates a master pki_dir (0700) with its minions,

@@ -1,7 +1,8 @@
 // Command interop runs saltgo's minion against a real Salt master for the
 // interoperability checks recorded in docs/interop.md. It has a tiny
-// built-in executor (test.ping, test.arg, test.echo, grains.item) so that it
-// does not depend on the module host.
+// built-in executor (mastertest.Exec's test.ping, test.arg and test.echo,
+// grains.item, saltutil.find_job) so that it does not depend on the module
+// host.
 //
 //	go run ./minion/internal/interop -master 127.0.0.1 -port 44506 -id gominion1 -dir /tmp/gominion1
 package main
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/internal/mastertest"
 	"github.com/saltgo/saltgo/minion"
 )
 
@@ -36,35 +38,8 @@ func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	grains := data.M("id", *id, "os", "Debian", "os_family", "Debian", "kernel", "Linux", "ipv4", []any{"127.0.0.1"}, "ipv6", []any{}, "saltgo", true)
 	exec := minion.ExecutorFunc(func(ctx context.Context, fun string, args []any, pub *data.Map) (any, int, string, error) {
-		var pos []any
-		kw := data.NewMap()
-		for _, a := range args {
-			if m, ok := a.(*data.Map); ok {
-				if v, _ := m.Get("__kwarg__"); v == true {
-					m.Range(func(k, v any) bool {
-						if k != "__kwarg__" {
-							kw.Set(k, v)
-						}
-						return true
-					})
-					continue
-				}
-			}
-			pos = append(pos, a)
-		}
+		pos, _ := mastertest.SplitArgs(args)
 		switch fun {
-		case "test.ping":
-			return true, 0, "", nil
-		case "test.arg":
-			if pos == nil {
-				pos = []any{}
-			}
-			return data.M("args", pos, "kwargs", kw), 0, "", nil
-		case "test.echo":
-			if len(pos) > 0 {
-				return pos[0], 0, "", nil
-			}
-			return "", 0, "", nil
 		case "grains.item":
 			out := data.NewMap()
 			for _, p := range pos {
@@ -81,7 +56,8 @@ func main() {
 			}
 			return m.FindJob(jid), 0, "", nil
 		}
-		return fmt.Sprintf("'%s' is not available.", fun), 1, "nested", nil
+		ret, rc, out := mastertest.Exec(fun, args)
+		return ret, rc, out, nil
 	})
 	s := minion.Settings{ID: *id, Master: *master, MasterPort: *port,
 		PKIDir: filepath.Join(*dir, "pki"), CacheDir: filepath.Join(*dir, "cache"),

@@ -1,9 +1,21 @@
-// Package mastertest is a Go test master for the minion's tests: it speaks
-// the master side of Salt's ZeroMQ protocol (generations legacy, 2 and 3)
-// on 127.0.0.1 — key acceptance with Salt's pki layout, signed auth replies
-// with session keys, AES requests (_pillar, _return, _minion_event),
-// signed publishes with serials — and lets tests inject faults. It is test
-// support only: nothing in saltgo's binaries imports it.
+// Package mastertest is saltgo's one test master, as net/http/httptest is
+// net/http's: test support only, nothing in saltgo's binaries imports it.
+//
+// Master speaks the master side of Salt's ZeroMQ protocol to minions
+// (generations legacy, 2 and 3) on 127.0.0.1: key acceptance with Salt's
+// pki layout, signed auth replies with session keys, AES requests
+// (_pillar, _return, _minion_event), signed publishes with serials, and
+// hooks to inject faults. Its replies are checked against the recorded
+// bytes of real masters (testdata/salt-wire).
+//
+// Server adds what code that drives minions through a master needs (the
+// salt and salt-run front doors, client.Client): the clear "publish" and
+// "wheel" requests on a request port, the local event bus (Salt 3006+
+// Unix stream frames) and the files a master leaves on disk. Its minions
+// are either real ones connected to a Master (StartServer) or fake ones
+// answering from Go functions (StartFake).
+//
+// AcceptMinion is the one way tests accept a minion key.
 package mastertest
 
 import (
@@ -20,6 +32,7 @@ import (
 	"time"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/jid"
 	"github.com/saltgo/saltgo/transport/crypt"
 	"github.com/saltgo/saltgo/transport/payload"
 	"github.com/saltgo/saltgo/transport/zmq"
@@ -246,7 +259,7 @@ func (m *Master) Accept(id string) error {
 	if err != nil {
 		return err
 	}
-	if err := crypt.WriteFileAtomic(filepath.Join(m.cfg.PKIDir, crypt.MinionsDir, id), b, 0o644); err != nil {
+	if err := AcceptMinion(m.cfg.PKIDir, id, b); err != nil {
 		return err
 	}
 	return os.Remove(filepath.Join(m.cfg.PKIDir, crypt.MinionsPreDir, id))
@@ -257,7 +270,7 @@ func (m *Master) Reject(id string) error {
 	for _, d := range []string{crypt.MinionsPreDir, crypt.MinionsDir} {
 		p := filepath.Join(m.cfg.PKIDir, d, id)
 		if b, err := os.ReadFile(p); err == nil {
-			if err := crypt.WriteFileAtomic(filepath.Join(m.cfg.PKIDir, crypt.MinionsRejectedDir, id), b, 0o644); err != nil {
+			if err := writeKey(m.cfg.PKIDir, crypt.MinionsRejectedDir, id, b); err != nil {
 				return err
 			}
 			return os.Remove(p)
@@ -268,7 +281,7 @@ func (m *Master) Reject(id string) error {
 
 // AcceptKey stores pubPEM as the accepted key of id.
 func (m *Master) AcceptKey(id string, pubPEM []byte) error {
-	return crypt.WriteFileAtomic(filepath.Join(m.cfg.PKIDir, crypt.MinionsDir, id), pubPEM, 0o644)
+	return AcceptMinion(m.cfg.PKIDir, id, pubPEM)
 }
 
 func (m *Master) keyFile(dir, id string) (string, bool) {
@@ -373,7 +386,7 @@ func (m *Master) auth(env, load *data.Map) (any, error) {
 	}
 	if acc, ok := m.keyFile(crypt.MinionsDir, id); ok {
 		if !crypt.KeysEqual(acc, pubText) {
-			_ = crypt.WriteFileAtomic(filepath.Join(m.cfg.PKIDir, crypt.MinionsDeniedDir, id), []byte(pubText), 0o644)
+			_ = writeKey(m.cfg.PKIDir, crypt.MinionsDeniedDir, id, []byte(pubText))
 			return m.status(false, nonce, sigAlgo, gen)
 		}
 	} else if pend, ok := m.keyFile(crypt.MinionsPreDir, id); ok {
@@ -391,7 +404,7 @@ func (m *Master) auth(env, load *data.Map) (any, error) {
 			return nil, err
 		}
 	} else {
-		if err := crypt.WriteFileAtomic(filepath.Join(m.cfg.PKIDir, crypt.MinionsPreDir, id), []byte(pubText), 0o644); err != nil {
+		if err := writeKey(m.cfg.PKIDir, crypt.MinionsPreDir, id, []byte(pubText)); err != nil {
 			return nil, err
 		}
 		return m.status(true, nonce, sigAlgo, gen)
@@ -543,27 +556,10 @@ type Job struct {
 	Topic     string // non-empty: send as [topic, payload] (zmq_filtering)
 }
 
-// NewJID returns a jid like salt.utils.jid.gen_jid (UTC).
-func NewJID() string {
-	jidMu.Lock()
-	defer jidMu.Unlock()
-	t := time.Now().UTC().Truncate(time.Microsecond)
-	if !t.After(lastJID) {
-		t = lastJID.Add(time.Microsecond)
-	}
-	lastJID = t
-	return t.Format("20060102150405") + fmt.Sprintf("%06d", t.Nanosecond()/1000)
-}
-
-var (
-	jidMu   sync.Mutex
-	lastJID time.Time
-)
-
 // PublishLoad builds the publish load in 3007's key order.
 func PublishLoad(j Job) *data.Map {
 	if j.JID == "" {
-		j.JID = NewJID()
+		j.JID = jid.New()
 	}
 	if j.TgtType == "" {
 		j.TgtType = "glob"
@@ -587,7 +583,7 @@ func PublishLoad(j Job) *data.Map {
 // publish body.
 func (m *Master) Publish(j Job) (string, []byte, error) {
 	l := PublishLoad(j)
-	jid, _ := l.String("jid")
+	id, _ := l.String("jid")
 	m.mu.Lock()
 	m.serial++
 	serial, aes := m.serial, m.aes
@@ -609,7 +605,7 @@ func (m *Master) Publish(j Job) (string, []byte, error) {
 		return "", nil, err
 	}
 	m.PublishRaw(pub, j.Topic, body)
-	return jid, body, nil
+	return id, body, nil
 }
 
 // PublishRaw sends a raw body on the publish port (for garbage and replays).

@@ -228,3 +228,28 @@ func mustEnc(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// TestAcceptMinion: the one key-acceptance helper writes Salt's layout
+// (minions/<id>, 0644, directory created) and refuses ids that are paths.
+func TestAcceptMinion(t *testing.T) {
+	pki := filepath.Join(t.TempDir(), "pki")
+	pub := wiretest.ReadFile(t, "3007.14", "minion.pub")
+	if err := AcceptMinion(pki, "m1", pub); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(filepath.Join(pki, crypt.MinionsDir, "m1"))
+	if err != nil || st.Mode().Perm() != crypt.PubKeyMode {
+		t.Fatalf("accepted key: %v %v", st, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(pki, crypt.MinionsDir, "m1")); string(b) != string(pub) {
+		t.Error("accepted key content differs")
+	}
+	if got := fmt.Sprint(AcceptedMinions(pki)); got != "[m1]" {
+		t.Errorf("accepted %s", got)
+	}
+	for _, id := range []string{"", "..", "a/b", "a\x00b"} {
+		if err := AcceptMinion(pki, id, pub); err == nil {
+			t.Errorf("id %q accepted", id)
+		}
+	}
+}
