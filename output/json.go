@@ -77,7 +77,7 @@ func (e *jsonEnc) value(v any, level int) bool {
 		if utf8.Valid(x) {
 			jsonString(&e.b, string(x))
 		} else {
-			jsonString(&e.b, Repr(x))
+			jsonString(&e.b, data.Repr(x))
 		}
 	case []any:
 		if len(x) == 0 {
@@ -104,7 +104,7 @@ func (e *jsonEnc) value(v any, level int) bool {
 		keys := x.Keys()
 		if e.sortKeys {
 			var ok bool
-			if keys, ok = pySortedKeys(x); !ok {
+			if keys, ok = data.Sorted(keys); !ok {
 				return false
 			}
 		}
@@ -124,11 +124,11 @@ func (e *jsonEnc) value(v any, level int) bool {
 		e.newline(level)
 		e.b.WriteByte('}')
 	default:
-		nv := normalize(v)
-		if isCanonical(nv) {
+		nv := data.Canonical(v)
+		if data.IsCanonical(nv) {
 			return e.value(nv, level)
 		}
-		jsonString(&e.b, Repr(v))
+		jsonString(&e.b, data.Repr(v))
 	}
 	return true
 }
@@ -147,7 +147,7 @@ func jsonKey(k any) string {
 	case float64:
 		return jsonFloat(x)
 	}
-	return Str(k)
+	return data.Str(k)
 }
 
 func jsonFloat(f float64) string {
@@ -159,7 +159,7 @@ func jsonFloat(f float64) string {
 	case math.IsNaN(f):
 		return "NaN"
 	}
-	return FloatRepr(f)
+	return data.FloatRepr(f)
 }
 
 const hexDigits = "0123456789abcdef"

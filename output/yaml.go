@@ -103,7 +103,7 @@ func yamlFloat(f float64) string {
 	if f < -1.7976931348623157e308 {
 		return "-.inf"
 	}
-	v := strings.ToLower(FloatRepr(f))
+	v := strings.ToLower(data.FloatRepr(f))
 	if !strings.Contains(v, ".") && strings.Contains(v, "e") {
 		v = strings.Replace(v, "e", ".0e", 1)
 	}
@@ -332,7 +332,7 @@ func (e *yamlEmitter) popIndent() {
 // --- document and nodes ---
 
 func (e *yamlEmitter) document(d any) {
-	d = normalize(d)
+	d = data.Canonical(d)
 	e.node(d, true, false, false, false)
 	e.writeIndent() // document end
 	if e.openEnded {
@@ -345,7 +345,7 @@ type yamlCtx struct{ root, sequence, mapping, simpleKey bool }
 
 func (e *yamlEmitter) node(v any, root, sequence, mapping, simpleKey bool) {
 	ctx := yamlCtx{root, sequence, mapping, simpleKey}
-	v = normalize(v)
+	v = data.Canonical(v)
 	switch x := v.(type) {
 	case []any:
 		if e.flowLevel > 0 || e.flowDefault || len(x) == 0 {
@@ -376,7 +376,7 @@ func yamlItems(m *data.Map) []yamlItem {
 	if m.Ordered {
 		keys = m.Keys()
 	} else {
-		keys, _ = pySortedKeys(m)
+		keys, _ = data.Sorted(m.Keys())
 	}
 	items := make([]yamlItem, len(keys))
 	for i, k := range keys {
@@ -431,14 +431,14 @@ func (e *yamlEmitter) scalar(sc yamlScalar, ctx yamlCtx) {
 }
 
 func (e *yamlEmitter) checkSimpleKey(k any) bool {
-	sc, ok := scalarOf(normalize(k))
+	sc, ok := scalarOf(data.Canonical(k))
 	if !ok {
 		return false
 	}
 	a := analyzeScalar(sc.value)
 	length := utf8.RuneCountInString(sc.value)
 	// the representer always sets a tag; prepare_tag shortens it to !!xxx
-	switch normalize(k).(type) {
+	switch data.Canonical(k).(type) {
 	case nil:
 		length += len("!!null")
 	case bool:

@@ -57,7 +57,7 @@ func Compound(m *Minion, tgt any) (bool, error) {
 		words = strings.Fields(s)
 	case []any:
 		for _, w := range t {
-			words = append(words, PyStr(w))
+			words = append(words, data.Str(w))
 		}
 	default:
 		return false, fmt.Errorf("match: compound target is %T, want a string or a list", tgt)
@@ -162,7 +162,7 @@ func expandNodegroup(groups *data.Map, name string, seen map[string]bool) ([]str
 		words = strings.Fields(x)
 	case []any:
 		for _, w := range x {
-			words = append(words, PyStr(w))
+			words = append(words, data.Str(w))
 		}
 		plain := true
 		for _, w := range words {

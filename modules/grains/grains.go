@@ -114,7 +114,7 @@ func ls(_ context.Context, c *host.Call) (any, error) {
 
 func hasValue(_ context.Context, c *host.Call) (any, error) {
 	v, ok := data.Traverse(grainsOf(c), c.Str("key"), ":")
-	return ok && host.Truthy(v), nil
+	return ok && data.Truthy(v), nil
 }
 
 func equals(_ context.Context, c *host.Call) (any, error) {

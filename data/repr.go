@@ -1,4 +1,4 @@
-package output
+package data
 
 import (
 	"fmt"
@@ -8,33 +8,62 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/saltgo/saltgo/data"
 )
 
-// Repr returns the Python repr() of a value of the data model: str quoting
-// as CPython does, floats in shortest round-trip form ('1e+16', '3.0'),
-// True/False/None, b'...' for bytes, [..] for lists and {..} for dicts (an
-// ordered Map prints as OrderedDict([(k, v), ...]) like Python 3.11).
-// Values outside the model are normalised first; anything left falls back
-// to fmt's %v form.
-func Repr(v any) string {
-	var b strings.Builder
-	writeRepr(&b, v)
-	return b.String()
+// Tuple is a Python tuple. Repr, Str, Truthy and Equal tell it from a list
+// (repr "(1,)", never equal to a list); everywhere else, Normalize included,
+// it is a list, as msgpack makes it.
+type Tuple []any
+
+// Canonical returns v when it already is one of the value types listed in
+// the package documentation, and Normalize(v) otherwise. Unlike Normalize it
+// leaves []byte alone: a byte string stays Python bytes whatever it holds.
+func Canonical(v any) any {
+	if IsCanonical(v) {
+		return v
+	}
+	return Normalize(v)
 }
 
-// Str returns Python's str() of a value: the text itself for strings and
-// Repr for everything else.
-func Str(v any) string {
+// IsCanonical reports whether v is one of the value types listed in the
+// package documentation (uint64 and []byte included).
+func IsCanonical(v any) bool {
 	switch x := v.(type) {
-	case string:
-		return x
+	case nil, bool, int64, uint64, float64, string, []byte, []any, *Map:
+		return true
+	case *big.Int:
+		return x != nil
+	}
+	return false
+}
+
+// Str returns Python's str() of a value: the text itself for a string and
+// Repr for everything else (str() of a number, list, dict or bytes is its
+// repr). Values outside the model are made canonical first.
+func Str(v any) string {
+	if _, ok := v.(Tuple); !ok {
+		v = Canonical(v)
+	}
+	if s, ok := v.(string); ok {
+		return s
 	}
 	return Repr(v)
 }
 
-func writeRepr(b *strings.Builder, v any) {
+// Repr returns Python's repr() of a value: str quoted and escaped as
+// CPython does, floats in shortest round-trip form (FloatRepr),
+// True/False/None, b'...' for bytes, [...] for lists, (...) for a Tuple and
+// {...} for dicts in insertion order; a Map marked Ordered prints as
+// OrderedDict([(k, v), ...]) as in Python 3.11. Values outside the model are
+// made canonical first; anything left falls back to fmt's %v form.
+func Repr(v any) string {
+	var b strings.Builder
+	WriteRepr(&b, v)
+	return b.String()
+}
+
+// WriteRepr writes Repr(v) to b.
+func WriteRepr(b *strings.Builder, v any) {
 	switch x := v.(type) {
 	case nil:
 		b.WriteString("None")
@@ -49,6 +78,10 @@ func writeRepr(b *strings.Builder, v any) {
 	case uint64:
 		b.WriteString(strconv.FormatUint(x, 10))
 	case *big.Int:
+		if x == nil {
+			b.WriteString("None")
+			return
+		}
 		b.WriteString(x.String())
 	case float64:
 		b.WriteString(FloatRepr(x))
@@ -58,81 +91,78 @@ func writeRepr(b *strings.Builder, v any) {
 		writeBytesRepr(b, x)
 	case []any:
 		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeRepr(b, e)
-		}
+		writeItems(b, x)
 		b.WriteByte(']')
-	case *data.Map:
-		if x == nil {
-			b.WriteString("None")
-			return
+	case Tuple:
+		b.WriteByte('(')
+		writeItems(b, x)
+		if len(x) == 1 {
+			b.WriteByte(',')
 		}
-		if x.Ordered {
-			if x.Len() == 0 {
-				b.WriteString("OrderedDict()")
-				return
-			}
-			b.WriteString("OrderedDict([")
-			first := true
-			x.Range(func(k, e any) bool {
-				if !first {
-					b.WriteString(", ")
-				}
-				first = false
-				b.WriteByte('(')
-				writeRepr(b, k)
-				b.WriteString(", ")
-				writeRepr(b, e)
-				b.WriteByte(')')
-				return true
-			})
-			b.WriteString("])")
-			return
-		}
-		b.WriteByte('{')
-		first := true
-		x.Range(func(k, e any) bool {
-			if !first {
-				b.WriteString(", ")
-			}
-			first = false
-			writeRepr(b, k)
-			b.WriteString(": ")
-			writeRepr(b, e)
-			return true
-		})
-		b.WriteByte('}')
+		b.WriteByte(')')
+	case *Map:
+		writeMapRepr(b, x)
 	default:
-		n := normalize(v)
-		if isCanonical(n) {
-			writeRepr(b, n)
+		if n := Normalize(v); IsCanonical(n) {
+			WriteRepr(b, n)
 			return
 		}
 		fmt.Fprintf(b, "%v", v)
 	}
 }
 
-// normalize converts a non-canonical value once; canonical values pass through.
-func normalize(v any) any {
-	switch v.(type) {
-	case nil, bool, int64, uint64, *big.Int, float64, string, []byte, []any, *data.Map:
-		return v
+func writeItems(b *strings.Builder, items []any) {
+	for i, e := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		WriteRepr(b, e)
 	}
-	return data.Normalize(v)
 }
 
-func isCanonical(v any) bool {
-	switch v.(type) {
-	case nil, bool, int64, uint64, *big.Int, float64, string, []byte, []any, *data.Map:
+func writeMapRepr(b *strings.Builder, m *Map) {
+	if m == nil {
+		b.WriteString("None")
+		return
+	}
+	if m.Ordered {
+		if m.Len() == 0 {
+			b.WriteString("OrderedDict()")
+			return
+		}
+		b.WriteString("OrderedDict([")
+		first := true
+		m.Range(func(k, e any) bool {
+			if !first {
+				b.WriteString(", ")
+			}
+			first = false
+			WriteRepr(b, Tuple{k, e})
+			return true
+		})
+		b.WriteString("])")
+		return
+	}
+	b.WriteByte('{')
+	first := true
+	m.Range(func(k, e any) bool {
+		if !first {
+			b.WriteString(", ")
+		}
+		first = false
+		WriteRepr(b, k)
+		b.WriteString(": ")
+		WriteRepr(b, e)
 		return true
-	}
-	return false
+	})
+	b.WriteByte('}')
 }
 
-// FloatRepr formats f as Python's float.__repr__ does.
+// FloatRepr formats f as Python's float.__repr__ (and so str() and
+// str.format) does: the shortest digits that read back as f, positional
+// between 1e-4 and 1e16 with at least one decimal ("1.0", "0.0001",
+// "1000000000000000.0"), scientific outside it ("1e-05", "1e+16",
+// "1.5e+300"), and "inf", "-inf", "nan".
 func FloatRepr(f float64) string {
 	switch {
 	case math.IsInf(f, 1):
@@ -191,6 +221,35 @@ func FloatRepr(f float64) string {
 	out.WriteByte('.')
 	out.WriteString(digits[exp+1:])
 	return out.String()
+}
+
+// TypeStr returns Python's str(type(v)), "<class 'int'>" for instance.
+func TypeStr(v any) string {
+	name := "str"
+	if _, ok := v.(Tuple); ok {
+		name = "tuple"
+	} else {
+		switch x := Canonical(v).(type) {
+		case nil:
+			name = "NoneType"
+		case bool:
+			name = "bool"
+		case int64, uint64, *big.Int:
+			name = "int"
+		case float64:
+			name = "float"
+		case []byte:
+			name = "bytes"
+		case []any:
+			name = "list"
+		case *Map:
+			name = "dict"
+			if x.Ordered {
+				name = "collections.OrderedDict"
+			}
+		}
+	}
+	return "<class '" + name + "'>"
 }
 
 // pyPrintable reports whether Python's str.isprintable() holds for r.
