@@ -44,7 +44,7 @@ func (l *loader) getID(opts *data.Map, cache bool) (string, bool, error) {
 	if truthy(opts, "minion_id_lowercase", false) {
 		newid = strings.ToLower(newid)
 	}
-	if rd, _ := opts.Get("minion_id_remove_domain"); pyTruth(rd) {
+	if rd, _ := opts.Get("minion_id_remove_domain"); data.Truthy(rd) {
 		if rd == true {
 			newid, _, _ = strings.Cut(newid, ".")
 		} else if dom, ok := rd.(string); ok && strings.HasSuffix(strings.ToUpper(newid), "."+strings.ToUpper(dom)) {
@@ -193,3 +193,6 @@ func writeFileAtomic(path string, b []byte, perm os.FileMode) error {
 func WriteFileAtomic(path string, b []byte, perm os.FileMode) error {
 	return writeFileAtomic(path, b, perm)
 }
+
+// trimBOM drops a UTF-8 byte order mark.
+func trimBOM(s string) string { return strings.TrimPrefix(s, "\ufeff") }

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/saltyaml"
 )
 
 // YAML renders data as Salt's yaml outputter: PyYAML's safe_dump with
@@ -93,23 +94,6 @@ func plainIsStr(s string) bool {
 	return true
 }
 
-func yamlFloat(f float64) string {
-	if f != f {
-		return ".nan"
-	}
-	if f > 1.7976931348623157e308 {
-		return ".inf"
-	}
-	if f < -1.7976931348623157e308 {
-		return "-.inf"
-	}
-	v := strings.ToLower(data.FloatRepr(f))
-	if !strings.Contains(v, ".") && strings.Contains(v, "e") {
-		v = strings.Replace(v, "e", ".0e", 1)
-	}
-	return v
-}
-
 // scalarOf returns the scalar event for v, or false for a collection.
 func scalarOf(v any) (yamlScalar, bool) {
 	switch x := v.(type) {
@@ -127,7 +111,7 @@ func scalarOf(v any) (yamlScalar, bool) {
 	case *big.Int:
 		return yamlScalar{value: x.String(), implicit0: true}, true
 	case float64:
-		return yamlScalar{value: yamlFloat(x), implicit0: true}, true
+		return yamlScalar{value: saltyaml.FormatFloat(x), implicit0: true}, true
 	case string:
 		return yamlScalar{value: x, implicit0: plainIsStr(x), implicit1: true}, true
 	case []byte:

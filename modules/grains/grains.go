@@ -119,7 +119,7 @@ func hasValue(_ context.Context, c *host.Call) (any, error) {
 
 func equals(_ context.Context, c *host.Call) (any, error) {
 	v, ok := data.Traverse(grainsOf(c), c.Str("key"), ":")
-	return ok && config.Equal(v, c.Get("value")), nil
+	return ok && data.Equal(v, c.Get("value")), nil
 }
 
 func setval(_ context.Context, c *host.Call) (any, error) {
