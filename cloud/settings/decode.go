@@ -183,7 +183,7 @@ func scalarString(v any) (string, bool) {
 	case []byte:
 		return string(x), true
 	case int64, uint64, float64:
-		return pyStr(x), true
+		return data.Str(x), true
 	}
 	return "", false
 }
