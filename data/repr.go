@@ -121,41 +121,35 @@ func writeItems(b *strings.Builder, items []any) {
 }
 
 func writeMapRepr(b *strings.Builder, m *Map) {
-	if m == nil {
+	switch {
+	case m == nil:
 		b.WriteString("None")
 		return
-	}
-	if m.Ordered {
-		if m.Len() == 0 {
-			b.WriteString("OrderedDict()")
-			return
-		}
-		b.WriteString("OrderedDict([")
-		first := true
-		m.Range(func(k, e any) bool {
-			if !first {
-				b.WriteString(", ")
-			}
-			first = false
-			WriteRepr(b, Tuple{k, e})
-			return true
-		})
-		b.WriteString("])")
+	case m.Ordered && m.Len() == 0:
+		b.WriteString("OrderedDict()")
 		return
 	}
-	b.WriteByte('{')
+	open, end := "{", "}"
+	if m.Ordered {
+		open, end = "OrderedDict([", "])"
+	}
+	b.WriteString(open)
 	first := true
 	m.Range(func(k, e any) bool {
 		if !first {
 			b.WriteString(", ")
 		}
 		first = false
-		WriteRepr(b, k)
-		b.WriteString(": ")
-		WriteRepr(b, e)
+		if m.Ordered {
+			WriteRepr(b, Tuple{k, e}) // OrderedDict([(k, v), ...])
+		} else {
+			WriteRepr(b, k)
+			b.WriteString(": ")
+			WriteRepr(b, e)
+		}
 		return true
 	})
-	b.WriteByte('}')
+	b.WriteString(end)
 }
 
 // FloatRepr formats f as Python's float.__repr__ (and so str() and

@@ -1,7 +1,6 @@
 package output
 
 import (
-	"math"
 	"math/big"
 	"strconv"
 	"strings"
@@ -150,16 +149,19 @@ func jsonKey(k any) string {
 	return data.Str(k)
 }
 
+// jsonFloat is Python's float repr, with json's names for the
+// non-finite values.
 func jsonFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
+	switch s := data.FloatRepr(f); s {
+	case "inf":
 		return "Infinity"
-	case math.IsInf(f, -1):
+	case "-inf":
 		return "-Infinity"
-	case math.IsNaN(f):
+	case "nan":
 		return "NaN"
+	default:
+		return s
 	}
-	return data.FloatRepr(f)
 }
 
 const hexDigits = "0123456789abcdef"

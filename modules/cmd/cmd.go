@@ -381,19 +381,12 @@ func toFloat(v any) (float64, bool) {
 	return 0, false
 }
 
+// strOf is Python's str(v), with "" for None (an absent value).
 func strOf(v any) string {
-	switch x := data.Normalize(v).(type) {
-	case nil:
+	if v = data.Canonical(v); v == nil {
 		return ""
-	case string:
-		return x
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
 	}
-	return fmt.Sprint(v)
+	return data.Str(v)
 }
 
 // splitArgs splits a command line the way Python's shlex.split does
