@@ -177,34 +177,30 @@ func compareItems(x, y []any) (int, bool) {
 	return 0, true
 }
 
-// Sorted returns a copy of vs in the order of Python's sorted(vs) (stable).
-// When Python would raise TypeError because two items cannot be compared,
-// ok is false and the copy keeps vs's order.
-func Sorted(vs []any) (out []any, ok bool) {
-	out = slices.Clone(vs)
+// Sort sorts vs in place as Python's list.sort() does (stable, with the
+// order of Compare). It reports false when Python would raise TypeError
+// because two items cannot be compared; vs is then in no particular order.
+func Sort(vs []any) bool {
 	allStr := true
-	for _, v := range out {
+	for _, v := range vs {
 		if _, isStr := v.(string); !isStr {
 			allStr = false
 			break
 		}
 	}
 	if allStr {
-		slices.SortStableFunc(out, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
-		return out, true
+		slices.SortStableFunc(vs, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
+		return true
 	}
-	ok = true
-	slices.SortStableFunc(out, func(a, b any) int {
+	ok := true
+	slices.SortStableFunc(vs, func(a, b any) int {
 		c, comparable := Compare(a, b)
 		if !comparable {
 			ok = false
 		}
 		return c
 	})
-	if !ok {
-		return slices.Clone(vs), false
-	}
-	return out, true
+	return ok
 }
 
 func isNumber(v any) bool {

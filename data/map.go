@@ -176,8 +176,9 @@ func (m *Map) Copy() *Map {
 // Python could not compare them (str with int...), they are sorted by their
 // str() form, as Salt's nested outputter does.
 func (m *Map) SortedKeys() []any {
-	keys, ok := Sorted(m.Keys())
-	if !ok {
+	keys := m.Keys()
+	if !Sort(keys) {
+		keys = m.Keys()
 		strs := make([]string, len(keys))
 		for i, k := range keys {
 			strs[i] = Str(k)

@@ -57,6 +57,19 @@ func Str(v any) string {
 // OrderedDict([(k, v), ...]) as in Python 3.11. Values outside the model are
 // made canonical first; anything left falls back to fmt's %v form.
 func Repr(v any) string {
+	switch x := v.(type) { // the common scalars without a builder
+	case nil:
+		return "None"
+	case bool:
+		if x {
+			return "True"
+		}
+		return "False"
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return FloatRepr(x)
+	}
 	var b strings.Builder
 	WriteRepr(&b, v)
 	return b.String()

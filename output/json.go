@@ -102,9 +102,8 @@ func (e *jsonEnc) value(v any, level int) bool {
 		}
 		keys := x.Keys()
 		if e.sortKeys {
-			var ok bool
-			if keys, ok = data.Sorted(keys); !ok {
-				return false
+			if !data.Sort(keys) {
+				return false // Python: TypeError
 			}
 		}
 		e.b.WriteByte('{')

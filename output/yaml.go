@@ -356,11 +356,9 @@ func (e *yamlEmitter) node(v any, root, sequence, mapping, simpleKey bool) {
 type yamlItem struct{ k, v any }
 
 func yamlItems(m *data.Map) []yamlItem {
-	var keys []any
-	if m.Ordered {
-		keys = m.Keys()
-	} else {
-		keys, _ = data.Sorted(m.Keys())
+	keys := m.Keys()
+	if !m.Ordered && !data.Sort(keys) {
+		keys = m.Keys() // PyYAML keeps the order of unsortable keys
 	}
 	items := make([]yamlItem, len(keys))
 	for i, k := range keys {
