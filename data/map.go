@@ -13,8 +13,8 @@
 //
 // The package is also the one home of Python's semantics for these values:
 // Str and Repr (str() and repr(), FloatRepr for floats), TypeStr
-// (str(type(v))), Truthy (bool()), Equal (==), Compare and Sorted (< and
-// sorted()). Everything that must answer as Python would (outputters,
+// (str(type(v))), Truthy (bool()), Equal (==), Compare and Sort (< and
+// list.sort()). Everything that must answer as Python would (outputters,
 // matchers, config, messages) uses them.
 package data
 
