@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/internal/golden"
 )
 
@@ -157,7 +158,7 @@ func TestBasicMinion(t *testing.T) {
 		"id": "12345", "master_port": "24606", "octal": int64(10), "when": "2024-01-01",
 		"zmq_filtering": false, "conf_file": "testdata/basic/minion",
 	} {
-		if got, _ := c.Get(key); !Equal(got, want) {
+		if got, _ := c.Get(key); !data.Equal(got, want) {
 			t.Errorf("raw %s = %#v, want %#v", key, got, want)
 		}
 	}

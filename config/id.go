@@ -44,7 +44,7 @@ func (l *loader) getID(opts *data.Map, cache bool) (string, bool, error) {
 	if truthy(opts, "minion_id_lowercase", false) {
 		newid = strings.ToLower(newid)
 	}
-	if rd, _ := opts.Get("minion_id_remove_domain"); pyTruth(rd) {
+	if rd, _ := opts.Get("minion_id_remove_domain"); data.Truthy(rd) {
 		if rd == true {
 			newid, _, _ = strings.Cut(newid, ".")
 		} else if dom, ok := rd.(string); ok && strings.HasSuffix(strings.ToUpper(newid), "."+strings.ToUpper(dom)) {
@@ -150,3 +150,6 @@ func CanonicalName(host string, hostsFile []byte) string {
 	}
 	return host
 }
+
+// trimBOM drops a UTF-8 byte order mark.
+func trimBOM(s string) string { return strings.TrimPrefix(s, "\ufeff") }

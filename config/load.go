@@ -255,14 +255,14 @@ func (l *loader) parse(b []byte, path string) (*data.Map, error) {
 	}
 	m, ok := v.(*data.Map)
 	if !ok {
-		return nil, &Error{File: path, Line: 1, Err: fmt.Errorf("conf should be a document, not %s", pyTypeName(v))}
+		return nil, &Error{File: path, Line: 1, Err: fmt.Errorf("conf should be a document, not %s", data.TypeStr(v))}
 	}
 	for k, line := range lines {
 		l.cfg.Origin[k] = Position{File: path, Line: line}
 	}
 	if id, ok := m.Get("id"); ok {
 		if _, isStr := id.(string); !isStr {
-			m.Set("id", pyStr(id))
+			m.Set("id", data.Str(id))
 		}
 	}
 	return m, nil
@@ -377,7 +377,7 @@ func dictUpdate(dest, upd *data.Map, mergeLists bool) {
 		if ok1 && ok2 && mergeLists {
 			merged := append([]any(nil), cl...)
 			for _, e := range ul {
-				if !slices.ContainsFunc(merged, func(x any) bool { return Equal(x, e) }) {
+				if !slices.ContainsFunc(merged, func(x any) bool { return data.Equal(x, e) }) {
 					merged = append(merged, e)
 				}
 			}
@@ -447,7 +447,7 @@ func str(m *data.Map, k string) string {
 	case string:
 		return x
 	}
-	return pyStr(v)
+	return data.Str(v)
 }
 
 func truthy(m *data.Map, k string, dflt bool) bool {
@@ -455,7 +455,7 @@ func truthy(m *data.Map, k string, dflt bool) bool {
 	if !ok {
 		return dflt
 	}
-	return pyTruth(v)
+	return data.Truthy(v)
 }
 
 func (l *loader) applyMinion(defaults, overrides *data.Map) error {
@@ -541,20 +541,20 @@ func (l *loader) applyMaster(defaults, overrides *data.Map) error {
 		"autosign_file", "autoreject_file", "token_dir", "syndic_dir", "sqlite_queue_dir", "autosign_grains_dir"},
 		[]string{"log_file", "key_logfile", "ssh_log_file"})
 	if v, _ := opts.Get("cluster_id"); v == nil {
-		if peers, _ := opts.Get("cluster_peers"); pyTruth(peers) {
+		if peers, _ := opts.Get("cluster_peers"); data.Truthy(peers) {
 			l.warn("Cluster peers defined without a cluster_id, ignoring.")
 			opts.Set("cluster_peers", []any{})
 		}
-		if pki, _ := opts.Get("cluster_pki_dir"); pyTruth(pki) {
+		if pki, _ := opts.Get("cluster_pki_dir"); data.Truthy(pki) {
 			l.warn("Cluster pki dir defined without a cluster_id, ignoring.")
 			opts.Set("cluster_pki_dir", nil)
 		}
 	} else {
-		if peers, _ := opts.Get("cluster_peers"); !pyTruth(peers) {
+		if peers, _ := opts.Get("cluster_peers"); !data.Truthy(peers) {
 			l.warn("Cluster id defined without defining cluster peers")
 			opts.Set("cluster_peers", []any{})
 		}
-		if pki, _ := opts.Get("cluster_pki_dir"); !pyTruth(pki) {
+		if pki, _ := opts.Get("cluster_pki_dir"); !data.Truthy(pki) {
 			l.warn("Cluster id defined without defining cluster pki, falling back to pki_dir")
 			pki, _ := opts.Get("pki_dir")
 			opts.Set("cluster_pki_dir", pki)
@@ -644,7 +644,7 @@ func (l *loader) validateRoots(opts *data.Map, key string, dflt []string) *data.
 		if !ok {
 			lst = []any{}
 		}
-		out.Set(pyStr(k), expandGlobs(lst))
+		out.Set(data.Str(k), expandGlobs(lst))
 		return true
 	})
 	return out

@@ -122,7 +122,7 @@ func plain(v any) any {
 	case *data.Map:
 		out := make(map[string]any, x.Len())
 		x.Range(func(k, e any) bool {
-			out[pyStr(k)] = plain(e)
+			out[data.Str(k)] = plain(e)
 			return true
 		})
 		return out
@@ -210,13 +210,15 @@ func decodeOpts(o *Opts, raw *data.Map, origin map[string]Position, fallback str
 				pos = Position{File: fallback}
 			}
 			return &Error{File: pos.File, Line: pos.Line, Key: k,
-				Err: fmt.Errorf("invalid value %s: %w", pyRepr(raw, k), unwrapMS(err))}
+				Err: fmt.Errorf("invalid value %s: %w", quotedValue(raw, k), unwrapMS(err))}
 		}
 	}
 	return fmt.Errorf("%s: %w", fallback, err)
 }
 
-func pyRepr(raw *data.Map, k string) string {
+// quotedValue is the value under k for an error message: a string
+// Go-quoted, anything else in its plain form.
+func quotedValue(raw *data.Map, k string) string {
 	v, _ := raw.Get(k)
 	if s, ok := v.(string); ok {
 		return fmt.Sprintf("%q", s)

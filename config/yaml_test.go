@@ -29,13 +29,13 @@ func TestUnmarshalYAMLScalars(t *testing.T) {
 			continue
 		}
 		v, _ := got.(*data.Map).Get("v")
-		if !Equal(v, tc.want) || (v != nil && tc.want != nil && typeName(v) != typeName(tc.want)) {
+		if !data.Equal(v, tc.want) || (v != nil && tc.want != nil && typeName(v) != typeName(tc.want)) {
 			t.Errorf("%q = %#v, want %#v", tc.in, v, tc.want)
 		}
 	}
 }
 
-func typeName(v any) string { return strings.Split(pyTypeName(v), "'")[1] }
+func typeName(v any) string { return strings.Split(data.TypeStr(v), "'")[1] }
 
 func TestUnmarshalYAMLStructure(t *testing.T) {
 	src := "base: &b {a: 1, b: [x, y]}\nderived:\n  <<: *b\n  a: 2\n1: int-key\n"
@@ -48,7 +48,7 @@ func TestUnmarshalYAMLStructure(t *testing.T) {
 	if a, _ := d.(*data.Map).Get("a"); a != int64(2) {
 		t.Errorf("merge: a = %v", a)
 	}
-	if b, _ := d.(*data.Map).Get("b"); !Equal(b, []any{"x", "y"}) {
+	if b, _ := d.(*data.Map).Get("b"); !data.Equal(b, []any{"x", "y"}) {
 		t.Errorf("merge: b = %v", b)
 	}
 	if s, _ := m.Get(int64(1)); s != "int-key" {

@@ -10,6 +10,12 @@
 //
 // Normalize converts ordinary Go values (int, map[string]any, []string,
 // structs with `salt` tags...) into these types.
+//
+// The package is also the one home of Python's semantics for these values:
+// Str and Repr (str() and repr(), FloatRepr for floats), TypeStr
+// (str(type(v))), Truthy (bool()), Equal (==), Compare and Sort (< and
+// list.sort()). Everything that must answer as Python would (outputters,
+// matchers, config, messages) uses them.
 package data
 
 import (
@@ -166,45 +172,29 @@ func (m *Map) Copy() *Map {
 	return c
 }
 
-// SortedKeys returns the keys sorted as Python's sorted() would sort them when
-// they are all strings or all numbers; mixed key types fall back to sorting
-// by their text form, as Salt's nested outputter does.
+// SortedKeys returns the keys as Python's sorted() orders them; when
+// Python could not compare them (str with int...), they are sorted by their
+// str() form, as Salt's nested outputter does.
 func (m *Map) SortedKeys() []any {
 	keys := m.Keys()
-	allStr, allNum := true, true
-	for _, k := range keys {
-		switch k.(type) {
-		case string:
-			allNum = false
-		case int64, float64, bool:
-			allStr = false
-		default:
-			allStr, allNum = false, false
+	if !Sort(keys) {
+		keys = m.Keys()
+		strs := make([]string, len(keys))
+		for i, k := range keys {
+			strs[i] = Str(k)
 		}
-	}
-	switch {
-	case allStr:
-		sort.SliceStable(keys, func(i, j int) bool { return keys[i].(string) < keys[j].(string) })
-	case allNum:
-		sort.SliceStable(keys, func(i, j int) bool { return numKey(keys[i]) < numKey(keys[j]) })
-	default:
-		sort.SliceStable(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+		idx := make([]int, len(keys))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return strs[idx[a]] < strs[idx[b]] })
+		sorted := make([]any, len(keys))
+		for i, j := range idx {
+			sorted[i] = keys[j]
+		}
+		keys = sorted
 	}
 	return keys
-}
-
-func numKey(k any) float64 {
-	switch v := k.(type) {
-	case int64:
-		return float64(v)
-	case float64:
-		return v
-	case bool:
-		if v {
-			return 1
-		}
-	}
-	return 0
 }
 
 // AsString returns v as text when it is a string or a byte string.

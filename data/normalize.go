@@ -28,6 +28,8 @@ func Normalize(v any) any {
 		return x
 	case []any:
 		return x
+	case Tuple:
+		return []any(x)
 	case []byte:
 		if utf8.Valid(x) {
 			return string(x)

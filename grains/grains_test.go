@@ -100,7 +100,7 @@ func TestMatchesRecordedSalt(t *testing.T) {
 			return true
 		}
 		ourOrder = append(ourOrder, ks)
-		if !config.Equal(data.Deep(v), rv) || fmt.Sprintf("%T", v) != fmt.Sprintf("%T", rv) {
+		if !data.Equal(data.Deep(v), rv) || fmt.Sprintf("%T", v) != fmt.Sprintf("%T", rv) {
 			t.Errorf("grain %s = %#v (%T), Salt reported %#v (%T)", ks, v, v, rv, rv)
 		}
 		return true
@@ -179,7 +179,7 @@ func TestStaticGrainsAndBlacklist(t *testing.T) {
 	if v, _ := g.Get("os"); v != "FromConfig" {
 		t.Errorf("os = %v (the grains option wins)", v)
 	}
-	if v, _ := g.Get("roles"); !config.Equal(v, []any{"web"}) {
+	if v, _ := g.Get("roles"); !data.Equal(v, []any{"web"}) {
 		t.Errorf("roles = %v", v)
 	}
 	for _, k := range []string{"secret_x", "ip4_interfaces", "ip6_interfaces", "kernel", "kernelrelease"} {
@@ -205,11 +205,11 @@ func TestStore(t *testing.T) {
 	s := &Store{Path: gf, Grains: data.M("os", "Debian", "existing", int64(1))}
 
 	ret, err := s.SetVal("roles", []any{"web"}, false)
-	if err != nil || !config.Equal(ret, data.M("roles", []any{"web"})) {
+	if err != nil || !data.Equal(ret, data.M("roles", []any{"web"})) {
 		t.Fatalf("setval = %v, %v", ret, err)
 	}
 	r2, _ := s.Append("roles", "db", false, ":")
-	if !config.Equal(r2, data.M("roles", []any{"web", "db"})) {
+	if !data.Equal(r2, data.M("roles", []any{"web", "db"})) {
 		t.Errorf("append = %v", r2)
 	}
 	if r, _ := s.Append("roles", "db", false, ":"); r != "The val db was already in the list roles" {
@@ -226,7 +226,7 @@ func TestStore(t *testing.T) {
 		t.Errorf("set nested = %v", r3)
 	}
 	r4, _ := s.DelVal("existing", false, false)
-	if ch, _ := r4.Get("changes"); !config.Equal(ch, data.M("existing", nil)) {
+	if ch, _ := r4.Get("changes"); !data.Equal(ch, data.M("existing", nil)) {
 		t.Errorf("delval = %v", r4)
 	}
 	s.DelKey("n", false)
@@ -249,7 +249,7 @@ func TestStore(t *testing.T) {
 	if v, _ := back.Get("sexa"); v != "1:20" {
 		t.Errorf("sexa read back as %#v", v)
 	}
-	if g, _ := s.Grains.Get("roles"); !config.Equal(g, []any{"web", "db"}) || s.Grains.Has("n") {
+	if g, _ := s.Grains.Get("roles"); !data.Equal(g, []any{"web", "db"}) || s.Grains.Has("n") {
 		t.Errorf("in-memory grains not updated: %v", s.Grains.Keys())
 	}
 	// A corrupt file is reported, never overwritten.
@@ -316,11 +316,45 @@ func TestOptionsFromConfig(t *testing.T) {
 	}
 	g := res.Grains
 	for k, want := range map[string]any{"id": "m1", "role": "x", "fromfile": int64(1), "master": []any{"a", "b"}} {
-		if v, _ := g.Get(k); !config.Equal(v, want) {
+		if v, _ := g.Get(k); !data.Equal(v, want) {
 			t.Errorf("%s = %v, want %v", k, v, want)
 		}
 	}
 	if g.Has("shell") {
 		t.Error("shell not blacklisted")
+	}
+}
+
+// TestStorePythonValues checks that the store's messages print values as
+// Python's str() does, compares them with Python's ==, and writes floats
+// as PyYAML does (so Salt reads them back as the same floats).
+func TestStorePythonValues(t *testing.T) {
+	gf := filepath.Join(t.TempDir(), "grains")
+	s := &Store{Path: gf, Grains: data.M("roles", []any{int64(1), "web"})}
+	if r, _ := s.Append("roles", true, false, ":"); r != "The val True was already in the list roles" {
+		t.Errorf("append True to [1, 'web'] = %v", r)
+	}
+	if r, _ := s.Remove("roles", 2.5, ":"); r != "The val 2.5 was not in the list roles" {
+		t.Errorf("remove 2.5 = %v", r)
+	}
+	if r, _ := s.Remove("roles", nil, ":"); r != "The val None was not in the list roles" {
+		t.Errorf("remove None = %v", r)
+	}
+	if _, err := s.SetVals(data.M("ratio", 1234567.5, "big", 1e16, "one", 1.0), false); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(gf)
+	want := "big: 1.0e+16\none: 1.0\nratio: 1234567.5\n"
+	if string(b) != want {
+		t.Errorf("grains file:\n%s\nwant:\n%s", b, want)
+	}
+	back, err := ReadGrainsFile(gf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, f := range map[string]float64{"big": 1e16, "one": 1.0, "ratio": 1234567.5} {
+		if v, _ := back.Get(k); v != f {
+			t.Errorf("%s read back as %#v, want %v", k, v, f)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package grains
 import (
 	"encoding/base64"
 	"fmt"
-	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"github.com/saltgo/saltgo/atomicfile"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/saltyaml"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -111,8 +111,8 @@ func (s *Store) Append(key string, val any, convert bool, delim string) (any, er
 		}
 	}
 	for _, e := range lst {
-		if config.Equal(e, val) {
-			return fmt.Sprintf("The val %v was already in the list %s", pyRepr(val), key), nil
+		if data.Equal(e, val) {
+			return fmt.Sprintf("The val %v was already in the list %s", data.Str(val), key), nil
 		}
 	}
 	if vl, ok := val.([]any); ok {
@@ -150,13 +150,13 @@ func (s *Store) Remove(key string, val any, delim string) (any, error) {
 	}
 	idx := -1
 	for i, e := range lst {
-		if config.Equal(e, val) {
+		if data.Equal(e, val) {
 			idx = i
 			break
 		}
 	}
 	if idx < 0 {
-		return fmt.Sprintf("The val %v was not in the list %s", pyRepr(val), key), nil
+		return fmt.Sprintf("The val %v was not in the list %s", data.Str(val), key), nil
 	}
 	var v any = append(append([]any(nil), lst[:idx]...), lst[idx+1:]...)
 	for strings.Contains(key, delim) {
@@ -191,7 +191,7 @@ func (s *Store) Set(key string, val any, force, destructive bool, delim string) 
 	}
 	ret := data.M("comment", "", "changes", data.NewMap(), "result", true)
 	existing, exists := s.get(key, delim)
-	if exists && config.Equal(existing, val) && (val != nil || !destructive) {
+	if exists && data.Equal(existing, val) && (val != nil || !destructive) {
 		ret.Set("comment", "Grain is already set")
 		return ret, nil
 	}
@@ -246,7 +246,7 @@ func (s *Store) Set(key string, val any, force, destructive bool, delim string) 
 			if x == rest || force {
 				pv = data.M(rest, value)
 			} else {
-				ret.Set("comment", fmt.Sprintf("The key '%s' value is '%v', which is different from the provided key '%s'. Use 'force=True' to overwrite.", parent, pyRepr(x), rest))
+				ret.Set("comment", fmt.Sprintf("The key '%s' value is '%v', which is different from the provided key '%s'. Use 'force=True' to overwrite.", parent, data.Str(x), rest))
 				ret.Set("result", false)
 				return ret, nil
 			}
@@ -272,13 +272,6 @@ func (s *Store) DelVal(key string, destructive, force bool) (*data.Map, error) {
 // DelKey is grains.delkey: DelVal with destructive.
 func (s *Store) DelKey(key string, force bool) (*data.Map, error) {
 	return s.DelVal(key, true, force)
-}
-
-func pyRepr(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return fmt.Sprint(v)
 }
 
 // MarshalGrainsYAML renders grains as block YAML with sorted keys, like
@@ -317,19 +310,7 @@ func toNode(v any) (*yaml.Node, error) {
 	case uint64:
 		return scalarNode("!!int", strconv.FormatUint(x, 10)), nil
 	case float64:
-		switch {
-		case math.IsInf(x, 1):
-			return scalarNode("!!float", ".inf"), nil
-		case math.IsInf(x, -1):
-			return scalarNode("!!float", "-.inf"), nil
-		case math.IsNaN(x):
-			return scalarNode("!!float", ".nan"), nil
-		}
-		s := strconv.FormatFloat(x, 'g', -1, 64)
-		if !strings.ContainsAny(s, ".eEn") {
-			s += ".0"
-		}
-		return scalarNode("!!float", s), nil
+		return scalarNode("!!float", saltyaml.FormatFloat(x)), nil
 	case string:
 		n := scalarNode("!!str", x)
 		if v, err := config.UnmarshalYAML([]byte(x), ""); err != nil || v != x {

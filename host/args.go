@@ -160,7 +160,7 @@ func LoadArgs(f *Func, args []any, pub *data.Map) ([]any, *data.Map, error) {
 					if accept(ks) {
 						kwargs.Set(ks, v)
 					} else {
-						invalid = append(invalid, ks+"="+pyStr(v))
+						invalid = append(invalid, ks+"="+data.Str(v))
 					}
 					return true
 				})
@@ -173,7 +173,7 @@ func LoadArgs(f *Func, args []any, pub *data.Map) ([]any, *data.Map, error) {
 				if accept(name) {
 					kwargs.Set(name, v)
 				} else {
-					invalid = append(invalid, name+"="+pyStr(v))
+					invalid = append(invalid, name+"="+data.Str(v))
 				}
 				continue
 			}

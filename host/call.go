@@ -9,7 +9,6 @@ import (
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/saltgo/saltgo/data"
-	"github.com/saltgo/saltgo/output"
 )
 
 // Env is what a running function sees of the process that hosts it: the
@@ -92,12 +91,12 @@ func (c *Call) Str(name string) string {
 	case []byte:
 		return string(v)
 	default:
-		return pyStr(v)
+		return data.Str(v)
 	}
 }
 
 // Bool returns a parameter as a boolean (Python truthiness).
-func (c *Call) Bool(name string) bool { return Truthy(c.bound[name]) }
+func (c *Call) Bool(name string) bool { return data.Truthy(c.bound[name]) }
 
 // Int returns a parameter as an integer, with an InvocationError when it
 // is not one.
@@ -112,7 +111,7 @@ func (c *Call) Int(name string) (int64, error) {
 			return n, nil
 		}
 	}
-	return 0, Invalidf("%s must be an integer, not %s", name, pyStr(v))
+	return 0, Invalidf("%s must be an integer, not %s", name, data.Str(v))
 }
 
 // Args returns the extra positional arguments (*args).
@@ -270,34 +269,6 @@ func Invoke(ctx context.Context, c *Call) (ret any, err error) {
 	}()
 	return c.Func.Fn(ctx, c)
 }
-
-// Truthy is Python's truth test on a value.
-func Truthy(v any) bool {
-	switch x := data.Normalize(v).(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case int64:
-		return x != 0
-	case uint64:
-		return x != 0
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []byte:
-		return len(x) > 0
-	case []any:
-		return len(x) > 0
-	case *data.Map:
-		return x.Len() > 0
-	}
-	return true
-}
-
-// pyStr renders a value as Python's str() would, for messages.
-func pyStr(v any) string { return output.Str(v) }
 
 func (f *Func) pyName() string {
 	if f.PyName != "" {

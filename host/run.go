@@ -73,7 +73,7 @@ func ResultOK(ret any) bool {
 		return true
 	}
 	for _, k := range []string{"result", "success"} {
-		if v, ok := m.Get(k); ok && !Truthy(v) {
+		if v, ok := m.Get(k); ok && !data.Truthy(v) {
 			return false
 		}
 	}

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/saltgo/saltgo/data"
@@ -108,38 +108,6 @@ func TestGoldenStateRuns(t *testing.T) {
 	})
 }
 
-func TestReprTable(t *testing.T) {
-	om := data.M("b", int64(1), "a", nil)
-	om.Ordered = true
-	for _, tc := range []struct {
-		v    any
-		want string
-	}{
-		{nil, "None"}, {true, "True"}, {false, "False"},
-		{int64(-3), "-3"}, {uint64(1 << 63), "9223372036854775808"},
-		{1.5, "1.5"}, {3.0, "3.0"}, {1e16, "1e+16"}, {1e15, "1000000000000000.0"},
-		{1e-5, "1e-05"}, {0.0001, "0.0001"}, {math.Copysign(0, -1), "-0.0"}, {1.0 / 3, "0.3333333333333333"},
-		{"it's", `"it's"`}, {`a'b"c`, `'a\'b"c'`}, {"tab\there\n", `'tab\there\n'`},
-		{"\x00\x1b\x7f\u00a0é\u200b", `'\x00\x1b\x7f\xa0é\u200b'`}, {"\\", `'\\'`},
-		{[]byte("a'\xff"), `b"a'\xff"`}, {[]any{}, "[]"}, {data.NewMap(), "{}"},
-		{data.M(int64(1), "x", "k", []any{nil}), "{1: 'x', 'k': [None]}"},
-		{om, "OrderedDict([('b', 1), ('a', None)])"},
-		{int(7), "7"}, {[]string{"a"}, "['a']"}, {struct{ A int }{1}, "{'A': 1}"},
-		{make(chan int), "<chan>"},
-	} {
-		got := Repr(tc.v)
-		if tc.want == "<chan>" {
-			if got == "" {
-				t.Errorf("Repr(chan) empty")
-			}
-			continue
-		}
-		if got != tc.want {
-			t.Errorf("Repr(%#v) = %s, want %s", tc.v, got, tc.want)
-		}
-	}
-}
-
 // TestOddValues checks that every outputter copes with values outside the
 // model and with degenerate highstate data.
 func TestOddValues(t *testing.T) {
@@ -179,5 +147,29 @@ func TestDisplayAndFormat(t *testing.T) {
 	}
 	if o, ok := Get("text"); !ok || o.Name() != "txt" {
 		t.Fatal("text alias")
+	}
+}
+
+// TestPPrintTuples checks pprint of an OrderedDict too wide for one line
+// (its items are tuples) and of tuples, against Python 3.11's pformat.
+func TestPPrintTuples(t *testing.T) {
+	xs := strings.Repeat("x", 94)
+	om := data.M("b", int64(1), "a", xs)
+	om.Ordered = true
+	small := data.M("b", data.Tuple{int64(1)})
+	small.Ordered = true
+	for _, tc := range []struct {
+		v    any
+		want string
+	}{
+		{om, "OrderedDict([('b', 1),\n             ('a',\n              '" + xs + "')])"},
+		{data.M("x", om), "{'x': OrderedDict([('b', 1),\n                   ('a',\n                    '" + xs + "')])}"},
+		{small, "OrderedDict([('b', (1,))])"},
+		{[]any{data.Tuple{int64(1)}, data.Tuple{strings.Repeat("a", 40), strings.Repeat("b", 40)}},
+			"[(1,),\n ('" + strings.Repeat("a", 40) + "',\n  '" + strings.Repeat("b", 40) + "')]"},
+	} {
+		if got := PPrint(tc.v, Options{}); got != tc.want {
+			t.Errorf("PPrint(%s):\n--- got\n%s\n--- want\n%s", data.Repr(tc.v), got, tc.want)
+		}
 	}
 }

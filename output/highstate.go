@@ -15,7 +15,7 @@ import (
 // state_output (full, terse, mixed, changes, filter and the _id forms),
 // state_verbose, state_tabular, state_output_diff and state_output_profile.
 func Highstate(d any, opts Options) string {
-	m, ok := normalize(d).(*data.Map)
+	m, ok := data.Canonical(d).(*data.Map)
 	if !ok {
 		return ""
 	}
@@ -32,7 +32,7 @@ func Highstate(d any, opts Options) string {
 		m.Delete("retcode")
 	}
 	if inner, ok := m.Get("data"); ok {
-		im, ok := normalize(inner).(*data.Map)
+		im, ok := data.Canonical(inner).(*data.Map)
 		if !ok {
 			return ""
 		}
@@ -41,7 +41,7 @@ func Highstate(d any, opts Options) string {
 	h := hsFormatter{opts: opts, c: getColors(opts.Color)}
 	var out []string
 	m.Range(func(host, hostdata any) bool {
-		s, _ := h.formatHost(Str(host), hostdata)
+		s, _ := h.formatHost(data.Str(host), hostdata)
 		out = append(out, s)
 		return true
 	})
@@ -51,33 +51,6 @@ func Highstate(d any, opts Options) string {
 type hsFormatter struct {
 	opts Options
 	c    *colors
-}
-
-// pyTruthy is Python's bool(v).
-func pyTruthy(v any) bool {
-	switch x := normalize(v).(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case int64:
-		return x != 0
-	case uint64:
-		return x != 0
-	case *big.Int:
-		return x.Sign() != 0
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []byte:
-		return len(x) != 0
-	case []any:
-		return len(x) != 0
-	case *data.Map:
-		return x.Len() != 0
-	}
-	return true
 }
 
 // resultKey is the rcounts key of a state's result: True, False or None.
@@ -108,17 +81,17 @@ func (h *hsFormatter) formatHost(host string, hd any) (string, bool) {
 	var hstrs []string
 	nchanges := 0
 	strip := !h.opts.NoStripColors
-	hd = normalize(hd)
+	hd = data.Canonical(hd)
 	switch x := hd.(type) {
 	case int64, uint64, *big.Int, string:
 		nchanges = 1
-		hstrs = append(hstrs, hcolor+"    "+Str(x)+c.Endc)
+		hstrs = append(hstrs, hcolor+"    "+data.Str(x)+c.Endc)
 		hcolor = c.Cyan
 	case []any:
 		hcolor = c.LightRed
 		hstrs = append(hstrs, "    "+hcolor+"Data failed to compile:"+c.Endc)
 		for _, e := range x {
-			s := Str(e)
+			s := data.Str(e)
 			if strip {
 				s = stripEsc(s)
 			}
@@ -136,8 +109,8 @@ func (h *hsFormatter) formatHost(host string, hd any) (string, bool) {
 		}
 		var states []state
 		x.Range(func(k, v any) bool {
-			info, ok := normalize(v).(*data.Map)
-			tname := Str(k)
+			info, ok := data.Canonical(v).(*data.Map)
+			tname := data.Str(k)
 			if ok && tname != "changes" && info.Len() > 0 && !info.Has("__run_num__") {
 				prefix = append(prefix,
 					"The State execution failed to record the order in which all states were executed. The state return missing data is:",
@@ -161,7 +134,7 @@ func (h *hsFormatter) formatHost(host string, hd any) (string, bool) {
 			if rk, ok := resultOf(result); ok {
 				counts[rk]++
 			} else {
-				otherResults[Repr(result)]++
+				otherResults[data.Repr(result)]++
 			}
 			if d, ok := parseDuration(ret); ok {
 				durations = append(durations, d)
@@ -169,14 +142,14 @@ func (h *hsFormatter) formatHost(host string, hd any) (string, bool) {
 			tcolor := c.Green
 			changes, _ := ret.Get("changes")
 			orch, _ := ret.Get("__orchestration__")
-			schanged, ctext := h.formatChanges(changes, pyTruthy(orch))
+			schanged, ctext := h.formatChanges(changes, data.Truthy(orch))
 			if schanged {
 				nchanges++
 			}
-			if h.opts.StateOutputDiff && pyTruthy(result) && !schanged {
+			if h.opts.StateOutputDiff && data.Truthy(result) && !schanged {
 				continue
 			}
-			if !h.opts.stateVerbose() && pyTruthy(result) && !schanged {
+			if !h.opts.stateVerbose() && data.Truthy(result) && !schanged {
 				continue
 			}
 			if schanged {
@@ -200,7 +173,7 @@ func (h *hsFormatter) formatHost(host string, hd any) (string, bool) {
 				isFalse = true
 			}
 			if strings.HasPrefix(stateOutput, "filter") {
-				rs := Str(result)
+				rs := data.Str(result)
 				if containsStr(h.opts.StateOutputTerse, rs) {
 					hstrs = append(hstrs, h.formatTerse(tcolor, comps, ret))
 					continue
@@ -210,7 +183,7 @@ func (h *hsFormatter) formatHost(host string, hd any) (string, bool) {
 				}
 			} else if strings.HasPrefix(stateOutput, "terse") ||
 				(strings.HasPrefix(stateOutput, "mixed") && !isFalse) ||
-				(strings.HasPrefix(stateOutput, "changes") && pyTruthy(result) && !schanged) {
+				(strings.HasPrefix(stateOutput, "changes") && data.Truthy(result) && !schanged) {
 				hstrs = append(hstrs, h.formatTerse(tcolor, comps, ret))
 				continue
 			}
@@ -246,7 +219,7 @@ func runNum(m *data.Map) float64 {
 	if !ok {
 		return 0
 	}
-	switch x := normalize(v).(type) {
+	switch x := data.Canonical(v).(type) {
 	case int64:
 		return float64(x)
 	case float64:
@@ -264,7 +237,7 @@ func parseDuration(ret *data.Map) (float64, bool) {
 	if !ok {
 		return 0, true
 	}
-	switch x := normalize(v).(type) {
+	switch x := data.Canonical(v).(type) {
 	case int64:
 		return float64(x), true
 	case uint64:
@@ -300,7 +273,7 @@ func (h *hsFormatter) fullState(tcolor string, comps []string, ret *data.Map, re
 		tcolor + "----------" + c.Endc,
 		"    " + tcolor + "      ID: " + comps[1] + c.Endc,
 		"    " + tcolor + "Function: " + comps[0] + "." + comps[3] + c.Endc,
-		"    " + tcolor + "  Result: " + Str(result) + c.Endc,
+		"    " + tcolor + "  Result: " + data.Str(result) + c.Endc,
 		"    " + tcolor + " Comment: " + h.comment(ret) + c.Endc,
 	}
 	if h.opts.profile() && ret.Has("start_time") {
@@ -308,11 +281,11 @@ func (h *hsFormatter) fullState(tcolor string, comps []string, ret *data.Map, re
 		dur := ""
 		if d, ok := ret.Get("duration"); ok {
 			if s, isStr := d.(string); !isStr || s != "" {
-				dur = Str(d) + " ms"
+				dur = data.Str(d) + " ms"
 			}
 		}
 		lines = append(lines,
-			"    "+tcolor+" Started: "+Str(st)+c.Endc,
+			"    "+tcolor+" Started: "+data.Str(st)+c.Endc,
 			"    "+tcolor+"Duration: "+dur+c.Endc)
 	}
 	if comps[1] != comps[2] {
@@ -324,55 +297,55 @@ func (h *hsFormatter) fullState(tcolor string, comps []string, ret *data.Map, re
 func (h *hsFormatter) comment(ret *data.Map) string {
 	cv, _ := ret.Get("comment")
 	var comment string
-	switch x := normalize(cv).(type) {
+	switch x := data.Canonical(cv).(type) {
 	case string:
 		comment = x
 	case []byte:
 		comment = string(x)
 	default:
-		comment = Str(x)
+		comment = data.Str(x)
 	}
 	comment = strings.ReplaceAll(strings.TrimFunc(comment, isPySpace), "\n", "\n"+strings.Repeat(" ", 14))
 	if dv, ok := ret.Get("data"); ok {
-		switch x := normalize(dv).(type) {
+		switch x := data.Canonical(dv).(type) {
 		case []any:
 			for _, it := range x {
-				comment += " " + Str(it)
+				comment += " " + data.Str(it)
 			}
 		case *data.Map:
 			x.Range(func(k, v any) bool {
-				comment += "\n\t\t" + Str(k) + ": " + Str(v)
+				comment += "\n\t\t" + data.Str(k) + ": " + data.Str(v)
 				return true
 			})
 		default:
-			comment += " " + Str(x)
+			comment += " " + data.Str(x)
 		}
 	}
 	return comment
 }
 
 func (h *hsFormatter) formatChanges(changes any, orchestration bool) (bool, string) {
-	if !pyTruthy(changes) {
+	if !data.Truthy(changes) {
 		return false, ""
 	}
 	if orchestration {
 		return true, h.nestedChanges(changes)
 	}
-	m, ok := normalize(changes).(*data.Map)
+	m, ok := data.Canonical(changes).(*data.Map)
 	if !ok {
-		return true, "Invalid Changes data: " + Str(changes)
+		return true, "Invalid Changes data: " + data.Str(changes)
 	}
 	ret, _ := m.Get("ret")
 	out, _ := m.Get("out")
 	if ret != nil && out == "highstate" {
-		rm, ok := normalize(ret).(*data.Map)
+		rm, ok := data.Canonical(ret).(*data.Map)
 		if !ok {
 			return true, h.nestedChanges(changes)
 		}
 		changed := false
 		var ctext strings.Builder
 		rm.Range(func(host, hostdata any) bool {
-			s, ch := h.formatHost(Str(host), hostdata)
+			s, ch := h.formatHost(data.Str(host), hostdata)
 			for _, l := range splitLines(s) {
 				ctext.WriteString("\n" + strings.Repeat(" ", 14) + l)
 			}
@@ -406,15 +379,15 @@ func padRight(s string, n int) string {
 }
 
 func joinWarnings(w any) string {
-	switch x := normalize(w).(type) {
+	switch x := data.Canonical(w).(type) {
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {
-			parts[i] = Str(e)
+			parts[i] = data.Str(e)
 		}
 		return strings.Join(parts, "\n")
 	}
-	return Str(w)
+	return data.Str(w)
 }
 
 func (h *hsFormatter) formatTerse(tcolor string, comps []string, ret *data.Map) string {
@@ -422,7 +395,7 @@ func (h *hsFormatter) formatTerse(tcolor string, comps []string, ret *data.Map) 
 	changes, _ := ret.Get("changes")
 	result, _ := ret.Get("result")
 	res := "Clean"
-	if pyTruthy(changes) {
+	if data.Truthy(changes) {
 		res = "Changed"
 	}
 	if b, ok := result.(bool); ok && !b {
@@ -440,7 +413,7 @@ func (h *hsFormatter) formatTerse(tcolor string, comps []string, ret *data.Map) 
 		}
 		b.WriteString(tcolor)
 		if profile {
-			b.WriteString(Str(st) + " [" + padLeft(Str(dur), 7) + " ms] ")
+			b.WriteString(data.Str(st) + " [" + padLeft(data.Str(dur), 7) + " ms] ")
 		}
 		b.WriteString(padLeft(comps[0], 10) + "." + padRight(comps[len(comps)-1], 10) + " " +
 			padRight(res, 7) + "   Name: " + comps[2] + c.Endc)
@@ -452,7 +425,7 @@ func (h *hsFormatter) formatTerse(tcolor string, comps []string, ret *data.Map) 
 	b.WriteString(" " + tcolor + " Name: " + comps[2] + " - Function: " + comps[0] + "." +
 		comps[len(comps)-1] + " - Result: " + res)
 	if profile {
-		b.WriteString(" - Started: " + Str(st) + " - Duration: " + Str(dur) + " ms")
+		b.WriteString(" - Started: " + data.Str(st) + " - Duration: " + data.Str(dur) + " ms")
 	}
 	b.WriteString(c.Endc)
 	return b.String()

@@ -1,7 +1,6 @@
 package output
 
 import (
-	"math"
 	"math/big"
 	"strconv"
 	"strings"
@@ -77,7 +76,7 @@ func (e *jsonEnc) value(v any, level int) bool {
 		if utf8.Valid(x) {
 			jsonString(&e.b, string(x))
 		} else {
-			jsonString(&e.b, Repr(x))
+			jsonString(&e.b, data.Repr(x))
 		}
 	case []any:
 		if len(x) == 0 {
@@ -103,9 +102,8 @@ func (e *jsonEnc) value(v any, level int) bool {
 		}
 		keys := x.Keys()
 		if e.sortKeys {
-			var ok bool
-			if keys, ok = pySortedKeys(x); !ok {
-				return false
+			if !data.Sort(keys) {
+				return false // Python: TypeError
 			}
 		}
 		e.b.WriteByte('{')
@@ -124,11 +122,11 @@ func (e *jsonEnc) value(v any, level int) bool {
 		e.newline(level)
 		e.b.WriteByte('}')
 	default:
-		nv := normalize(v)
-		if isCanonical(nv) {
+		nv := data.Canonical(v)
+		if data.IsCanonical(nv) {
 			return e.value(nv, level)
 		}
-		jsonString(&e.b, Repr(v))
+		jsonString(&e.b, data.Repr(v))
 	}
 	return true
 }
@@ -147,19 +145,22 @@ func jsonKey(k any) string {
 	case float64:
 		return jsonFloat(x)
 	}
-	return Str(k)
+	return data.Str(k)
 }
 
+// jsonFloat is Python's float repr, with json's names for the
+// non-finite values.
 func jsonFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
+	switch s := data.FloatRepr(f); s {
+	case "inf":
 		return "Infinity"
-	case math.IsInf(f, -1):
+	case "-inf":
 		return "-Infinity"
-	case math.IsNaN(f):
+	case "nan":
 		return "NaN"
+	default:
+		return s
 	}
-	return FloatRepr(f)
 }
 
 const hexDigits = "0123456789abcdef"

@@ -41,9 +41,9 @@ func (n *nestDisplay) line(indent int, color, prefix, msg, suffix string) {
 func (n *nestDisplay) display(v any, indent int, prefix string) {
 	switch x := v.(type) {
 	case nil, bool:
-		n.line(indent, n.c.LightYellow, prefix, Repr(x), "")
+		n.line(indent, n.c.LightYellow, prefix, data.Repr(x), "")
 	case int64, uint64, *big.Int, float64:
-		n.line(indent, n.c.LightYellow, prefix, Repr(x), "")
+		n.line(indent, n.c.LightYellow, prefix, data.Repr(x), "")
 	case string:
 		n.str(x, indent, prefix)
 	case []byte:
@@ -58,7 +58,7 @@ func (n *nestDisplay) display(v any, indent int, prefix string) {
 			color = n.c.Red
 		}
 		for _, e := range x {
-			e = normalize(e)
+			e = data.Canonical(e)
 			switch e.(type) {
 			case []any:
 				n.line(indent, color, "", "|_", "")
@@ -78,27 +78,22 @@ func (n *nestDisplay) display(v any, indent int, prefix string) {
 		if indent != 0 {
 			n.line(indent, color, "", "----------", "")
 		}
-		var keys []any
-		if x.Ordered {
-			keys = x.Keys()
-		} else {
-			var ok bool
-			if keys, ok = pySortedKeys(x); !ok {
-				keys = strSortedKeys(keys)
-			}
+		keys := x.Keys()
+		if !x.Ordered {
+			keys = x.SortedKeys()
 		}
 		for _, k := range keys {
 			val, _ := x.Get(k)
-			n.line(indent, color, prefix, Str(k), ":")
+			n.line(indent, color, prefix, data.Str(k), ":")
 			n.display(val, indent+4, "")
 		}
 	default:
-		nv := normalize(v)
-		if isCanonical(nv) {
+		nv := data.Canonical(v)
+		if data.IsCanonical(nv) {
 			n.display(nv, indent, prefix)
 			return
 		}
-		n.str(Repr(v), indent, prefix)
+		n.str(data.Repr(v), indent, prefix)
 	}
 }
 

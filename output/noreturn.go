@@ -34,9 +34,9 @@ func (noReturn) Format(d any, opts Options) (string, error) {
 			walk(string(x), indent)
 		case *data.Map:
 			keys := x.Keys()
-			sort.SliceStable(keys, func(i, j int) bool { return Str(keys[i]) < Str(keys[j]) })
+			sort.SliceStable(keys, func(i, j int) bool { return data.Str(keys[i]) < data.Str(keys[j]) })
 			for _, k := range keys {
-				b.WriteString(cyan + pad + Str(k) + endc + ":\n")
+				b.WriteString(cyan + pad + data.Str(k) + endc + ":\n")
 				val, _ := x.Get(k)
 				walk(val, indent+4)
 			}

@@ -11,7 +11,6 @@ package output
 import (
 	"fmt"
 	"io"
-	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -90,7 +89,7 @@ func init() {
 		{"nested", func(d any, o Options) (string, error) { return Nested(d, o), nil }},
 		{"yaml", func(d any, o Options) (string, error) { return YAML(d, o), nil }},
 		{"json", func(d any, o Options) (string, error) { return JSON(d, o), nil }},
-		{"raw", func(d any, o Options) (string, error) { return Str(d), nil }},
+		{"raw", func(d any, o Options) (string, error) { return data.Str(d), nil }},
 		{"txt", func(d any, o Options) (string, error) { return Txt(d), nil }},
 		{"quiet", func(d any, o Options) (string, error) { return "", nil }},
 		{"newline_values_only", func(d any, o Options) (string, error) { return NewlineValuesOnly(d), nil }},
@@ -227,87 +226,4 @@ func stripEsc(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, "\x1b", "?")
-}
-
-// pySortedKeys returns m's keys as Python's sorted() orders them; when the
-// keys cannot be compared (str with int...) ok is false and the keys come
-// back in insertion order.
-func pySortedKeys(m *data.Map) (keys []any, ok bool) {
-	keys = m.Keys()
-	kind := -1 // 0 numbers, 1 strings, 2 None
-	for _, k := range keys {
-		var c int
-		switch k.(type) {
-		case int64, float64, bool:
-			c = 0
-		case string:
-			c = 1
-		default:
-			c = 2
-		}
-		if kind == -1 {
-			kind = c
-		} else if kind != c {
-			return keys, false
-		}
-	}
-	if kind == 2 && len(keys) > 1 {
-		return keys, false
-	}
-	switch kind {
-	case 0:
-		slices.SortStableFunc(keys, func(a, b any) int {
-			if numLess(a, b) {
-				return -1
-			}
-			if numLess(b, a) {
-				return 1
-			}
-			return 0
-		})
-	case 1:
-		slices.SortStableFunc(keys, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
-	}
-	return keys, true
-}
-
-func numLess(a, b any) bool {
-	// int64 against int64 exactly; otherwise as floats.
-	if x, ok := a.(int64); ok {
-		if y, ok := b.(int64); ok {
-			return x < y
-		}
-	}
-	return numF(a) < numF(b)
-}
-
-func numF(k any) float64 {
-	switch v := k.(type) {
-	case int64:
-		return float64(v)
-	case float64:
-		return v
-	case bool:
-		if v {
-			return 1
-		}
-	}
-	return 0
-}
-
-// strSortedKeys sorts keys by their Python str() form (Salt's fallback for
-// unorderable keys).
-func strSortedKeys(keys []any) []any {
-	strs := make([]string, len(keys))
-	idx := make([]int, len(keys))
-	for i, k := range keys {
-		strs[i] = Str(k)
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return strs[idx[a]] < strs[idx[b]] })
-	out := make([]any, len(keys))
-	for i, j := range idx {
-		out[i] = keys[j]
-	}
-	return out
 }

@@ -19,9 +19,6 @@ func PPrint(d any, opts Options) string {
 	return p.b.String()
 }
 
-// pyTuple is a Python tuple; only pprint of an OrderedDict builds one.
-type pyTuple []any
-
 type pprinter struct {
 	b     strings.Builder
 	width int
@@ -38,11 +35,19 @@ func safeRepr(v any) string {
 }
 
 func writeSafeRepr(b *strings.Builder, v any) {
-	v = normalize(v)
-	switch x := v.(type) {
+	if t, ok := v.(data.Tuple); ok {
+		b.WriteByte('(')
+		writeSafeItems(b, t)
+		if len(t) == 1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(')')
+		return
+	}
+	switch x := data.Canonical(v).(type) {
 	case *data.Map:
 		if x.Ordered {
-			writeRepr(b, x)
+			data.WriteRepr(b, x)
 			return
 		}
 		b.WriteByte('{')
@@ -58,27 +63,19 @@ func writeSafeRepr(b *strings.Builder, v any) {
 		b.WriteByte('}')
 	case []any:
 		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeSafeRepr(b, e)
-		}
+		writeSafeItems(b, x)
 		b.WriteByte(']')
-	case pyTuple:
-		b.WriteByte('(')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeSafeRepr(b, e)
-		}
-		if len(x) == 1 {
-			b.WriteByte(',')
-		}
-		b.WriteByte(')')
 	default:
-		writeRepr(b, v)
+		data.WriteRepr(b, x)
+	}
+}
+
+func writeSafeItems(b *strings.Builder, items []any) {
+	for i, e := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		writeSafeRepr(b, e)
 	}
 }
 
@@ -103,7 +100,8 @@ func pprintSortedKeys(m *data.Map) []any {
 		}
 		switch ri {
 		case 1:
-			return numLess(keys[i], keys[j])
+			c, _ := data.Compare(keys[i], keys[j])
+			return c < 0
 		case 2:
 			si, _ := keys[i].(string)
 			sj, _ := keys[j].(string)
@@ -121,7 +119,9 @@ func (p *pprinter) spaces(n int) {
 }
 
 func (p *pprinter) format(v any, indent, allowance, level int) {
-	v = normalize(v)
+	if _, ok := v.(data.Tuple); !ok {
+		v = data.Canonical(v)
+	}
 	rep := safeRepr(v)
 	if runeLen(rep) > p.width-indent-allowance {
 		switch x := v.(type) {
@@ -137,7 +137,7 @@ func (p *pprinter) format(v any, indent, allowance, level int) {
 			p.items(x, indent, allowance+1, level+1)
 			p.b.WriteByte(']')
 			return
-		case pyTuple:
+		case data.Tuple:
 			end := ")"
 			if len(x) == 1 {
 				end = ",)"
@@ -193,7 +193,7 @@ func (p *pprinter) orderedDict(m *data.Map, indent, allowance, level int) {
 	}
 	items := make([]any, 0, m.Len())
 	m.Range(func(k, v any) bool {
-		items = append(items, pyTuple{k, v})
+		items = append(items, data.Tuple{k, v})
 		return true
 	})
 	p.b.WriteString("OrderedDict(")
@@ -269,7 +269,7 @@ func splitLinesKeep(s string) []string {
 
 func (p *pprinter) str(s string, indent, allowance, level int) {
 	if s == "" {
-		p.b.WriteString(Repr(s))
+		p.b.WriteString(data.Repr(s))
 		return
 	}
 	var chunks []string
@@ -282,7 +282,7 @@ func (p *pprinter) str(s string, indent, allowance, level int) {
 	maxWidth := maxWidth1
 	var rep string
 	for i, line := range lines {
-		rep = Repr(line)
+		rep = data.Repr(line)
 		if i == len(lines)-1 {
 			maxWidth1 -= allowance
 		}
@@ -298,9 +298,9 @@ func (p *pprinter) str(s string, indent, allowance, level int) {
 			if j == len(parts)-1 && i == len(lines)-1 {
 				maxWidth2 -= allowance
 			}
-			if runeLen(Repr(candidate)) > maxWidth2 {
+			if runeLen(data.Repr(candidate)) > maxWidth2 {
 				if current != "" {
-					chunks = append(chunks, Repr(current))
+					chunks = append(chunks, data.Repr(current))
 				}
 				current = part
 			} else {
@@ -308,7 +308,7 @@ func (p *pprinter) str(s string, indent, allowance, level int) {
 			}
 		}
 		if current != "" {
-			chunks = append(chunks, Repr(current))
+			chunks = append(chunks, data.Repr(current))
 		}
 	}
 	if len(chunks) == 1 {
@@ -332,7 +332,7 @@ func (p *pprinter) str(s string, indent, allowance, level int) {
 
 func (p *pprinter) bytes(x []byte, indent, allowance, level int) {
 	if len(x) <= 4 {
-		p.b.WriteString(Repr(x))
+		p.b.WriteString(data.Repr(x))
 		return
 	}
 	parens := level == 1
@@ -354,9 +354,9 @@ func (p *pprinter) bytes(x []byte, indent, allowance, level int) {
 		if i == last {
 			width -= allowance
 		}
-		if len(Repr(candidate)) > width {
+		if len(data.Repr(candidate)) > width {
 			if len(current) > 0 {
-				reps = append(reps, Repr(current))
+				reps = append(reps, data.Repr(current))
 			}
 			current = append([]byte(nil), x[i:end]...)
 		} else {
@@ -364,7 +364,7 @@ func (p *pprinter) bytes(x []byte, indent, allowance, level int) {
 		}
 	}
 	if len(current) > 0 {
-		reps = append(reps, Repr(current))
+		reps = append(reps, data.Repr(current))
 	}
 	for i, r := range reps {
 		if i > 0 {

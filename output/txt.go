@@ -12,11 +12,11 @@ import (
 func Txt(d any) string {
 	m, ok := d.(*data.Map)
 	if !ok {
-		return Str(d)
+		return data.Str(d)
 	}
 	var b strings.Builder
 	m.Range(func(k, v any) bool {
-		key := Str(k)
+		key := data.Str(k)
 		switch s := v.(type) {
 		case string:
 			for _, l := range splitLines(s) {
@@ -29,13 +29,13 @@ func Txt(d any) string {
 			for _, l := range splitBytesLines(s) {
 				b.WriteString(key)
 				b.WriteString(": ")
-				b.WriteString(Repr(l))
+				b.WriteString(data.Repr(l))
 				b.WriteByte('\n')
 			}
 		default:
 			b.WriteString(key)
 			b.WriteString(": ")
-			b.WriteString(Str(v))
+			b.WriteString(data.Str(v))
 			b.WriteByte('\n')
 		}
 		return true
@@ -67,16 +67,16 @@ func splitBytesLines(p []byte) [][]byte {
 func NewlineValuesOnly(d any) string {
 	m, ok := d.(*data.Map)
 	if !ok {
-		return Str(d)
+		return data.Str(d)
 	}
 	var vals []string
 	m.Range(func(_, v any) bool {
 		if l, ok := v.([]any); ok {
 			for _, e := range l {
-				vals = append(vals, Str(e))
+				vals = append(vals, data.Str(e))
 			}
 		} else {
-			vals = append(vals, Str(v))
+			vals = append(vals, data.Str(v))
 		}
 		return true
 	})

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/saltyaml"
 )
 
 // YAML renders data as Salt's yaml outputter: PyYAML's safe_dump with
@@ -93,23 +94,6 @@ func plainIsStr(s string) bool {
 	return true
 }
 
-func yamlFloat(f float64) string {
-	if f != f {
-		return ".nan"
-	}
-	if f > 1.7976931348623157e308 {
-		return ".inf"
-	}
-	if f < -1.7976931348623157e308 {
-		return "-.inf"
-	}
-	v := strings.ToLower(FloatRepr(f))
-	if !strings.Contains(v, ".") && strings.Contains(v, "e") {
-		v = strings.Replace(v, "e", ".0e", 1)
-	}
-	return v
-}
-
 // scalarOf returns the scalar event for v, or false for a collection.
 func scalarOf(v any) (yamlScalar, bool) {
 	switch x := v.(type) {
@@ -127,7 +111,7 @@ func scalarOf(v any) (yamlScalar, bool) {
 	case *big.Int:
 		return yamlScalar{value: x.String(), implicit0: true}, true
 	case float64:
-		return yamlScalar{value: yamlFloat(x), implicit0: true}, true
+		return yamlScalar{value: saltyaml.FormatFloat(x), implicit0: true}, true
 	case string:
 		return yamlScalar{value: x, implicit0: plainIsStr(x), implicit1: true}, true
 	case []byte:
@@ -332,7 +316,7 @@ func (e *yamlEmitter) popIndent() {
 // --- document and nodes ---
 
 func (e *yamlEmitter) document(d any) {
-	d = normalize(d)
+	d = data.Canonical(d)
 	e.node(d, true, false, false, false)
 	e.writeIndent() // document end
 	if e.openEnded {
@@ -345,7 +329,7 @@ type yamlCtx struct{ root, sequence, mapping, simpleKey bool }
 
 func (e *yamlEmitter) node(v any, root, sequence, mapping, simpleKey bool) {
 	ctx := yamlCtx{root, sequence, mapping, simpleKey}
-	v = normalize(v)
+	v = data.Canonical(v)
 	switch x := v.(type) {
 	case []any:
 		if e.flowLevel > 0 || e.flowDefault || len(x) == 0 {
@@ -372,11 +356,9 @@ func (e *yamlEmitter) node(v any, root, sequence, mapping, simpleKey bool) {
 type yamlItem struct{ k, v any }
 
 func yamlItems(m *data.Map) []yamlItem {
-	var keys []any
-	if m.Ordered {
-		keys = m.Keys()
-	} else {
-		keys, _ = pySortedKeys(m)
+	keys := m.Keys()
+	if !m.Ordered && !data.Sort(keys) {
+		keys = m.Keys() // PyYAML keeps the order of unsortable keys
 	}
 	items := make([]yamlItem, len(keys))
 	for i, k := range keys {
@@ -431,14 +413,14 @@ func (e *yamlEmitter) scalar(sc yamlScalar, ctx yamlCtx) {
 }
 
 func (e *yamlEmitter) checkSimpleKey(k any) bool {
-	sc, ok := scalarOf(normalize(k))
+	sc, ok := scalarOf(data.Canonical(k))
 	if !ok {
 		return false
 	}
 	a := analyzeScalar(sc.value)
 	length := utf8.RuneCountInString(sc.value)
 	// the representer always sets a tag; prepare_tag shortens it to !!xxx
-	switch normalize(k).(type) {
+	switch data.Canonical(k).(type) {
 	case nil:
 		length += len("!!null")
 	case bool:

@@ -12,7 +12,6 @@ import (
 
 	"github.com/saltgo/saltgo/client"
 	"github.com/saltgo/saltgo/data"
-	"github.com/saltgo/saltgo/output"
 )
 
 // gatherMinions pings the target as Salt's Batch does before a batch or
@@ -155,7 +154,7 @@ func (s *session) runBatch(ctx context.Context, spec string, failhard bool) int 
 	start := func(ids []string) {
 		sorted := append([]string(nil), ids...)
 		sort.Strings(sorted)
-		fmt.Fprintf(s.stdio.Stdout, "\nExecuting run on %s\n\n", output.Repr(toAny(sorted)))
+		fmt.Fprintf(s.stdio.Stdout, "\nExecuting run on %s\n\n", data.Repr(toAny(sorted)))
 		for _, id := range ids {
 			active[id] = true
 		}

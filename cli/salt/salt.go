@@ -357,7 +357,7 @@ func (s *session) output(ret any, out string, rc int) int {
 		fmt.Fprintf(s.stdio.Stderr, "%s\n", err)
 		return exitGeneric
 	}
-	if !host.Truthy(ret) {
+	if !data.Truthy(ret) {
 		fmt.Fprint(s.stdio.Stderr, "ERROR: No return received\n")
 		return exitNoReturn
 	}
@@ -438,7 +438,7 @@ func (s *session) printDocs(rets *data.Map) int {
 			return true
 		}
 		m.Range(func(fun, doc any) bool {
-			if !docs.Has(fun) && host.Truthy(doc) {
+			if !docs.Has(fun) && data.Truthy(doc) {
 				docs.Set(fun, doc)
 			}
 			return true

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
-	"github.com/saltgo/saltgo/output"
 )
 
 // targetOption is one of the salt CLI's target selection flags, in Salt's
@@ -118,7 +117,7 @@ func nodegroupComp(name string, groups *data.Map, skip map[string]bool, first bo
 		words = strings.Fields(x)
 	case []any:
 		for _, w := range x {
-			words = append(words, output.Str(w))
+			words = append(words, data.Str(w))
 		}
 	default:
 		return nil

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/internal/golden"
-	"github.com/saltgo/saltgo/output"
 
 	_ "github.com/saltgo/saltgo/modules/mc_cloud_lxc"
 	_ "github.com/saltgo/saltgo/runners/mc_cloud_lxc"
@@ -134,7 +134,7 @@ func must(t *testing.T, err error) {
 // back by saltgo's argument parser as the values Python passed.
 func TestWordsTypeBack(t *testing.T) {
 	args := host.ParseInput([]string{`"cn1"`, `"a=b"`, `"True"`, "test=true", `only=["a=b", "c"]`, "n=3", "x=null"}, nil)
-	got := output.Str(args)
+	got := data.Str(args)
 	want := `['cn1', 'a=b', 'True', {'__kwarg__': True, 'test': True, 'only': ['a=b', 'c'], 'n': 3, 'x': None}]`
 	if got != want {
 		t.Errorf("got %s\nwant %s", got, want)

@@ -177,15 +177,11 @@ func (g *getter) mapping(key string) *data.Map {
 
 // scalarString is the text form of a string or number value.
 func scalarString(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case []byte:
-		return string(x), true
+	switch v.(type) {
 	case int64, uint64, float64:
-		return pyStr(x), true
+		return data.Str(v), true
 	}
-	return "", false
+	return data.AsString(v)
 }
 
 func sp(s string) *string { return &s }

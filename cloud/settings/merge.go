@@ -3,7 +3,6 @@ package settings
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
@@ -204,7 +203,7 @@ func resolveValue(v any, top *data.Map) (any, bool) {
 				out, changed = deepCopy(tv), true
 				return true
 			}
-			out, changed = strings.ReplaceAll(s, pat, pyStr(tv)), true
+			out, changed = strings.ReplaceAll(s, pat, data.Str(tv)), true
 			return true
 		})
 		return out, changed
@@ -228,28 +227,6 @@ func resolveValue(v any, top *data.Map) (any, bool) {
 		return x, changed
 	}
 	return v, false
-}
-
-// pyStr is Python's str() of a scalar value.
-func pyStr(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case string:
-		return x
-	case []byte:
-		return string(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	}
-	return fmt.Sprint(v)
 }
 
 func mapGet(m *data.Map, k any) any {

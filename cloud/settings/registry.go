@@ -223,7 +223,7 @@ func Load(pillar *data.Map, opts Options) (*Settings, error) {
 	if opts.Devhost != nil {
 		s.Devhost = *opts.Devhost
 	} else if v, ok := src.Get("makina-states.nodetypes.devhost"); ok {
-		s.Devhost = truthy(v)
+		s.Devhost = data.Truthy(v)
 	}
 	var err error
 	if err = s.loadCloud(); err != nil {
@@ -266,20 +266,20 @@ func deepMap(m *data.Map) *data.Map {
 func (s *Settings) loadCloud() error {
 	o := s.opts
 	branch := "master"
-	if v, ok := s.src.Get("makina-states.salt.makina-states.rev"); ok && truthy(v) {
-		branch = pyStr(v)
+	if v, ok := s.src.Get("makina-states.salt.makina-states.rev"); ok && data.Truthy(v) {
+		branch = data.Str(v)
 	}
 	env := o.DefaultEnv
 	if env == "" {
 		if v, ok := s.src.Get("makina-states.localsettings.env.default_env"); ok {
-			env = pyStr(v)
+			env = data.Str(v)
 		}
 	}
 	if env == "prod" || env == "preprod" {
 		branch = "stable"
 	}
-	if v, ok := s.src.Get(PrefixCloud + ".bootsalt_branch"); ok && truthy(v) {
-		branch = pyStr(v)
+	if v, ok := s.src.Get(PrefixCloud + ".bootsalt_branch"); ok && data.Truthy(v) {
+		branch = data.Str(v)
 	}
 	defs := data.M(
 		"root", o.SaltRoot,
@@ -539,29 +539,4 @@ func optAny(s *string) any {
 		return nil
 	}
 	return *s
-}
-
-// truthy is Python truthiness of a scalar/collection value.
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case int64:
-		return x != 0
-	case uint64:
-		return x != 0
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []byte:
-		return len(x) != 0
-	case []any:
-		return len(x) != 0
-	case *data.Map:
-		return x.Len() != 0
-	}
-	return true
 }

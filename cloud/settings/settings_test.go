@@ -53,32 +53,28 @@ func render(m *data.Map) string {
 	return b.String()
 }
 
-func pyRepr(v any) string {
+// pyRepr is Python's repr of v with dict keys sorted, as the documented
+// outputs show them.
+func pyRepr(v any) string { return data.Repr(sortKeys(v)) }
+
+// sortKeys copies v with every dict's keys in sorted order.
+func sortKeys(v any) any {
 	switch x := v.(type) {
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case string:
-		return "'" + x + "'"
 	case []any:
-		parts := make([]string, len(x))
+		out := make([]any, len(x))
 		for i, e := range x {
-			parts[i] = pyRepr(e)
+			out[i] = sortKeys(e)
 		}
-		return "[" + strings.Join(parts, ", ") + "]"
+		return out
 	case *data.Map:
-		var parts []string
+		out := data.NewMap()
 		for _, k := range x.SortedKeys() {
 			e, _ := x.Get(k)
-			parts = append(parts, fmt.Sprintf("'%v': %s", k, pyRepr(e)))
+			out.Set(k, sortKeys(e))
 		}
-		return "{" + strings.Join(parts, ", ") + "}"
+		return out
 	}
-	return fmt.Sprint(v)
+	return v
 }
 
 // maskGenerated checks ip, mac and password by format and masks them.
@@ -574,5 +570,25 @@ func TestVMFromMapRoundTrip(t *testing.T) {
 	}
 	if _, err := VMFromMap("cn", data.M("name", "x", "ip", "10.5.0.2", "autostart", "yes")); err == nil {
 		t.Fatal("a wrongly typed setting must be refused")
+	}
+}
+
+// TestResolveFormatsLikePython checks that "{key}" substitution splices in
+// the value as Python's str.format does ("x{a}y".format(a=v)): a float 1.0
+// gives "1.0", not "1".
+func TestResolveFormatsLikePython(t *testing.T) {
+	for _, tc := range []struct {
+		v    any
+		want string
+	}{
+		{1.0, "x1.0y"}, {1e16, "x1e+16y"}, {0.5, "x0.5y"}, {2.5e-5, "x2.5e-05y"},
+		{true, "xTruey"}, {nil, "xNoney"}, {[]any{"a", int64(1)}, "x['a', 1]y"},
+		{data.M("k", 1.0), "x{'k': 1.0}y"}, {int64(22), "x22y"}, {"txt", "xtxty"},
+	} {
+		d := data.M("a", tc.v, "s", "x{a}y")
+		resolve(d)
+		if got, _ := d.Get("s"); got != tc.want {
+			t.Errorf("x{a}y with a = %s: got %v, want %s", data.Repr(tc.v), got, tc.want)
+		}
 	}
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
-	"github.com/saltgo/saltgo/output"
 )
 
 var registerExec, registerRunner sync.Once
@@ -52,13 +51,13 @@ func echo() *host.Func {
 		c.Kwargs().Range(func(k, v any) bool {
 			if s, _ := k.(string); !strings.HasPrefix(s, "__") {
 				kw.Set(k, v)
-				kwr.Set(k, output.Repr(v))
+				kwr.Set(k, data.Repr(v))
 			}
 			return true
 		})
 		ar := []any{}
 		for _, a := range args {
-			ar = append(ar, output.Repr(a))
+			ar = append(ar, data.Repr(a))
 		}
 		return data.M("args", args, "kwargs", kw, "args_repr", ar, "kwargs_repr", kwr), nil
 	}}

@@ -57,7 +57,7 @@ func Compound(m *Minion, tgt any) (bool, error) {
 		words = strings.Fields(s)
 	case []any:
 		for _, w := range t {
-			words = append(words, PyStr(w))
+			words = append(words, data.Str(w))
 		}
 	default:
 		return false, fmt.Errorf("match: compound target is %T, want a string or a list", tgt)
@@ -91,7 +91,7 @@ func Compound(m *Minion, tgt any) (bool, error) {
 		engine, delim, pattern := ParseTarget(word)
 		switch engine {
 		case "":
-			results = append(results, pyBool(Glob(m, word)))
+			results = append(results, data.Str(Glob(m, word)))
 		case "N":
 			exp, err := expandNodegroup(m.Nodegroups, pattern, map[string]bool{})
 			if err != nil {
@@ -127,7 +127,7 @@ func Compound(m *Minion, tgt any) (bool, error) {
 				ok2, err = PCRE(m, pattern)
 			}
 			_ = err // a failing word evaluates to False, as in Salt
-			results = append(results, pyBool(ok2))
+			results = append(results, data.Str(ok2))
 		}
 	}
 	v, err := evalBool(results)
@@ -135,13 +135,6 @@ func Compound(m *Minion, tgt any) (bool, error) {
 		return false, fmt.Errorf("match: invalid compound target %v: %w", tgt, err)
 	}
 	return v, nil
-}
-
-func pyBool(b bool) string {
-	if b {
-		return "True"
-	}
-	return "False"
 }
 
 // expandNodegroup is a simplified salt.utils.minions.nodegroup_comp: the
@@ -162,7 +155,7 @@ func expandNodegroup(groups *data.Map, name string, seen map[string]bool) ([]str
 		words = strings.Fields(x)
 	case []any:
 		for _, w := range x {
-			words = append(words, PyStr(w))
+			words = append(words, data.Str(w))
 		}
 		plain := true
 		for _, w := range words {

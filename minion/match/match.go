@@ -14,7 +14,6 @@ package match
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/netip"
 	"regexp"
 	"strconv"
@@ -423,7 +422,7 @@ func dictMatch(target *data.Map, pattern, delim string, mode Mode, depth int) (b
 // valueMatch is subdict_match's _match: str(target).lower() against
 // str(pattern).lower().
 func valueMatch(target any, pattern string, mode Mode) (bool, error) {
-	t := strings.ToLower(PyStr(target))
+	t := strings.ToLower(data.Str(target))
 	p := strings.ToLower(pattern)
 	switch mode {
 	case Regex:
@@ -517,80 +516,4 @@ func yamlScalarKey(s string) (any, bool) {
 		return f, true
 	}
 	return nil, false
-}
-
-// PyStr renders a value as Python's str() would for the types found in
-// grains and pillar.
-func PyStr(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case string:
-		return x
-	case []byte:
-		return string(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case uint64:
-		return strconv.FormatUint(x, 10)
-	case int:
-		return strconv.Itoa(x)
-	case float64:
-		return pyFloat(x)
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = pyRepr(e)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case *data.Map:
-		var parts []string
-		x.Range(func(k, e any) bool {
-			parts = append(parts, pyRepr(k)+": "+pyRepr(e))
-			return true
-		})
-		return "{" + strings.Join(parts, ", ") + "}"
-	}
-	return fmt.Sprint(v)
-}
-
-func pyRepr(v any) string {
-	if s, ok := v.(string); ok {
-		if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-			return `"` + s + `"`
-		}
-		return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
-	}
-	return PyStr(v)
-}
-
-func pyFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	if f == math.Trunc(f) && math.Abs(f) < 1e16 {
-		return strconv.FormatFloat(f, 'f', 1, 64)
-	}
-	s := strconv.FormatFloat(f, 'g', -1, 64)
-	if strings.Contains(s, "e") {
-		// Python writes 1e+16 as 1e+16 and 1e-05 with two exponent digits.
-		mant, exp, _ := strings.Cut(s, "e")
-		sign := exp[0]
-		digits := strings.TrimLeft(exp[1:], "0")
-		if len(digits) < 2 {
-			digits = strings.Repeat("0", 2-len(digits)) + digits
-		}
-		return mant + "e" + string(sign) + digits
-	}
-	return s
 }

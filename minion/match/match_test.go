@@ -214,11 +214,11 @@ func TestFnmatchAndPyStr(t *testing.T) {
 		}
 	}
 	for v, want := range map[any]string{true: "True", nil: "None", int64(-3): "-3", 2.0: "2.0", 1e-5: "1e-05", 0.1: "0.1"} {
-		if got := PyStr(v); got != want {
-			t.Errorf("PyStr(%v) = %q want %q", v, got, want)
+		if got := data.Str(v); got != want {
+			t.Errorf("data.Str(%v) = %q want %q", v, got, want)
 		}
 	}
-	if got := PyStr([]any{"a", int64(1)}); got != "['a', 1]" {
-		t.Errorf("PyStr(list) = %q", got)
+	if got := data.Str([]any{"a", int64(1)}); got != "['a', 1]" {
+		t.Errorf("data.Str(list) = %q", got)
 	}
 }

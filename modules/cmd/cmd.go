@@ -87,7 +87,7 @@ func (r Result) Map() *data.Map {
 
 func useShell(c *host.Call) bool {
 	if v := c.Get("python_shell"); v != nil {
-		return host.Truthy(v)
+		return data.Truthy(v)
 	}
 	if c.Pub != nil {
 		if _, ok := c.Pub.Get("jid"); ok {
@@ -199,7 +199,7 @@ func Run(ctx context.Context, c *host.Call, cmdline string, args []string, combi
 	case err != nil:
 		return r, host.Errorf("Unable to run command '%s' with the context '%v', reason: %v", cmdline, ctx, err)
 	}
-	if host.Truthy(c.Get("rstrip")) {
+	if data.Truthy(c.Get("rstrip")) {
 		r.Stdout = strings.TrimRight(r.Stdout, " \t\r\n")
 		r.Stderr = strings.TrimRight(r.Stderr, " \t\r\n")
 	}
@@ -381,19 +381,12 @@ func toFloat(v any) (float64, bool) {
 	return 0, false
 }
 
+// strOf is Python's str(v), with "" for None (an absent value).
 func strOf(v any) string {
-	switch x := data.Normalize(v).(type) {
-	case nil:
+	if v = data.Canonical(v); v == nil {
 		return ""
-	case string:
-		return x
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
 	}
-	return fmt.Sprint(v)
+	return data.Str(v)
 }
 
 // splitArgs splits a command line the way Python's shlex.split does

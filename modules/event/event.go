@@ -80,10 +80,10 @@ func send(ctx context.Context, c *host.Call) (any, error) {
 		}
 		return true
 	})
-	if v := c.Get("with_grains"); host.Truthy(v) {
+	if v := c.Get("with_grains"); data.Truthy(v) {
 		payload.Set("grains", pick(c.Env.Grains, v))
 	}
-	if v := c.Get("with_pillar"); host.Truthy(v) {
+	if v := c.Get("with_pillar"); data.Truthy(v) {
 		payload.Set("pillar", pick(c.Env.Pillar, v))
 	}
 	return fire(ctx, c, c.Str("tag"), payload)

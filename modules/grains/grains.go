@@ -114,12 +114,12 @@ func ls(_ context.Context, c *host.Call) (any, error) {
 
 func hasValue(_ context.Context, c *host.Call) (any, error) {
 	v, ok := data.Traverse(grainsOf(c), c.Str("key"), ":")
-	return ok && host.Truthy(v), nil
+	return ok && data.Truthy(v), nil
 }
 
 func equals(_ context.Context, c *host.Call) (any, error) {
 	v, ok := data.Traverse(grainsOf(c), c.Str("key"), ":")
-	return ok && config.Equal(v, c.Get("value")), nil
+	return ok && data.Equal(v, c.Get("value")), nil
 }
 
 func setval(_ context.Context, c *host.Call) (any, error) {

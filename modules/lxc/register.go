@@ -225,7 +225,7 @@ func fnList(ctx context.Context, call *host.Call) (any, error) {
 
 func fnLs(ctx context.Context, call *host.Call) (any, error) {
 	c := client(call)
-	if host.Truthy(call.Get("active")) {
+	if data.Truthy(call.Get("active")) {
 		m, err := List(ctx, c)
 		if err != nil {
 			return nil, callErr(err, "")
@@ -248,7 +248,7 @@ func fnFreeze(ctx context.Context, c *lxc.Client, call *host.Call) (*data.Map, e
 		return nil, err
 	}
 	if st == "stopped" {
-		if v, _ := call.Kwargs().Get("start"); !host.Truthy(v) {
+		if v, _ := call.Kwargs().Get("start"); !data.Truthy(v) {
 			return nil, host.Errorf("Container '%s' is stopped", name)
 		}
 		if _, err := c.Start(ctx, name); err != nil {
@@ -360,7 +360,7 @@ func fnClone(ctx context.Context, call *host.Call) (any, error) {
 	}
 	backing := kwString(call, "backing")
 	v, _ := call.Kwargs().Get("snapshot")
-	r, err := Clone(ctx, c, name, orig, host.Truthy(v), backing)
+	r, err := Clone(ctx, c, name, orig, data.Truthy(v), backing)
 	return r, callErr(err, name)
 }
 

@@ -23,7 +23,6 @@ import (
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
-	"github.com/saltgo/saltgo/output"
 	"github.com/saltgo/saltgo/version"
 )
 
@@ -258,51 +257,17 @@ func argClean(_ context.Context, c *host.Call) (any, error) {
 }
 
 func argRepr(_ context.Context, c *host.Call) (any, error) {
-	return data.M("args", TupleRepr(c.Args()), "kwargs", output.Repr(c.Kwargs())), nil
-}
-
-// TupleRepr renders values as Python's repr of a tuple holding them.
-func TupleRepr(a []any) string {
-	parts := make([]string, len(a))
-	for i, v := range a {
-		parts[i] = output.Repr(v)
-	}
-	if len(a) == 1 {
-		return "(" + parts[0] + ",)"
-	}
-	return "(" + strings.Join(parts, ", ") + ")"
+	return data.M("args", data.Repr(data.Tuple(c.Args())), "kwargs", data.Repr(c.Kwargs())), nil
 }
 
 func argType(_ context.Context, c *host.Call) (any, error) {
 	args := []any{}
 	for _, a := range c.Args() {
-		args = append(args, PyType(a))
+		args = append(args, data.TypeStr(a))
 	}
 	kw := data.NewMap()
-	c.Kwargs().Range(func(k, v any) bool { kw.Set(k, PyType(v)); return true })
+	c.Kwargs().Range(func(k, v any) bool { kw.Set(k, data.TypeStr(v)); return true })
 	return data.M("args", args, "kwargs", kw), nil
-}
-
-// PyType returns Python's str(type(v)) for a value.
-func PyType(v any) string {
-	name := "str"
-	switch data.Normalize(v).(type) {
-	case nil:
-		name = "NoneType"
-	case bool:
-		name = "bool"
-	case int64, uint64, *big.Int:
-		name = "int"
-	case float64:
-		name = "float"
-	case []byte:
-		name = "bytes"
-	case []any:
-		name = "list"
-	case *data.Map:
-		name = "dict"
-	}
-	return fmt.Sprintf("<class '%s'>", name)
 }
 
 func nonNil(a []any) []any {
@@ -313,7 +278,7 @@ func nonNil(a []any) []any {
 }
 
 func assertion(_ context.Context, c *host.Call) (any, error) {
-	if !host.Truthy(c.Get("assertion")) {
+	if !data.Truthy(c.Get("assertion")) {
 		return nil, errors.New("AssertionError")
 	}
 	return nil, nil
@@ -437,7 +402,7 @@ func raiseException(_ context.Context, c *host.Call) (any, error) {
 	name := c.Str("name")
 	msg := ""
 	if len(c.Args()) > 0 {
-		msg = output.Str(c.Args()[0])
+		msg = data.Str(c.Args()[0])
 	}
 	switch name {
 	case "salt.exceptions.CommandExecutionError", "CommandExecutionError":

@@ -105,7 +105,7 @@ func strs(l []string) []any {
 }
 
 func seconds(c *host.Call, name string) (time.Duration, error) {
-	if v := c.Get(name); v == nil || !host.Truthy(v) {
+	if v := c.Get(name); v == nil || !data.Truthy(v) {
 		return 0, nil
 	}
 	n, err := c.Int(name)

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
-	"github.com/saltgo/saltgo/output"
 )
 
 // NodeFunctions are the execution functions (module mc_cloud_lxc on the
@@ -125,7 +124,7 @@ func (ctl *Controller) cnConfigure(ctx context.Context, what, cn string, ret *Re
 func kwText(kw *data.Map) string {
 	var b strings.Builder
 	kw.Range(func(k, v any) bool {
-		fmt.Fprintf(&b, " %v=%s", k, output.Str(v))
+		fmt.Fprintf(&b, " %v=%s", k, data.Str(v))
 		return true
 	})
 	return b.String()

@@ -178,7 +178,7 @@ func colourOn(opts *data.Map) bool {
 		return false
 	}
 	v, _ := opts.Get(OptColor)
-	return host.Truthy(v)
+	return data.Truthy(v)
 }
 
 func optInt(opts *data.Map, key string) (int64, bool) {

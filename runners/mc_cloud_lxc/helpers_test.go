@@ -100,7 +100,7 @@ func callText(kw *data.Map) string {
 		if k == "settings" || k == "master_pub" {
 			parts = append(parts, fmt.Sprint(k)+"=...")
 		} else {
-			parts = append(parts, fmt.Sprintf("%v=%v", k, output.Str(v)))
+			parts = append(parts, fmt.Sprintf("%v=%v", k, data.Str(v)))
 		}
 		return true
 	})

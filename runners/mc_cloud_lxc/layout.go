@@ -14,7 +14,6 @@ import (
 	"github.com/saltgo/saltgo/cloud/settings"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
-	"github.com/saltgo/saltgo/host"
 )
 
 // Files written by post_deploy_controller (spec section 6).
@@ -139,7 +138,7 @@ func imagesCron(p *data.Map, devhost bool) (on bool, hour, minute string) {
 		return nil, false
 	}
 	if v, ok := get("cron_sync"); ok {
-		on = host.Truthy(v)
+		on = data.Truthy(v)
 	}
 	if v, ok := get("cron_hour"); ok {
 		hour = strings.TrimSpace(fmt.Sprint(v))

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/saltgo/saltgo/data"
-	"github.com/saltgo/saltgo/output"
 )
 
 func TestResultMerge(t *testing.T) {
@@ -31,7 +30,7 @@ func TestResultMerge(t *testing.T) {
 			tc.prep(a, b)
 			a.Merge(b)
 			a.Merge(a) // merging into itself is a no-op
-			if got := output.Str(a.Map()); got != tc.want {
+			if got := data.Str(a.Map()); got != tc.want {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
 			}
 		})

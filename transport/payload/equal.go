@@ -10,6 +10,8 @@ import (
 // Equal reports whether two decoded values are identical: same types, maps
 // with the same keys in the same order, NaN equal to NaN. Values are
 // normalised first, so Equal(int(1), int64(1)) is true.
+// It is the codec's round-trip identity, not Python's == (that is
+// data.Equal, for which 1 == 1.0 and dict order does not count).
 func Equal(a, b any) bool {
 	return equal(a, b, 0)
 }
