@@ -46,9 +46,25 @@ func (l *logBuf) String() string {
 
 func (l *logBuf) count(s string) int { return strings.Count(l.String(), s) }
 
+// fakeFunc is a test executor's function table: it returns what a job
+// returns, or an error that becomes a Python minion's exception text.
+type fakeFunc func(ctx context.Context, m *Minion, fun string, args []any, pub *data.Map) (any, int, string, error)
+
+// executor adapts a fakeFunc to Executor, reporting errors as a Python
+// minion does.
+func executor(f fakeFunc) Executor {
+	return ExecutorFunc(func(ctx context.Context, c *Call) Return {
+		ret, rc, out, err := f(ctx, c.Minion, c.Fun, c.Args, c.Pub)
+		if err != nil {
+			return Return{Return: "The minion function caused an exception: " + err.Error(), Retcode: 1, Out: "nested"}
+		}
+		return Return{Return: ret, Retcode: rc, Out: out}
+	})
+}
+
 // testExecutor is the tiny built-in executor of the tests: test.ping,
 // test.arg, test.sleep, saltutil.find_job.
-var testExecutor = ExecutorFunc(func(ctx context.Context, fun string, args []any, pub *data.Map) (any, int, string, error) {
+var testExecutor = executor(func(ctx context.Context, m *Minion, fun string, args []any, pub *data.Map) (any, int, string, error) {
 	var pos []any
 	kw := data.NewMap()
 	for _, a := range args {
@@ -82,7 +98,6 @@ var testExecutor = ExecutorFunc(func(ctx context.Context, fun string, args []any
 			return nil, 1, "", ctx.Err()
 		}
 	case "saltutil.find_job":
-		m, _ := FromContext(ctx)
 		jid, _ := data.AsString(pos[0])
 		return m.FindJob(jid), 0, "", nil
 	case "test.fail":

@@ -8,13 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/saltgo/saltgo/cli/console"
 	"github.com/saltgo/saltgo/host"
 )
 
 func runCall(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Main(context.Background(), "salt-call", args, IO{Stdout: &out, Stderr: &errb})
+	code := Main(context.Background(), "salt-call", args, console.IO{Stdout: &out, Stderr: &errb})
 	return out.String(), errb.String(), code
 }
 

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/saltgo/saltgo/cli/call"
-	"github.com/saltgo/saltgo/cli/common"
+	"github.com/saltgo/saltgo/cli/console"
 	minioncli "github.com/saltgo/saltgo/cli/minion"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
@@ -35,10 +35,13 @@ func init() {
 			return data.M("who", c.Get("who"), "n", calls.Add(1)), nil
 		},
 	}}})
-	common.Connect = func(ctx context.Context, cfg *config.Config, log_ *slog.Logger) (common.MasterSession, error) {
-		return minion.Connect(ctx, cfg, minion.Options{Logger: log_})
-	}
 }
+
+// caller is salt-call as the saltgo binary wires it: signing in with the
+// minion's keys.
+var caller = call.Caller{Connect: func(ctx context.Context, cfg *config.Config, log_ *slog.Logger) (call.MasterSession, error) {
+	return minion.Connect(ctx, cfg, minion.Options{Logger: log_})
+}}
 
 func waitReturn(t *testing.T, m *mastertest.Master, jid string) *data.Map {
 	t.Helper()
@@ -152,7 +155,7 @@ func TestMinionAndSaltCallShareOneImplementation(t *testing.T) {
 	// 5. salt-call in its default mode (pillar from the master, result sent
 	// back with jid "req") reaches the same function.
 	var out, errb bytes.Buffer
-	code := call.Main(context.Background(), "salt-call", []string{"-c", conf, "--out", "json", "frontdoor.count", "salt-call"}, call.IO{Stdout: &out, Stderr: &errb})
+	code := caller.Main(context.Background(), "salt-call", []string{"-c", conf, "--out", "json", "frontdoor.count", "salt-call"}, console.IO{Stdout: &out, Stderr: &errb})
 	if code != 0 || !strings.Contains(out.String(), `"who": "salt-call"`) {
 		t.Fatalf("salt-call: code %d\n%s\n%s", code, out.String(), errb.String())
 	}
@@ -165,7 +168,7 @@ func TestMinionAndSaltCallShareOneImplementation(t *testing.T) {
 	}
 	// salt-call sees the master's pillar and the same allocation.
 	out.Reset()
-	code = call.Main(context.Background(), "salt-call", []string{"-c", conf, "--out", "json", "mc_cloud_lxc.get_settings_for_vm", "cn1.test", "vm1.test"}, call.IO{Stdout: &out, Stderr: &errb})
+	code = caller.Main(context.Background(), "salt-call", []string{"-c", conf, "--out", "json", "mc_cloud_lxc.get_settings_for_vm", "cn1.test", "vm1.test"}, console.IO{Stdout: &out, Stderr: &errb})
 	if code != 0 || !strings.Contains(out.String(), `"ip": "10.5.0.40"`) {
 		t.Fatalf("salt-call get_settings_for_vm: code %d\n%s\n%s", code, out.String(), errb.String())
 	}

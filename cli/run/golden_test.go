@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/saltgo/saltgo/cli/call"
+	"github.com/saltgo/saltgo/cli/console"
 	"github.com/saltgo/saltgo/client/clienttest"
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/internal/goldencase"
@@ -62,7 +62,7 @@ func runGolden(t *testing.T, file string, minions map[string]clienttest.Minion) 
 			}
 			args := append([]string{"-c", dir}, c.Argv[3:]...)
 			var out, errb bytes.Buffer
-			code := Main(context.Background(), "salt-run", args, call.IO{Stdout: &out, Stderr: &errb})
+			code := Main(context.Background(), "salt-run", args, console.IO{Stdout: &out, Stderr: &errb})
 			wantErr := c.Stderr
 			if c.StderrQuit != nil {
 				wantErr = *c.StderrQuit

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/saltgo/saltgo/cli/call"
+	"github.com/saltgo/saltgo/cli/console"
 	"github.com/saltgo/saltgo/client/clienttest"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
@@ -38,7 +38,7 @@ func runMain(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	registerExtra()
 	var out, errb bytes.Buffer
-	code := Main(context.Background(), "salt-run", args, call.IO{Stdout: &out, Stderr: &errb})
+	code := Main(context.Background(), "salt-run", args, console.IO{Stdout: &out, Stderr: &errb})
 	return out.String(), errb.String(), code
 }
 

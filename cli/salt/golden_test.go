@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/saltgo/saltgo/cli/call"
+	"github.com/saltgo/saltgo/cli/console"
 	"github.com/saltgo/saltgo/client/clienttest"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
@@ -36,7 +36,7 @@ func goldenMinion(t *testing.T) clienttest.Minion {
 		t.Fatal(err)
 	}
 	env := &host.Env{ID: id, Opts: data.M("id", id), Grains: data.M("id", id, "os", "Debian"), Pillar: pil,
-		Log: slog.New(slog.DiscardHandler), Services: map[string]any{}}
+		Log: slog.New(slog.DiscardHandler)}
 	return clienttest.Minion{Job: func(pub *data.Map) (*data.Map, time.Duration, bool) {
 		fun, _ := pub.String("fun")
 		argv, _ := pub.Get("arg")
@@ -68,7 +68,7 @@ func runGolden(t *testing.T, file string, minions map[string]clienttest.Minion) 
 			t.Parallel()
 			args := append([]string{"-c", fake.ConfDir}, c.Argv[3:]...)
 			var out, errb bytes.Buffer
-			code := Main(context.Background(), "salt", args, call.IO{Stdout: &out, Stderr: &errb})
+			code := Main(context.Background(), "salt", args, console.IO{Stdout: &out, Stderr: &errb})
 			wantErr := c.Stderr
 			if c.StderrQuit != nil {
 				wantErr = *c.StderrQuit

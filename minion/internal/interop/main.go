@@ -35,7 +35,7 @@ func main() {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	grains := data.M("id", *id, "os", "Debian", "os_family", "Debian", "kernel", "Linux", "ipv4", []any{"127.0.0.1"}, "ipv6", []any{}, "saltgo", true)
-	exec := minion.ExecutorFunc(func(ctx context.Context, fun string, args []any, pub *data.Map) (any, int, string, error) {
+	run := func(ctx context.Context, m *minion.Minion, fun string, args []any) (any, int, string, error) {
 		var pos []any
 		kw := data.NewMap()
 		for _, a := range args {
@@ -74,7 +74,6 @@ func main() {
 			}
 			return out, 0, "nested", nil
 		case "saltutil.find_job":
-			m, _ := minion.FromContext(ctx)
 			jid := ""
 			if len(pos) > 0 {
 				jid, _ = data.AsString(pos[0])
@@ -82,6 +81,13 @@ func main() {
 			return m.FindJob(jid), 0, "", nil
 		}
 		return fmt.Sprintf("'%s' is not available.", fun), 1, "nested", nil
+	}
+	exec := minion.ExecutorFunc(func(ctx context.Context, c *minion.Call) minion.Return {
+		ret, rc, out, err := run(ctx, c.Minion, c.Fun, c.Args)
+		if err != nil {
+			return minion.Return{Return: "The minion function caused an exception: " + err.Error(), Retcode: 1, Out: "nested"}
+		}
+		return minion.Return{Return: ret, Retcode: rc, Out: out}
 	})
 	s := minion.Settings{ID: *id, Master: *master, MasterPort: *port,
 		PKIDir: filepath.Join(*dir, "pki"), CacheDir: filepath.Join(*dir, "cache"),
