@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -179,3 +180,92 @@ type syncWriter struct {
 }
 
 func (s *syncWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
+
+// TestRefreshGrainsThroughPublishedJob changes the minion's grains file
+// while the minion runs: grains.items shows the change only after a
+// published saltutil.refresh_grains.
+func TestRefreshGrainsThroughPublishedJob(t *testing.T) {
+	dir := t.TempDir()
+	m, err := mastertest.Start(mastertest.Config{PKIDir: filepath.Join(dir, "master-pki"), Gen: 3, AutoAccept: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	conf := filepath.Join(dir, "conf")
+	if err := os.MkdirAll(conf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfgText := fmt.Sprintf("id: cn2.test\nmaster: 127.0.0.1\nmaster_port: %d\nroot_dir: %s\nlog_level: warning\n", m.RetPort(), filepath.Join(dir, "root"))
+	if err := os.WriteFile(filepath.Join(conf, "minion"), []byte(cfgText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	grainsFile := filepath.Join(conf, "grains")
+	if err := os.WriteFile(grainsFile, []byte("roles: [before]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var logs bytes.Buffer
+	go func() {
+		done <- minioncli.Main(ctx, "salt-minion", []string{"-c", conf}, io.Discard, &syncWriter{w: &logs})
+	}()
+	defer func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("minion exit code %d; logs:\n%s", code, logs.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("minion did not stop")
+		}
+	}()
+	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+	defer wcancel()
+	if err := m.WaitSubscribers(wctx, 1); err != nil {
+		t.Fatalf("minion never subscribed: %v", err)
+	}
+	time.Sleep(200 * time.Millisecond)
+
+	run := func(fun string) any {
+		t.Helper()
+		jid, _, err := m.Publish(mastertest.Job{Tgt: "cn2.test", Fun: fun})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := waitReturn(t, m, jid)
+		if rc, _ := r.Get("retcode"); rc != int64(0) {
+			t.Fatalf("%s: retcode %v, return %v", fun, rc, r)
+		}
+		ret, _ := r.Get("return")
+		return ret
+	}
+	roles := func() any {
+		t.Helper()
+		v, _ := data.Traverse(run("grains.items"), "roles", ":")
+		return v
+	}
+	if got := roles(); !reflect.DeepEqual(got, []any{"before"}) {
+		t.Fatalf("roles at start = %#v, want [before]", got)
+	}
+	if err := os.WriteFile(grainsFile, []byte("roles: [after]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := roles(); !reflect.DeepEqual(got, []any{"before"}) {
+		t.Fatalf("roles before the refresh = %#v, want [before] (grains are collected, not read per job)", got)
+	}
+	if ret := run("saltutil.refresh_grains"); ret != true {
+		t.Fatalf("saltutil.refresh_grains = %#v, want True", ret)
+	}
+	if got := roles(); !reflect.DeepEqual(got, []any{"after"}) {
+		t.Fatalf("roles after saltutil.refresh_grains = %#v, want [after]", got)
+	}
+	// The refreshed grains also drive targeting.
+	jid, _, err := m.Publish(mastertest.Job{Tgt: "roles:after", TgtType: "grain", Fun: "test.ping"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ret, _ := waitReturn(t, m, jid).Get("return"); ret != true {
+		t.Fatalf("test.ping targeted by the new grain = %v", ret)
+	}
+}

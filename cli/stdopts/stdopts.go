@@ -7,7 +7,7 @@ import (
 	"io"
 
 	"github.com/saltgo/saltgo/cli/optparse"
-		"github.com/saltgo/saltgo/version"
+	"github.com/saltgo/saltgo/version"
 )
 
 // StdOptions are the options every Salt CLI has: -c, -h, --version,
