@@ -127,3 +127,32 @@ func TestRemoteModeWithoutMasterFailsClearly(t *testing.T) {
 		t.Fatalf("code %d stderr %q", code, errs)
 	}
 }
+
+// TestRefreshServicesAreReal: salt-call lends its grains and pillar refresh
+// to the function (saltutil.refresh_pillar used to answer False: no one
+// lent it).
+func TestRefreshServicesAreReal(t *testing.T) {
+	conf := minimalConf(t, "")
+	proot := t.TempDir()
+	if err := os.WriteFile(filepath.Join(proot, "top.sls"), []byte("base:\n  '*':\n    - a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(proot, "a.sls"), []byte("k: v\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		fun  []string
+		want string
+	}{
+		{[]string{"saltutil.refresh_pillar"}, "{\n    \"local\": true\n}\n"},
+		{[]string{"saltutil.refresh_grains"}, "{\n    \"local\": true\n}\n"},
+		{[]string{"saltutil.refresh_grains", "refresh_pillar=False"}, "{\n    \"local\": true\n}\n"},
+	}
+	for _, tc := range tests {
+		args := append([]string{"-c", conf, "--local", "--skip-grains", "--pillar-root", proot, "--out", "json"}, tc.fun...)
+		out, errs, code := runCall(t, args...)
+		if code != 0 || out != tc.want {
+			t.Errorf("%v: code %d, stdout %q, stderr %q", tc.fun, code, out, errs)
+		}
+	}
+}
