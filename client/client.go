@@ -17,6 +17,7 @@ import (
 
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/transport/payload"
 	"github.com/saltgo/saltgo/transport/zmq"
 )
@@ -463,22 +464,17 @@ func (c *Client) Wheel(ctx context.Context, fun string, kwargs *data.Map) (*data
 	return dm, nil
 }
 
-// EnvService is the host.Env service name under which a front door may
-// share a *Client with runner functions.
-const EnvService = "saltgo.client"
+// Shared is the slot of a host.Env in which a front door (salt-run) lends
+// its *Client to the runner functions it runs.
+var Shared = host.NewKey[*Client]("saltgo.client")
 
 // FromEnv returns the client a runner function should use: the one the
-// front door shared under EnvService, else a new one built from the
-// environment's master options (the caller then owns it: close reports
-// whether it must be closed).
-func FromEnv(env interface {
-	Service(string) (any, bool)
-	Opt(string) (any, bool)
-}, opts *data.Map) (c *Client, owned bool, err error) {
-	if s, ok := env.Service(EnvService); ok {
-		if c, ok := s.(*Client); ok && c != nil {
-			return c, false, nil
-		}
+// front door lent under Shared, else a new one built from the master
+// options opts (the caller then owns it: owned reports whether it must be
+// closed).
+func FromEnv(env *host.Env, opts *data.Map) (c *Client, owned bool, err error) {
+	if c, ok := Shared.Get(env); ok && c != nil {
+		return c, false, nil
 	}
 	c, err = NewFromOpts(opts)
 	return c, err == nil, err

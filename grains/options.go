@@ -1,8 +1,12 @@
 package grains
 
 import (
+	"context"
+	"log/slog"
+
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/version"
 )
 
 // OptionsFromConfig fills the Options a minion derives from its loaded
@@ -23,4 +27,16 @@ func OptionsFromConfig(c *config.Config, saltgoVersion string) Options {
 		}
 	}
 	return o
+}
+
+// CollectFromConfig gathers the grains of the minion configured by cfg:
+// what the minion sends to its master and what salt-call shows.
+func CollectFromConfig(ctx context.Context, cfg *config.Config, log *slog.Logger) (*data.Map, error) {
+	o := OptionsFromConfig(cfg, version.Version)
+	o.Logger = log
+	r, err := Collect(ctx, o)
+	if r == nil {
+		return nil, err
+	}
+	return r.Grains, err
 }

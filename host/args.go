@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/jid"
 	"github.com/saltgo/saltgo/saltyaml"
 )
 
@@ -74,19 +75,6 @@ func ParseKwarg(arg string) (name, value string, ok bool) {
 	return m[1], m[2], true
 }
 
-// IsJID reports whether s looks like a Salt job id.
-func IsJID(s string) bool {
-	if len(s) != 20 && !(len(s) > 21 && s[20] == '_') {
-		return false
-	}
-	for _, c := range s[:20] {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // ParseInput turns command-line words into Salt's argument list, as
 // salt.utils.args.parse_input(condition=True) does: "k=v" words become a
 // trailing {"__kwarg__": True, ...} map, other words are YAML-typed, and
@@ -109,11 +97,11 @@ func ParseInput(words []string, noParse []string) []any {
 	for i, a := range args {
 		switch n := a.(type) {
 		case int64:
-			if s := big.NewInt(n).String(); IsJID(s) {
+			if s := big.NewInt(n).String(); jid.Is(s) {
 				args[i] = s
 			}
 		case *big.Int:
-			if s := n.String(); IsJID(s) {
+			if s := n.String(); jid.Is(s) {
 				args[i] = s
 			}
 		}

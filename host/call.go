@@ -3,57 +3,12 @@ package host
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"runtime/debug"
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/saltgo/saltgo/data"
 )
-
-// Env is what a running function sees of the process that hosts it: the
-// minion, salt-call or salt-run fill it in.
-type Env struct {
-	// ID is the minion id (or the master id for runners).
-	ID string
-	// Opts is the merged configuration, every key as loaded.
-	Opts *data.Map
-	// Grains and Pillar are this host's grains and pillar.
-	Grains *data.Map
-	Pillar *data.Map
-	// Local is true for masterless calls (salt-call --local).
-	Local bool
-	// Log receives module log lines.
-	Log *slog.Logger
-	// Services are optional capabilities of the front door (job table,
-	// event sender, pillar refresh...), looked up by interface.
-	Services map[string]any
-}
-
-// Service returns a named capability of the front door, if present.
-func (e *Env) Service(name string) (any, bool) {
-	if e == nil || e.Services == nil {
-		return nil, false
-	}
-	s, ok := e.Services[name]
-	return s, ok
-}
-
-// Logger returns the environment's logger (never nil).
-func (e *Env) Logger() *slog.Logger {
-	if e == nil || e.Log == nil {
-		return slog.Default()
-	}
-	return e.Log
-}
-
-// Opt returns a configuration value.
-func (e *Env) Opt(key string) (any, bool) {
-	if e == nil {
-		return nil, false
-	}
-	return e.Opts.Get(key)
-}
 
 // Call is one invocation of a function, with its arguments bound.
 type Call struct {

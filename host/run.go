@@ -11,58 +11,102 @@ import (
 	"github.com/saltgo/saltgo/data"
 )
 
-// Prepare looks fun up and binds args (a Salt argument list: positional
-// values, __kwarg__ maps and "k=v" strings) for it. pub is the publish or
-// local job data, passed as __pub_* keyword arguments to functions that
-// take **kwargs.
-func Prepare(env *Env, kind Kind, fun string, args []any, pub *data.Map) (*Call, error) {
-	f, _, err := Lookup(kind, fun)
-	if err != nil {
-		return nil, err
-	}
-	pos, kw, err := LoadArgs(f, args, pub)
-	if err != nil {
-		return nil, err
-	}
-	c, err := Bind(f, pos, kw)
-	if err != nil {
-		return nil, err
-	}
-	c.Env, c.Fun, c.Pub = env, fun, pub
-	return c, nil
+// Request is one function call a front door asks the host to run.
+type Request struct {
+	Kind Kind
+	// Fun is "module.function".
+	Fun string
+	// Args is a Salt argument list: positional values, maps flagged
+	// __kwarg__ and "name=value" strings (ParseInput builds one from
+	// command-line words; a publish carries one).
+	Args []any
+	// Pub is the publish data (jid, fun, tgt, user...) or salt-call's
+	// local job data, passed as __pub_* keyword arguments to functions
+	// that take **kwargs; nil when there is none.
+	Pub *data.Map
 }
 
-// Result is the outcome of a function run as a Python minion reports it in
-// its _return load.
+// Stage says where a run stopped when it failed.
+type Stage int
+
+// The stages of Run, in order.
+const (
+	// StageLookup: the function is unknown, or its module does not load
+	// here (Err is ErrNotAvailable or an *UnavailableError).
+	StageLookup Stage = iota + 1
+	// StageArgs: the argument list carries keyword arguments the function
+	// does not take (Err is an *InvalidKwargsError).
+	StageArgs
+	// StageCall: the arguments do not fit the parameters, or the function
+	// failed or panicked.
+	StageCall
+)
+
+// Result is the outcome of a function run.
 type Result struct {
+	Kind Kind
+	Fun  string
+	// Func is the function that was looked up; nil when the lookup failed.
+	Func *Func
+	// Return is the function's return value. Execute replaces it, on a
+	// failure, with the text a Python minion returns.
 	Return  any
 	Retcode int
 	Success bool
-	// Out is the outputter the minion asks for ("nested" on errors, or the
+	// Out is the outputter to ask for ("nested" on errors, or the
 	// function's own outputter); empty means the default.
 	Out string
-	// Err is the error the function failed with, if any.
-	Err error
+	// Err is the error the run failed with, if any, and Stage where.
+	Err   error
+	Stage Stage
 }
 
-// Execute runs fun the way a Python minion runs a published job
-// (salt.minion.Minion._thread_return): errors become the texts a Python
-// minion returns, with retcode 1.
-func Execute(ctx context.Context, env *Env, kind Kind, fun string, args []any, pub *data.Map) Result {
-	c, err := Prepare(env, kind, fun, args, pub)
+// Run is the one run path of every front door (a job published to the
+// minion, salt-call, salt-run): look fun up, load and bind the arguments
+// with Salt's rules, invoke the function with env and recover its panics.
+// It does not format failures: the front door does that with the Result's
+// MinionReturn, SaltCallFailure or SaltRunReturn, so that each prints
+// exactly what its Python counterpart prints.
+func Run(ctx context.Context, env *Env, req Request) Result {
+	res := Result{Kind: req.Kind, Fun: req.Fun}
+	f, _, err := Lookup(req.Kind, req.Fun)
 	if err != nil {
-		return failure(kind, fun, err)
+		return res.fail(StageLookup, err)
 	}
+	res.Func = f
+	pos, kw, err := LoadArgs(f, req.Args, req.Pub)
+	if err != nil {
+		return res.fail(StageArgs, err)
+	}
+	c, err := Bind(f, pos, kw)
+	if err != nil {
+		return res.fail(StageCall, err)
+	}
+	c.Env, c.Fun, c.Pub = env, req.Fun, req.Pub
 	ret, err := Invoke(ctx, c)
 	if err != nil {
-		return failure(kind, fun, err)
+		return res.fail(StageCall, err)
 	}
-	res := Result{Return: ret, Retcode: c.Retcode, Out: c.Func.Outputter}
+	res.Return, res.Retcode, res.Out = ret, c.Retcode, f.Outputter
 	if res.Retcode == 0 && !ResultOK(ret) {
 		res.Retcode = 1
 	}
 	res.Success = res.Retcode == 0
 	return res
+}
+
+func (r Result) fail(stage Stage, err error) Result {
+	r.Stage, r.Err, r.Retcode, r.Out = stage, err, 1, "nested"
+	return r
+}
+
+// Execute runs fun the way a Python minion runs a published job
+// (salt.minion.Minion._thread_return): Run, then a failure becomes the
+// text a Python minion returns (MinionReturn), with retcode 1.
+func Execute(ctx context.Context, env *Env, kind Kind, fun string, args []any, pub *data.Map) Result {
+	r := Run(ctx, env, Request{Kind: kind, Fun: fun, Args: args, Pub: pub})
+	r.Return, r.Retcode, r.Out = r.MinionReturn()
+	return r
 }
 
 // ResultOK is Salt's check on a returned dict: a "result" or "success" key
@@ -78,43 +122,6 @@ func ResultOK(ret any) bool {
 		}
 	}
 	return true
-}
-
-func failure(kind Kind, fun string, err error) Result {
-	r := Result{Retcode: 1, Out: "nested", Err: err}
-	var (
-		unavail *UnavailableError
-		cee     *CommandExecutionError
-		inv     *InvocationError
-		badkw   *InvalidKwargsError
-		pnc     *PanicError
-	)
-	switch {
-	case errors.Is(err, ErrNotAvailable):
-		if docs := Docs(kind, fun+"*"); docs.Len() > 0 {
-			docs.Set(fun, MissingFunString(fun))
-			r.Return = docs
-		} else {
-			r.Return = MissingFunString(fun)
-		}
-	case errors.As(err, &unavail):
-		r.Return = MissingFunString(fun) + fmt.Sprintf(" Possible reasons: '%v'", unavail.Reason)
-	case errors.As(err, &cee):
-		r.Return = "ERROR: " + cee.Msg
-	case errors.As(err, &badkw):
-		r.Return = "ERROR executing '" + fun + "': " + badkw.Error()
-	case errors.As(err, &inv):
-		doc := ""
-		if f, _, _ := Lookup(kind, fun); f != nil {
-			doc = f.Doc
-		}
-		r.Return = fmt.Sprintf("Passed invalid arguments to %s: %s\n%s", fun, inv.Msg, doc)
-	case errors.As(err, &pnc):
-		r.Return = "The minion function caused an exception: " + Traceback(pnc)
-	default:
-		r.Return = "The minion function caused an exception: " + Traceback(err)
-	}
-	return r
 }
 
 // Traceback renders an error the way a Python traceback ends, so that

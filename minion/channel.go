@@ -172,14 +172,14 @@ func (m *Minion) fireStartEvents(ctx context.Context) {
 	}
 }
 
-// RefreshPillar collects the grains and asks the master to compile the
-// pillar (_pillar, spec 6), verifying the private reply.
-func (m *Minion) RefreshPillar(ctx context.Context) error {
+// RefreshGrains collects the grains anew (Options.Grains) and keeps them
+// for targeting and the jobs that follow (saltutil.refresh_grains).
+func (m *Minion) RefreshGrains(ctx context.Context) (*data.Map, error) {
 	grains := data.M("id", m.s.ID)
 	if m.opts.Grains != nil {
 		g, err := m.opts.Grains(ctx)
 		if err != nil {
-			m.log.Warn("grains collection failed; sending what was collected", "err", err)
+			m.log.Warn("grains collection failed; keeping what was collected", "err", err)
 		}
 		if g != nil {
 			grains = g
@@ -188,16 +188,24 @@ func (m *Minion) RefreshPillar(ctx context.Context) error {
 	m.stateMu.Lock()
 	m.grains = grains
 	m.stateMu.Unlock()
+	return grains, nil
+}
+
+// RefreshPillar collects the grains and asks the master to compile the
+// pillar (_pillar, spec 6), verifying the private reply; it keeps the new
+// pillar for targeting and the jobs that follow, and returns it.
+func (m *Minion) RefreshPillar(ctx context.Context) (*data.Map, error) {
+	grains, _ := m.RefreshGrains(ctx)
 	l := data.M("id", m.s.ID, "grains", grains, "saltenv", noneIfEmpty(m.s.Saltenv), "pillarenv", noneIfEmpty(m.s.Pillarenv),
 		"pillar_override", data.NewMap(), "extra_minion_data", data.NewMap(), "ver", "2", "cmd", "_pillar")
 	v, err := m.request(ctx, l, replyPrivate)
 	if err != nil {
-		return fmt.Errorf("pillar: %w", err)
+		return nil, fmt.Errorf("pillar: %w", err)
 	}
 	p, ok := v.(*data.Map)
 	if !ok {
 		if v != nil {
-			return fmt.Errorf("pillar: the master sent %T, want a map", v)
+			return nil, fmt.Errorf("pillar: the master sent %T, want a map", v)
 		}
 		p = data.NewMap()
 	}
@@ -205,7 +213,7 @@ func (m *Minion) RefreshPillar(ctx context.Context) error {
 	m.pillar = p
 	m.stateMu.Unlock()
 	m.log.Debug("pillar compiled", "keys", p.Len())
-	return nil
+	return p, nil
 }
 
 func noneIfEmpty(s string) any {

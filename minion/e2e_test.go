@@ -14,11 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/internal/mastertest"
 	"github.com/saltgo/saltgo/transport/crypt"
 	"github.com/saltgo/saltgo/transport/payload"
-	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
@@ -31,10 +32,26 @@ type logBuf struct{ mastertest.SyncBuffer }
 
 func (l *logBuf) count(s string) int { return l.Count(s) }
 
+// fakeFunc is a test executor's function table: it returns what a job
+// returns, or an error that becomes a Python minion's exception text.
+type fakeFunc func(ctx context.Context, m *Minion, fun string, args []any, pub *data.Map) (any, int, string, error)
+
+// executor adapts a fakeFunc to Executor, reporting errors as a Python
+// minion does.
+func executor(f fakeFunc) Executor {
+	return ExecutorFunc(func(ctx context.Context, c *Call) Return {
+		ret, rc, out, err := f(ctx, c.Minion, c.Fun, c.Args, c.Pub)
+		if err != nil {
+			return Return{Return: "The minion function caused an exception: " + err.Error(), Retcode: 1, Out: "nested"}
+		}
+		return Return{Return: ret, Retcode: rc, Out: out}
+	})
+}
+
 // testExecutor is the tiny built-in executor of the tests: mastertest.Exec
 // (test.ping, test.arg, test.echo), test.sleep, test.fail and
 // saltutil.find_job.
-var testExecutor = ExecutorFunc(func(ctx context.Context, fun string, args []any, pub *data.Map) (any, int, string, error) {
+var testExecutor = executor(func(ctx context.Context, m *Minion, fun string, args []any, pub *data.Map) (any, int, string, error) {
 	pos, _ := mastertest.SplitArgs(args)
 	switch fun {
 	case "test.sleep":
@@ -46,7 +63,6 @@ var testExecutor = ExecutorFunc(func(ctx context.Context, fun string, args []any
 			return nil, 1, "", ctx.Err()
 		}
 	case "saltutil.find_job":
-		m, _ := FromContext(ctx)
 		jid, _ := data.AsString(pos[0])
 		return m.FindJob(jid), 0, "", nil
 	case "test.fail":

@@ -2,7 +2,6 @@ package minion
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -98,25 +97,6 @@ func (m *Minion) KillJob(jid string) bool {
 	return true
 }
 
-type ctxKey int
-
-const (
-	minionKey ctxKey = iota
-	jobKey
-)
-
-// FromContext returns the minion running the job whose context ctx is.
-func FromContext(ctx context.Context) (*Minion, bool) {
-	m, ok := ctx.Value(minionKey).(*Minion)
-	return m, ok
-}
-
-// JobFromContext returns the job whose context ctx is.
-func JobFromContext(ctx context.Context) (*Job, bool) {
-	j, ok := ctx.Value(jobKey).(*Job)
-	return j, ok
-}
-
 // startJob runs the job in its own goroutine and context.
 func (m *Minion) startJob(ctx context.Context, pub *data.Map) {
 	jid, _ := pub.String("jid")
@@ -130,7 +110,6 @@ func (m *Minion) startJob(ctx context.Context, pub *data.Map) {
 		jctx, cancel = context.WithCancel(ctx)
 	}
 	j := &Job{JID: jid, Fun: fun, Arg: arg, Pub: pub, Started: time.Now(), cancel: cancel}
-	jctx = context.WithValue(context.WithValue(jctx, minionKey, m), jobKey, j)
 	m.jobs.add(j)
 	m.log.Info("executing job", "jid", jid, "fun", fun)
 	m.wg.Add(1)
@@ -204,27 +183,21 @@ func (m *Minion) execute(ctx context.Context, pub *data.Map) *data.Map {
 	return ret
 }
 
-// call runs one function through the executor, turning errors and panics
-// into the texts and retcode a Python minion reports.
+// call runs one function through the executor, with the minion's grains
+// and pillar as they are now.
 func (m *Minion) call(ctx context.Context, fun string, args []any, pub *data.Map) (ret any, retcode int, out string) {
-	defer func() {
-		if r := recover(); r != nil {
-			ret, retcode, out = fmt.Sprintf("The minion function caused an exception: %v", r), 1, "nested"
-			m.log.Error("job function panicked", "fun", fun, "panic", r)
-		}
-	}()
-	r, rc, o, err := m.opts.Executor.Run(ctx, fun, args, pub)
-	if err != nil {
-		if r == nil {
-			r = fmt.Sprintf("The minion function caused an exception: %v", err)
-		}
-		if rc == 0 {
-			rc = 1
-		}
-		if o == "" {
-			o = "nested"
-		}
-		m.log.Warn("job function failed", "fun", fun, "err", err)
+	m.stateMu.RLock()
+	grains, pillar := m.grains, m.pillar
+	m.stateMu.RUnlock()
+	if grains == nil {
+		grains = data.M("id", m.s.ID)
 	}
-	return data.Normalize(r), rc, o
+	if pillar == nil {
+		pillar = data.NewMap()
+	}
+	r := m.opts.Executor.Run(ctx, &Call{Fun: fun, Args: args, Pub: pub, Grains: grains, Pillar: pillar, Minion: m})
+	if r.Retcode != 0 {
+		m.log.Debug("job function failed", "fun", fun, "retcode", r.Retcode)
+	}
+	return data.Normalize(r.Return), r.Retcode, r.Out
 }

@@ -44,24 +44,44 @@ type ExitError struct {
 func (e *ExitError) Error() string { return e.Err.Error() }
 func (e *ExitError) Unwrap() error { return e.Err }
 
-// Executor runs one published function. pub is the publish load (jid, fun,
-// arg, tgt, user, ...) for __pub_* arguments. It returns the function's
-// result, its retcode, the outputter to ask for ("" for the default) and an
-// error; an error with a nil ret makes the return the error text with
-// retcode 1, as a Python minion reports an exception. ctx ends when the job
-// is killed (saltutil.kill_job), times out or the minion stops;
-// FromContext(ctx) gives the running minion and JobFromContext the job.
+// Call is one function of a published job, as the minion hands it to its
+// Executor: everything the function may see is here, passed explicitly.
+type Call struct {
+	// Fun and Args are the function and its Salt argument list.
+	Fun  string
+	Args []any
+	// Pub is the publish load (jid, fun, arg, tgt, user, ...), for
+	// __pub_* arguments.
+	Pub *data.Map
+	// Grains and Pillar are the minion's when the job started.
+	Grains, Pillar *data.Map
+	// Minion is the minion running the job: its job table, event sender
+	// and grains and pillar refresh.
+	Minion *Minion
+}
+
+// Return is what an Executor reports for one function: the value a Python
+// minion puts in the job return (the error text on a failure), its retcode
+// and the outputter to ask for ("" for the default).
+type Return struct {
+	Return  any
+	Retcode int
+	Out     string
+}
+
+// Executor runs one function of a published job. Failures are returns
+// too: the executor reports them as a Python minion does (the module host
+// does, in host.Result.MinionReturn). ctx ends when the job is killed
+// (saltutil.kill_job), times out or the minion stops.
 type Executor interface {
-	Run(ctx context.Context, fun string, args []any, pub *data.Map) (ret any, retcode int, out string, err error)
+	Run(ctx context.Context, c *Call) Return
 }
 
 // ExecutorFunc adapts a function to Executor.
-type ExecutorFunc func(ctx context.Context, fun string, args []any, pub *data.Map) (any, int, string, error)
+type ExecutorFunc func(ctx context.Context, c *Call) Return
 
 // Run calls f.
-func (f ExecutorFunc) Run(ctx context.Context, fun string, args []any, pub *data.Map) (any, int, string, error) {
-	return f(ctx, fun, args, pub)
-}
+func (f ExecutorFunc) Run(ctx context.Context, c *Call) Return { return f(ctx, c) }
 
 // Settings are the minion options the protocol needs (Salt option names in
 // the comments). SettingsFromConfig fills them from a loaded configuration.
@@ -101,7 +121,7 @@ type Settings struct {
 	JobTimeout                time.Duration // saltgo: bound on one job (0 = none)
 	ReturnQueueMax            int           // saltgo: pending returns kept on disk (default 1000)
 
-	// Opts is the whole option map (for modules, through FromContext).
+	// Opts is the whole option map.
 	Opts *data.Map
 	// Nodegroups is the nodegroups option (for N@ in compound targets).
 	Nodegroups *data.Map
@@ -322,7 +342,8 @@ func (m *Minion) ID() string { return m.s.ID }
 // Settings returns the minion's settings.
 func (m *Minion) Settings() Settings { return m.s }
 
-// Grains returns the grains last sent to the master.
+// Grains returns the grains last collected (sent to the master with the
+// last pillar request, or by RefreshGrains).
 func (m *Minion) Grains() *data.Map {
 	m.stateMu.RLock()
 	defer m.stateMu.RUnlock()
@@ -399,7 +420,7 @@ func (m *Minion) Run(ctx context.Context) error {
 		m.wg.Wait()
 	}()
 
-	if err := m.RefreshPillar(ctx); err != nil {
+	if _, err := m.RefreshPillar(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}

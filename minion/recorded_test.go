@@ -7,7 +7,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/transport/crypt"
 	"github.com/saltgo/saltgo/transport/wiretest"
 )
@@ -22,12 +21,12 @@ func TestRecordedPublishes(t *testing.T) {
 			conv := wiretest.Load(t, rel, "conversation.json")
 			var mu sync.Mutex
 			var ran []string
-			exec := ExecutorFunc(func(_ context.Context, fun string, args []any, pub *data.Map) (any, int, string, error) {
-				jid, _ := pub.String("jid")
+			exec := ExecutorFunc(func(_ context.Context, c *Call) Return {
+				jid, _ := c.Pub.String("jid")
 				mu.Lock()
-				ran = append(ran, fun+" "+jid)
+				ran = append(ran, c.Fun+" "+jid)
 				mu.Unlock()
-				return true, 0, "", nil
+				return Return{Return: true}
 			})
 			dir := t.TempDir()
 			m, err := New(Settings{ID: conv.MinionID, PKIDir: filepath.Join(dir, "pki"), CacheDir: filepath.Join(dir, "cache")},

@@ -26,8 +26,8 @@ var ErrNotAccepted = errors.New("minion failed to authenticate with the master, 
 // Connect signs in once to the master named by cfg.
 func Connect(ctx context.Context, cfg *config.Config, opts Options) (*Session, error) {
 	if opts.Executor == nil {
-		opts.Executor = ExecutorFunc(func(context.Context, string, []any, *data.Map) (any, int, string, error) {
-			return nil, 1, "", errors.New("a salt-call session runs no published jobs")
+		opts.Executor = ExecutorFunc(func(context.Context, *Call) Return {
+			return Return{Return: "The minion function caused an exception: a salt-call session runs no published jobs", Retcode: 1, Out: "nested"}
 		})
 	}
 	m, err := New(SettingsFromConfig(cfg), opts)
@@ -74,10 +74,7 @@ func (s *Session) Minion() *Minion { return s.m }
 // Pillar compiles the pillar on the master for these grains.
 func (s *Session) Pillar(ctx context.Context, grains *data.Map) (*data.Map, error) {
 	s.m.opts.Grains = func(context.Context) (*data.Map, error) { return grains, nil }
-	if err := s.m.RefreshPillar(ctx); err != nil {
-		return nil, err
-	}
-	return s.m.Pillar(), nil
+	return s.m.RefreshPillar(ctx)
 }
 
 // Return sends a result to the master as a _return load (jid "req" makes

@@ -8,35 +8,38 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
-	"github.com/saltgo/saltgo/cli/common"
+	"github.com/saltgo/saltgo/cli/console"
+	"github.com/saltgo/saltgo/cli/display"
+	"github.com/saltgo/saltgo/cli/logging"
 	"github.com/saltgo/saltgo/cli/optparse"
+	"github.com/saltgo/saltgo/cli/stdopts"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/jid"
 )
 
 // Exit codes of Salt's CLIs.
 const (
-	exitOK      = 0
-	exitGeneric = 1
-	exitUsage   = 64
-	exitMissing = 255 // sys.exit(-1)
+	exitOK      = host.ExitOK
+	exitGeneric = host.ExitGeneric
+	exitUsage   = host.ExitUsage
 )
 
-// IO is where a command reads and writes.
-type IO struct {
-	Stdout, Stderr io.Writer
-	// StdoutTTY says whether Stdout is a terminal (colour default).
-	StdoutTTY bool
+// Caller is salt-call with its dependencies. Its zero value runs
+// masterless calls (--local) only.
+type Caller struct {
+	// Connect signs in to the master for salt-call's default mode
+	// (pillar from the master, the result sent back as a return event);
+	// nil means that this build cannot reach a master.
+	Connect ConnectFunc
 }
 
 func parser(prog string) *optparse.Parser {
-	opts := append(common.StdOptions(), []*optparse.Option{
+	opts := append(stdopts.StdOptions(), []*optparse.Option{
 		{Long: "local", Kind: optparse.Flag, Help: "Run salt-call locally, as if there was no master running."},
 		{Long: "master", Kind: optparse.String, Meta: "MASTER", Help: "Specify the master to use."},
 		{Long: "return", Kind: optparse.String, Meta: "RETURNER", Help: "Set salt-call to pass the return data to one or many returner interfaces."},
@@ -61,21 +64,26 @@ func parser(prog string) *optparse.Parser {
 		{Long: "saltfile", Kind: optparse.String, Meta: "SALTFILE", Help: "Specify the path to a Saltfile (ignored by saltgo)."},
 		{Long: "cachedir", Kind: optparse.String, Meta: "CACHEDIR", Help: "Cache Directory."},
 	}...)
-	opts = append(opts, common.LogOptions()...)
-	opts = append(opts, common.OutputOptions()...)
+	opts = append(opts, logging.LogOptions()...)
+	opts = append(opts, display.OutputOptions()...)
 	return &optparse.Parser{Prog: prog, Usage: prog + " [options] <function> [arguments]", Options: opts}
+}
+
+// Main runs a masterless-only salt-call (Caller's zero value).
+func Main(ctx context.Context, prog string, args []string, stdio console.IO) int {
+	return Caller{}.Main(ctx, prog, args, stdio)
 }
 
 // Main runs salt-call with the program name prog and arguments args
 // (without the program name) and returns the exit code.
-func Main(ctx context.Context, prog string, args []string, stdio IO) int {
+func (cl Caller) Main(ctx context.Context, prog string, args []string, stdio console.IO) int {
 	p := parser(prog)
 	r, err := p.Parse(args)
 	if err != nil {
 		fmt.Fprint(stdio.Stderr, p.UsageError(err))
 		return exitUsage
 	}
-	if common.StdActions(p, r, "salt-call is used to execute module functions locally on a Salt Minion", stdio.Stdout) {
+	if stdopts.StdActions(p, r, "salt-call is used to execute module functions locally on a Salt Minion", stdio.Stdout) {
 		return exitOK
 	}
 	if len(r.Args) < 1 && !r.Bool("grains_run") && !r.Bool("doc") {
@@ -83,7 +91,7 @@ func Main(ctx context.Context, prog string, args []string, stdio IO) int {
 		fmt.Fprint(stdio.Stderr, p.UsageError(errors.New("Requires function, --grains or --doc")))
 		return exitUsage
 	}
-	log, usage := common.ConsoleLogger(p, r, stdio.Stderr)
+	log, usage := logging.ConsoleLogger(p, r, stdio.Stderr)
 	if usage != "" {
 		fmt.Fprint(stdio.Stderr, usage)
 		return exitUsage
@@ -102,7 +110,7 @@ func Main(ctx context.Context, prog string, args []string, stdio IO) int {
 		fun = "sys.doc"
 	}
 
-	env, closer, err := common.CallerEnv(ctx, common.CallerRequest{
+	door, err := open(ctx, request{
 		Prog:       prog,
 		ConfigDir:  r.Str("config_dir"),
 		Local:      r.Bool("local"),
@@ -111,17 +119,17 @@ func Main(ctx context.Context, prog string, args []string, stdio IO) int {
 		PillarRoot: r.Str("pillar_root"),
 		FileRoot:   r.Str("file_root"),
 		CacheDir:   r.Str("cachedir"),
-		LogFile:    r.Str("log_file"),
 		SkipGrains: r.Bool("skip_grains"),
 		Log:        log,
-	})
+	}, cl.Connect)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "%s\n", err)
 		return exitGeneric
 	}
-	defer closer()
+	defer door.Close()
+	env := door.env
 
-	printer, err := common.NewPrinter(r, stdio.Stdout, stdio.StdoutTTY, log)
+	printer, err := display.NewPrinter(r, stdio.Stdout, stdio.StdoutTTY, log)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "%s\n", err)
 		return exitUsage
@@ -131,23 +139,24 @@ func Main(ctx context.Context, prog string, args []string, stdio IO) int {
 	if s := r.Str("no_parse"); s != "" {
 		noParse = strings.Split(s, ",")
 	}
-	jid := NewJID()
-	pub := data.M("fun", fun, "pid", int64(os.Getpid()), "jid", jid, "tgt", "salt-call")
+	pub := data.M("fun", fun, "pid", int64(os.Getpid()), "jid", jid.New(), "tgt", "salt-call")
 	if md := r.Str("metadata"); md != "" {
 		pub.Set("metadata", host.YamlifyArg(md))
 	}
 	arglist := host.ParseInput(words, noParse)
 
-	res, code, done := run(ctx, env, fun, arglist, pub, stdio, log)
-	if done {
-		return code
+	res := host.Run(ctx, env, host.Request{Kind: host.Exec, Fun: fun, Args: arglist, Pub: pub})
+	if f := res.SaltCallFailure(); f != nil {
+		io.WriteString(stdio.Stderr, f.Stderr)
+		io.WriteString(stdio.Stdout, f.Stdout)
+		return f.Code
 	}
 	if err := printer.Print(data.M("local", res.Return), res.Out); err != nil {
 		fmt.Fprintf(stdio.Stderr, "%s\n", err)
 		return exitGeneric
 	}
 	if !env.Local && !r.Bool("no_return_event") {
-		common.ReturnEvent(ctx, env, data.M("jid", "req", "return", res.Return, "retcode", int64(res.Retcode), "id", env.ID, "fun", fun, "fun_args", anyList(words)), log)
+		door.returnEvent(ctx, data.M("jid", "req", "return", res.Return, "retcode", int64(res.Retcode), "id", env.ID, "fun", fun, "fun_args", anyList(words)))
 	}
 	if r.Bool("retcode_passthrough") {
 		return res.Retcode
@@ -164,74 +173,6 @@ func anyList(words []string) []any {
 		out[i] = w
 	}
 	return out
-}
-
-// run executes fun as salt-call does; done is true when the call ended in an
-// error that salt-call prints itself (the exit code is then code).
-func run(ctx context.Context, env *host.Env, fun string, args []any, pub *data.Map, stdio IO, log *slog.Logger) (res host.Result, code int, done bool) {
-	f, _, lerr := host.Lookup(host.Exec, fun)
-	var unavail *host.UnavailableError
-	if lerr != nil && !errors.As(lerr, &unavail) {
-		docs := host.Docs(host.Exec, fun+"*")
-		if docs.Len() > 0 {
-			docs.Set(fun, host.MissingFunString(fun))
-			return host.Result{Return: docs, Retcode: exitGeneric, Out: "nested"}, 0, false
-		}
-		fmt.Fprint(stdio.Stderr, host.MissingFunString(fun)+"\n")
-		return res, exitMissing, true
-	}
-	if unavail != nil {
-		fmt.Fprintf(stdio.Stderr, "%s Possible reasons: %v\n", host.MissingFunString(fun), unavail.Reason)
-		return res, exitMissing, true
-	}
-	pos, kw, err := host.LoadArgs(f, args, pub)
-	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "%s\n", err)
-		return res, exitGeneric, true
-	}
-	c, err := host.Bind(f, pos, kw)
-	if err == nil {
-		c.Env, c.Fun, c.Pub = env, fun, pub
-		var ret any
-		ret, err = host.Invoke(ctx, c)
-		if err == nil {
-			res = host.Result{Return: ret, Retcode: c.Retcode, Out: f.Outputter}
-			if res.Retcode == 0 && !host.ResultOK(ret) {
-				res.Retcode = exitGeneric
-			}
-			return res, 0, false
-		}
-	}
-	var (
-		inv *host.InvocationError
-		cee *host.CommandExecutionError
-		bad *host.InvalidKwargsError
-	)
-	switch {
-	case errors.As(err, &inv):
-		fmt.Fprintf(stdio.Stderr, "\nPassed invalid arguments: %s.\n\nUsage:\n", inv.Msg)
-		fmt.Fprintln(stdio.Stdout, f.Doc)
-	case errors.As(err, &bad):
-		fmt.Fprintf(stdio.Stderr, "%s\n", bad)
-	case errors.As(err, &cee):
-		fmt.Fprintf(stdio.Stderr, "Error running '%s': %s\n", fun, cee.Msg)
-	default:
-		tb := host.Traceback(err)
-		last := lastLine(tb)
-		fmt.Fprintf(stdio.Stderr, "[ERROR   ] An un-handled exception was caught by Salt's global exception handler:\n%s\n%s%s", last, tb, tb)
-	}
-	return res, exitGeneric, true
-}
-
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return lines[len(lines)-1]
-}
-
-// NewJID returns a Salt job id for the current UTC time (20 digits).
-func NewJID() string {
-	t := time.Now().UTC()
-	return t.Format("20060102150405") + fmt.Sprintf("%06d", t.Nanosecond()/1000)
 }
 
 // ProgName returns the program name salt-call prints (argv[0]'s base name).

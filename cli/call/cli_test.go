@@ -8,13 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/saltgo/saltgo/cli/console"
 	"github.com/saltgo/saltgo/host"
 )
 
 func runCall(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Main(context.Background(), "salt-call", args, IO{Stdout: &out, Stderr: &errb})
+	code := Main(context.Background(), "salt-call", args, console.IO{Stdout: &out, Stderr: &errb})
 	return out.String(), errb.String(), code
 }
 
@@ -124,5 +125,34 @@ func TestRemoteModeWithoutMasterFailsClearly(t *testing.T) {
 	_, errs, code := runCall(t, "-c", conf, "test.ping")
 	if code == 0 || errs == "" {
 		t.Fatalf("code %d stderr %q", code, errs)
+	}
+}
+
+// TestRefreshServicesAreReal: salt-call lends its grains and pillar refresh
+// to the function (saltutil.refresh_pillar used to answer False: no one
+// lent it).
+func TestRefreshServicesAreReal(t *testing.T) {
+	conf := minimalConf(t, "")
+	proot := t.TempDir()
+	if err := os.WriteFile(filepath.Join(proot, "top.sls"), []byte("base:\n  '*':\n    - a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(proot, "a.sls"), []byte("k: v\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		fun  []string
+		want string
+	}{
+		{[]string{"saltutil.refresh_pillar"}, "{\n    \"local\": true\n}\n"},
+		{[]string{"saltutil.refresh_grains"}, "{\n    \"local\": true\n}\n"},
+		{[]string{"saltutil.refresh_grains", "refresh_pillar=False"}, "{\n    \"local\": true\n}\n"},
+	}
+	for _, tc := range tests {
+		args := append([]string{"-c", conf, "--local", "--skip-grains", "--pillar-root", proot, "--out", "json"}, tc.fun...)
+		out, errs, code := runCall(t, args...)
+		if code != 0 || out != tc.want {
+			t.Errorf("%v: code %d, stdout %q, stderr %q", tc.fun, code, out, errs)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/saltgo/saltgo/cli/console"
 	"github.com/saltgo/saltgo/internal/goldencase"
 	"github.com/saltgo/saltgo/internal/goldenmod"
 	_ "github.com/saltgo/saltgo/modules/all"
@@ -67,7 +68,7 @@ func runGolden(t *testing.T, file string, skip func(goldencase.Case) string) {
 			}
 			args := append([]string{"-c", confDir}, c.Argv[3:]...)
 			var out, errb bytes.Buffer
-			code := Main(context.Background(), "salt-call", args, IO{Stdout: &out, Stderr: &errb})
+			code := Main(context.Background(), "salt-call", args, console.IO{Stdout: &out, Stderr: &errb})
 			wantErr := c.Stderr
 			if c.StderrQuit != nil {
 				wantErr = *c.StderrQuit

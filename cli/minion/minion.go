@@ -13,23 +13,25 @@ import (
 	"path/filepath"
 
 	"github.com/saltgo/saltgo/atomicfile"
-	"github.com/saltgo/saltgo/cli/common"
+	"github.com/saltgo/saltgo/cli/logging"
 	"github.com/saltgo/saltgo/cli/optparse"
+	"github.com/saltgo/saltgo/cli/stdopts"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/grains"
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/minion"
 )
 
 func parser(prog string) *optparse.Parser {
-	opts := append(common.StdOptions(), []*optparse.Option{
+	opts := append(stdopts.StdOptions(), []*optparse.Option{
 		{Short: "d", Long: "daemon", Kind: optparse.Flag, Help: "Not supported: saltgo runs in the foreground under a service manager (see dist/systemd)."},
 		{Long: "pid-file", Kind: optparse.String, Dest: "pidfile", Meta: "PIDFILE", Help: "Specify the location of the pidfile."},
 		{Short: "u", Long: "user", Kind: optparse.String, Meta: "USER", Help: "Specify user to run salt-minion (saltgo runs as the invoking user)."},
 		{Long: "disable-keepalive", Kind: optparse.Flag, Dest: "disable_keepalive", Help: "Accepted for compatibility."},
 		{Long: "id", Kind: optparse.String, Meta: "ID", Help: "Specify the minion id to use (saltgo extension)."},
 	}...)
-	opts = append(opts, common.LogOptions()...)
+	opts = append(opts, logging.LogOptions()...)
 	return &optparse.Parser{Prog: prog, Usage: prog + " [options]", Options: opts}
 }
 
@@ -42,7 +44,7 @@ func Main(ctx context.Context, prog string, args []string, stdout, stderr io.Wri
 		fmt.Fprint(stderr, p.UsageError(err))
 		return 64
 	}
-	if common.StdActions(p, r, "The Salt minion, implemented by saltgo: signs in to a Salt master and runs the jobs it publishes.", stdout) {
+	if stdopts.StdActions(p, r, "The Salt minion, implemented by saltgo: signs in to a Salt master and runs the jobs it publishes.", stdout) {
 		return 0
 	}
 	switch {
@@ -51,7 +53,7 @@ func Main(ctx context.Context, prog string, args []string, stdout, stderr io.Wri
 		return 64
 	}
 	flav := config.FlavourFromArgv0(prog)
-	bootLog := slog.New(common.NewConsoleHandler(stderr, slog.LevelWarn))
+	bootLog := slog.New(logging.NewConsoleHandler(stderr, slog.LevelWarn))
 	cfg, err := config.Load(ctx, config.Options{Flavour: flav, Role: config.Minion, ConfigDir: r.Str("config_dir"), MinionID: r.Str("id"), CacheMinionID: true, Logger: bootLog})
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
@@ -79,7 +81,7 @@ func Main(ctx context.Context, prog string, args []string, stdout, stderr io.Wri
 		Executor: ex,
 		Logger:   log,
 		Grains: func(ctx context.Context) (*data.Map, error) {
-			return common.CollectGrains(ctx, cfg, log)
+			return grains.CollectFromConfig(ctx, cfg, log)
 		},
 	})
 	var exit *minion.ExitError
@@ -99,11 +101,11 @@ func logger(cfg *config.Config, r *optparse.Result, stderr io.Writer) (*slog.Log
 	if lvlName == "" {
 		lvlName = cfg.LogLevel
 	}
-	lvl, err := common.ParseLevel(lvlName)
+	lvl, err := logging.ParseLevel(lvlName)
 	if err != nil {
 		return nil, nil, err
 	}
-	handlers := []slog.Handler{common.NewConsoleHandler(stderr, lvl)}
+	handlers := []slog.Handler{logging.NewConsoleHandler(stderr, lvl)}
 	closer := func() {}
 	logFile := r.Str("log_file")
 	if logFile == "" {
@@ -117,21 +119,21 @@ func logger(cfg *config.Config, r *optparse.Result, stderr io.Writer) (*slog.Log
 		if fileLvlName == "" {
 			fileLvlName = lvlName
 		}
-		flvl, err := common.ParseLevel(fileLvlName)
+		flvl, err := logging.ParseLevel(fileLvlName)
 		if err != nil {
 			return nil, nil, err
 		}
 		if err := os.MkdirAll(filepath.Dir(logFile), 0o700); err == nil {
 			f, err := os.OpenFile(logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 			if err == nil {
-				handlers = append(handlers, common.NewFileHandler(f, flvl))
+				handlers = append(handlers, logging.NewFileHandler(f, flvl))
 				closer = func() { f.Close() }
 			} else {
 				fmt.Fprintf(stderr, "[WARNING ] cannot open the log file %s: %v\n", logFile, err)
 			}
 		}
 	}
-	return slog.New(common.Fanout(handlers...)), closer, nil
+	return slog.New(logging.Fanout(handlers...)), closer, nil
 }
 
 // Executor runs published jobs with the module host: one Go function
@@ -141,19 +143,25 @@ type Executor struct {
 	Log    *slog.Logger
 }
 
-// Run implements minion.Executor.
-func (e *Executor) Run(ctx context.Context, fun string, args []any, pub *data.Map) (any, int, string, error) {
-	env := &host.Env{ID: e.Config.ID, Opts: e.Config.Raw, Log: e.Log, Services: map[string]any{"config": e.Config}}
-	if m, ok := minion.FromContext(ctx); ok {
-		env.Grains, env.Pillar = m.Grains(), m.Pillar()
-		env.Services["minion"] = m
+// The minion lends the functions it runs its job table, its event sender
+// and its grains and pillar refresh.
+var (
+	_ minion.Executor      = (*Executor)(nil)
+	_ host.JobTable        = (*minion.Minion)(nil)
+	_ host.EventSender     = (*minion.Minion)(nil)
+	_ host.GrainsRefresher = (*minion.Minion)(nil)
+	_ host.PillarRefresher = (*minion.Minion)(nil)
+)
+
+// Run implements minion.Executor: the job's function runs through
+// host.Run with the minion's grains and pillar, and a failure becomes the
+// return a Python minion sends.
+func (e *Executor) Run(ctx context.Context, c *minion.Call) minion.Return {
+	env := &host.Env{ID: e.Config.ID, Opts: e.Config.Raw, Config: e.Config, Log: e.Log, Grains: c.Grains, Pillar: c.Pillar}
+	if m := c.Minion; m != nil {
+		env.Services = host.Services{Jobs: m, Grains: m, Pillar: m, Events: m}
 	}
-	if env.Grains == nil {
-		env.Grains = data.M("id", e.Config.ID)
-	}
-	if env.Pillar == nil {
-		env.Pillar = data.NewMap()
-	}
-	res := host.Execute(ctx, env, host.Exec, fun, args, pub)
-	return res.Return, res.Retcode, res.Out, nil
+	res := host.Run(ctx, env, host.Request{Kind: host.Exec, Fun: c.Fun, Args: c.Args, Pub: c.Pub})
+	ret, rc, out := res.MinionReturn()
+	return minion.Return{Return: ret, Retcode: rc, Out: out}
 }

@@ -8,13 +8,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/saltgo/saltgo/cli/call"
-	"github.com/saltgo/saltgo/cli/common"
+	"github.com/saltgo/saltgo/cli/console"
 	minioncli "github.com/saltgo/saltgo/cli/minion"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
@@ -35,10 +36,13 @@ func init() {
 			return data.M("who", c.Get("who"), "n", calls.Add(1)), nil
 		},
 	}}})
-	common.Connect = func(ctx context.Context, cfg *config.Config, log_ *slog.Logger) (common.MasterSession, error) {
-		return minion.Connect(ctx, cfg, minion.Options{Logger: log_})
-	}
 }
+
+// caller is salt-call as the saltgo binary wires it: signing in with the
+// minion's keys.
+var caller = call.Caller{Connect: func(ctx context.Context, cfg *config.Config, log_ *slog.Logger) (call.MasterSession, error) {
+	return minion.Connect(ctx, cfg, minion.Options{Logger: log_})
+}}
 
 func TestMinionAndSaltCallShareOneImplementation(t *testing.T) {
 	calls.Store(0)
@@ -133,7 +137,7 @@ func TestMinionAndSaltCallShareOneImplementation(t *testing.T) {
 	// 5. salt-call in its default mode (pillar from the master, result sent
 	// back with jid "req") reaches the same function.
 	var out, errb bytes.Buffer
-	code := call.Main(context.Background(), "salt-call", []string{"-c", conf, "--out", "json", "frontdoor.count", "salt-call"}, call.IO{Stdout: &out, Stderr: &errb})
+	code := caller.Main(context.Background(), "salt-call", []string{"-c", conf, "--out", "json", "frontdoor.count", "salt-call"}, console.IO{Stdout: &out, Stderr: &errb})
 	if code != 0 || !strings.Contains(out.String(), `"who": "salt-call"`) {
 		t.Fatalf("salt-call: code %d\n%s\n%s", code, out.String(), errb.String())
 	}
@@ -146,7 +150,7 @@ func TestMinionAndSaltCallShareOneImplementation(t *testing.T) {
 	}
 	// salt-call sees the master's pillar and the same allocation.
 	out.Reset()
-	code = call.Main(context.Background(), "salt-call", []string{"-c", conf, "--out", "json", "mc_cloud_lxc.get_settings_for_vm", "cn1.test", "vm1.test"}, call.IO{Stdout: &out, Stderr: &errb})
+	code = caller.Main(context.Background(), "salt-call", []string{"-c", conf, "--out", "json", "mc_cloud_lxc.get_settings_for_vm", "cn1.test", "vm1.test"}, console.IO{Stdout: &out, Stderr: &errb})
 	if code != 0 || !strings.Contains(out.String(), `"ip": "10.5.0.40"`) {
 		t.Fatalf("salt-call get_settings_for_vm: code %d\n%s\n%s", code, out.String(), errb.String())
 	}
@@ -157,3 +161,92 @@ type syncWriter struct {
 }
 
 func (s *syncWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
+
+// TestRefreshGrainsThroughPublishedJob changes the minion's grains file
+// while the minion runs: grains.items shows the change only after a
+// published saltutil.refresh_grains.
+func TestRefreshGrainsThroughPublishedJob(t *testing.T) {
+	dir := t.TempDir()
+	m, err := mastertest.Start(mastertest.Config{PKIDir: filepath.Join(dir, "master-pki"), Gen: 3, AutoAccept: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	conf := filepath.Join(dir, "conf")
+	if err := os.MkdirAll(conf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfgText := fmt.Sprintf("id: cn2.test\nmaster: 127.0.0.1\nmaster_port: %d\nroot_dir: %s\nlog_level: warning\n", m.RetPort(), filepath.Join(dir, "root"))
+	if err := os.WriteFile(filepath.Join(conf, "minion"), []byte(cfgText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	grainsFile := filepath.Join(conf, "grains")
+	if err := os.WriteFile(grainsFile, []byte("roles: [before]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var logs bytes.Buffer
+	go func() {
+		done <- minioncli.Main(ctx, "salt-minion", []string{"-c", conf}, io.Discard, &syncWriter{w: &logs})
+	}()
+	defer func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("minion exit code %d; logs:\n%s", code, logs.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("minion did not stop")
+		}
+	}()
+	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+	defer wcancel()
+	if err := m.WaitSubscribers(wctx, 1); err != nil {
+		t.Fatalf("minion never subscribed: %v", err)
+	}
+	time.Sleep(200 * time.Millisecond)
+
+	run := func(fun string) any {
+		t.Helper()
+		jid, _, err := m.Publish(mastertest.Job{Tgt: "cn2.test", Fun: fun})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := m.WaitReturn(t, jid, 20*time.Second, nil)
+		if rc, _ := r.Get("retcode"); rc != int64(0) {
+			t.Fatalf("%s: retcode %v, return %v", fun, rc, r)
+		}
+		ret, _ := r.Get("return")
+		return ret
+	}
+	roles := func() any {
+		t.Helper()
+		v, _ := data.Traverse(run("grains.items"), "roles", ":")
+		return v
+	}
+	if got := roles(); !reflect.DeepEqual(got, []any{"before"}) {
+		t.Fatalf("roles at start = %#v, want [before]", got)
+	}
+	if err := os.WriteFile(grainsFile, []byte("roles: [after]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := roles(); !reflect.DeepEqual(got, []any{"before"}) {
+		t.Fatalf("roles before the refresh = %#v, want [before] (grains are collected, not read per job)", got)
+	}
+	if ret := run("saltutil.refresh_grains"); ret != true {
+		t.Fatalf("saltutil.refresh_grains = %#v, want True", ret)
+	}
+	if got := roles(); !reflect.DeepEqual(got, []any{"after"}) {
+		t.Fatalf("roles after saltutil.refresh_grains = %#v, want [after]", got)
+	}
+	// The refreshed grains also drive targeting.
+	jid, _, err := m.Publish(mastertest.Job{Tgt: "roles:after", TgtType: "grain", Fun: "test.ping"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ret, _ := m.WaitReturn(t, jid, 20*time.Second, nil).Get("return"); ret != true {
+		t.Fatalf("test.ping targeted by the new grain = %v", ret)
+	}
+}

@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/saltgo/saltgo/cli/call"
+	"github.com/saltgo/saltgo/cli/console"
+
 	"github.com/saltgo/saltgo/internal/goldencase"
 	"github.com/saltgo/saltgo/internal/goldenmod"
 	"github.com/saltgo/saltgo/internal/mastertest"
@@ -46,7 +47,7 @@ func runGolden(t *testing.T, file string, minions map[string]mastertest.FakeMini
 			}
 			args := append([]string{"-c", dir}, c.Argv[3:]...)
 			var out, errb bytes.Buffer
-			code := Main(context.Background(), "salt-run", args, call.IO{Stdout: &out, Stderr: &errb})
+			code := Main(context.Background(), "salt-run", args, console.IO{Stdout: &out, Stderr: &errb})
 			wantErr := c.Stderr
 			if c.StderrQuit != nil {
 				wantErr = *c.StderrQuit

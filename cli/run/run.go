@@ -17,13 +17,16 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/saltgo/saltgo/cli/call"
-	"github.com/saltgo/saltgo/cli/common"
+	"github.com/saltgo/saltgo/cli/console"
+	"github.com/saltgo/saltgo/cli/display"
+	"github.com/saltgo/saltgo/cli/logging"
 	"github.com/saltgo/saltgo/cli/optparse"
+	"github.com/saltgo/saltgo/cli/stdopts"
 	"github.com/saltgo/saltgo/client"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/jid"
 
 	// The runners saltgo hosts.
 	_ "github.com/saltgo/saltgo/runners/all"
@@ -31,9 +34,9 @@ import (
 
 // Exit codes of Salt's salt-run.
 const (
-	exitOK      = 0
-	exitGeneric = 1
-	exitUsage   = 64
+	exitOK      = host.ExitOK
+	exitGeneric = host.ExitGeneric
+	exitUsage   = host.ExitUsage
 )
 
 // saltRunners are the runner modules of Salt 3007: a call to one that
@@ -54,7 +57,7 @@ const PythonSaltRunKey = "saltgo_python_salt_run"
 const description = "salt-run is the frontend command for executing Salt Runners.\nSalt Runners are modules used to execute convenience functions on the Salt Master"
 
 func parser(prog string) *optparse.Parser {
-	opts := append(common.StdOptions(), []*optparse.Option{
+	opts := append(stdopts.StdOptions(), []*optparse.Option{
 		{Short: "t", Long: "timeout", Kind: optparse.Int, Meta: "TIMEOUT", Help: "Change the timeout, if applicable, for the running command (in seconds). Default: the master's timeout option."},
 		{Long: "hard-crash", Kind: optparse.Flag, Dest: "hard_crash", Help: "Raise any original exception rather than exiting gracefully."},
 		{Long: "saltfile", Kind: optparse.String, Meta: "SALTFILE", Help: "Specify the path to a Saltfile (ignored by saltgo)."},
@@ -67,29 +70,29 @@ func parser(prog string) *optparse.Parser {
 		{Long: "skip-grains", Kind: optparse.Flag, Dest: "skip_grains", Help: "Do not load grains."},
 		{Long: "quiet", Kind: optparse.Flag, Help: "Do not display the results of the run."},
 	}...)
-	opts = append(opts, common.LogOptions()...)
-	opts = append(opts, common.OutputOptions()...)
+	opts = append(opts, logging.LogOptions()...)
+	opts = append(opts, display.OutputOptions()...)
 	return &optparse.Parser{Prog: prog, Usage: prog + " [options] <function> [arguments]", Options: opts}
 }
 
 // Main runs salt-run with the program name prog ("salt-run" or
 // "mastersalt-run", which selects the flavour) and arguments args (without
 // the program name), and returns the exit code.
-func Main(ctx context.Context, prog string, args []string, stdio call.IO) int {
+func Main(ctx context.Context, prog string, args []string, stdio console.IO) int {
 	p := parser(prog)
 	r, err := p.Parse(args)
 	if err != nil {
 		fmt.Fprint(stdio.Stderr, p.UsageError(err))
 		return exitUsage
 	}
-	if common.StdActions(p, r, description, stdio.Stdout) {
+	if stdopts.StdActions(p, r, description, stdio.Stdout) {
 		return exitOK
 	}
 	if r.Bool("doc") && len(r.Args) > 1 {
 		fmt.Fprint(stdio.Stderr, p.UsageError(errors.New("You can only get documentation for one method at one time")))
 		return exitUsage
 	}
-	log, usage := common.ConsoleLogger(p, r, stdio.Stderr)
+	log, usage := logging.ConsoleLogger(p, r, stdio.Stderr)
 	if usage != "" {
 		fmt.Fprint(stdio.Stderr, usage)
 		return exitUsage
@@ -103,7 +106,7 @@ func Main(ctx context.Context, prog string, args []string, stdio call.IO) int {
 	if n, ok := r.IntVal("timeout"); ok {
 		cfg.Raw.Set("timeout", int64(n))
 	}
-	printer, err := common.NewPrinter(r, stdio.Stdout, stdio.StdoutTTY, log)
+	printer, err := display.NewPrinter(r, stdio.Stdout, stdio.StdoutTTY, log)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "%s\n", err)
 		return exitUsage
@@ -122,8 +125,9 @@ func Main(ctx context.Context, prog string, args []string, stdio call.IO) int {
 		return exitOK
 	}
 
-	f, _, lerr := host.Lookup(host.Runner, fun)
-	if lerr != nil {
+	// Routing first: a function saltgo does not host goes to Python's
+	// salt-run, or gets a clear answer.
+	if _, _, lerr := host.Lookup(host.Runner, fun); lerr != nil {
 		if py, ok := cfg.Raw.String(PythonSaltRunKey); ok && py != "" && fun != "" {
 			return execPython(ctx, py, prog, args, stdio, log)
 		}
@@ -147,20 +151,14 @@ func Main(ctx context.Context, prog string, args []string, stdio call.IO) int {
 		noParse = strings.Split(s, ",")
 	}
 	arglist := host.ParseInput(words, noParse)
-	pos, kw, err := host.LoadArgs(f, arglist, nil)
-	if err != nil {
-		// salt-run reports a SaltInvocationError with the function's docs.
-		return printNotAvailable(printer, fun, err)
-	}
-
-	env := &host.Env{ID: cfg.ID, Opts: cfg.Raw, Log: log, Services: map[string]any{"config": cfg, "stdout": stdio.Stdout}}
+	env := &host.Env{ID: cfg.ID, Opts: cfg.Raw, Config: cfg, Log: log, Stdout: stdio.Stdout, Stderr: stdio.Stderr}
 	if cl, err := client.New(cfg); err == nil {
 		cl.Log = log
-		env.Services[client.EnvService] = cl
+		client.Shared.Set(env, cl)
 		defer cl.Close()
 	}
 
-	ret, out, code := invoke(ctx, env, f, fun, pos, kw)
+	ret, out, code := host.Run(ctx, env, host.Request{Kind: host.Runner, Fun: fun, Args: arglist}).SaltRunReturn()
 	if m, ok := ret.(*data.Map); ok && m.Len() == 2 && m.Has("data") && m.Has("outputter") {
 		o, _ := m.String("outputter")
 		ret, _ = m.Get("data")
@@ -174,25 +172,6 @@ func Main(ctx context.Context, prog string, args []string, stdio call.IO) int {
 		return code
 	}
 	return retcodeOf(ret)
-}
-
-// invoke binds and runs a runner function as Salt's runner client does:
-// wrong arguments become a "Passed invalid arguments" text (exit 0), any
-// other failure "Exception occurred in runner <fun>: <traceback>" (exit 1).
-func invoke(ctx context.Context, env *host.Env, f *host.Func, fun string, pos []any, kw *data.Map) (ret any, out string, code int) {
-	c, err := host.Bind(f, pos, kw)
-	if err == nil {
-		c.Env, c.Fun = env, fun
-		ret, err = host.Invoke(ctx, c)
-		if err == nil {
-			return ret, f.Outputter, exitOK
-		}
-	}
-	var inv *host.InvocationError
-	if errors.As(err, &inv) {
-		return fmt.Sprintf("\nPassed invalid arguments: %s\n\nUsage:\n%s", inv.Msg, f.Doc), "", exitOK
-	}
-	return fmt.Sprintf("Exception occurred in runner %s: %s", fun, host.Traceback(err)), "", exitGeneric
 }
 
 // retcodeOf is salt-run's exit code for a successful run: a returned dict's
@@ -222,23 +201,9 @@ func retcodeOf(ret any) int {
 }
 
 // printNotAvailable prints what salt-run prints when a function cannot be
-// run: the docs of the functions starting with fun, else Salt's "is not
-// available" text. salt-run exits 0 then.
-func printNotAvailable(printer *common.Printer, fun string, err error) int {
-	var ret any = host.MissingFunString(fun)
-	docs := host.Docs(host.Runner, fun+"*")
-	if docs.Len() > 0 {
-		ret = docs
-	} else if !errors.Is(err, host.ErrNotAvailable) {
-		var ua *host.UnavailableError
-		if !errors.As(err, &ua) {
-			ret = err.Error()
-		}
-	}
-	if fun == "" {
-		ret = host.Docs(host.Runner, "*")
-	}
-	if perr := printer.Print(ret, "nested"); perr != nil {
+// run (host.RunnerNotAvailable); salt-run exits 0 then.
+func printNotAvailable(printer *display.Printer, fun string, err error) int {
+	if perr := printer.Print(host.RunnerNotAvailable(fun, err), "nested"); perr != nil {
 		return exitGeneric
 	}
 	return exitOK
@@ -246,7 +211,7 @@ func printNotAvailable(printer *common.Printer, fun string, err error) int {
 
 // printDocs prints the docs of the runner functions selected by arg as
 // salt-run -d does: all of them, a glob, a module or one function.
-func printDocs(stdio call.IO, arg string) {
+func printDocs(stdio console.IO, arg string) {
 	var names []string
 	for _, n := range host.FunctionNames(host.Runner) {
 		switch {
@@ -277,7 +242,7 @@ func printDocs(stdio call.IO, arg string) {
 }
 
 // execPython runs the configured Python salt-run with the same arguments.
-func execPython(ctx context.Context, py, prog string, args []string, stdio call.IO, log *slog.Logger) int {
+func execPython(ctx context.Context, py, prog string, args []string, stdio console.IO, log *slog.Logger) int {
 	cmd := exec.CommandContext(ctx, py, args...)
 	cmd.Stdin = os.Stdin
 	cmd.Stdout = stdio.Stdout
@@ -313,19 +278,19 @@ var Spawn = func(prog string, args []string) error {
 
 // runAsync starts the runner in a detached process and returns at once, as
 // salt-run --async does.
-func runAsync(ctx context.Context, prog string, args []string, stdio call.IO, log *slog.Logger) int {
+func runAsync(ctx context.Context, prog string, args []string, stdio console.IO, log *slog.Logger) int {
 	var rest []string
 	for _, a := range args {
 		if a != "--async" {
 			rest = append(rest, a)
 		}
 	}
-	jid := call.NewJID()
-	rest = append([]string{"--jid", jid}, rest...)
+	id := jid.New()
+	rest = append([]string{"--jid", id}, rest...)
 	if err := Spawn(prog, rest); err != nil {
 		fmt.Fprintf(stdio.Stderr, "%s: cannot start the runner in the background: %v\n", prog, err)
 		return exitGeneric
 	}
-	log.Warn("Running in asynchronous mode. Results of this execution may be collected by attaching to the master event bus or by examining the master job cache, if configured. This execution is running under tag salt/run/" + jid)
+	log.Warn("Running in asynchronous mode. Results of this execution may be collected by attaching to the master event bus or by examining the master job cache, if configured. This execution is running under tag salt/run/" + id)
 	return exitOK
 }

@@ -8,7 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/saltgo/saltgo/cli/call"
+	"github.com/saltgo/saltgo/cli/console"
+
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/internal/mastertest"
@@ -38,7 +39,7 @@ func runMain(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	registerExtra()
 	var out, errb bytes.Buffer
-	code := Main(context.Background(), "salt-run", args, call.IO{Stdout: &out, Stderr: &errb})
+	code := Main(context.Background(), "salt-run", args, console.IO{Stdout: &out, Stderr: &errb})
 	return out.String(), errb.String(), code
 }
 

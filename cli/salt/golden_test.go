@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/saltgo/saltgo/cli/call"
+	"github.com/saltgo/saltgo/cli/console"
+
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/internal/goldencase"
@@ -33,7 +34,7 @@ func goldenMinion(t *testing.T) mastertest.FakeMinion {
 		t.Fatal(err)
 	}
 	env := &host.Env{ID: id, Opts: data.M("id", id), Grains: data.M("id", id, "os", "Debian"), Pillar: pil,
-		Log: slog.New(slog.DiscardHandler), Services: map[string]any{}}
+		Log: slog.New(slog.DiscardHandler)}
 	return mastertest.FakeMinion{Job: func(pub *data.Map) (*data.Map, time.Duration, bool) {
 		fun, _ := pub.String("fun")
 		argv, _ := pub.Get("arg")
@@ -65,7 +66,7 @@ func runGolden(t *testing.T, file string, minions map[string]mastertest.FakeMini
 			t.Parallel()
 			args := append([]string{"-c", fake.ConfDir}, c.Argv[3:]...)
 			var out, errb bytes.Buffer
-			code := Main(context.Background(), "salt", args, call.IO{Stdout: &out, Stderr: &errb})
+			code := Main(context.Background(), "salt", args, console.IO{Stdout: &out, Stderr: &errb})
 			wantErr := c.Stderr
 			if c.StderrQuit != nil {
 				wantErr = *c.StderrQuit

@@ -18,14 +18,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/saltgo/saltgo/cli/call"
-	"github.com/saltgo/saltgo/cli/common"
+	"github.com/saltgo/saltgo/cli/console"
+	"github.com/saltgo/saltgo/cli/display"
+	"github.com/saltgo/saltgo/cli/logging"
 	"github.com/saltgo/saltgo/cli/optparse"
 	"github.com/saltgo/saltgo/client"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
-	"github.com/saltgo/saltgo/modules/test"
 	"github.com/saltgo/saltgo/version"
 )
 
@@ -75,8 +75,8 @@ func parser(prog string) *optparse.Parser {
 		opts = append(opts, &optparse.Option{Short: t.short, Long: t.long, Kind: optparse.Flag, Dest: t.dest, Help: "Target with a " + t.tgtType + " expression."})
 	}
 	opts = append(opts, &optparse.Option{Long: "delimiter", Kind: optparse.String, Meta: "DELIMITER", Help: "Change the default delimiter for matching in multi-level data structures. Default: ':'."})
-	opts = append(opts, common.LogOptions()...)
-	opts = append(opts, common.OutputOptions()...)
+	opts = append(opts, logging.LogOptions()...)
+	opts = append(opts, display.OutputOptions()...)
 	return &optparse.Parser{Prog: prog, Usage: prog + " [options] '<target>' <function> [arguments]", Options: opts}
 }
 
@@ -97,7 +97,7 @@ type job struct {
 // Main runs salt with the program name prog ("salt" or "mastersalt", which
 // selects the flavour) and arguments args (without the program name), and
 // returns the exit code.
-func Main(ctx context.Context, prog string, args []string, stdio call.IO) int {
+func Main(ctx context.Context, prog string, args []string, stdio console.IO) int {
 	p := parser(prog)
 	r, err := p.Parse(args)
 	if err != nil {
@@ -112,10 +112,10 @@ func Main(ctx context.Context, prog string, args []string, stdio call.IO) int {
 		fmt.Fprintf(stdio.Stdout, "%s %s (%s)\n", prog, version.Salt, version.SaltCodename)
 		return exitOK
 	case r.Bool("versions_report"):
-		fmt.Fprintln(stdio.Stdout, test.VersionsReport())
+		fmt.Fprintln(stdio.Stdout, version.Report())
 		return exitOK
 	}
-	level, err := common.ParseLevel(r.Str("log_level"))
+	level, err := logging.ParseLevel(r.Str("log_level"))
 	if err != nil {
 		fmt.Fprint(stdio.Stderr, p.UsageError(fmt.Errorf("option -l: %v", err)))
 		return exitUsage
@@ -178,7 +178,7 @@ func Main(ctx context.Context, prog string, args []string, stdio call.IO) int {
 	}
 	j.args = host.ParseInput(words[2:], noParse)
 
-	log := slog.New(common.NewConsoleHandler(stdio.Stderr, level))
+	log := slog.New(logging.NewConsoleHandler(stdio.Stderr, level))
 	cfg, err := config.Load(ctx, config.Options{Flavour: config.FlavourFromArgv0(prog), Role: config.Master, ConfigDir: r.Str("config_dir"), Logger: log})
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "%s\n", err)
@@ -215,7 +215,7 @@ func Main(ctx context.Context, prog string, args []string, stdio call.IO) int {
 		}
 	}
 
-	printer, err := common.NewPrinter(r, stdio.Stdout, stdio.StdoutTTY, log)
+	printer, err := display.NewPrinter(r, stdio.Stdout, stdio.StdoutTTY, log)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "%s\n", err)
 		return exitUsage
@@ -249,10 +249,10 @@ func Main(ctx context.Context, prog string, args []string, stdio call.IO) int {
 // session is one run of the salt command.
 type session struct {
 	prog    string
-	stdio   call.IO
+	stdio   console.IO
 	log     *slog.Logger
 	cl      *client.Client
-	printer *common.Printer
+	printer *display.Printer
 	job     *job
 	docOut  bool
 }

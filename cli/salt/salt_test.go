@@ -10,7 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/saltgo/saltgo/cli/call"
+	"github.com/saltgo/saltgo/cli/console"
+
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/internal/goldencase"
 	"github.com/saltgo/saltgo/internal/mastertest"
@@ -20,7 +21,7 @@ import (
 func runSalt(t *testing.T, prog string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Main(context.Background(), prog, args, call.IO{Stdout: &out, Stderr: &errb})
+	code := Main(context.Background(), prog, args, console.IO{Stdout: &out, Stderr: &errb})
 	return out.String(), errb.String(), code
 }
 

@@ -15,7 +15,7 @@ import (
 	"syscall"
 
 	"github.com/saltgo/saltgo/cli/call"
-	"github.com/saltgo/saltgo/cli/common"
+	"github.com/saltgo/saltgo/cli/console"
 	minioncli "github.com/saltgo/saltgo/cli/minion"
 	runcli "github.com/saltgo/saltgo/cli/run"
 	saltcli "github.com/saltgo/saltgo/cli/salt"
@@ -85,7 +85,7 @@ func role(name string) (string, string) {
 func run(argv []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	stdio := call.IO{Stdout: os.Stdout, Stderr: os.Stderr, StdoutTTY: isTTY(os.Stdout)}
+	stdio := console.IO{Stdout: os.Stdout, Stderr: os.Stderr, StdoutTTY: isTTY(os.Stdout)}
 
 	r, prog := role(argv[0])
 	args := argv[1:]
@@ -116,7 +116,8 @@ func run(argv []string) int {
 	}
 	switch r {
 	case "call":
-		return call.Main(ctx, prog, args, stdio)
+		// salt-call's default mode signs in with the minion's keys.
+		return call.Caller{Connect: connectMinion}.Main(ctx, prog, args, stdio)
 	case "minion":
 		return minioncli.Main(ctx, prog, args, stdio.Stdout, stdio.Stderr)
 	case "run":
@@ -133,9 +134,8 @@ var hidden = map[string]func(args []string) int{
 	lxc.HelperCommand: lxc.HelperMain,
 }
 
-func init() {
-	// salt-call's default mode signs in with the minion's keys.
-	common.Connect = func(ctx context.Context, cfg *config.Config, log *slog.Logger) (common.MasterSession, error) {
-		return minion.Connect(ctx, cfg, minion.Options{Logger: log})
-	}
+// connectMinion signs in to the master as the configured minion, for
+// salt-call.
+func connectMinion(ctx context.Context, cfg *config.Config, log *slog.Logger) (call.MasterSession, error) {
+	return minion.Connect(ctx, cfg, minion.Options{Logger: log})
 }

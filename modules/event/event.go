@@ -12,21 +12,9 @@ import (
 
 func init() { host.Register(Module()) }
 
-// Sender sends an event to the master (the minion provides it as the
-// "minion" service, salt-call's master session as "master").
-type Sender interface {
-	FireMaster(ctx context.Context, tag string, data any) error
-}
-
-func sender(c *host.Call) (Sender, bool) {
-	for _, name := range []string{"minion", "master"} {
-		if s, ok := c.Env.Service(name); ok {
-			if snd, ok := s.(Sender); ok {
-				return snd, true
-			}
-		}
-	}
-	return nil, false
+func sender(c *host.Call) (host.EventSender, bool) {
+	s := c.Env.Services.Events
+	return s, s != nil
 }
 
 // Module returns the event module.

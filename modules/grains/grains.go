@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	grainspkg "github.com/saltgo/saltgo/grains"
 	"github.com/saltgo/saltgo/host"
@@ -54,10 +53,8 @@ var stores sync.Map // grains file path -> *grainspkg.Store
 
 func store(c *host.Call) (*grainspkg.Store, error) {
 	path := ""
-	if s, ok := c.Env.Service("config"); ok {
-		if cfg, ok := s.(*config.Config); ok {
-			path = cfg.GrainsFile()
-		}
+	if cfg := c.Env.Config; cfg != nil {
+		path = cfg.GrainsFile()
 	}
 	if path == "" {
 		if v, ok := c.Env.Opt("conf_file"); ok {

@@ -77,8 +77,8 @@ func newCaller(t *testing.T) (*caller, *lxc.Client) {
 	c := lxctest.Client(t, ns)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	env := &host.Env{ID: "cn1.test", Opts: data.NewMap(), Grains: data.NewMap(), Pillar: data.NewMap(), Local: true,
-		Services: map[string]any{ClientService: c}}
+	env := &host.Env{ID: "cn1.test", Opts: data.NewMap(), Grains: data.NewMap(), Pillar: data.NewMap(), Local: true}
+	ClientService.Set(env, c)
 	return &caller{t: t, ctx: ctx, env: env}, c
 }
 

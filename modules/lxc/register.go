@@ -16,10 +16,10 @@ import (
 
 func init() { host.Register(Module()) }
 
-// ClientService is the host.Env service name of an *lxc.Client that
-// replaces the one built from the options (tests put a client driving a
-// test network namespace there).
-const ClientService = "lxc.client"
+// ClientService is the host.Env slot of an *lxc.Client that replaces the
+// one built from the options (tests put a client driving a test network
+// namespace there).
+var ClientService = host.NewKey[*lxc.Client]("lxc.client")
 
 // Minion options read by ClientFor.
 const (
@@ -34,8 +34,8 @@ const (
 // set, is the container directory (Salt's path argument).
 func ClientFor(env *host.Env, path string) *lxc.Client {
 	c := &lxc.Client{}
-	if s, ok := env.Service(ClientService); ok {
-		if p, ok := s.(*lxc.Client); ok {
+	if p, ok := ClientService.Get(env); ok {
+		if p != nil {
 			cp := *p
 			c = &cp
 		}

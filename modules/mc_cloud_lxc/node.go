@@ -23,10 +23,11 @@ const (
 	// ImagesSourceOpt is the directory holding one source container
 	// directory per image (<dir>/<image>/{config,rootfs}).
 	ImagesSourceOpt = "mc_cloud_lxc.images_source"
-	// PackagesService is the host.Env service name of an
-	// lxc.PackageManager replacing apt (tests).
-	PackagesService = "mc_cloud_lxc.packages"
 )
+
+// PackagesService is the host.Env slot of an lxc.PackageManager replacing
+// apt (tests).
+var PackagesService = host.NewKey[lxc.PackageManager]("mc_cloud_lxc.packages")
 
 // HostGrains are the grains configure_grains sets on a compute node
 // (makina-states' cloud registry is.lxchost and services virt.lxc).
@@ -153,10 +154,8 @@ func configureGrains(ctx context.Context, c *host.Call) (any, error) {
 }
 
 func packageManager(env *host.Env) lxc.PackageManager {
-	if s, ok := env.Service(PackagesService); ok {
-		if pm, ok := s.(lxc.PackageManager); ok {
-			return pm
-		}
+	if pm, ok := PackagesService.Get(env); ok && pm != nil {
+		return pm
 	}
 	return lxc.Apt{}
 }

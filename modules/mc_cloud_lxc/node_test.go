@@ -85,8 +85,9 @@ func TestComputeNodeAndVMStepsThroughTheHost(t *testing.T) {
 		Opts: data.M("master_port", int64(4606), AllocRootOpt, t.TempDir(), "pillar_roots", data.M("base", []any{"/nonexistent"}),
 			GrainsFileOpt, gfile, lxcmod.OptMasterPKIDir, pki,
 			lxcmod.OptRootKeys, []any{"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAItest controller@root"}),
-		Services: map[string]any{lxcmod.ClientService: c, PackagesService: apt},
 	}
+	lxcmod.ClientService.Set(env, c)
+	PackagesService.Set(env, apt)
 	run := func(fun string, args ...any) *data.Map {
 		t.Helper()
 		if args == nil {

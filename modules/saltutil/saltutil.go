@@ -17,26 +17,11 @@ import (
 
 func init() { host.Register(Module()) }
 
-// Jobs is the job table of the process running the functions (the minion
-// provides it as the "minion" service).
-type Jobs interface {
-	Running() []*data.Map
-	FindJob(jid string) *data.Map
-	KillJob(jid string) bool
-}
-
-// PillarRefresher fetches pillar anew.
-type PillarRefresher interface {
-	RefreshPillar(ctx context.Context) error
-}
-
-func jobs(c *host.Call) (Jobs, bool) {
-	s, ok := c.Env.Service("minion")
-	if !ok {
-		return nil, false
-	}
-	j, ok := s.(Jobs)
-	return j, ok
+// jobs returns the job table of the front door running the call (the
+// minion's; salt-call has none).
+func jobs(c *host.Call) (host.JobTable, bool) {
+	j := c.Env.Services.Jobs
+	return j, j != nil
 }
 
 var syncNames = []string{"all", "beacons", "clouds", "engines", "executors", "grains", "log_handlers", "matchers", "modules", "output", "pillar", "proxymodules", "renderers", "returners", "sdb", "serializers", "states", "thorium", "utils", "wrapper"}
@@ -51,7 +36,7 @@ func Module() *host.Module {
 		{Name: "term_job", Params: []host.Param{host.Req("jid")}, Doc: "\n    Same as saltutil.kill_job (jobs are goroutines, not processes).\n\n    CLI Example:\n\n        salt '*' saltutil.term_job <job id>\n    ", Fn: killJob},
 		{Name: "signal_job", Params: []host.Param{host.Req("jid"), host.Req("sig")}, Doc: "\n    Signal a running job: SIGTERM, SIGKILL and SIGINT stop it (jobs run as\n    goroutines); other signals are refused.\n\n    CLI Example:\n\n        salt '*' saltutil.signal_job <job id> 15\n    ", Fn: signalJob},
 		{Name: "refresh_pillar", Params: []host.Param{host.Opt("wait", false), host.Opt("timeout", int64(30))}, VarKwargs: true, Doc: "\n    Fetch pillar anew from the master (or recompile it locally).\n\n    CLI Example:\n\n        salt '*' saltutil.refresh_pillar\n    ", Fn: refreshPillar},
-		{Name: "refresh_grains", VarKwargs: true, Doc: "\n    Collect the grains anew. Returns True.\n\n    CLI Example:\n\n        salt '*' saltutil.refresh_grains\n    ", Fn: refreshGrains},
+		{Name: "refresh_grains", VarKwargs: true, Doc: "\n    Collect the grains anew, then refresh the pillar unless\n    refresh_pillar=False. Returns True.\n\n    CLI Example:\n\n        salt '*' saltutil.refresh_grains\n    ", Fn: refreshGrains},
 		{Name: "refresh_modules", VarKwargs: true, Doc: "\n    Modules are compiled in: nothing to reload. Returns True.\n\n    CLI Example:\n\n        salt '*' saltutil.refresh_modules\n    ", Fn: func(context.Context, *host.Call) (any, error) { return true, nil }},
 		{Name: "clear_cache", Params: []host.Param{host.Opt("days", int64(-1))}, Doc: "\n    saltgo keeps no module cache to clear. Returns True.\n\n    CLI Example:\n\n        salt '*' saltutil.clear_cache\n    ", Fn: func(context.Context, *host.Call) (any, error) { return true, nil }},
 	}
@@ -120,30 +105,39 @@ func signalJob(ctx context.Context, c *host.Call) (any, error) {
 }
 
 func refreshPillar(ctx context.Context, c *host.Call) (any, error) {
-	for _, name := range []string{"minion", "pillar"} {
-		if s, ok := c.Env.Service(name); ok {
-			if r, ok := s.(PillarRefresher); ok {
-				if err := r.RefreshPillar(ctx); err != nil {
-					return nil, host.Errorf("pillar refresh failed: %v", err)
-				}
-				return true, nil
-			}
-		}
+	r := c.Env.Services.Pillar
+	if r == nil {
+		return false, nil
 	}
-	return false, nil
+	p, err := r.RefreshPillar(ctx)
+	if err != nil {
+		return nil, host.Errorf("pillar refresh failed: %v", err)
+	}
+	c.Env.Pillar = p
+	return true, nil
 }
 
-// GrainsRefresher collects the grains anew.
-type GrainsRefresher interface {
-	RefreshGrains(ctx context.Context) error
-}
-
+// refreshGrains is Salt's saltutil.refresh_grains: the front door collects
+// the grains anew (the minion keeps them for targeting and later jobs),
+// then, unless refresh_pillar=False, the pillar is refreshed too since it
+// may depend on them.
 func refreshGrains(ctx context.Context, c *host.Call) (any, error) {
-	if s, ok := c.Env.Service("minion"); ok {
-		if r, ok := s.(GrainsRefresher); ok {
-			if err := r.RefreshGrains(ctx); err != nil {
-				return nil, host.Errorf("grains refresh failed: %v", err)
-			}
+	refreshPillarToo := true
+	if v, ok := c.Kwargs().Get("refresh_pillar"); ok {
+		refreshPillarToo = data.Truthy(v)
+	}
+	r := c.Env.Services.Grains
+	if r == nil {
+		return nil, host.Errorf("grains refresh failed: this front door cannot collect grains")
+	}
+	g, err := r.RefreshGrains(ctx)
+	if err != nil {
+		return nil, host.Errorf("grains refresh failed: %v", err)
+	}
+	c.Env.Grains = g
+	if refreshPillarToo {
+		if _, err := refreshPillar(ctx, c); err != nil {
+			return nil, err
 		}
 	}
 	return true, nil

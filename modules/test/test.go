@@ -532,30 +532,4 @@ func versionsInformation(context.Context, *host.Call) (any, error) {
 	), nil
 }
 
-// VersionsReport is the text of test.versions_report and --versions-report.
-func VersionsReport() string {
-	rows := [][2]string{
-		{"Salt Version:", ""},
-		{"Salt", version.Salt},
-		{"saltgo", version.Version},
-		{"", ""},
-		{"System Versions:", ""},
-		{"Go", runtime.Version()},
-		{"os", runtime.GOOS},
-		{"arch", runtime.GOARCH},
-	}
-	var b strings.Builder
-	for _, r := range rows {
-		switch {
-		case r[0] == "":
-			b.WriteString("\n")
-		case r[1] == "":
-			b.WriteString(r[0] + "\n")
-		default:
-			fmt.Fprintf(&b, "%20s: %s\n", r[0], r[1])
-		}
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
-
-func versionsReport(context.Context, *host.Call) (any, error) { return VersionsReport(), nil }
+func versionsReport(context.Context, *host.Call) (any, error) { return version.Report(), nil }

@@ -143,10 +143,8 @@ func Status(ctx context.Context, c *host.Call) (up, down []string, err error) {
 	it, err := cl.CmdIter(ctx, c.Get("tgt"), "test.ping", nil, opts...)
 	if errors.Is(err, client.ErrNoMinions) {
 		// Salt's LocalClient prints this on the runner's stdout.
-		if s, ok := c.Env.Service("stdout"); ok {
-			if w, ok := s.(io.Writer); ok {
-				fmt.Fprintln(w, err)
-			}
+		if w := c.Env.Stdout; w != nil {
+			fmt.Fprintln(w, err)
 		}
 		return []string{}, []string{}, nil
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/saltgo/saltgo/cli/call"
+	"github.com/saltgo/saltgo/cli/console"
 	runcli "github.com/saltgo/saltgo/cli/run"
 	"github.com/saltgo/saltgo/internal/mastertest"
 )
@@ -59,7 +59,7 @@ func TestBadInputThroughSaltRun(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			var out, errb bytes.Buffer
-			code := runcli.Main(ctx, "mastersalt-run", append([]string{"-c", m.ConfDir, "--out", "json"}, tc.args...), call.IO{Stdout: &out, Stderr: &errb})
+			code := runcli.Main(ctx, "mastersalt-run", append([]string{"-c", m.ConfDir, "--out", "json"}, tc.args...), console.IO{Stdout: &out, Stderr: &errb})
 			if strings.Contains(tc.want, "positive integer") {
 				// Argument errors are salt-run's "Passed invalid arguments".
 				if !strings.Contains(out.String(), tc.want) {

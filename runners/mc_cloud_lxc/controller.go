@@ -106,10 +106,8 @@ func newController(ctx context.Context, c *host.Call, node Node) (*Controller, f
 		return nil, func() {}, &envError{"mc_cloud_lxc: no master configuration (run through salt-run / mastersalt-run on the master host)"}
 	}
 	ctl := &Controller{Opts: env.Opts, Concurrency: 4, PingTries: 3, StepTimeout: 60 * time.Second}
-	if s, ok := env.Service("config"); ok {
-		if cfg, ok := s.(*config.Config); ok {
-			ctl.ConfigDir, ctl.Flavour = cfg.ConfigDir, cfg.Flavour
-		}
+	if cfg := env.Config; cfg != nil {
+		ctl.ConfigDir, ctl.Flavour = cfg.ConfigDir, cfg.Flavour
 	}
 	ctl.Paint = Painter{On: colourOn(env.Opts)}
 	ctl.Test = c.Given("test") && c.Bool("test")
@@ -132,9 +130,7 @@ func newController(ctx context.Context, c *host.Call, node Node) (*Controller, f
 
 	release := func() {}
 	if node == nil {
-		if s, ok := env.Service(nodeService); ok {
-			node, _ = s.(Node)
-		}
+		node, _ = nodeService.Get(env)
 	}
 	if node == nil {
 		cl, owned, err := client.FromEnv(env, env.Opts)
@@ -165,9 +161,9 @@ func newController(ctx context.Context, c *host.Call, node Node) (*Controller, f
 	return ctl, release, nil
 }
 
-// nodeService is the host.Env service a test (or an embedding program)
-// may set to replace the master-driven Node.
-const nodeService = "mc_cloud_lxc.node"
+// nodeService is the host.Env slot a test (or an embedding program) may
+// set to replace the master-driven Node.
+var nodeService = host.NewKey[Node]("mc_cloud_lxc.node")
 
 // colourOn tells whether comment lines carry makina-states' ANSI colours:
 // only with the master option mc_cloud_lxc.color: True (and no NO_COLOR in

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/saltgo/saltgo/cli/call"
+	"github.com/saltgo/saltgo/cli/console"
 	minioncli "github.com/saltgo/saltgo/cli/minion"
 	runcli "github.com/saltgo/saltgo/cli/run"
 	"github.com/saltgo/saltgo/data"
@@ -76,7 +76,7 @@ func saltRun(t *testing.T, ctx context.Context, conf string, args ...string) run
 	t.Helper()
 	var out, errb bytes.Buffer
 	full := append([]string{"-c", conf, "--out", "json"}, args...)
-	code := runcli.Main(ctx, "mastersalt-run", full, call.IO{Stdout: &out, Stderr: &errb})
+	code := runcli.Main(ctx, "mastersalt-run", full, console.IO{Stdout: &out, Stderr: &errb})
 	r := runOut{code: code, raw: out.String(), err: errb.String()}
 	_ = json.Unmarshal(out.Bytes(), &r.ret)
 	t.Logf("mastersalt-run %s -> exit %d\n%s\n%s", strings.Join(args, " "), code, out.String(), errb.String())

@@ -219,7 +219,8 @@ func must(t *testing.T, err error) {
 // call runs a runner function with words as salt-run would parse them.
 func (r *rig) call(t *testing.T, fun string, words ...string) *data.Map {
 	t.Helper()
-	env := &host.Env{ID: "ctl_master", Opts: r.opts, Services: map[string]any{nodeService: Node(r.node), ProgressService: r.progress}}
+	env := &host.Env{ID: "ctl_master", Opts: r.opts, Stderr: r.progress}
+	nodeService.Set(env, r.node)
 	res := host.Execute(context.Background(), env, host.Runner, "mc_cloud_lxc."+fun, host.ParseInput(words, nil), nil)
 	if res.Err != nil {
 		t.Fatalf("%s: %v", fun, res.Err)

@@ -11,11 +11,6 @@ import (
 	"github.com/saltgo/saltgo/host"
 )
 
-// ProgressService is the host.Env service (an io.Writer) that receives the
-// progress lines; without it they go to the process's standard error, so
-// that the result printed on standard output stays clean (--out json).
-const ProgressService = "mc_cloud_lxc.progress"
-
 // Progress prints one line per finished step, as it finishes, from any
 // number of goroutines.
 type Progress struct {
@@ -26,11 +21,12 @@ type Progress struct {
 }
 
 func newProgress(env *host.Env) *Progress {
+	// The progress lines go to the front door's standard error (the
+	// process's by default), so that the result printed on standard
+	// output stays clean (--out json).
 	var w io.Writer = os.Stderr
-	if s, ok := env.Service(ProgressService); ok {
-		if pw, ok := s.(io.Writer); ok {
-			w = pw
-		}
+	if env.Stderr != nil {
+		w = env.Stderr
 	}
 	return &Progress{w: w, Now: time.Now}
 }

@@ -37,7 +37,7 @@ func main() {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	grains := data.M("id", *id, "os", "Debian", "os_family", "Debian", "kernel", "Linux", "ipv4", []any{"127.0.0.1"}, "ipv6", []any{}, "saltgo", true)
-	exec := minion.ExecutorFunc(func(ctx context.Context, fun string, args []any, pub *data.Map) (any, int, string, error) {
+	run := func(ctx context.Context, m *minion.Minion, fun string, args []any) (any, int, string, error) {
 		pos, _ := mastertest.SplitArgs(args)
 		switch fun {
 		case "grains.item":
@@ -49,7 +49,6 @@ func main() {
 			}
 			return out, 0, "nested", nil
 		case "saltutil.find_job":
-			m, _ := minion.FromContext(ctx)
 			jid := ""
 			if len(pos) > 0 {
 				jid, _ = data.AsString(pos[0])
@@ -58,6 +57,13 @@ func main() {
 		}
 		ret, rc, out := mastertest.Exec(fun, args)
 		return ret, rc, out, nil
+	}
+	exec := minion.ExecutorFunc(func(ctx context.Context, c *minion.Call) minion.Return {
+		ret, rc, out, err := run(ctx, c.Minion, c.Fun, c.Args)
+		if err != nil {
+			return minion.Return{Return: "The minion function caused an exception: " + err.Error(), Retcode: 1, Out: "nested"}
+		}
+		return minion.Return{Return: ret, Retcode: rc, Out: out}
 	})
 	s := minion.Settings{ID: *id, Master: *master, MasterPort: *port,
 		PKIDir: filepath.Join(*dir, "pki"), CacheDir: filepath.Join(*dir, "cache"),

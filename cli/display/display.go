@@ -1,4 +1,7 @@
-package common
+// Package display prints the return data of saltgo's command-line front
+// doors as Salt's display_output does, and declares Salt's output options
+// (--out, --out-file, --no-color...).
+package display
 
 import (
 	"fmt"
@@ -30,15 +33,6 @@ func OutputOptions() []*optparse.Option {
 		{Long: "state_output", Kind: optparse.String, Dest: "state_output", Meta: "STATE_OUTPUT", Help: "Same as --state-output."},
 		{Long: "state-verbose", Kind: optparse.String, Dest: "state_verbose", Meta: "STATE_VERBOSE", Help: "Override the configured state_verbose value for minion output. Set to True or False."},
 		{Long: "state_verbose", Kind: optparse.String, Dest: "state_verbose", Meta: "STATE_VERBOSE", Help: "Same as --state-verbose."},
-	}
-}
-
-// LogOptions are the options of Salt's LogLevelMixIn.
-func LogOptions() []*optparse.Option {
-	return []*optparse.Option{
-		{Short: "l", Long: "log-level", Kind: optparse.String, Dest: "log_level", Meta: "LOG_LEVEL", Help: "Console logging log level. One of 'all', 'garbage', 'trace', 'debug', 'profile', 'info', 'warning', 'error', 'critical', 'quiet'. Default: 'warning'."},
-		{Long: "log-file", Kind: optparse.String, Dest: "log_file", Meta: "LOG_FILE", Help: "Log file path."},
-		{Long: "log-file-level", Kind: optparse.String, Dest: "log_level_logfile", Meta: "LOG_LEVEL_LOGFILE", Help: "Logfile logging log level."},
 	}
 }
 

@@ -1,6 +1,7 @@
-// Package common holds what saltgo's command-line front doors share:
-// Salt-style console logging, configuration loading and output options.
-package common
+// Package logging is the logging of saltgo's command-line front doors:
+// Salt's log levels and options, and slog handlers writing Salt's console
+// and log file line formats.
+package logging
 
 import (
 	"context"
@@ -9,6 +10,8 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+
+	"github.com/saltgo/saltgo/cli/optparse"
 )
 
 // Salt's log levels, as slog levels.
@@ -175,4 +178,23 @@ func (f fanout) WithGroup(name string) slog.Handler {
 		out[i] = h.WithGroup(name)
 	}
 	return out
+}
+
+// LogOptions are the options of Salt's LogLevelMixIn.
+func LogOptions() []*optparse.Option {
+	return []*optparse.Option{
+		{Short: "l", Long: "log-level", Kind: optparse.String, Dest: "log_level", Meta: "LOG_LEVEL", Help: "Console logging log level. One of 'all', 'garbage', 'trace', 'debug', 'profile', 'info', 'warning', 'error', 'critical', 'quiet'. Default: 'warning'."},
+		{Long: "log-file", Kind: optparse.String, Dest: "log_file", Meta: "LOG_FILE", Help: "Log file path."},
+		{Long: "log-file-level", Kind: optparse.String, Dest: "log_level_logfile", Meta: "LOG_LEVEL_LOGFILE", Help: "Logfile logging log level."},
+	}
+}
+
+// ConsoleLogger builds the console logger from -l/--log-level (default
+// warning); a bad level is a usage error, returned as optparse prints it.
+func ConsoleLogger(p *optparse.Parser, r *optparse.Result, stderr io.Writer) (*slog.Logger, string) {
+	level, err := ParseLevel(r.Str("log_level"))
+	if err != nil {
+		return nil, p.UsageError(fmt.Errorf("option -l: %v", err))
+	}
+	return slog.New(NewConsoleHandler(stderr, level)), ""
 }

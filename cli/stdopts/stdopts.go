@@ -1,12 +1,12 @@
-package common
+// Package stdopts holds the options every Salt command line has (-c,
+// -h, --version, --versions-report) and their actions.
+package stdopts
 
 import (
 	"fmt"
 	"io"
-	"log/slog"
 
 	"github.com/saltgo/saltgo/cli/optparse"
-	"github.com/saltgo/saltgo/modules/test"
 	"github.com/saltgo/saltgo/version"
 )
 
@@ -30,19 +30,9 @@ func StdActions(p *optparse.Parser, r *optparse.Result, description string, stdo
 	case r.Bool("version"):
 		fmt.Fprintf(stdout, "%s %s (%s)\n", p.Prog, version.Salt, version.SaltCodename)
 	case r.Bool("versions_report"):
-		fmt.Fprintln(stdout, test.VersionsReport())
+		fmt.Fprintln(stdout, version.Report())
 	default:
 		return false
 	}
 	return true
-}
-
-// ConsoleLogger builds the console logger from -l/--log-level (default
-// warning); a bad level is a usage error, returned as optparse prints it.
-func ConsoleLogger(p *optparse.Parser, r *optparse.Result, stderr io.Writer) (*slog.Logger, string) {
-	level, err := ParseLevel(r.Str("log_level"))
-	if err != nil {
-		return nil, p.UsageError(fmt.Errorf("option -l: %v", err))
-	}
-	return slog.New(NewConsoleHandler(stderr, level)), ""
 }
