@@ -1,4 +1,4 @@
-package lxc
+package provision
 
 import (
 	"bufio"
@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/saltgo/saltgo/atomicfile"
+	"github.com/saltgo/saltgo/lxc/liblxc"
 	"io"
 	"io/fs"
 	"os"
@@ -51,9 +53,9 @@ var imageExcludes = []string{"config", "saltgo-lxc.log", MetadataFile}
 // config is written with its rootfs path and name pointing at the copy. A
 // running origin is stopped first (clones need it stopped). A second run
 // with an unchanged source reports no changes.
-func SyncImage(ctx context.Context, c *Client, img Image, opts SyncOptions) (*StepResult, error) {
+func SyncImage(ctx context.Context, c *liblxc.Client, img Image, opts SyncOptions) (*StepResult, error) {
 	res := newResult(img.Name)
-	if err := ValidateName(img.Name); err != nil {
+	if err := liblxc.ValidateName(img.Name); err != nil {
 		return res.fail(err)
 	}
 	src, err := filepath.Abs(img.Source)
@@ -67,13 +69,13 @@ func SyncImage(ctx context.Context, c *Client, img Image, opts SyncOptions) (*St
 	if err != nil {
 		return res.fail(fmt.Errorf("lxc: image %s: source config: %w", img.Name, err))
 	}
-	dst := filepath.Join(c.lxcpath(), img.Name)
+	dst := filepath.Join(c.Path(), img.Name)
 	if dst == src {
 		return res.fail(fmt.Errorf("lxc: image %s: source and destination are the same directory", img.Name))
 	}
 	st, err := c.State(ctx, img.Name)
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, liblxc.ErrNotFound):
 		st = ""
 	case err != nil:
 		return res.fail(err)
@@ -96,7 +98,7 @@ func SyncImage(ctx context.Context, c *Client, img Image, opts SyncOptions) (*St
 	conf := imageConfig(string(srcConf), src, dst, img.Name)
 	cur, _ := os.ReadFile(filepath.Join(dst, "config"))
 	if string(cur) != conf {
-		if err := writeAtomic(filepath.Join(dst, "config"), []byte(conf), 0o640); err != nil {
+		if err := atomicfile.Write(filepath.Join(dst, "config"), []byte(conf), 0o640); err != nil {
 			return res.fail(err)
 		}
 		res.Changes.Set("config", filepath.Join(dst, "config"))
