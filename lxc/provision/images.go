@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"github.com/saltgo/saltgo/atomicfile"
 	"github.com/saltgo/saltgo/lxc/liblxc"
+	"github.com/saltgo/saltgo/revert"
 	"io"
 	"io/fs"
 	"os"
@@ -52,7 +53,9 @@ var imageExcludes = []string{"config", "saltgo-lxc.log", MetadataFile}
 // times, devices; files gone from the source are deleted), and the source
 // config is written with its rootfs path and name pointing at the copy. A
 // running origin is stopped first (clones need it stopped). A second run
-// with an unchanged source reports no changes.
+// with an unchanged source reports no changes. When the sync fails, what
+// it changed is undone as far as it can be: a new image's directory is
+// removed, an origin it stopped is started again.
 func SyncImage(ctx context.Context, c *liblxc.Client, img Image, opts SyncOptions) (*StepResult, error) {
 	res := newResult(img.Name)
 	if err := liblxc.ValidateName(img.Name); err != nil {
@@ -73,6 +76,9 @@ func SyncImage(ctx context.Context, c *liblxc.Client, img Image, opts SyncOption
 	if dst == src {
 		return res.fail(fmt.Errorf("lxc: image %s: source and destination are the same directory", img.Name))
 	}
+	r := revert.New()
+	defer func() { _ = r.Fail() }()
+	undoCtx := context.WithoutCancel(ctx)
 	st, err := c.State(ctx, img.Name)
 	switch {
 	case errors.Is(err, liblxc.ErrNotFound):
@@ -83,9 +89,15 @@ func SyncImage(ctx context.Context, c *liblxc.Client, img Image, opts SyncOption
 		if _, err := c.Stop(ctx, img.Name, 10, false); err != nil {
 			return res.fail(err)
 		}
+		r.Add("start "+img.Name, func() error { _, err := c.Start(undoCtx, img.Name); return err })
 		res.Changes.Set("state", data.M("old", st, "new", "stopped"))
 	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
+	if _, err := os.Lstat(dst); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			return res.fail(err)
+		}
+		r.Add("remove "+dst, func() error { return os.RemoveAll(dst) })
+	} else if err != nil {
 		return res.fail(err)
 	}
 	n, how, err := syncTree(ctx, src, dst, imageExcludes, opts.Rsync)
@@ -106,6 +118,7 @@ func SyncImage(ctx context.Context, c *liblxc.Client, img Image, opts SyncOption
 	if st == "" {
 		res.Changes.Set("created", "from "+src)
 	}
+	r.Success()
 	if res.Changed() {
 		res.Comment = fmt.Sprintf("image %s synchronised from %s", img.Name, src)
 	} else {
@@ -388,7 +401,8 @@ func mustStat(p string) fs.FileInfo {
 	return fi
 }
 
-// copyFile copies a regular file's content through a temp file and a rename.
+// copyFile copies a regular file's content through a synced temp file and
+// an atomic rename.
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
@@ -408,7 +422,7 @@ func copyFile(src, dst string) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, dst)
+		err = atomicfile.Rename(tmp, dst)
 	}
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"github.com/saltgo/saltgo/atomicfile"
 	"github.com/saltgo/saltgo/lxc/liblxc"
+	"github.com/saltgo/saltgo/revert"
 	"os"
 	"path/filepath"
 	"sort"
@@ -394,8 +395,25 @@ func MinionConfig(s *Settings) string {
 	return b.String()
 }
 
+// bootstrapMinion installs the minion binary and config and, once, a key
+// pair pre-accepted on the master. A key pair it generated is removed from
+// the VM again when a later step fails (writing its public half, accepting
+// it on the master): the next run starts over instead of keeping a key the
+// master does not know.
 func bootstrapMinion(ctx context.Context, env *VMEnv, s *Settings, res *StepResult) error {
 	c := env.Client
+	r := revert.New()
+	defer func() { _ = r.Fail() }()
+	undoCtx := context.WithoutCancel(ctx)
+	remove := func(path string) func() error {
+		return func() error {
+			out, err := c.Run(undoCtx, s.Name, []string{"rm", "-f", path}, nil, nil)
+			if err == nil && out.Status != 0 {
+				err = fmt.Errorf("rm %s: exit %d: %s", path, out.Status, strings.TrimSpace(string(out.Stderr)))
+			}
+			return err
+		}
+	}
 	if env.MinionBinary != "" {
 		st, err := os.Stat(env.MinionBinary)
 		if err != nil {
@@ -428,11 +446,14 @@ func bootstrapMinion(ctx context.Context, env *VMEnv, s *Settings, res *StepResu
 		if err := c.WriteFile(ctx, s.Name, VMMinionPKIDir+"/minion.pem", priv, 0o400); err != nil {
 			return err
 		}
+		r.Add("remove "+VMMinionPKIDir+"/minion.pem", remove(VMMinionPKIDir+"/minion.pem"))
 		if err := c.WriteFile(ctx, s.Name, pubPath, pubPEM, 0o644); err != nil {
 			return err
 		}
+		r.Add("remove "+pubPath, remove(pubPath))
 		pub = string(pubPEM)
 		res.Changes.Set("minion_key", "generated")
+		r.Add("forget the generated key", func() error { res.Changes.Delete("minion_key"); return nil })
 	}
 	if env.MasterPKIDir != "" {
 		k := filepath.Join(env.MasterPKIDir, "minions", s.Name)
@@ -446,6 +467,7 @@ func bootstrapMinion(ctx context.Context, env *VMEnv, s *Settings, res *StepResu
 			res.Changes.Set("accepted_key", k)
 		}
 	}
+	r.Success()
 	return nil
 }
 
