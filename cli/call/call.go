@@ -208,6 +208,9 @@ func run(ctx context.Context, env *host.Env, fun string, args []any, pub *data.M
 		bad *host.InvalidKwargsError
 	)
 	switch {
+	case errors.As(err, &unavail): // found unavailable at call time (lxc without its helper)
+		fmt.Fprintf(stdio.Stderr, "%s Possible reasons: %v\n", host.MissingFunString(fun), unavail.Reason)
+		return res, exitMissing, true
 	case errors.As(err, &inv):
 		fmt.Fprintf(stdio.Stderr, "\nPassed invalid arguments: %s.\n\nUsage:\n", inv.Msg)
 		fmt.Fprintln(stdio.Stdout, f.Doc)
