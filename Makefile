@@ -3,6 +3,7 @@
 SHELL := /bin/bash
 GO = $(shell cat .cache/go 2>/dev/null || echo go)
 BIN := bin/saltgo
+HELPER := bin/saltgo-lxc-helper
 RUN_DIR ?= $(CURDIR)/.cache/run
 PKGS := ./...
 
@@ -27,8 +28,11 @@ all: build
 
 setup: .cache/go
 
+# saltgo is static (no cgo: one file that runs on any Linux host); the LXC
+# helper it starts links liblxc (cgo) and is installed beside it.
 build: .cache/go
-	$(GO) build -o $(BIN) ./cmd/saltgo
+	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/saltgo
+	CGO_ENABLED=1 $(GO) build -o $(HELPER) ./cmd/saltgo-lxc-helper
 
 # The main job on the embedded default: the seed document's example pillar,
 # masterless, as mastersalt-call --local mc_cloud_lxc.get_settings_for_vm for
@@ -56,9 +60,10 @@ lint: .cache/go
 install: build
 	install -m 0644 dist/systemd/saltgo-minion.service dist/systemd/mastersalt-minion.service /etc/systemd/system/
 	install -m 0755 $(BIN) /usr/local/bin/saltgo
+	install -m 0755 $(HELPER) /usr/local/bin/saltgo-lxc-helper
 	install -d /usr/local/lib/saltgo/bin; for n in salt-call salt-minion salt-run salt mastersalt-call mastersalt-minion mastersalt-run mastersalt; do \
 	  ln -sf /usr/local/bin/saltgo /usr/local/lib/saltgo/bin/$$n; done
-	@echo "installed /usr/local/bin/saltgo; role links in /usr/local/lib/saltgo/bin (see docs/operator-guide.md)"
+	@echo "installed /usr/local/bin/saltgo and /usr/local/bin/saltgo-lxc-helper; role links in /usr/local/lib/saltgo/bin (see docs/operator-guide.md)"
 
 clean:
 	rm -rf bin .cache

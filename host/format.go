@@ -79,11 +79,12 @@ func (r *Result) SaltCallFailure() *Failure {
 		return nil
 	}
 	fun := r.Fun
+	// A module found unavailable at lookup, or by the function itself when
+	// called (lxc without its helper binary), prints the same way.
+	if unavail := (*UnavailableError)(nil); errors.As(r.Err, &unavail) {
+		return &Failure{Stderr: fmt.Sprintf("%s Possible reasons: %v\n", MissingFunString(fun), unavail.Reason), Code: ExitMissing}
+	}
 	if r.Stage == StageLookup {
-		var unavail *UnavailableError
-		if errors.As(r.Err, &unavail) {
-			return &Failure{Stderr: fmt.Sprintf("%s Possible reasons: %v\n", MissingFunString(fun), unavail.Reason), Code: ExitMissing}
-		}
 		if docs := Docs(r.Kind, fun+"*"); docs.Len() > 0 {
 			docs.Set(fun, MissingFunString(fun))
 			r.Return, r.Retcode, r.Out = docs, ExitGeneric, "nested"

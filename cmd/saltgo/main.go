@@ -21,7 +21,6 @@ import (
 	saltcli "github.com/saltgo/saltgo/cli/salt"
 	"github.com/saltgo/saltgo/cli/shims"
 	"github.com/saltgo/saltgo/config"
-	"github.com/saltgo/saltgo/lxc"
 	"github.com/saltgo/saltgo/minion"
 	"github.com/saltgo/saltgo/version"
 
@@ -104,9 +103,6 @@ func run(argv []string) int {
 		case "shims":
 			return shims.Main(args[1:], os.Stdout, os.Stderr)
 		}
-		if h, ok := hidden[args[0]]; ok {
-			return h(args[1:])
-		}
 		r, prog = role(args[0])
 		args = args[1:]
 		if r == "" {
@@ -126,12 +122,6 @@ func run(argv []string) int {
 		return saltcli.Main(ctx, prog, args, stdio)
 	}
 	return 64
-}
-
-// hidden are internal subcommands (helper processes re-executed by saltgo
-// itself); they are not part of the user interface.
-var hidden = map[string]func(args []string) int{
-	lxc.HelperCommand: lxc.HelperMain,
 }
 
 // connectMinion signs in to the master as the configured minion, for

@@ -1,8 +1,8 @@
 // Package lxctest is the test harness for code that drives real LXC
-// containers: a throwaway network namespace with a bridge inside it, an
-// LXC client whose helper child is the test binary itself (re-executed
-// inside that namespace), and clean-up of every container, namespace and
-// bridge a test made, even when it fails.
+// containers: the helper binary saltgo-lxc-helper built from this source
+// tree, a throwaway network namespace with a bridge inside it, an LXC
+// client whose helper runs inside that namespace, and clean-up of every
+// container, namespace and bridge a test made, even when it fails.
 //
 // A test package using it calls Main from TestMain:
 //
@@ -25,27 +25,58 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/saltgo/saltgo/lxc"
+	"github.com/saltgo/saltgo/lxc/liblxc"
 )
 
-// HelperEnv switches a test binary into the LXC helper role.
-const HelperEnv = "SALTGO_LXCTEST_HELPER"
-
-// CrashEnv makes the re-executed helper die of SIGSEGV before answering.
+// CrashEnv makes a test binary re-executed as the helper (CrashClient)
+// die of SIGSEGV before answering.
 const CrashEnv = "SALTGO_LXCTEST_CRASH"
 
-// Main runs the tests, or the LXC helper when the binary was re-executed
-// as one.
+// Main runs the tests of a package that drives LXC. It builds the helper
+// (cmd/saltgo-lxc-helper) into a temporary directory and points
+// SALTGO_LXC_HELPER at it, unless that is set already, so that
+// `go test` works from a fresh clone; a test binary re-executed by
+// CrashClient dies instead.
 func Main(m *testing.M) {
-	if os.Getenv(HelperEnv) == "1" {
-		if os.Getenv(CrashEnv) == "1" {
-			// Stand-in for liblxc crashing the helper before it answers.
-			_ = unix.Kill(os.Getpid(), unix.SIGSEGV)
-			time.Sleep(time.Second)
-		}
-		os.Exit(lxc.HelperMain(os.Args[1:]))
+	if os.Getenv(CrashEnv) == "1" {
+		// Stand-in for liblxc crashing the helper before it answers.
+		_ = unix.Kill(os.Getpid(), unix.SIGSEGV)
+		time.Sleep(time.Second)
+		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	var dir string
+	if os.Getenv(liblxc.HelperEnv) == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "saltgo-lxc-helper-"); err != nil {
+			fmt.Fprintln(os.Stderr, "lxctest:", err)
+			os.Exit(1)
+		}
+		p, err := BuildHelper(dir)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "lxctest:", err)
+			_ = os.RemoveAll(dir)
+			os.Exit(1)
+		}
+		_ = os.Setenv(liblxc.HelperEnv, p)
+	}
+	code := m.Run()
+	if dir != "" {
+		_ = os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
+
+// BuildHelper builds cmd/saltgo-lxc-helper (with cgo: it links liblxc)
+// into dir and returns its path. The go command is the one running the
+// tests (go test puts its GOROOT/bin first in PATH).
+func BuildHelper(dir string) (string, error) {
+	out := filepath.Join(dir, liblxc.HelperName)
+	cmd := exec.Command("go", "build", "-o", out, "github.com/saltgo/saltgo/cmd/saltgo-lxc-helper")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build %s: %w\n%s", liblxc.HelperName, err, msg)
+	}
+	return out, nil
 }
 
 // Require fails the test when it cannot drive LXC here (not root, or no
@@ -140,20 +171,16 @@ func (n *Netns) Dial(addr string, timeout time.Duration) (net.Conn, error) {
 }
 
 // Client returns an LXC client whose containers live in a fresh directory
-// and whose helper is this test binary run inside the namespace n (nil for
-// the host namespace). Every container left in that directory is destroyed
-// at the end of the test.
-func Client(t testing.TB, n *Netns) *lxc.Client {
+// and whose helper (the one Main built) runs inside the namespace n (nil
+// for the host namespace). Every container left in that directory is
+// destroyed at the end of the test.
+func Client(t testing.TB, n *Netns) *liblxc.Client {
 	t.Helper()
-	exe, err := filepath.Abs(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir, err := os.MkdirTemp("", "saltgo-lxctest-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &lxc.Client{LXCPath: dir, Exe: exe, Env: []string{HelperEnv + "=1"}, Timeout: 2 * time.Minute}
+	c := &liblxc.Client{LXCPath: dir, Timeout: 2 * time.Minute}
 	if n != nil {
 		c.Netns = n.Name
 	}
@@ -163,7 +190,7 @@ func Client(t testing.TB, n *Netns) *lxc.Client {
 
 // Purge destroys every container in c's directory (clones before their
 // origins) and removes the directory.
-func Purge(t testing.TB, c *lxc.Client) {
+func Purge(t testing.TB, c *liblxc.Client) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for pass := 0; pass < 3; pass++ {
@@ -189,4 +216,19 @@ func Purge(t testing.TB, c *lxc.Client) {
 	if err := os.RemoveAll(c.Path()); err != nil && !strings.Contains(err.Error(), "busy") {
 		t.Errorf("lxctest: remove %s: %v", c.Path(), err)
 	}
+}
+
+// CrashClient returns a copy of c whose helper is this test binary, which
+// dies of SIGSEGV before answering (see Main): a stand-in for liblxc
+// crashing the helper.
+func CrashClient(t testing.TB, c *liblxc.Client) *liblxc.Client {
+	t.Helper()
+	exe, err := filepath.Abs(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := *c
+	cp.Helper = exe
+	cp.Env = append(append([]string(nil), c.Env...), CrashEnv+"=1")
+	return &cp
 }

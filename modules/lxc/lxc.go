@@ -1,11 +1,12 @@
-// Package lxcmod is Salt's `lxc` execution module implemented on saltgo's
-// LXC driver (github.com/saltgo/saltgo/lxc): the function names and return
-// shapes follow Salt's lxc module where Salt has them. Every liblxc call
-// runs in a helper child process (see lxc.Client).
+// Package lxc is Salt's `lxc` execution module implemented on saltgo's
+// LXC driver (package liblxc): the function names and return shapes follow
+// Salt's lxc module where Salt has them. Every liblxc call runs in a
+// saltgo-lxc-helper child process (see liblxc.Client); without the helper
+// the functions are "not available", with the reason (ClientFor).
 //
-// The functions are plain Go functions taking an *lxc.Client; registration
-// with the module host is done by the module host wiring.
-package lxcmod
+// The functions are plain Go functions taking a *liblxc.Client;
+// registration with the module host is in register.go.
+package lxc
 
 import (
 	"context"
@@ -14,12 +15,13 @@ import (
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
-	"github.com/saltgo/saltgo/lxc"
+	"github.com/saltgo/saltgo/lxc/liblxc"
+	"github.com/saltgo/saltgo/lxc/provision"
 )
 
 // Virtual reports whether liblxc can be used here; the error is the reason
 // the module is unavailable (the same check as Salt's __virtual__).
-func Virtual(ctx context.Context, c *lxc.Client) error {
+func Virtual(ctx context.Context, c *liblxc.Client) error {
 	if _, err := c.Version(ctx); err != nil {
 		return fmt.Errorf("the lxc execution module cannot be loaded: liblxc is unavailable: %w", err)
 	}
@@ -27,7 +29,7 @@ func Virtual(ctx context.Context, c *lxc.Client) error {
 }
 
 // List returns {"running": [...], "stopped": [...], "frozen": [...]}.
-func List(ctx context.Context, c *lxc.Client) (*data.Map, error) {
+func List(ctx context.Context, c *liblxc.Client) (*data.Map, error) {
 	l, err := c.List(ctx)
 	if err != nil {
 		return nil, err
@@ -47,7 +49,7 @@ func List(ctx context.Context, c *lxc.Client) (*data.Map, error) {
 }
 
 // Ls returns the container names.
-func Ls(ctx context.Context, c *lxc.Client) ([]any, error) {
+func Ls(ctx context.Context, c *liblxc.Client) ([]any, error) {
 	l, err := c.List(ctx)
 	if err != nil {
 		return nil, err
@@ -60,15 +62,15 @@ func Ls(ctx context.Context, c *lxc.Client) ([]any, error) {
 }
 
 // Exists reports whether the container exists.
-func Exists(ctx context.Context, c *lxc.Client, name string) (bool, error) {
+func Exists(ctx context.Context, c *liblxc.Client, name string) (bool, error) {
 	return c.Exists(ctx, name)
 }
 
 // State returns "running", "stopped" or "frozen", or nil when the
 // container does not exist.
-func State(ctx context.Context, c *lxc.Client, name string) (any, error) {
+func State(ctx context.Context, c *liblxc.Client, name string) (any, error) {
 	st, err := c.State(ctx, name)
-	if errors.Is(err, lxc.ErrNotFound) {
+	if errors.Is(err, liblxc.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
@@ -78,7 +80,7 @@ func State(ctx context.Context, c *lxc.Client, name string) (any, error) {
 }
 
 // Info returns a container's details (Salt's keys where they exist).
-func Info(ctx context.Context, c *lxc.Client, name string) (*data.Map, error) {
+func Info(ctx context.Context, c *liblxc.Client, name string) (*data.Map, error) {
 	in, err := c.Info(ctx, name)
 	if err != nil {
 		return nil, err
@@ -98,11 +100,11 @@ func stateRet(old, new any) *data.Map {
 
 // Create creates a container from a template: the options are Settings
 // (image, profile_type/backing, vgname, size...); it is not started.
-func Create(ctx context.Context, c *lxc.Client, s *lxc.Settings) (*data.Map, error) {
+func Create(ctx context.Context, c *liblxc.Client, s *provision.Settings) (*data.Map, error) {
 	if s.FromContainer != "" {
 		return nil, fmt.Errorf("lxc.create: use lxc.clone to clone %q", s.FromContainer)
 	}
-	p, err := lxc.BuildPlan(s)
+	p, err := provision.BuildPlan(s)
 	if err != nil {
 		return nil, err
 	}
@@ -117,12 +119,12 @@ func Create(ctx context.Context, c *lxc.Client, s *lxc.Settings) (*data.Map, err
 
 // Clone clones orig into name (snapshot for copy-on-write; backing dir,
 // overlayfs or lvm).
-func Clone(ctx context.Context, c *lxc.Client, name, orig string, snapshot bool, backing string) (*data.Map, error) {
+func Clone(ctx context.Context, c *liblxc.Client, name, orig string, snapshot bool, backing string) (*data.Map, error) {
 	if backing == "" {
 		backing = "dir"
 	}
-	s := &lxc.Settings{Name: name, FromContainer: orig, Snapshot: snapshot, Backing: backing}
-	p, err := lxc.BuildPlan(s)
+	s := &provision.Settings{Name: name, FromContainer: orig, Snapshot: snapshot, Backing: backing}
+	p, err := provision.BuildPlan(s)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +134,7 @@ func Clone(ctx context.Context, c *lxc.Client, name, orig string, snapshot bool,
 	return stateRet(nil, "stopped"), nil
 }
 
-func change(ctx context.Context, c *lxc.Client, name string, op func() (bool, error)) (*data.Map, error) {
+func change(ctx context.Context, c *liblxc.Client, name string, op func() (bool, error)) (*data.Map, error) {
 	old, err := c.State(ctx, name)
 	if err != nil {
 		return nil, err
@@ -148,17 +150,17 @@ func change(ctx context.Context, c *lxc.Client, name string, op func() (bool, er
 }
 
 // Start starts a container.
-func Start(ctx context.Context, c *lxc.Client, name string) (*data.Map, error) {
+func Start(ctx context.Context, c *liblxc.Client, name string) (*data.Map, error) {
 	return change(ctx, c, name, func() (bool, error) { return c.Start(ctx, name) })
 }
 
 // Stop stops a container (kill skips the clean shutdown).
-func Stop(ctx context.Context, c *lxc.Client, name string, kill bool) (*data.Map, error) {
+func Stop(ctx context.Context, c *liblxc.Client, name string, kill bool) (*data.Map, error) {
 	return change(ctx, c, name, func() (bool, error) { return c.Stop(ctx, name, 10, kill) })
 }
 
 // Restart stops then starts a container; the result has "restarted": true.
-func Restart(ctx context.Context, c *lxc.Client, name string, force bool) (*data.Map, error) {
+func Restart(ctx context.Context, c *liblxc.Client, name string, force bool) (*data.Map, error) {
 	r, err := change(ctx, c, name, func() (bool, error) {
 		if _, err := c.Stop(ctx, name, 10, force); err != nil {
 			return false, err
@@ -172,12 +174,12 @@ func Restart(ctx context.Context, c *lxc.Client, name string, force bool) (*data
 }
 
 // Freeze freezes a running container.
-func Freeze(ctx context.Context, c *lxc.Client, name string) (*data.Map, error) {
+func Freeze(ctx context.Context, c *liblxc.Client, name string) (*data.Map, error) {
 	return change(ctx, c, name, func() (bool, error) { return c.Freeze(ctx, name) })
 }
 
 // Unfreeze thaws a frozen container.
-func Unfreeze(ctx context.Context, c *lxc.Client, name string) (*data.Map, error) {
+func Unfreeze(ctx context.Context, c *liblxc.Client, name string) (*data.Map, error) {
 	return change(ctx, c, name, func() (bool, error) { return c.Unfreeze(ctx, name) })
 }
 
@@ -187,7 +189,7 @@ var ErrNotStopped = errors.New("is not stopped")
 
 // Destroy destroys a container; a running or frozen one is stopped first
 // only when stop is true.
-func Destroy(ctx context.Context, c *lxc.Client, name string, stop bool) (*data.Map, error) {
+func Destroy(ctx context.Context, c *liblxc.Client, name string, stop bool) (*data.Map, error) {
 	old, err := c.State(ctx, name)
 	if err != nil {
 		return nil, err
@@ -216,7 +218,7 @@ type RunOptions struct {
 
 // withRunning runs fn with the container running, starting or thawing it
 // unless o.NoStart, and restoring its state when o.PreserveState.
-func withRunning(ctx context.Context, c *lxc.Client, name string, o RunOptions, fn func() error) error {
+func withRunning(ctx context.Context, c *liblxc.Client, name string, o RunOptions, fn func() error) error {
 	st, err := c.State(ctx, name)
 	if err != nil {
 		return err
@@ -256,8 +258,8 @@ func withRunning(ctx context.Context, c *lxc.Client, name string, o RunOptions, 
 
 // RunAll runs a shell command in the container (lxc-attach) and returns
 // {"pid", "retcode", "stdout", "stderr"} as Salt's cmd.run_all does.
-func RunAll(ctx context.Context, c *lxc.Client, name, cmd string, o RunOptions) (*data.Map, error) {
-	var r *lxc.RunResult
+func RunAll(ctx context.Context, c *liblxc.Client, name, cmd string, o RunOptions) (*data.Map, error) {
+	var r *liblxc.RunResult
 	err := withRunning(ctx, c, name, o, func() (err error) {
 		r, err = c.Run(ctx, name, []string{"/bin/sh", "-c", cmd}, o.Stdin, o.Env)
 		return err
@@ -272,8 +274,8 @@ func RunAll(ctx context.Context, c *lxc.Client, name, cmd string, o RunOptions) 
 
 // Run runs a shell command in the container and returns its output,
 // stderr merged into stdout in order (Salt's cmd.run), and its exit status.
-func Run(ctx context.Context, c *lxc.Client, name, cmd string, o RunOptions) (string, int, error) {
-	var r *lxc.RunResult
+func Run(ctx context.Context, c *liblxc.Client, name, cmd string, o RunOptions) (string, int, error) {
+	var r *liblxc.RunResult
 	err := withRunning(ctx, c, name, o, func() (err error) {
 		r, err = c.RunCombined(ctx, name, []string{"/bin/sh", "-c", cmd}, o.Stdin, o.Env)
 		return err
@@ -287,7 +289,7 @@ func Run(ctx context.Context, c *lxc.Client, name, cmd string, o RunOptions) (st
 // GetParameter returns the value of a cgroup parameter of a running
 // container (Salt's lxc.get_parameter, lxc-cgroup); a key starting with
 // "lxc." reads the container configuration instead (saltgo extension).
-func GetParameter(ctx context.Context, c *lxc.Client, name, key string) (string, error) {
+func GetParameter(ctx context.Context, c *liblxc.Client, name, key string) (string, error) {
 	var v []string
 	var err error
 	if strings.HasPrefix(key, "lxc.") {
@@ -307,14 +309,14 @@ func GetParameter(ctx context.Context, c *lxc.Client, name, key string) (string,
 // SetParameter sets a cgroup parameter of a running container (Salt's
 // lxc.set_parameter); a key starting with "lxc." sets and saves a
 // configuration key instead. It returns false when the value was refused.
-func SetParameter(ctx context.Context, c *lxc.Client, name, key, value string) (bool, error) {
+func SetParameter(ctx context.Context, c *liblxc.Client, name, key, value string) (bool, error) {
 	var err error
 	if strings.HasPrefix(key, "lxc.") {
 		err = c.SetConfig(ctx, name, key, value)
 	} else {
 		err = c.CgroupSet(ctx, name, key, value)
 	}
-	if errors.Is(err, lxc.ErrNotFound) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, liblxc.ErrNotFound) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false, err
 	}
 	return err == nil, nil
@@ -323,12 +325,12 @@ func SetParameter(ctx context.Context, c *lxc.Client, name, key, value string) (
 // CloudInitInterface maps a VM's settings to the options of the spawn
 // (mc_lxc_fork.cloud_init_interface's table, spec section 7.3), for
 // inspection: what CloudInit will do.
-func CloudInitInterface(c *lxc.Client, s *lxc.Settings) (*data.Map, error) {
-	p, err := lxc.BuildPlan(s)
+func CloudInitInterface(c *liblxc.Client, s *provision.Settings) (*data.Map, error) {
+	p, err := provision.BuildPlan(s)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := lxc.BuildConfig(s, c.Path())
+	cfg, err := provision.BuildConfig(s, c.Path())
 	if err != nil {
 		return nil, err
 	}
@@ -346,7 +348,7 @@ func CloudInitInterface(c *lxc.Client, s *lxc.Settings) (*data.Map, error) {
 	} else {
 		tmpl = p.Template
 	}
-	m := data.M("name", s.Name, "profile_type", p.Kind.String(), "clone_from", clone, "template", tmpl,
+	m := data.M("name", s.Name, "profile_type", p.Kind, "clone_from", clone, "template", tmpl,
 		"backing", p.Backend, "snapshot", p.Snapshot, "autostart", s.Autostart,
 		"dnsservers", dns, "lxc_conf", conf,
 		"config", data.M("master", s.Master, "master_port", int64(s.MasterPort)))
@@ -361,8 +363,8 @@ func CloudInitInterface(c *lxc.Client, s *lxc.Settings) (*data.Map, error) {
 // CloudInit spawns the VM and runs its provisioning steps (spawn, then
 // hostsfile, sshkeys, grains, initial_setup, initial_highstate); the
 // result has Salt's result/comment plus the per-step results.
-func CloudInit(ctx context.Context, env *lxc.VMEnv, s *lxc.Settings) (*data.Map, error) {
-	res, err := lxc.ProvisionVM(ctx, env, s, nil)
+func CloudInit(ctx context.Context, env *provision.VMEnv, s *provision.Settings) (*data.Map, error) {
+	res, err := provision.ProvisionVM(ctx, env, s, nil)
 	steps := data.NewMap()
 	for _, r := range res {
 		steps.Set(r.Name, r.Map())

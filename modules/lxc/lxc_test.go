@@ -1,4 +1,4 @@
-package lxcmod
+package lxc
 
 import (
 	"context"
@@ -10,8 +10,9 @@ import (
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
-	"github.com/saltgo/saltgo/lxc"
+	"github.com/saltgo/saltgo/lxc/liblxc"
 	"github.com/saltgo/saltgo/lxc/lxctest"
+	"github.com/saltgo/saltgo/lxc/provision"
 )
 
 func TestMain(m *testing.M) { lxctest.Main(m) }
@@ -71,7 +72,7 @@ func stateOf(t *testing.T, v any) (old, new any) {
 	return old, new
 }
 
-func newCaller(t *testing.T) (*caller, *lxc.Client) {
+func newCaller(t *testing.T) (*caller, *liblxc.Client) {
 	lxctest.Require(t)
 	ns := lxctest.NewNetns(t, "lxcbr1", "10.5.0.1", 16)
 	c := lxctest.Client(t, ns)
@@ -215,13 +216,13 @@ func TestRegisteredCloneAndCloudInit(t *testing.T) {
 		"gateway=10.5.0.1", "bridge=lxcbr1", "mac=00:16:3e:5a:00:71", "password=pw", "dnsservers=10.5.0.1",
 		"minion={'master': '10.5.0.1', 'master_port': 4606}").(*data.Map)
 	stepsV, _ := r.Get("steps")
-	if steps := stepsV.(*data.Map); steps.Len() != len(lxc.DefaultVMSteps) {
+	if steps := stepsV.(*data.Map); steps.Len() != len(provision.DefaultVMSteps) {
 		t.Fatalf("cloud_init steps: %v", r)
 	}
 	if st, _ := c.State(x.ctx, vm); st != "running" {
 		t.Fatalf("cloud_init vm state %s", st)
 	}
-	mc, err := c.ReadFile(x.ctx, vm, lxc.VMMinionConfig)
+	mc, err := c.ReadFile(x.ctx, vm, provision.VMMinionConfig)
 	if err != nil || !strings.Contains(string(mc), "master_port: 4606") {
 		t.Fatalf("minion config %q %v", mc, err)
 	}
@@ -229,7 +230,7 @@ func TestRegisteredCloneAndCloudInit(t *testing.T) {
 }
 
 func TestCloudInitInterfaceLVM(t *testing.T) {
-	m, err := CloudInitInterface(&lxc.Client{LXCPath: "/var/lib/lxc"}, &lxc.Settings{Name: "vm1", ProfileType: "lvm", Profile: "small", Bridge: "lxcbr1", IP: "10.5.0.2", MAC: "00:16:3e:00:00:02", Master: "10.5.0.1", MasterPort: 4606})
+	m, err := CloudInitInterface(&liblxc.Client{LXCPath: "/var/lib/lxc"}, &provision.Settings{Name: "vm1", ProfileType: "lvm", Profile: "small", Bridge: "lxcbr1", IP: "10.5.0.2", MAC: "00:16:3e:00:00:02", Master: "10.5.0.1", MasterPort: 4606})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +239,7 @@ func TestCloudInitInterfaceLVM(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, v, want)
 		}
 	}
-	if _, err := CloudInitInterface(&lxc.Client{}, &lxc.Settings{Name: "vm1", ProfileType: "lvm", Profile: "huge"}); err == nil || !strings.Contains(err.Error(), "size profile") {
+	if _, err := CloudInitInterface(&liblxc.Client{}, &provision.Settings{Name: "vm1", ProfileType: "lvm", Profile: "huge"}); err == nil || !strings.Contains(err.Error(), "size profile") {
 		t.Errorf("bad size profile: %v", err)
 	}
 }
@@ -249,8 +250,8 @@ func TestVMSettingsDecoding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := lxc.Settings{Name: "vm1", FromContainer: "orig", IP: "10.5.0.2", DNSServers: []string{"1.1.1.1", "2.2.2.2"}, Autostart: true,
-		LXCConf: []lxc.ConfItem{{Key: "lxc.cgroup.memory.limit_in_bytes", Value: "1G"}}, Master: "m", MasterPort: 4606}
+	want := provision.Settings{Name: "vm1", FromContainer: "orig", IP: "10.5.0.2", DNSServers: []string{"1.1.1.1", "2.2.2.2"}, Autostart: true,
+		LXCConf: []liblxc.ConfItem{{Key: "lxc.cgroup.memory.limit_in_bytes", Value: "1G"}}, Master: "m", MasterPort: 4606}
 	if !reflect.DeepEqual(*s, want) {
 		t.Fatalf("got %+v\nwant %+v", *s, want)
 	}

@@ -1,25 +1,27 @@
-package lxcmod
+package lxc
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
-	"github.com/saltgo/saltgo/lxc"
+	"github.com/saltgo/saltgo/lxc/liblxc"
+	"github.com/saltgo/saltgo/lxc/provision"
 )
 
 func init() { host.Register(Module()) }
 
-// ClientService is the host.Env slot of an *lxc.Client that replaces the
-// one built from the options (tests put a client driving a test network
+// ClientService is the host.Env slot of an *liblxc.Client that replaces
+// the one built from the options (tests put a client driving a test network
 // namespace there).
-var ClientService = host.NewKey[*lxc.Client]("lxc.client")
+var ClientService = host.NewKey[*liblxc.Client]("lxc.client")
 
 // Minion options read by ClientFor.
 const (
@@ -27,13 +29,17 @@ const (
 	OptLXCPath = "lxc.lxcpath"
 	// OptNetns runs liblxc in that network namespace (name or path).
 	OptNetns = "lxc.netns"
+	// OptHelper is the path of the saltgo-lxc-helper binary (default:
+	// beside the saltgo executable; $SALTGO_LXC_HELPER wins over both).
+	OptHelper = "lxc.helper"
 )
 
-// ClientFor returns the LXC client of a call: the ClientService one when
-// the front door provides it, else one built from the options; path, when
-// set, is the container directory (Salt's path argument).
-func ClientFor(env *host.Env, path string) *lxc.Client {
-	c := &lxc.Client{}
+// ClientConfig returns the LXC client settings of a call: the
+// ClientService client when the front door provides it, else one built from
+// the options; path, when set, is the container directory (Salt's path
+// argument). Its helper is not looked for (see ClientFor).
+func ClientConfig(env *host.Env, path string) *liblxc.Client {
+	c := &liblxc.Client{}
 	if p, ok := ClientService.Get(env); ok {
 		if p != nil {
 			cp := *p
@@ -46,11 +52,30 @@ func ClientFor(env *host.Env, path string) *lxc.Client {
 		if v, ok := env.Opt(OptNetns); ok {
 			c.Netns, _ = data.AsString(v)
 		}
+		if v, ok := env.Opt(OptHelper); ok && v != nil {
+			c.Helper, _ = data.AsString(v)
+		}
 	}
 	if path != "" {
 		c.LXCPath = path
 	}
 	return c
+}
+
+// ClientFor is ClientConfig with the helper binary found
+// (liblxc.FindHelper). When it cannot be found the error is a
+// *host.UnavailableError with the reason: the function is "not available"
+// on this host, and nothing else is affected.
+func ClientFor(env *host.Env, path string) (*liblxc.Client, error) {
+	c := ClientConfig(env, path)
+	if c.Serve == nil {
+		h, err := liblxc.FindHelper(c.Helper)
+		if err != nil {
+			return nil, &host.UnavailableError{Module: "lxc", Reason: err}
+		}
+		c.Helper = h
+	}
+	return c, nil
 }
 
 // Module returns Salt's lxc execution module.
@@ -62,10 +87,12 @@ func Module() *host.Module {
 	return &host.Module{
 		Kind: host.Exec,
 		Name: "lxc",
-		Doc:  "Control Linux Containers through liblxc (go-lxc), one helper process per operation.",
+		Doc:  "Control Linux Containers through liblxc, one saltgo-lxc-helper process per operation.",
+		// Whether the helper is installed is checked per call (ClientFor),
+		// where the minion option lxc.helper is known.
 		Virtual: func() error {
-			if _, err := lxc.Supported(); err != nil {
-				return fmt.Errorf("The lxc execution module cannot be loaded: %v", err)
+			if runtime.GOOS != "linux" {
+				return fmt.Errorf("The lxc execution module cannot be loaded: LXC needs Linux, not %s", runtime.GOOS)
 			}
 			return nil
 		},
@@ -74,10 +101,10 @@ func Module() *host.Module {
 				Doc: doc("List containers classified by state.", "extra\n    also return each container's info\nlimit\n    running, stopped or frozen: return only that list\npath\n    container directory (default /var/lib/lxc)", "salt '*' lxc.list\n    salt '*' lxc.list limit=running")},
 			{Name: "ls", PyName: "ls_", Params: []host.Param{host.Opt("active", nil), host.Opt("cache", true), path}, Fn: fnLs,
 				Doc: doc("Return the names of the containers.", "active\n    only the running ones\npath\n    container directory", "salt '*' lxc.ls\n    salt '*' lxc.ls active=True")},
-			{Name: "exists", Params: []host.Param{host.Req("name"), path}, Fn: named(func(ctx context.Context, c *lxc.Client, call *host.Call) (any, error) {
+			{Name: "exists", Params: []host.Param{host.Req("name"), path}, Fn: named(func(ctx context.Context, c *liblxc.Client, call *host.Call) (any, error) {
 				return Exists(ctx, c, call.Str("name"))
 			}), Doc: doc("Return True if the named container exists.", "", "salt '*' lxc.exists name")},
-			{Name: "state", Params: []host.Param{host.Req("name"), path}, Fn: named(func(ctx context.Context, c *lxc.Client, call *host.Call) (any, error) {
+			{Name: "state", Params: []host.Param{host.Req("name"), path}, Fn: named(func(ctx context.Context, c *liblxc.Client, call *host.Call) (any, error) {
 				return State(ctx, c, call.Str("name"))
 			}), Doc: doc("Return the state of a container: running, stopped or frozen, or None when it does not exist.", "", "salt '*' lxc.state name")},
 			{Name: "info", Params: []host.Param{host.Req("name"), path}, Fn: named(fnInfo),
@@ -86,28 +113,28 @@ func Module() *host.Module {
 				Doc: doc("Create a new container from a template (it is not started).", "template (or image)\n    LXC template name, default ubuntu\nbacking\n    dir, overlayfs or lvm (default dir)\nvgname, lvname, fstype, size\n    LVM options\noptions\n    template options, a dict (--key value) or a list of arguments\npath\n    container directory", "salt '*' lxc.create name template=busybox")},
 			{Name: "clone", Params: []host.Param{host.Req("name"), host.Req("orig"), host.Opt("profile", nil), host.Opt("network_profile", nil), host.Opt("nic_opts", nil)}, VarKwargs: true, Fn: fnClone,
 				Doc: doc("Create a new container as a clone of another (stopped) container.", "orig\n    the container to clone\nsnapshot\n    copy-on-write clone\nbacking\n    dir, overlayfs or lvm\npath\n    container directory", "salt '*' lxc.clone myclone orig=origin_container snapshot=True")},
-			{Name: "start", Params: []host.Param{host.Req("name")}, VarKwargs: true, Fn: stateFn(func(ctx context.Context, c *lxc.Client, call *host.Call) (*data.Map, error) {
+			{Name: "start", Params: []host.Param{host.Req("name")}, VarKwargs: true, Fn: stateFn(func(ctx context.Context, c *liblxc.Client, call *host.Call) (*data.Map, error) {
 				return Start(ctx, c, call.Str("name"))
 			}), Doc: doc("Start the named container.", "path\n    container directory", "salt myminion lxc.start name")},
-			{Name: "stop", Params: []host.Param{host.Req("name"), host.Opt("kill", false), path, host.Opt("use_vt", nil)}, Fn: stateFn(func(ctx context.Context, c *lxc.Client, call *host.Call) (*data.Map, error) {
+			{Name: "stop", Params: []host.Param{host.Req("name"), host.Opt("kill", false), path, host.Opt("use_vt", nil)}, Fn: stateFn(func(ctx context.Context, c *liblxc.Client, call *host.Call) (*data.Map, error) {
 				return Stop(ctx, c, call.Str("name"), call.Bool("kill"))
 			}), Doc: doc("Stop the named container.", "kill\n    kill the container instead of a clean shutdown", "salt myminion lxc.stop name")},
-			{Name: "restart", Params: []host.Param{host.Req("name"), path, host.Opt("lxc_config", nil), host.Opt("force", false)}, Fn: stateFn(func(ctx context.Context, c *lxc.Client, call *host.Call) (*data.Map, error) {
+			{Name: "restart", Params: []host.Param{host.Req("name"), path, host.Opt("lxc_config", nil), host.Opt("force", false)}, Fn: stateFn(func(ctx context.Context, c *liblxc.Client, call *host.Call) (*data.Map, error) {
 				return Restart(ctx, c, call.Str("name"), call.Bool("force"))
 			}), Doc: doc("Restart the named container (started if it was stopped).", "force\n    kill instead of a clean shutdown", "salt myminion lxc.restart name")},
 			{Name: "freeze", Params: []host.Param{host.Req("name")}, VarKwargs: true, Fn: stateFn(fnFreeze),
 				Doc: doc("Freeze the named container.", "start\n    start a stopped container before freezing it (default False)\npath\n    container directory", "salt '*' lxc.freeze name")},
-			{Name: "unfreeze", Params: []host.Param{host.Req("name"), path, host.Opt("use_vt", nil)}, Fn: stateFn(func(ctx context.Context, c *lxc.Client, call *host.Call) (*data.Map, error) {
+			{Name: "unfreeze", Params: []host.Param{host.Req("name"), path, host.Opt("use_vt", nil)}, Fn: stateFn(func(ctx context.Context, c *liblxc.Client, call *host.Call) (*data.Map, error) {
 				return Unfreeze(ctx, c, call.Str("name"))
 			}), Doc: doc("Unfreeze the named container.", "", "salt '*' lxc.unfreeze name")},
-			{Name: "destroy", Params: []host.Param{host.Req("name"), host.Opt("stop", false), path}, Fn: stateFn(func(ctx context.Context, c *lxc.Client, call *host.Call) (*data.Map, error) {
+			{Name: "destroy", Params: []host.Param{host.Req("name"), host.Opt("stop", false), path}, Fn: stateFn(func(ctx context.Context, c *liblxc.Client, call *host.Call) (*data.Map, error) {
 				return Destroy(ctx, c, call.Str("name"), call.Bool("stop"))
 			}), Doc: doc("Destroy the named container.", "stop\n    stop a running container first (otherwise it is an error)", "salt '*' lxc.destroy foo\n    salt '*' lxc.destroy foo stop=True")},
 			{Name: "run", Params: runParams, Fn: fnRun(false),
 				Doc: doc("Run a shell command in a container and return its output (stderr merged).", runDoc, "salt myminion lxc.run mycontainer 'ifconfig -a'")},
 			{Name: "run_all", Params: runParams, Fn: fnRun(true),
 				Doc: doc("Run a shell command in a container and return pid, retcode, stdout and stderr.", runDoc, "salt myminion lxc.run_all mycontainer 'ip addr show'")},
-			{Name: "get_parameter", Params: []host.Param{host.Req("name"), host.Req("parameter"), path}, Fn: named(func(ctx context.Context, c *lxc.Client, call *host.Call) (any, error) {
+			{Name: "get_parameter", Params: []host.Param{host.Req("name"), host.Req("parameter"), path}, Fn: named(func(ctx context.Context, c *liblxc.Client, call *host.Call) (any, error) {
 				return GetParameter(ctx, c, call.Str("name"), call.Str("parameter"))
 			}), Doc: doc("Return the value of a cgroup parameter of a running container (an lxc.* key reads the container config).", "", "salt '*' lxc.get_parameter container_name memory.limit_in_bytes")},
 			{Name: "set_parameter", Params: []host.Param{host.Req("name"), host.Req("parameter"), host.Req("value"), path}, Fn: fnSetParameter,
@@ -139,9 +166,9 @@ func callErr(err error, name string) error {
 		return nil
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return err
-	case errors.Is(err, lxc.ErrNotFound) && name != "":
+	case errors.Is(err, liblxc.ErrNotFound) && name != "":
 		return host.Errorf("Container '%s' does not exist", name)
-	case errors.Is(err, lxc.ErrExists) && name != "":
+	case errors.Is(err, liblxc.ErrExists) && name != "":
 		return host.Errorf("Container '%s' already exists", name)
 	}
 	var inv *host.InvocationError
@@ -164,20 +191,24 @@ func pathOf(call *host.Call) string {
 	return ""
 }
 
-func client(call *host.Call) *lxc.Client { return ClientFor(call.Env, pathOf(call)) }
+func client(call *host.Call) (*liblxc.Client, error) { return ClientFor(call.Env, pathOf(call)) }
 
-func named(fn func(ctx context.Context, c *lxc.Client, call *host.Call) (any, error)) func(context.Context, *host.Call) (any, error) {
+func named(fn func(ctx context.Context, c *liblxc.Client, call *host.Call) (any, error)) func(context.Context, *host.Call) (any, error) {
 	return func(ctx context.Context, call *host.Call) (any, error) {
-		if err := lxc.ValidateName(call.Str("name")); err != nil {
+		c, err := client(call)
+		if err != nil {
+			return nil, err
+		}
+		if err := liblxc.ValidateName(call.Str("name")); err != nil {
 			return nil, host.Invalidf("%v", err)
 		}
-		v, err := fn(ctx, client(call), call)
+		v, err := fn(ctx, c, call)
 		return v, callErr(err, call.Str("name"))
 	}
 }
 
-func stateFn(fn func(ctx context.Context, c *lxc.Client, call *host.Call) (*data.Map, error)) func(context.Context, *host.Call) (any, error) {
-	return named(func(ctx context.Context, c *lxc.Client, call *host.Call) (any, error) {
+func stateFn(fn func(ctx context.Context, c *liblxc.Client, call *host.Call) (*data.Map, error)) func(context.Context, *host.Call) (any, error) {
+	return named(func(ctx context.Context, c *liblxc.Client, call *host.Call) (any, error) {
 		m, err := fn(ctx, c, call)
 		if err != nil {
 			return nil, err
@@ -187,7 +218,10 @@ func stateFn(fn func(ctx context.Context, c *lxc.Client, call *host.Call) (*data
 }
 
 func fnList(ctx context.Context, call *host.Call) (any, error) {
-	c := client(call)
+	c, err := client(call)
+	if err != nil {
+		return nil, err
+	}
 	m, err := List(ctx, c)
 	if err != nil {
 		return nil, callErr(err, "")
@@ -224,7 +258,10 @@ func fnList(ctx context.Context, call *host.Call) (any, error) {
 }
 
 func fnLs(ctx context.Context, call *host.Call) (any, error) {
-	c := client(call)
+	c, err := client(call)
+	if err != nil {
+		return nil, err
+	}
 	if data.Truthy(call.Get("active")) {
 		m, err := List(ctx, c)
 		if err != nil {
@@ -237,11 +274,11 @@ func fnLs(ctx context.Context, call *host.Call) (any, error) {
 	return v, callErr(err, "")
 }
 
-func fnInfo(ctx context.Context, c *lxc.Client, call *host.Call) (any, error) {
+func fnInfo(ctx context.Context, c *liblxc.Client, call *host.Call) (any, error) {
 	return Info(ctx, c, call.Str("name"))
 }
 
-func fnFreeze(ctx context.Context, c *lxc.Client, call *host.Call) (*data.Map, error) {
+func fnFreeze(ctx context.Context, c *liblxc.Client, call *host.Call) (*data.Map, error) {
 	name := call.Str("name")
 	st, err := c.State(ctx, name)
 	if err != nil {
@@ -307,10 +344,13 @@ func templateArgs(v any) ([]string, error) {
 
 func fnCreate(ctx context.Context, call *host.Call) (any, error) {
 	name := call.Str("name")
-	if err := lxc.ValidateName(name); err != nil {
+	if err := liblxc.ValidateName(name); err != nil {
 		return nil, host.Invalidf("%v", err)
 	}
-	c := client(call)
+	c, err := client(call)
+	if err != nil {
+		return nil, err
+	}
 	if ok, err := c.Exists(ctx, name); err != nil {
 		return nil, callErr(err, name)
 	} else if ok {
@@ -329,9 +369,9 @@ func fnCreate(ctx context.Context, call *host.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &lxc.Settings{Name: name, ProfileType: backing + "-scratch", Image: tmpl, TemplateArgs: targs,
+	s := &provision.Settings{Name: name, ProfileType: backing + "-scratch", Image: tmpl, TemplateArgs: targs,
 		VGName: kwString(call, "vgname"), LVName: kwString(call, "lvname"), FSType: kwString(call, "fstype"), Size: kwString(call, "size")}
-	if _, err := lxc.ParseProfileType(s.ProfileType); err != nil {
+	if _, err := provision.ParseProfileType(s.ProfileType); err != nil {
 		return nil, host.Invalidf("Invalid backing: %s", backing)
 	}
 	r, err := Create(ctx, c, s)
@@ -341,11 +381,14 @@ func fnCreate(ctx context.Context, call *host.Call) (any, error) {
 func fnClone(ctx context.Context, call *host.Call) (any, error) {
 	name, orig := call.Str("name"), call.Str("orig")
 	for _, n := range []string{name, orig} {
-		if err := lxc.ValidateName(n); err != nil {
+		if err := liblxc.ValidateName(n); err != nil {
 			return nil, host.Invalidf("%v", err)
 		}
 	}
-	c := client(call)
+	c, err := client(call)
+	if err != nil {
+		return nil, err
+	}
 	if ok, err := c.Exists(ctx, name); err != nil {
 		return nil, callErr(err, name)
 	} else if ok {
@@ -365,7 +408,7 @@ func fnClone(ctx context.Context, call *host.Call) (any, error) {
 }
 
 func fnRun(all bool) func(context.Context, *host.Call) (any, error) {
-	return named(func(ctx context.Context, c *lxc.Client, call *host.Call) (any, error) {
+	return named(func(ctx context.Context, c *liblxc.Client, call *host.Call) (any, error) {
 		o := RunOptions{NoStart: call.Bool("no_start"), PreserveState: call.Bool("preserve_state")}
 		if v := call.Get("stdin"); v != nil {
 			o.Stdin = []byte(call.Str("stdin"))
@@ -391,12 +434,15 @@ func fnRun(all bool) func(context.Context, *host.Call) (any, error) {
 
 func fnSetParameter(ctx context.Context, call *host.Call) (any, error) {
 	name := call.Str("name")
-	if err := lxc.ValidateName(name); err != nil {
+	if err := liblxc.ValidateName(name); err != nil {
 		return nil, host.Invalidf("%v", err)
 	}
-	c := client(call)
+	c, err := client(call)
+	if err != nil {
+		return nil, err
+	}
 	ok, err := SetParameter(ctx, c, name, call.Str("parameter"), call.Str("value"))
-	if errors.Is(err, lxc.ErrNotFound) {
+	if errors.Is(err, liblxc.ErrNotFound) {
 		return nil, nil
 	}
 	return ok, callErr(err, name)
@@ -408,7 +454,7 @@ func fnSetParameter(ctx context.Context, call *host.Call) (any, error) {
 // gateway, dnsservers, autostart, password, users, lxc_conf (a list of
 // one-key dicts), lxc_conf_unset, additional_ips, fstab and minion
 // (master, master_port).
-func VMSettings(name string, vm any, kwargs *data.Map) (*lxc.Settings, error) {
+func VMSettings(name string, vm any, kwargs *data.Map) (*provision.Settings, error) {
 	in := map[string]any{}
 	add := func(m *data.Map) {
 		m.Range(func(k, v any) bool {
@@ -455,7 +501,7 @@ func VMSettings(name string, vm any, kwargs *data.Map) (*lxc.Settings, error) {
 	if s, ok := in["dnsservers"].(string); ok {
 		in["dnsservers"] = strings.Split(s, ",")
 	}
-	var s lxc.Settings
+	var s provision.Settings
 	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{Result: &s, TagName: "salt", WeaklyTypedInput: true})
 	if err != nil {
 		return nil, err
@@ -487,7 +533,11 @@ func fnCloudInitInterface(ctx context.Context, call *host.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := CloudInitInterface(client(call), s)
+	c, err := client(call)
+	if err != nil {
+		return nil, err
+	}
+	m, err := CloudInitInterface(c, s)
 	if err != nil {
 		return nil, host.Errorf("%v", err)
 	}
@@ -499,7 +549,11 @@ func fnCloudInit(ctx context.Context, call *host.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	env, err := VMEnvFor(call.Env, client(call))
+	c, err := client(call)
+	if err != nil {
+		return nil, err
+	}
+	env, err := VMEnvFor(call.Env, c)
 	if err != nil {
 		return nil, host.Errorf("%v", err)
 	}
@@ -527,8 +581,8 @@ const (
 
 // VMEnvFor builds the compute-node context of the VM steps from the minion
 // (its id, and the Opt* options).
-func VMEnvFor(env *host.Env, c *lxc.Client) (*lxc.VMEnv, error) {
-	e := &lxc.VMEnv{Client: c}
+func VMEnvFor(env *host.Env, c *liblxc.Client) (*provision.VMEnv, error) {
+	e := &provision.VMEnv{Client: c}
 	if env == nil {
 		return e, nil
 	}

@@ -11,8 +11,9 @@ import (
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/grains"
 	"github.com/saltgo/saltgo/host"
-	"github.com/saltgo/saltgo/lxc"
-	lxcmod "github.com/saltgo/saltgo/modules/lxc"
+	"github.com/saltgo/saltgo/lxc/liblxc"
+	"github.com/saltgo/saltgo/lxc/provision"
+	"github.com/saltgo/saltgo/modules/lxc"
 )
 
 // Options and services of the node-side functions.
@@ -25,9 +26,9 @@ const (
 	ImagesSourceOpt = "mc_cloud_lxc.images_source"
 )
 
-// PackagesService is the host.Env slot of an lxc.PackageManager replacing
+// PackagesService is the host.Env slot of a provision.PackageManager replacing
 // apt (tests).
-var PackagesService = host.NewKey[lxc.PackageManager]("mc_cloud_lxc.packages")
+var PackagesService = host.NewKey[provision.PackageManager]("mc_cloud_lxc.packages")
 
 // HostGrains are the grains configure_grains sets on a compute node
 // (makina-states' cloud registry is.lxchost and services virt.lxc).
@@ -43,7 +44,7 @@ func NodeFuncs() []*host.Func {
 		return &host.Func{Name: "vm_" + step, Params: []host.Param{host.Req("vm"), host.Opt("compute_node", nil), host.Opt("settings", nil)},
 			Doc: nodeDoc(summary, "vm\n    container (minion) id\ncompute_node\n    compute node id (default: this minion)\nsettings\n    the controller's get_settings_for_vm output (default: computed here)", "mc_cloud_lxc.vm_"+step+" vm1.example.com"),
 			Fn: func(ctx context.Context, c *host.Call) (any, error) {
-				return provision(ctx, c, []string{step}, true)
+				return runSteps(ctx, c, []string{step}, true)
 			}}
 	}
 	return []*host.Func{
@@ -65,7 +66,7 @@ func NodeFuncs() []*host.Func {
 				if err != nil {
 					return nil, err
 				}
-				return provision(ctx, c, steps, false)
+				return runSteps(ctx, c, steps, false)
 			},
 			Doc: nodeDoc("Run the VM steps (spawn, hostsfile, sshkeys, grains, initial_setup, initial_highstate) and stop at the first failure.", "steps\n    a list or comma-separated string of steps", "mc_cloud_lxc.provision_vm vm1.example.com")},
 		{Name: "destroy_vm", Params: []host.Param{host.Req("vm"), host.Opt("compute_node", nil)}, Fn: destroyVM,
@@ -104,7 +105,7 @@ func ctxErr(err error) error {
 }
 
 // stateRet is a step's Salt state return.
-func stateRet(r *lxc.StepResult) *data.Map { return r.Map() }
+func stateRet(r *provision.StepResult) *data.Map { return r.Map() }
 
 // grainsFile returns the grains file of the minion.
 func grainsFile(env *host.Env) (string, error) {
@@ -123,7 +124,7 @@ func grainsFile(env *host.Env) (string, error) {
 }
 
 func configureGrains(ctx context.Context, c *host.Call) (any, error) {
-	res := &lxc.StepResult{Name: "grains", Result: true, Changes: data.NewMap()}
+	res := &provision.StepResult{Name: "grains", Result: true, Changes: data.NewMap()}
 	path, err := grainsFile(c.Env)
 	if err != nil {
 		return nil, host.Errorf("%v", err)
@@ -153,11 +154,11 @@ func configureGrains(ctx context.Context, c *host.Call) (any, error) {
 	return stateRet(res), nil
 }
 
-func packageManager(env *host.Env) lxc.PackageManager {
+func packageManager(env *host.Env) provision.PackageManager {
 	if pm, ok := PackagesService.Get(env); ok && pm != nil {
 		return pm
 	}
-	return lxc.Apt{}
+	return provision.Apt{}
 }
 
 func configureInstallLXC(ctx context.Context, c *host.Call) (any, error) {
@@ -166,15 +167,15 @@ func configureInstallLXC(ctx context.Context, c *host.Call) (any, error) {
 		return nil, err
 	}
 	d := s.LXC.Defaults
-	var br lxc.Bridge
+	var br provision.Bridge
 	if d.UseBridge {
-		prefix, err := lxc.PrefixLen(d.Netmask)
+		prefix, err := provision.PrefixLen(d.Netmask)
 		if err != nil {
 			return nil, host.Errorf("makina-states.cloud.lxc.defaults.netmask: %v", err)
 		}
-		br = lxc.Bridge{Name: d.Bridge, Gateway: d.Gateway, Prefix: prefix, Netns: lxcmod.ClientFor(c.Env, "").Netns}
+		br = provision.Bridge{Name: d.Bridge, Gateway: d.Gateway, Prefix: prefix, Netns: lxc.ClientConfig(c.Env, "").Netns}
 	}
-	r, err := lxc.InstallLXC(ctx, packageManager(c.Env), nil, br)
+	r, err := provision.InstallLXC(ctx, packageManager(c.Env), nil, br)
 	if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return nil, err
 	}
@@ -232,11 +233,14 @@ func configureImages(ctx context.Context, c *host.Call) (any, error) {
 	if src == "" {
 		return nil, host.Invalidf("no image source: pass source=<dir> or set the %s option", ImagesSourceOpt)
 	}
-	cl := lxcmod.ClientFor(c.Env, "")
+	cl, err := lxc.ClientFor(c.Env, "")
+	if err != nil {
+		return nil, err
+	}
 	ret := data.M("result", true, "comment", "", "changes", data.NewMap(), "images", data.NewMap())
 	var comments []string
 	for _, n := range names {
-		r, err := lxc.SyncImage(ctx, cl, lxc.Image{Name: n, Source: filepath.Join(src, n)}, lxc.SyncOptions{})
+		r, err := provision.SyncImage(ctx, cl, provision.Image{Name: n, Source: filepath.Join(src, n)}, provision.SyncOptions{})
 		if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 			return nil, err
 		}
@@ -252,7 +256,7 @@ func configureImages(ctx context.Context, c *host.Call) (any, error) {
 
 // addStep records one step result in a multi-step return: result is the
 // AND of the steps, changes holds the steps that changed something.
-func addStep(ret *data.Map, key string, r *lxc.StepResult) {
+func addStep(ret *data.Map, key string, r *provision.StepResult) {
 	if !r.Result {
 		ret.Set("result", false)
 	}
@@ -272,7 +276,7 @@ func addStep(ret *data.Map, key string, r *lxc.StepResult) {
 // allocations, as makina's compute-node pillar carried them), or, when the
 // function is called on the node alone, computed here from the node's
 // pillar (get_settings_for_vm(cn, vm, full=False)).
-func vmSettings(ctx context.Context, c *host.Call) (*lxc.Settings, *settings.VM, error) {
+func vmSettings(ctx context.Context, c *host.Call) (*provision.Settings, *settings.VM, error) {
 	vm := c.Str("vm")
 	if vm == "" {
 		return nil, nil, host.Invalidf("vm must be a non-empty minion id")
@@ -315,8 +319,8 @@ func vmSettings(ctx context.Context, c *host.Call) (*lxc.Settings, *settings.VM,
 }
 
 // FromVM converts get_settings_for_vm's result into the driver's settings.
-func FromVM(v *settings.VM) (*lxc.Settings, error) {
-	s := &lxc.Settings{
+func FromVM(v *settings.VM) (*provision.Settings, error) {
+	s := &provision.Settings{
 		Name: v.Name, ProfileType: v.ProfileType, Backing: v.Backing, Snapshot: v.Snapshot, Image: v.Image,
 		Profile: v.Profile, Bridge: v.Bridge, IP: v.IP, Netmask: v.Netmask, MAC: v.MAC,
 		DNSServers: v.DNSServers, Autostart: v.Autostart, Fstab: v.Fstab, Domains: v.Domains,
@@ -350,7 +354,7 @@ func FromVM(v *settings.VM) (*lxc.Settings, error) {
 				err = fmt.Errorf("invalid lxc_conf entry %v", m)
 				return false
 			}
-			s.LXCConf = append(s.LXCConf, lxc.ConfItem{Key: ks, Value: vs})
+			s.LXCConf = append(s.LXCConf, liblxc.ConfItem{Key: ks, Value: vs})
 			return true
 		})
 		if err != nil {
@@ -365,7 +369,7 @@ func FromVM(v *settings.VM) (*lxc.Settings, error) {
 		s.LXCUnset = append(s.LXCUnset, k)
 	}
 	for _, a := range v.AdditionalIPs {
-		ai := lxc.AdditionalIP{IP: a.IP, MAC: a.MAC, Netmask: a.Netmask, Link: a.Link}
+		ai := provision.AdditionalIP{IP: a.IP, MAC: a.MAC, Netmask: a.Netmask, Link: a.Link}
 		if a.Gateway != nil {
 			ai.Gateway = *a.Gateway
 		}
@@ -374,21 +378,25 @@ func FromVM(v *settings.VM) (*lxc.Settings, error) {
 	return s, nil
 }
 
-// provision runs VM steps; single returns the one step's state return,
+// runSteps runs VM steps; single returns the one step's state return,
 // otherwise {result, comment, changes: {step: changes}, steps: {step: ret}}.
-func provision(ctx context.Context, c *host.Call, steps []string, single bool) (any, error) {
+func runSteps(ctx context.Context, c *host.Call, steps []string, single bool) (any, error) {
 	s, _, err := vmSettings(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	env, err := lxcmod.VMEnvFor(c.Env, lxcmod.ClientFor(c.Env, ""))
+	cl, err := lxc.ClientFor(c.Env, "")
+	if err != nil {
+		return nil, err
+	}
+	env, err := lxc.VMEnvFor(c.Env, cl)
 	if err != nil {
 		return nil, host.Errorf("%v", err)
 	}
 	if cn := c.Str("compute_node"); cn != "" {
 		env.ComputeNode = cn
 	}
-	res, perr := lxc.ProvisionVM(ctx, env, s, steps)
+	res, perr := provision.ProvisionVM(ctx, env, s, steps)
 	if perr != nil && (errors.Is(perr, context.Canceled) || errors.Is(perr, context.DeadlineExceeded)) {
 		return nil, perr
 	}
@@ -414,14 +422,18 @@ func provision(ctx context.Context, c *host.Call, steps []string, single bool) (
 
 func destroyVM(ctx context.Context, c *host.Call) (any, error) {
 	vm := c.Str("vm")
-	if err := lxc.ValidateName(vm); err != nil {
+	if err := liblxc.ValidateName(vm); err != nil {
 		return nil, host.Invalidf("%v", err)
 	}
-	env, err := lxcmod.VMEnvFor(c.Env, lxcmod.ClientFor(c.Env, ""))
+	cl, err := lxc.ClientFor(c.Env, "")
+	if err != nil {
+		return nil, err
+	}
+	env, err := lxc.VMEnvFor(c.Env, cl)
 	if err != nil {
 		return nil, host.Errorf("%v", err)
 	}
-	r, err := lxc.Destroy(ctx, env.Client, vm, env.MasterPKIDir)
+	r, err := provision.Destroy(ctx, env.Client, vm, env.MasterPKIDir)
 	if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return nil, err
 	}

@@ -14,9 +14,10 @@ import (
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/grains"
 	"github.com/saltgo/saltgo/host"
-	"github.com/saltgo/saltgo/lxc"
+	"github.com/saltgo/saltgo/lxc/liblxc"
 	"github.com/saltgo/saltgo/lxc/lxctest"
-	lxcmod "github.com/saltgo/saltgo/modules/lxc"
+	"github.com/saltgo/saltgo/lxc/provision"
+	"github.com/saltgo/saltgo/modules/lxc"
 )
 
 func TestMain(m *testing.M) { lxctest.Main(m) }
@@ -83,10 +84,10 @@ func TestComputeNodeAndVMStepsThroughTheHost(t *testing.T) {
 	env := &host.Env{
 		ID: "cn1.test", Grains: data.M("id", "cn1.test"), Pillar: pillar, Local: true,
 		Opts: data.M("master_port", int64(4606), AllocRootOpt, t.TempDir(), "pillar_roots", data.M("base", []any{"/nonexistent"}),
-			GrainsFileOpt, gfile, lxcmod.OptMasterPKIDir, pki,
-			lxcmod.OptRootKeys, []any{"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAItest controller@root"}),
+			GrainsFileOpt, gfile, lxc.OptMasterPKIDir, pki,
+			lxc.OptRootKeys, []any{"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAItest controller@root"}),
 	}
-	lxcmod.ClientService.Set(env, c)
+	lxc.ClientService.Set(env, c)
 	PackagesService.Set(env, apt)
 	run := func(fun string, args ...any) *data.Map {
 		t.Helper()
@@ -135,7 +136,7 @@ func TestComputeNodeAndVMStepsThroughTheHost(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "10.5.0.1/16") || !strings.Contains(string(out), "UP") {
 		t.Fatalf("bridge: %v %s", err, out)
 	}
-	if err := srcC.Create(ctx, &lxc.Plan{Name: "makina-states-precise", Template: "busybox", Backend: "dir"}); err != nil {
+	if err := srcC.Create(ctx, &liblxc.Plan{Name: "makina-states-precise", Template: "busybox", Backend: "dir"}); err != nil {
 		t.Fatal(err)
 	}
 	twice("configure_images", "source="+srcC.Path(), "images=makina-states-precise")
@@ -147,7 +148,7 @@ func TestComputeNodeAndVMStepsThroughTheHost(t *testing.T) {
 	// VMs: every step, from the pillar settings; a second run changes nothing.
 	first := twice("provision_vm", "vm1.test")
 	stepsV, _ := first.Get("steps")
-	if steps := stepsV.(*data.Map); steps.Len() != len(lxc.DefaultVMSteps) {
+	if steps := stepsV.(*data.Map); steps.Len() != len(provision.DefaultVMSteps) {
 		t.Fatalf("provision_vm steps: %v", first)
 	}
 	in, err := c.Info(ctx, "vm1.test")

@@ -18,7 +18,6 @@ import (
 	runcli "github.com/saltgo/saltgo/cli/run"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/internal/mastertest"
-	"github.com/saltgo/saltgo/lxc"
 	"github.com/saltgo/saltgo/lxc/lxctest"
 	"github.com/saltgo/saltgo/saltyaml"
 	"github.com/saltgo/saltgo/transport/crypt"
@@ -28,18 +27,13 @@ import (
 	_ "github.com/saltgo/saltgo/modules/lxc"
 )
 
-// TestMain also serves the roles this test binary is re-executed in: the
-// LXC helper (lxc.Client re-executes its own binary), and the VM minion
-// (the binary copied into the containers as /usr/local/bin/saltgo and
-// started as "saltgo minion").
+// TestMain also serves the role this test binary is re-executed in: the
+// VM minion (the binary copied into the containers as
+// /usr/local/bin/saltgo and started as "saltgo minion"). lxctest.Main
+// builds the LXC helper.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 {
-		switch os.Args[1] {
-		case lxc.HelperCommand:
-			os.Exit(lxc.HelperMain(os.Args[1:]))
-		case "minion":
-			os.Exit(minioncli.Main(context.Background(), "salt-minion", os.Args[2:], os.Stdout, os.Stderr))
-		}
+	if len(os.Args) > 1 && os.Args[1] == "minion" {
+		os.Exit(minioncli.Main(context.Background(), "salt-minion", os.Args[2:], os.Stdout, os.Stderr))
 	}
 	lxctest.Main(m)
 }

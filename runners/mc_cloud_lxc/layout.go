@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/saltgo/saltgo/atomicfile"
 	"os"
 	"path/filepath"
 	"strings"
@@ -266,38 +267,5 @@ func syncFile(f plannedFile, test bool) (string, error) {
 	if test {
 		return what, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
-		return "", err
-	}
-	return what, writeAtomic(f.Path, f.Content, 0o644)
-}
-
-// writeAtomic writes through a temp file, fsync and rename.
-func writeAtomic(path string, b []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	defer os.Remove(name)
-	if _, err = tmp.Write(b); err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(name, mode)
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
+	return what, atomicfile.WriteMkdir(f.Path, f.Content, 0o644, 0o755)
 }

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/saltgo/saltgo/atomicfile"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/transport/crypt"
 )
@@ -287,7 +288,7 @@ func (ctl *Controller) acceptVMKey(ctx context.Context, cn, vm string, ret *Resu
 	if err := os.MkdirAll(filepath.Dir(k), 0o700); err != nil {
 		return err
 	}
-	if err := crypt.WriteFileAtomic(k, []byte(pub), 0o644); err != nil {
+	if err := atomicfile.Write(k, []byte(pub), 0o644); err != nil {
 		return err
 	}
 	what := "accepted"

@@ -33,14 +33,6 @@ const (
 	PubKeyMode  fs.FileMode = 0o644
 )
 
-// WriteFileAtomic is atomicfile.Write.
-//
-// Deprecated: use atomicfile.Write; this forwarder stays until its last
-// caller (runners/mc_cloud_lxc) moves.
-func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
-	return atomicfile.Write(path, data, perm)
-}
-
 // EnsurePKIDir creates dir (mode 0700) when missing and, like Salt's
 // verify_env, resets its mode to 0700 unless it is 0700 or 0750.
 func EnsurePKIDir(dir string) error {

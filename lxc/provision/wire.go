@@ -1,8 +1,8 @@
-package lxc
+package provision
 
 import (
-	"errors"
 	"fmt"
+	"github.com/saltgo/saltgo/lxc/liblxc"
 
 	"github.com/saltgo/saltgo/data"
 )
@@ -105,23 +105,10 @@ func fromWireKVs(kvs []wireKV) *data.Map {
 	return m
 }
 
-// errCode classifies an error for the wire.
-func errCode(err error) string {
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return codeNotFound
-	case errors.Is(err, ErrExists):
-		return codeExists
-	case errors.Is(err, ErrUnavailable):
-		return codeUnavailable
-	}
-	return codeFailed
-}
-
 func toStepWire(r *StepResult, err error) *stepWire {
 	w := &stepWire{Name: r.Name, Result: r.Result, Comment: r.Comment, Changes: toWireKVs(r.Changes)}
 	if err != nil {
-		w.Error, w.Code = err.Error(), errCode(err)
+		w.Error, w.Code = err.Error(), liblxc.ErrorCode(err)
 	}
 	return w
 }
@@ -133,26 +120,5 @@ func fromStepWire(w *stepWire) (*StepResult, error) {
 	if w.Error == "" {
 		return r, nil
 	}
-	msg := w.Error
-	var err error
-	switch w.Code {
-	case codeNotFound:
-		err = &wireError{msg: msg, is: ErrNotFound}
-	case codeExists:
-		err = &wireError{msg: msg, is: ErrExists}
-	case codeUnavailable:
-		err = &wireError{msg: msg, is: ErrUnavailable}
-	default:
-		err = errors.New(msg)
-	}
-	return r, err
+	return r, liblxc.CodeError(w.Code, w.Error)
 }
-
-// wireError keeps the helper's exact message and its sentinel.
-type wireError struct {
-	msg string
-	is  error
-}
-
-func (e *wireError) Error() string { return e.msg }
-func (e *wireError) Unwrap() error { return e.is }

@@ -1,4 +1,4 @@
-package lxc_test
+package provision_test
 
 import (
 	"os"
@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/saltgo/saltgo/lxc"
 	"github.com/saltgo/saltgo/lxc/lxctest"
+	"github.com/saltgo/saltgo/lxc/provision"
 )
 
 func TestVMStepsInsideContainer(t *testing.T) {
@@ -26,17 +26,17 @@ func TestVMStepsInsideContainer(t *testing.T) {
 	s.Master, s.MasterPort = "10.5.0.1", 4606
 	s.Password = "s3cr3t-pw"
 	s.Users = []string{"root", "sysadmin"}
-	env := &lxc.VMEnv{
+	env := &provision.VMEnv{
 		Client: c, ComputeNode: "cn1.example.test",
 		RootKeys:     []string{"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCtest controller@root"},
 		MinionBinary: bin, MasterPKIDir: pki,
 		BootstrapCommand: "echo boot >> /root/bootstrap.log",
 	}
-	res, err := lxc.ProvisionVM(ctx, env, s, nil)
+	res, err := provision.ProvisionVM(ctx, env, s, nil)
 	if err != nil {
 		t.Fatalf("provision: %v", err)
 	}
-	if len(res) != len(lxc.DefaultVMSteps) {
+	if len(res) != len(provision.DefaultVMSteps) {
 		t.Fatalf("steps: %d", len(res))
 	}
 	for _, r := range res {
@@ -60,7 +60,7 @@ func TestVMStepsInsideContainer(t *testing.T) {
 	if ak := read("/root/.ssh/authorized_keys"); !strings.Contains(ak, "controller@root") {
 		t.Errorf("authorized_keys: %q", ak)
 	}
-	grains := read(lxc.VMGrainsFile)
+	grains := read(provision.VMGrainsFile)
 	for _, k := range []string{"makina-states.cloud.is.vm: true", "makina-states.cloud.is.lxcvm: true", "makina-states.nodetypes.lxccontainer: true"} {
 		if !strings.Contains(grains, k) {
 			t.Errorf("grains lack %q:\n%s", k, grains)
@@ -85,18 +85,18 @@ func TestVMStepsInsideContainer(t *testing.T) {
 	if !strings.Contains(res[4].Comment, "no such users: sysadmin") {
 		t.Errorf("initial_setup comment: %q", res[4].Comment)
 	}
-	mc := read(lxc.VMMinionConfig)
+	mc := read(provision.VMMinionConfig)
 	for _, want := range []string{"id: " + s.Name, "master: 10.5.0.1", "master_port: 4606"} {
 		if !strings.Contains(mc, want) {
 			t.Errorf("minion config lacks %q:\n%s", want, mc)
 		}
 	}
-	pub := read(lxc.VMMinionPKIDir + "/minion.pub")
+	pub := read(provision.VMMinionPKIDir + "/minion.pub")
 	acc, err := os.ReadFile(filepath.Join(pki, "minions", s.Name))
 	if err != nil || string(acc) != pub || !strings.Contains(pub, "BEGIN PUBLIC KEY") {
 		t.Fatalf("pre-accepted key %q vs minion.pub %q: %v", acc, pub, err)
 	}
-	if got := read(lxc.VMMinionBinary); !strings.Contains(got, "saltgo stand-in") {
+	if got := read(provision.VMMinionBinary); !strings.Contains(got, "saltgo stand-in") {
 		t.Errorf("minion binary: %q", got)
 	}
 	if got := read("/root/bootstrap.log"); got != "boot\n" {
@@ -104,7 +104,7 @@ func TestVMStepsInsideContainer(t *testing.T) {
 	}
 
 	// Idempotence: a second run changes nothing, the bootstrap runs once.
-	res2, err := lxc.ProvisionVM(ctx, env, s, nil)
+	res2, err := provision.ProvisionVM(ctx, env, s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,11 +117,11 @@ func TestVMStepsInsideContainer(t *testing.T) {
 		t.Errorf("bootstrap ran twice: %q", got)
 	}
 	env.BootstrapCommand = ""
-	r, err := lxc.InitialHighstate(ctx, env, s)
+	r, err := provision.InitialHighstate(ctx, env, s)
 	if err != nil || !strings.Contains(r.Comment, "skipped") {
 		t.Errorf("no bootstrap command: %v %q", err, r.Comment)
 	}
-	d, err := lxc.Destroy(ctx, c, s.Name, pki)
+	d, err := provision.Destroy(ctx, c, s.Name, pki)
 	if err != nil || !d.Changed() {
 		t.Fatalf("destroy: %v %+v", err, d)
 	}

@@ -1,4 +1,4 @@
-package lxc
+package provision
 
 import (
 	"crypto/rand"

@@ -1,4 +1,4 @@
-package lxc
+package provision
 
 import (
 	"bytes"
@@ -9,6 +9,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/saltgo/saltgo/atomicfile"
+	"github.com/saltgo/saltgo/lxc/liblxc"
+	"github.com/saltgo/saltgo/revert"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,7 +27,7 @@ import (
 // beyond the VM's Settings. The steps act from the compute node through
 // liblxc (attach), so they do not depend on the VM's network.
 type VMEnv struct {
-	Client *Client
+	Client *liblxc.Client
 	// ComputeNode is the compute node's minion id (written to /etc/hosts).
 	ComputeNode string
 	// RootKeys are the controller's root public keys, authorized for root.
@@ -90,16 +93,16 @@ func ProvisionVM(ctx context.Context, env *VMEnv, s *Settings, steps []string) (
 }
 
 // readOpt reads a file in the VM, "" when it does not exist.
-func readOpt(ctx context.Context, c *Client, name, path string) (string, error) {
+func readOpt(ctx context.Context, c *liblxc.Client, name, path string) (string, error) {
 	b, err := c.ReadFile(ctx, name, path)
-	if errors.Is(err, ErrNoFile) {
+	if errors.Is(err, liblxc.ErrNoFile) {
 		return "", nil
 	}
 	return string(b), err
 }
 
 // ensureFile writes content when it differs and records the change.
-func ensureFile(ctx context.Context, c *Client, name, path, content string, mode os.FileMode, res *StepResult) error {
+func ensureFile(ctx context.Context, c *liblxc.Client, name, path, content string, mode os.FileMode, res *StepResult) error {
 	cur, err := readOpt(ctx, c, name, path)
 	if err != nil {
 		return err
@@ -236,7 +239,7 @@ func Grains(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, error) {
 	return res, nil
 }
 
-func mergeGrains(ctx context.Context, c *Client, name string, set map[string]any, res *StepResult) error {
+func mergeGrains(ctx context.Context, c *liblxc.Client, name string, set map[string]any, res *StepResult) error {
 	cur, err := readOpt(ctx, c, name, VMGrainsFile)
 	if err != nil {
 		return err
@@ -302,7 +305,7 @@ func InitialSetup(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, er
 	return res, nil
 }
 
-func setPasswords(ctx context.Context, c *Client, s *Settings, res *StepResult) ([]string, error) {
+func setPasswords(ctx context.Context, c *liblxc.Client, s *Settings, res *StepResult) ([]string, error) {
 	users := s.Users
 	if len(users) == 0 {
 		users = []string{"root", "sysadmin", "ubuntu"}
@@ -392,8 +395,25 @@ func MinionConfig(s *Settings) string {
 	return b.String()
 }
 
+// bootstrapMinion installs the minion binary and config and, once, a key
+// pair pre-accepted on the master. A key pair it generated is removed from
+// the VM again when a later step fails (writing its public half, accepting
+// it on the master): the next run starts over instead of keeping a key the
+// master does not know.
 func bootstrapMinion(ctx context.Context, env *VMEnv, s *Settings, res *StepResult) error {
 	c := env.Client
+	r := revert.New()
+	defer func() { _ = r.Fail() }()
+	undoCtx := context.WithoutCancel(ctx)
+	remove := func(path string) func() error {
+		return func() error {
+			out, err := c.Run(undoCtx, s.Name, []string{"rm", "-f", path}, nil, nil)
+			if err == nil && out.Status != 0 {
+				err = fmt.Errorf("rm %s: exit %d: %s", path, out.Status, strings.TrimSpace(string(out.Stderr)))
+			}
+			return err
+		}
+	}
 	if env.MinionBinary != "" {
 		st, err := os.Stat(env.MinionBinary)
 		if err != nil {
@@ -426,11 +446,14 @@ func bootstrapMinion(ctx context.Context, env *VMEnv, s *Settings, res *StepResu
 		if err := c.WriteFile(ctx, s.Name, VMMinionPKIDir+"/minion.pem", priv, 0o400); err != nil {
 			return err
 		}
+		r.Add("remove "+VMMinionPKIDir+"/minion.pem", remove(VMMinionPKIDir+"/minion.pem"))
 		if err := c.WriteFile(ctx, s.Name, pubPath, pubPEM, 0o644); err != nil {
 			return err
 		}
+		r.Add("remove "+pubPath, remove(pubPath))
 		pub = string(pubPEM)
 		res.Changes.Set("minion_key", "generated")
+		r.Add("forget the generated key", func() error { res.Changes.Delete("minion_key"); return nil })
 	}
 	if env.MasterPKIDir != "" {
 		k := filepath.Join(env.MasterPKIDir, "minions", s.Name)
@@ -438,12 +461,13 @@ func bootstrapMinion(ctx context.Context, env *VMEnv, s *Settings, res *StepResu
 			if err := os.MkdirAll(filepath.Dir(k), 0o700); err != nil {
 				return err
 			}
-			if err := writeAtomic(k, []byte(pub), 0o644); err != nil {
+			if err := atomicfile.Write(k, []byte(pub), 0o644); err != nil {
 				return err
 			}
 			res.Changes.Set("accepted_key", k)
 		}
 	}
+	r.Success()
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package lxc_test
+package provision_test
 
 import (
 	"context"
@@ -14,8 +14,9 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/saltgo/saltgo/lxc"
+	"github.com/saltgo/saltgo/lxc/liblxc"
 	"github.com/saltgo/saltgo/lxc/lxctest"
+	"github.com/saltgo/saltgo/lxc/provision"
 )
 
 // fakePackages is a PackageManager that records installs instead of
@@ -79,8 +80,8 @@ func TestInstallLXCPackagesAndBridge(t *testing.T) {
 	ns := lxctest.NewNetns(t, "", "", 0)
 	ctx := ctxT(t)
 	pm := &fakePackages{installed: map[string]bool{"lxc": true}}
-	br := lxc.Bridge{Name: "lxcbr1", Gateway: "10.5.0.1", Prefix: 16, Netns: ns.Name}
-	r, err := lxc.InstallLXC(ctx, pm, nil, br)
+	br := provision.Bridge{Name: "lxcbr1", Gateway: "10.5.0.1", Prefix: 16, Netns: ns.Name}
+	r, err := provision.InstallLXC(ctx, pm, nil, br)
 	if err != nil || !r.Result {
 		t.Fatalf("install_lxc: %v %+v", err, r)
 	}
@@ -96,14 +97,14 @@ func TestInstallLXCPackagesAndBridge(t *testing.T) {
 		t.Fatalf("bridge: %+v", l)
 	}
 	// Idempotence: nothing installed, nothing changed.
-	r2, err := lxc.InstallLXC(ctx, pm, nil, br)
+	r2, err := provision.InstallLXC(ctx, pm, nil, br)
 	if err != nil || r2.Changed() || len(pm.calls) != 1 || !strings.Contains(r2.Comment, "already") {
 		t.Fatalf("second run: %v %+v calls=%v", err, r2, pm.calls)
 	}
 	// A bridge that lost its address and went down is repaired.
 	ns.MustIP(t, "addr", "flush", "dev", "lxcbr1")
 	ns.MustIP(t, "link", "set", "lxcbr1", "down")
-	r3, err := lxc.InstallLXC(ctx, pm, nil, br)
+	r3, err := provision.InstallLXC(ctx, pm, nil, br)
 	if err != nil || !r3.Changed() {
 		t.Fatalf("repair: %v %+v", err, r3)
 	}
@@ -112,11 +113,11 @@ func TestInstallLXCPackagesAndBridge(t *testing.T) {
 	}
 	// A non-bridge interface with the bridge's name is refused.
 	ns.MustIP(t, "link", "add", "notabr0", "type", "veth", "peer", "name", "notabr0p")
-	if _, err := lxc.InstallLXC(ctx, pm, nil, lxc.Bridge{Name: "notabr0", Gateway: "10.6.0.1", Prefix: 16, Netns: ns.Name}); err == nil || !strings.Contains(err.Error(), "not a bridge") {
+	if _, err := provision.InstallLXC(ctx, pm, nil, provision.Bridge{Name: "notabr0", Gateway: "10.6.0.1", Prefix: 16, Netns: ns.Name}); err == nil || !strings.Contains(err.Error(), "not a bridge") {
 		t.Fatalf("dummy as bridge: %v", err)
 	}
-	for _, bad := range []lxc.Bridge{{Name: "x", Gateway: "nope", Prefix: 16}, {Name: "x", Gateway: "10.0.0.1", Prefix: 40}, {Name: "bad/name", Gateway: "10.0.0.1", Prefix: 8}} {
-		if _, err := lxc.EnsureBridge(ctx, bad); err == nil {
+	for _, bad := range []provision.Bridge{{Name: "x", Gateway: "nope", Prefix: 16}, {Name: "x", Gateway: "10.0.0.1", Prefix: 40}, {Name: "bad/name", Gateway: "10.0.0.1", Prefix: 8}} {
+		if _, err := provision.EnsureBridge(ctx, bad); err == nil {
 			t.Errorf("bridge %+v accepted", bad)
 		}
 	}
@@ -125,11 +126,11 @@ func TestInstallLXCPackagesAndBridge(t *testing.T) {
 func TestAptMissing(t *testing.T) {
 	lxctest.Require(t)
 	// CI installs lxc; the check never installs anything.
-	m, err := lxc.Apt{}.Missing(ctxT(t), []string{"lxc", "saltgo-no-such-package"})
+	m, err := provision.Apt{}.Missing(ctxT(t), []string{"lxc", "saltgo-no-such-package"})
 	if err != nil || !reflect.DeepEqual(m, []string{"saltgo-no-such-package"}) {
 		t.Fatalf("missing = %v, %v", m, err)
 	}
-	if _, err := (lxc.Apt{}).Missing(ctxT(t), []string{"-o"}); err == nil {
+	if _, err := (provision.Apt{}).Missing(ctxT(t), []string{"-o"}); err == nil {
 		t.Fatal("option-like package name accepted")
 	}
 }
@@ -221,7 +222,7 @@ func TestSyncImageRsyncAndGoFallback(t *testing.T) {
 	srcC := lxctest.Client(t, ns)
 	c := lxctest.Client(t, ns)
 	ctx := ctxT(t)
-	if err := srcC.Create(ctx, &lxc.Plan{Name: "src", Template: "busybox", Backend: "dir"}); err != nil {
+	if err := srcC.Create(ctx, &liblxc.Plan{Name: "src", Template: "busybox", Backend: "dir"}); err != nil {
 		t.Fatal(err)
 	}
 	src := filepath.Join(srcC.Path(), "src")
@@ -238,8 +239,8 @@ func TestSyncImageRsyncAndGoFallback(t *testing.T) {
 	}
 
 	for _, tc := range []struct{ name, rsync string }{{"makina-states-precise", ""}, {"go-image", "-"}} {
-		img := lxc.Image{Name: tc.name, Source: src}
-		r, err := lxc.SyncImage(ctx, c, img, lxc.SyncOptions{Rsync: tc.rsync})
+		img := provision.Image{Name: tc.name, Source: src}
+		r, err := provision.SyncImage(ctx, c, img, provision.SyncOptions{Rsync: tc.rsync})
 		if err != nil || !r.Changed() || !r.Changes.Has("created") {
 			t.Fatalf("%s: first sync: %v %+v", tc.name, err, r)
 		}
@@ -252,7 +253,7 @@ func TestSyncImageRsyncAndGoFallback(t *testing.T) {
 			!strings.Contains(string(conf), "lxc.uts.name = "+tc.name) || strings.Contains(string(conf), src+"/") {
 			t.Fatalf("%s: config:\n%s", tc.name, conf)
 		}
-		r2, err := lxc.SyncImage(ctx, c, img, lxc.SyncOptions{Rsync: tc.rsync})
+		r2, err := provision.SyncImage(ctx, c, img, provision.SyncOptions{Rsync: tc.rsync})
 		if err != nil || r2.Changed() {
 			t.Fatalf("%s: second sync changed: %v %+v", tc.name, err, r2.Changes)
 		}
@@ -271,7 +272,7 @@ func TestSyncImageRsyncAndGoFallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ name, rsync string }{{"makina-states-precise", ""}, {"go-image", "-"}} {
-		r, err := lxc.SyncImage(ctx, c, lxc.Image{Name: tc.name, Source: src}, lxc.SyncOptions{Rsync: tc.rsync})
+		r, err := provision.SyncImage(ctx, c, provision.Image{Name: tc.name, Source: src}, provision.SyncOptions{Rsync: tc.rsync})
 		if err != nil || !r.Changes.Has("synced") || r.Changes.Has("created") {
 			t.Fatalf("%s: update: %v %+v", tc.name, err, r)
 		}
@@ -286,21 +287,21 @@ func TestSyncImageRsyncAndGoFallback(t *testing.T) {
 
 	// The synced image is a usable origin: an overlayfs clone of the
 	// default origin starts with its static IP.
-	s := &lxc.Settings{Name: lxctest.Unique("img"), ProfileType: "overlayfs", Bridge: "lxcbr1",
+	s := &provision.Settings{Name: lxctest.Unique("img"), ProfileType: "overlayfs", Bridge: "lxcbr1",
 		IP: "10.5.0.60", Netmask: "16", Gateway: "10.5.0.1", MAC: "00:16:3e:5a:00:60"}
 	mustSpawn(t, c, s)
 	if out, err := c.Run(ctx, s.Name, []string{"cat", "/etc/motd"}, nil, nil); err != nil || string(out.Stdout) != "v2\n" {
 		t.Fatalf("clone sees %q, %v", out.Stdout, err)
 	}
-	if _, err := lxc.Destroy(ctx, c, s.Name, ""); err != nil {
+	if _, err := provision.Destroy(ctx, c, s.Name, ""); err != nil {
 		t.Fatal(err)
 	}
 
 	// Bad sources fail clearly.
-	if _, err := lxc.SyncImage(ctx, c, lxc.Image{Name: "bad", Source: t.TempDir()}, lxc.SyncOptions{}); err == nil || !strings.Contains(err.Error(), "no rootfs") {
+	if _, err := provision.SyncImage(ctx, c, provision.Image{Name: "bad", Source: t.TempDir()}, provision.SyncOptions{}); err == nil || !strings.Contains(err.Error(), "no rootfs") {
 		t.Fatalf("empty source: %v", err)
 	}
-	if _, err := lxc.SyncImage(ctx, c, lxc.Image{Name: "../x", Source: src}, lxc.SyncOptions{}); err == nil {
+	if _, err := provision.SyncImage(ctx, c, provision.Image{Name: "../x", Source: src}, provision.SyncOptions{}); err == nil {
 		t.Fatal("bad image name accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package lxc_test
+package provision_test
 
 import (
 	"context"
@@ -7,8 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/saltgo/saltgo/lxc"
+	"github.com/saltgo/saltgo/lxc/liblxc"
 	"github.com/saltgo/saltgo/lxc/lxctest"
+	"github.com/saltgo/saltgo/lxc/provision"
 )
 
 // BenchmarkSpawnBusybox spawns N containers with static IPs (validate,
@@ -42,7 +43,7 @@ func benchSpawn(b *testing.B, kind, mode string, n int) {
 	ctx := context.Background()
 	const origin = "bench-origin"
 	if kind == "clone" {
-		if err := c.Create(ctx, &lxc.Plan{Name: origin, Template: "busybox", Backend: "dir"}); err != nil {
+		if err := c.Create(ctx, &liblxc.Plan{Name: origin, Template: "busybox", Backend: "dir"}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -54,7 +55,7 @@ func benchSpawn(b *testing.B, kind, mode string, n int) {
 			if kind == "clone" {
 				s.ProfileType, s.FromContainer, s.Image = "overlayfs", origin, ""
 			}
-			if r, err := lxc.Spawn(ctx, c, s); err != nil || !r.Result {
+			if r, err := provision.Spawn(ctx, c, s); err != nil || !r.Result {
 				b.Errorf("spawn: %v", err)
 			}
 		}
@@ -80,7 +81,7 @@ func benchSpawn(b *testing.B, kind, mode string, n int) {
 }
 
 // purgeClones destroys every container but the origin.
-func purgeClones(b *testing.B, c *lxc.Client, origin string) {
+func purgeClones(b *testing.B, c *liblxc.Client, origin string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	list, err := c.List(ctx)

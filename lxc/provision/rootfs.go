@@ -1,8 +1,9 @@
-package lxc
+package provision
 
 import (
 	"errors"
 	"fmt"
+	"github.com/saltgo/saltgo/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -90,33 +91,7 @@ func (r *rootfs) write(rel string, data []byte, mode os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	return writeAtomic(p, data, mode)
-}
-
-// writeAtomic writes a file through a synced temp file and a rename.
-func writeAtomic(path string, data []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() { _ = os.Remove(tmp) }()
-	if _, err = f.Write(data); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, mode)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(p, data, mode)
 }
 
 // staticIPFix rewrites the init files that would start a DHCP client on

@@ -1,4 +1,4 @@
-package lxc
+package provision
 
 import (
 	"bufio"
@@ -6,6 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/saltgo/saltgo/atomicfile"
+	"github.com/saltgo/saltgo/lxc/liblxc"
+	"github.com/saltgo/saltgo/revert"
 	"io"
 	"io/fs"
 	"os"
@@ -50,10 +53,12 @@ var imageExcludes = []string{"config", "saltgo-lxc.log", MetadataFile}
 // times, devices; files gone from the source are deleted), and the source
 // config is written with its rootfs path and name pointing at the copy. A
 // running origin is stopped first (clones need it stopped). A second run
-// with an unchanged source reports no changes.
-func SyncImage(ctx context.Context, c *Client, img Image, opts SyncOptions) (*StepResult, error) {
+// with an unchanged source reports no changes. When the sync fails, what
+// it changed is undone as far as it can be: a new image's directory is
+// removed, an origin it stopped is started again.
+func SyncImage(ctx context.Context, c *liblxc.Client, img Image, opts SyncOptions) (*StepResult, error) {
 	res := newResult(img.Name)
-	if err := ValidateName(img.Name); err != nil {
+	if err := liblxc.ValidateName(img.Name); err != nil {
 		return res.fail(err)
 	}
 	src, err := filepath.Abs(img.Source)
@@ -67,13 +72,16 @@ func SyncImage(ctx context.Context, c *Client, img Image, opts SyncOptions) (*St
 	if err != nil {
 		return res.fail(fmt.Errorf("lxc: image %s: source config: %w", img.Name, err))
 	}
-	dst := filepath.Join(c.lxcpath(), img.Name)
+	dst := filepath.Join(c.Path(), img.Name)
 	if dst == src {
 		return res.fail(fmt.Errorf("lxc: image %s: source and destination are the same directory", img.Name))
 	}
+	r := revert.New()
+	defer func() { _ = r.Fail() }()
+	undoCtx := context.WithoutCancel(ctx)
 	st, err := c.State(ctx, img.Name)
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, liblxc.ErrNotFound):
 		st = ""
 	case err != nil:
 		return res.fail(err)
@@ -81,9 +89,15 @@ func SyncImage(ctx context.Context, c *Client, img Image, opts SyncOptions) (*St
 		if _, err := c.Stop(ctx, img.Name, 10, false); err != nil {
 			return res.fail(err)
 		}
+		r.Add("start "+img.Name, func() error { _, err := c.Start(undoCtx, img.Name); return err })
 		res.Changes.Set("state", data.M("old", st, "new", "stopped"))
 	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
+	if _, err := os.Lstat(dst); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			return res.fail(err)
+		}
+		r.Add("remove "+dst, func() error { return os.RemoveAll(dst) })
+	} else if err != nil {
 		return res.fail(err)
 	}
 	n, how, err := syncTree(ctx, src, dst, imageExcludes, opts.Rsync)
@@ -96,7 +110,7 @@ func SyncImage(ctx context.Context, c *Client, img Image, opts SyncOptions) (*St
 	conf := imageConfig(string(srcConf), src, dst, img.Name)
 	cur, _ := os.ReadFile(filepath.Join(dst, "config"))
 	if string(cur) != conf {
-		if err := writeAtomic(filepath.Join(dst, "config"), []byte(conf), 0o640); err != nil {
+		if err := atomicfile.Write(filepath.Join(dst, "config"), []byte(conf), 0o640); err != nil {
 			return res.fail(err)
 		}
 		res.Changes.Set("config", filepath.Join(dst, "config"))
@@ -104,6 +118,7 @@ func SyncImage(ctx context.Context, c *Client, img Image, opts SyncOptions) (*St
 	if st == "" {
 		res.Changes.Set("created", "from "+src)
 	}
+	r.Success()
 	if res.Changed() {
 		res.Comment = fmt.Sprintf("image %s synchronised from %s", img.Name, src)
 	} else {
@@ -386,7 +401,8 @@ func mustStat(p string) fs.FileInfo {
 	return fi
 }
 
-// copyFile copies a regular file's content through a temp file and a rename.
+// copyFile copies a regular file's content through a synced temp file and
+// an atomic rename.
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
@@ -406,7 +422,7 @@ func copyFile(src, dst string) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, dst)
+		err = atomicfile.Rename(tmp, dst)
 	}
 	return err
 }

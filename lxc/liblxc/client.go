@@ -1,4 +1,4 @@
-package lxc
+package liblxc
 
 import (
 	"bytes"
@@ -17,8 +17,8 @@ import (
 // DefaultLXCPath is liblxc's default container directory.
 const DefaultLXCPath = "/var/lib/lxc"
 
-// Client runs liblxc operations in re-executed helper children of the
-// current binary (the Incus forklxc pattern): one short-lived child per
+// Client runs liblxc operations in children running the helper binary
+// saltgo-lxc-helper (the Incus forklxc pattern): one short-lived child per
 // operation, so a crash, a hang or an fd leak in liblxc costs one child,
 // never the minion. It is safe for concurrent use.
 type Client struct {
@@ -29,9 +29,8 @@ type Client struct {
 	// network namespace, so a container must be driven from the namespace
 	// that started it.
 	Netns string
-	// Exe is the binary re-executed as the helper (default the running
-	// executable); it must dispatch HelperCommand to HelperMain.
-	Exe string
+	// Helper is the helper binary (default: FindHelper("")).
+	Helper string
 	// Env is added to the helper's environment.
 	Env []string
 	// Timeout bounds one operation (default 10 minutes, for templates that
@@ -41,10 +40,10 @@ type Client struct {
 	// operation, the container name and how long the call took (profiling).
 	Trace func(op, name string, d time.Duration)
 
-	// inProcess is set on the Client a helper child uses for the steps of
-	// a compound operation (spawn): requests are served in the child
-	// itself instead of re-executing another one.
-	inProcess bool
+	// Serve, when set, answers requests in this process instead of in a
+	// helper child: the helper sets it on the Client it gives the steps of
+	// a compound operation (spawn), which run inside the helper itself.
+	Serve func(*Request) *Response
 }
 
 func (c *Client) lxcpath() string {
@@ -65,14 +64,14 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) error {
 		defer func() { c.Trace(req.Op, req.Name, time.Since(start)) }()
 	}
 	req.LXCPath = c.lxcpath()
-	if c.inProcess {
-		return decodeResponse(req, serveLocal(req), out)
+	if c.Serve != nil {
+		return decodeResponse(req, c.Serve(req), out)
 	}
-	exe := c.Exe
+	exe := c.Helper
 	if exe == "" {
 		var err error
-		if exe, err = os.Executable(); err != nil {
-			return fmt.Errorf("lxc: find own executable: %w", err)
+		if exe, err = FindHelper(""); err != nil {
+			return err
 		}
 	}
 	to := c.Timeout
@@ -96,7 +95,7 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) error {
 	if err != nil {
 		return fmt.Errorf("lxc: encode request: %w", err)
 	}
-	args := []string{HelperCommand, respPath}
+	args := []string{respPath}
 	name := exe
 	if c.Netns != "" {
 		// Like `ip netns exec`, the helper gets its own mount namespace with

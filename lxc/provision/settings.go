@@ -1,9 +1,9 @@
-package lxc
+package provision
 
 import (
 	"fmt"
+	"github.com/saltgo/saltgo/lxc/liblxc"
 	"net"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -15,13 +15,6 @@ const DefaultOrigin = "makina-states-precise"
 // DefaultImage is the LXC template used by the *-scratch profile types when
 // Settings.Image is empty.
 const DefaultImage = "ubuntu"
-
-// ConfItem is one LXC configuration key and value (an entry of the
-// lxc_conf setting, which makina-states writes as a list of one-key dicts).
-type ConfItem struct {
-	Key   string `json:"key" salt:"key"`
-	Value string `json:"value" salt:"value"`
-}
 
 // AdditionalIP is one extra interface (an entry of additional_ips): it
 // becomes lxc.net.<n> on Link (default br0).
@@ -61,17 +54,17 @@ type Settings struct {
 	LVName string `json:"lvname,omitempty" salt:"lvname"`
 	FSType string `json:"fstype,omitempty" salt:"fstype"`
 
-	Bridge     string         `json:"bridge,omitempty" salt:"bridge"`
-	IP         string         `json:"ip,omitempty" salt:"ip"`
-	Netmask    string         `json:"netmask,omitempty" salt:"netmask"`
-	Gateway    string         `json:"gateway,omitempty" salt:"gateway"`
-	MAC        string         `json:"mac,omitempty" salt:"mac"`
-	DNSServers []string       `json:"dnsservers,omitempty" salt:"dnsservers"`
-	Autostart  bool           `json:"autostart" salt:"autostart"`
-	LXCConf    []ConfItem     `json:"lxc_conf,omitempty" salt:"lxc_conf"`
-	LXCUnset   []string       `json:"lxc_conf_unset,omitempty" salt:"lxc_conf_unset"`
-	AddIPs     []AdditionalIP `json:"additional_ips,omitempty" salt:"additional_ips"`
-	Fstab      []string       `json:"fstab,omitempty" salt:"fstab"`
+	Bridge     string            `json:"bridge,omitempty" salt:"bridge"`
+	IP         string            `json:"ip,omitempty" salt:"ip"`
+	Netmask    string            `json:"netmask,omitempty" salt:"netmask"`
+	Gateway    string            `json:"gateway,omitempty" salt:"gateway"`
+	MAC        string            `json:"mac,omitempty" salt:"mac"`
+	DNSServers []string          `json:"dnsservers,omitempty" salt:"dnsservers"`
+	Autostart  bool              `json:"autostart" salt:"autostart"`
+	LXCConf    []liblxc.ConfItem `json:"lxc_conf,omitempty" salt:"lxc_conf"`
+	LXCUnset   []string          `json:"lxc_conf_unset,omitempty" salt:"lxc_conf_unset"`
+	AddIPs     []AdditionalIP    `json:"additional_ips,omitempty" salt:"additional_ips"`
+	Fstab      []string          `json:"fstab,omitempty" salt:"fstab"`
 
 	// Domains are the VM's names (first is Name), used by the hostsfile step.
 	Domains []string `json:"domains,omitempty" salt:"domains"`
@@ -164,16 +157,6 @@ func ParseSize(s string) (uint64, error) {
 		return 0, fmt.Errorf("lxc: invalid size %q", s)
 	}
 	return n * mult, nil
-}
-
-var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$`)
-
-// ValidateName checks that a container name is usable as a directory name.
-func ValidateName(name string) error {
-	if !nameRe.MatchString(name) || strings.Contains(name, "..") {
-		return fmt.Errorf("lxc: invalid container name %q", name)
-	}
-	return nil
 }
 
 // PrefixLen converts a netmask given as "16", "/16" or "255.255.0.0" to a

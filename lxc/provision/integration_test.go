@@ -1,8 +1,7 @@
-package lxc_test
+package provision_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/saltgo/saltgo/lxc"
+	"github.com/saltgo/saltgo/lxc/liblxc"
 	"github.com/saltgo/saltgo/lxc/lxctest"
+	"github.com/saltgo/saltgo/lxc/provision"
 )
 
 func TestMain(m *testing.M) { lxctest.Main(m) }
@@ -22,17 +22,17 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-func busybox(name, ip, mac string) *lxc.Settings {
-	return &lxc.Settings{
+func busybox(name, ip, mac string) *provision.Settings {
+	return &provision.Settings{
 		Name: name, ProfileType: "dir-scratch", Image: "busybox",
 		Bridge: "lxcbr1", IP: ip, Netmask: "16", Gateway: "10.5.0.1", MAC: mac,
 		DNSServers: []string{"10.5.0.1"}, Autostart: true,
 	}
 }
 
-func mustSpawn(t *testing.T, c *lxc.Client, s *lxc.Settings) *lxc.StepResult {
+func mustSpawn(t *testing.T, c *liblxc.Client, s *provision.Settings) *provision.StepResult {
 	t.Helper()
-	r, err := lxc.Spawn(ctxT(t), c, s)
+	r, err := provision.Spawn(ctxT(t), c, s)
 	if err != nil || !r.Result {
 		t.Fatalf("spawn %s: %v (%+v)", s.Name, err, r)
 	}
@@ -114,7 +114,7 @@ func TestScratchContainerStaticIPAndTCP(t *testing.T) {
 	if r2.Changed() || !strings.Contains(r2.Comment, "already provisioned") {
 		t.Fatalf("second spawn: %+v", r2)
 	}
-	d, err := lxc.Destroy(ctx, c, s.Name, "")
+	d, err := provision.Destroy(ctx, c, s.Name, "")
 	if err != nil || !d.Changed() {
 		t.Fatalf("destroy: %v %+v", err, d)
 	}
@@ -124,7 +124,7 @@ func TestScratchContainerStaticIPAndTCP(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(c.Path(), s.Name)); !os.IsNotExist(err) {
 		t.Fatalf("container directory left behind: %v", err)
 	}
-	d2, err := lxc.Destroy(ctx, c, s.Name, "")
+	d2, err := provision.Destroy(ctx, c, s.Name, "")
 	if err != nil || d2.Changed() {
 		t.Fatalf("second destroy: %v %+v", err, d2)
 	}
@@ -137,10 +137,10 @@ func TestOverlaySnapshotClone(t *testing.T) {
 	c := lxctest.Client(t, ns)
 	ctx := ctxT(t)
 	origin := lxctest.Unique("org")
-	if err := c.Create(ctx, &lxc.Plan{Name: origin, Template: "busybox", Backend: "dir"}); err != nil {
+	if err := c.Create(ctx, &liblxc.Plan{Name: origin, Template: "busybox", Backend: "dir"}); err != nil {
 		t.Fatal(err)
 	}
-	s := &lxc.Settings{Name: lxctest.Unique("ovl"), ProfileType: "overlayfs", FromContainer: origin,
+	s := &provision.Settings{Name: lxctest.Unique("ovl"), ProfileType: "overlayfs", FromContainer: origin,
 		Bridge: "lxcbr1", IP: "10.5.0.11", Netmask: "16", Gateway: "10.5.0.1", MAC: "00:16:3e:5a:00:11"}
 	r := mustSpawn(t, c, s)
 	if got, _ := r.Changes.String("created"); !strings.Contains(got, "clone of "+origin) {
@@ -170,10 +170,10 @@ func TestOverlaySnapshotClone(t *testing.T) {
 	// A second clone with the same name but another origin is refused.
 	other := *s
 	other.FromContainer = "another-origin"
-	if _, err := lxc.Spawn(ctx, c, &other); err == nil || !strings.Contains(err.Error(), "already exists as a clone of "+origin) {
+	if _, err := provision.Spawn(ctx, c, &other); err == nil || !strings.Contains(err.Error(), "already exists as a clone of "+origin) {
 		t.Fatalf("spawn with another origin: %v", err)
 	}
-	if _, err := lxc.Destroy(ctx, c, s.Name, ""); err != nil {
+	if _, err := provision.Destroy(ctx, c, s.Name, ""); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -189,20 +189,20 @@ func TestBadInputLeavesNothingBehind(t *testing.T) {
 
 	cases := []struct {
 		name string
-		s    *lxc.Settings
+		s    *provision.Settings
 		want string
 	}{
-		{"missing origin", &lxc.Settings{Name: lxctest.Unique("b"), ProfileType: "dir", FromContainer: "no-such-origin", Bridge: "lxcbr1"}, `origin container "no-such-origin" does not exist`},
-		{"default origin missing", &lxc.Settings{Name: lxctest.Unique("b"), ProfileType: "overlayfs", Bridge: "lxcbr1"}, `"makina-states-precise" does not exist`},
+		{"missing origin", &provision.Settings{Name: lxctest.Unique("b"), ProfileType: "dir", FromContainer: "no-such-origin", Bridge: "lxcbr1"}, `origin container "no-such-origin" does not exist`},
+		{"default origin missing", &provision.Settings{Name: lxctest.Unique("b"), ProfileType: "overlayfs", Bridge: "lxcbr1"}, `"makina-states-precise" does not exist`},
 		{"ip in use", busybox(lxctest.Unique("b"), "10.5.0.20", "00:16:3e:5a:00:21"), "already used by running container " + `"` + running.Name + `"`},
-		{"no bridge", &lxc.Settings{Name: lxctest.Unique("b"), ProfileType: "dir-scratch", Image: "busybox", Bridge: "nosuchbr0"}, `bridge "nosuchbr0" does not exist`},
-		{"no template", &lxc.Settings{Name: lxctest.Unique("b"), ProfileType: "dir-scratch", Image: "nosuchimage", Bridge: "lxcbr1"}, `lxc template "nosuchimage" does not exist`},
-		{"bad profile type", &lxc.Settings{Name: lxctest.Unique("b"), ProfileType: "zfs"}, "unknown profile type"},
-		{"bad ip", &lxc.Settings{Name: lxctest.Unique("b"), ProfileType: "dir-scratch", IP: "10.5.0.300"}, "invalid ip"},
-		{"bad name", &lxc.Settings{Name: "../etc", ProfileType: "dir-scratch"}, "invalid container name"},
+		{"no bridge", &provision.Settings{Name: lxctest.Unique("b"), ProfileType: "dir-scratch", Image: "busybox", Bridge: "nosuchbr0"}, `bridge "nosuchbr0" does not exist`},
+		{"no template", &provision.Settings{Name: lxctest.Unique("b"), ProfileType: "dir-scratch", Image: "nosuchimage", Bridge: "lxcbr1"}, `lxc template "nosuchimage" does not exist`},
+		{"bad profile type", &provision.Settings{Name: lxctest.Unique("b"), ProfileType: "zfs"}, "unknown profile type"},
+		{"bad ip", &provision.Settings{Name: lxctest.Unique("b"), ProfileType: "dir-scratch", IP: "10.5.0.300"}, "invalid ip"},
+		{"bad name", &provision.Settings{Name: "../etc", ProfileType: "dir-scratch"}, "invalid container name"},
 	}
 	for _, tc := range cases {
-		r, err := lxc.Spawn(ctx, c, tc.s)
+		r, err := provision.Spawn(ctx, c, tc.s)
 		if err == nil || r.Result || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
 			continue
@@ -214,8 +214,8 @@ func TestBadInputLeavesNothingBehind(t *testing.T) {
 	// A start that fails after the container was made (bridge vanished in
 	// between is simulated by an lxc_conf link override) is reverted.
 	bad := busybox(lxctest.Unique("rv"), "10.5.0.30", "00:16:3e:5a:00:30")
-	bad.LXCConf = []lxc.ConfItem{{Key: "lxc.net.0.link", Value: "gonebr0"}}
-	if _, err := lxc.Spawn(ctx, c, bad); err == nil || !strings.Contains(err.Error(), "start") {
+	bad.LXCConf = []liblxc.ConfItem{{Key: "lxc.net.0.link", Value: "gonebr0"}}
+	if _, err := provision.Spawn(ctx, c, bad); err == nil || !strings.Contains(err.Error(), "start") {
 		t.Fatalf("spawn with a broken link: %v", err)
 	}
 	list, err := c.List(ctx)
@@ -232,19 +232,5 @@ func TestBadInputLeavesNothingBehind(t *testing.T) {
 			names = append(names, e.Name())
 		}
 		t.Fatalf("directories left after failed spawns: %v", names)
-	}
-}
-
-func TestHelperCrashDoesNotTakeCallerDown(t *testing.T) {
-	lxctest.Require(t)
-	c := lxctest.Client(t, nil)
-	c.Env = append(c.Env, lxctest.CrashEnv+"=1")
-	_, err := c.List(ctxT(t))
-	if !errors.Is(err, lxc.ErrHelperCrashed) {
-		t.Fatalf("err = %v, want ErrHelperCrashed", err)
-	}
-	c.Env = c.Env[:len(c.Env)-1]
-	if _, err := c.Version(ctxT(t)); err != nil {
-		t.Fatalf("next call after a crash: %v", err)
 	}
 }

@@ -1,33 +1,12 @@
-package lxc
+package provision
 
 import (
 	"fmt"
+	"github.com/saltgo/saltgo/lxc/liblxc"
 	"net"
 	"path/filepath"
 	"strings"
 )
-
-// Plan says how a container is made: created from a template or cloned
-// from an origin, with which storage backend and options. It is the pure,
-// unit-tested part of create/clone (BuildPlan); the helper child executes it.
-type Plan struct {
-	Name string `json:"name"`
-	// Kind is the profile type the plan came from.
-	Kind ProfileKind `json:"-"`
-	// Clone is true to clone Origin, false to create from Template.
-	Clone        bool     `json:"clone"`
-	Origin       string   `json:"origin,omitempty"`
-	Template     string   `json:"template,omitempty"`
-	TemplateArgs []string `json:"template_args,omitempty"`
-	// Backend is the liblxc backing store name: dir, overlayfs or lvm.
-	Backend  string `json:"backend"`
-	Snapshot bool   `json:"snapshot,omitempty"`
-	// LVM options (Backend lvm only).
-	VG        string `json:"vg,omitempty"`
-	LV        string `json:"lv,omitempty"`
-	FSType    string `json:"fstype,omitempty"`
-	SizeBytes uint64 `json:"size_bytes,omitempty"`
-}
 
 // BuildPlan turns settings into a create or clone plan:
 //
@@ -39,15 +18,15 @@ type Plan struct {
 //	lvm, lvm-scratch:      VGName (default "lxc"), LVName (default the
 //	                       container name), size from Size or the size profile
 //	                       Profile (default medium, 10g), ext4.
-func BuildPlan(s *Settings) (*Plan, error) {
-	if err := ValidateName(s.Name); err != nil {
+func BuildPlan(s *Settings) (*liblxc.Plan, error) {
+	if err := liblxc.ValidateName(s.Name); err != nil {
 		return nil, err
 	}
 	k, err := s.Kind()
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Name: s.Name, Kind: k, Backend: k.Backing}
+	p := &liblxc.Plan{Name: s.Name, Kind: k.String(), Backend: k.Backing}
 	if k.Scratch {
 		p.Template = s.Image
 		if p.Template == "" {
@@ -63,7 +42,7 @@ func BuildPlan(s *Settings) (*Plan, error) {
 		if p.Origin == "" {
 			p.Origin = DefaultOrigin
 		}
-		if err := ValidateName(p.Origin); err != nil {
+		if err := liblxc.ValidateName(p.Origin); err != nil {
 			return nil, fmt.Errorf("lxc: from_container: %w", err)
 		}
 		if p.Origin == s.Name {
@@ -102,14 +81,6 @@ func BuildPlan(s *Settings) (*Plan, error) {
 	return p, nil
 }
 
-// ConfigChange is what Configure applies to a container's config file:
-// first Clear (keys, including whole prefixes such as "lxc.net"), then Set
-// in order.
-type ConfigChange struct {
-	Clear []string   `json:"clear"`
-	Set   []ConfItem `json:"set"`
-}
-
 // BuildConfig returns the config change that writes s's network and system
 // settings into the container config (lxcpath is the container directory's
 // parent, for the fstab file):
@@ -123,9 +94,9 @@ type ConfigChange struct {
 //
 // The gateway is only written when the IP is static; "auto" is left to
 // liblxc (it means the bridge address).
-func BuildConfig(s *Settings, lxcpath string) (*ConfigChange, error) {
-	c := &ConfigChange{Clear: []string{"lxc.net", "lxc.start.auto", "lxc.mount.fstab"}}
-	set := func(k, v string) { c.Set = append(c.Set, ConfItem{Key: k, Value: v}) }
+func BuildConfig(s *Settings, lxcpath string) (*liblxc.ConfigChange, error) {
+	c := &liblxc.ConfigChange{Clear: []string{"lxc.net", "lxc.start.auto", "lxc.mount.fstab"}}
+	set := func(k, v string) { c.Set = append(c.Set, liblxc.ConfItem{Key: k, Value: v}) }
 	bridge := s.Bridge
 	if bridge == "" {
 		bridge = "lxcbr1"

@@ -1,10 +1,12 @@
-package lxc
+package provision
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/saltgo/saltgo/atomicfile"
+	"github.com/saltgo/saltgo/lxc/liblxc"
 	"net"
 	"os"
 	"path/filepath"
@@ -70,7 +72,7 @@ func readMetadata(lxcpath, name string) (*Metadata, error) {
 	return &m, nil
 }
 
-func (p *Plan) source() string {
+func source(p *liblxc.Plan) string {
 	if p.Clone {
 		return "clone of " + p.Origin
 	}
@@ -86,28 +88,47 @@ func (p *Plan) source() string {
 //
 // All the steps run in one helper child (one process start instead of one
 // per liblxc call).
-func Spawn(ctx context.Context, c *Client, s *Settings) (*StepResult, error) {
-	if c.inProcess {
-		return spawnSteps(ctx, c, s)
-	}
+func Spawn(ctx context.Context, c *liblxc.Client, s *Settings) (*StepResult, error) {
 	if s == nil {
 		return newResult("").fail(errors.New("lxc: spawn: no settings"))
 	}
+	if c.Serve != nil {
+		return spawnSteps(ctx, c, s)
+	}
+	body, err := json.Marshal(s)
+	if err != nil {
+		return newResult(s.Name).fail(fmt.Errorf("lxc: spawn: encode settings: %w", err))
+	}
 	var w stepWire
-	if err := c.Do(ctx, &Request{Op: "spawn", Name: s.Name, Spawn: s}, &w); err != nil {
+	if err := c.Do(ctx, &liblxc.Request{Op: SpawnOp, Name: s.Name, Body: body}, &w); err != nil {
 		return newResult(s.Name).fail(err)
 	}
 	return fromStepWire(&w)
 }
 
+// SpawnOp is the helper's compound operation that runs Spawn's steps.
+const SpawnOp = "spawn"
+
+// ServeSpawn is the helper side of Spawn (a helper.Compound registered as
+// SpawnOp by cmd/saltgo-lxc-helper): it runs the steps with c, which
+// answers their requests inside the helper, and returns the step result
+// and its error in their wire form.
+func ServeSpawn(ctx context.Context, c *liblxc.Client, body json.RawMessage) (any, error) {
+	var s Settings
+	if err := json.Unmarshal(body, &s); err != nil {
+		return nil, fmt.Errorf("lxc: spawn: bad settings: %w", err)
+	}
+	return toStepWire(spawnSteps(ctx, c, &s)), nil
+}
+
 // spawnSteps is Spawn's body; c serves its requests in the helper itself.
-func spawnSteps(ctx context.Context, c *Client, s *Settings) (*StepResult, error) {
+func spawnSteps(ctx context.Context, c *liblxc.Client, s *Settings) (*StepResult, error) {
 	res := newResult(s.Name)
 	plan, err := BuildPlan(s)
 	if err != nil {
 		return res.fail(err)
 	}
-	cfg, err := BuildConfig(s, c.lxcpath())
+	cfg, err := BuildConfig(s, c.Path())
 	if err != nil {
 		return res.fail(err)
 	}
@@ -150,15 +171,15 @@ func spawnSteps(ctx context.Context, c *Client, s *Settings) (*StepResult, error
 		return res.fail(err)
 	}
 	r.Add("destroy "+s.Name, func() error { return c.Destroy(context.WithoutCancel(ctx), s.Name) })
-	res.Changes.Set("created", plan.source()+" ("+plan.Kind.String()+")")
+	res.Changes.Set("created", source(plan)+" ("+plan.Kind+")")
 
-	meta := Metadata{ProfileType: plan.Kind.String(), Origin: plan.Origin, Template: plan.Template, Created: time.Now().UTC()}
+	meta := Metadata{ProfileType: plan.Kind, Origin: plan.Origin, Template: plan.Template, Created: time.Now().UTC()}
 	mb, _ := json.MarshalIndent(meta, "", "  ")
-	if err := writeAtomic(filepath.Join(c.lxcpath(), s.Name, MetadataFile), mb, 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(c.Path(), s.Name, MetadataFile), mb, 0o644); err != nil {
 		return res.fail(err)
 	}
 	if fst := FstabContent(s); fst != "" {
-		if err := writeAtomic(filepath.Join(c.lxcpath(), s.Name, "fstab"), []byte(fst), 0o640); err != nil {
+		if err := atomicfile.Write(filepath.Join(c.Path(), s.Name, "fstab"), []byte(fst), 0o640); err != nil {
 			return res.fail(err)
 		}
 	}
@@ -182,13 +203,13 @@ func spawnSteps(ctx context.Context, c *Client, s *Settings) (*StepResult, error
 	return res, nil
 }
 
-func spawnExisting(ctx context.Context, c *Client, s *Settings, plan *Plan, res *StepResult) (*StepResult, error) {
-	meta, err := readMetadata(c.lxcpath(), s.Name)
+func spawnExisting(ctx context.Context, c *liblxc.Client, s *Settings, plan *liblxc.Plan, res *StepResult) (*StepResult, error) {
+	meta, err := readMetadata(c.Path(), s.Name)
 	if err != nil {
 		return res.fail(fmt.Errorf("lxc: container %q already exists and was not made by saltgo (%v): destroy it or choose another name", s.Name, err))
 	}
 	if meta.Origin != plan.Origin || meta.Template != plan.Template {
-		return res.fail(fmt.Errorf("lxc: container %q already exists as a %s, not a %s: destroy it first or choose another name", s.Name, describe(meta.Origin, meta.Template), plan.source()))
+		return res.fail(fmt.Errorf("lxc: container %q already exists as a %s, not a %s: destroy it first or choose another name", s.Name, describe(meta.Origin, meta.Template), source(plan)))
 	}
 	st, err := c.State(ctx, s.Name)
 	if err != nil {
@@ -217,7 +238,7 @@ func describe(origin, template string) string {
 	return "template " + template
 }
 
-func cfgValue(c *ConfigChange, key string) string {
+func cfgValue(c *liblxc.ConfigChange, key string) string {
 	for _, it := range c.Set {
 		if it.Key == key {
 			return it.Value
@@ -236,7 +257,7 @@ func toAny(s []string) []any {
 
 // prepareRootfs edits the stopped container's rootfs: it disables DHCP
 // clients when the IP is static and writes resolv.conf from DNSServers.
-func prepareRootfs(ctx context.Context, c *Client, s *Settings) ([]string, error) {
+func prepareRootfs(ctx context.Context, c *liblxc.Client, s *Settings) ([]string, error) {
 	if s.IP == "" && len(s.DNSServers) == 0 {
 		return nil, nil
 	}
@@ -276,13 +297,13 @@ func prepareRootfs(ctx context.Context, c *Client, s *Settings) ([]string, error
 // for it (the node side of `salt-cloud -d <name>`); pkiDir, when set, is a
 // master pki directory whose minions/<name> key is removed too. A missing
 // container is "no changes".
-func Destroy(ctx context.Context, c *Client, name, pkiDir string) (*StepResult, error) {
+func Destroy(ctx context.Context, c *liblxc.Client, name, pkiDir string) (*StepResult, error) {
 	res := newResult(name)
-	if err := ValidateName(name); err != nil {
+	if err := liblxc.ValidateName(name); err != nil {
 		return res.fail(err)
 	}
 	st, err := c.State(ctx, name)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, liblxc.ErrNotFound) {
 		res.Comment = fmt.Sprintf("%s does not exist", name)
 	} else if err != nil {
 		return res.fail(err)

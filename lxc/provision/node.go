@@ -1,10 +1,11 @@
-package lxc
+package provision
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/saltgo/saltgo/revert"
 	"net"
 	"os"
 	"os/exec"
@@ -85,15 +86,22 @@ type Bridge struct {
 	// Netns is the network namespace (a name under /run/netns or a path)
 	// where the bridge lives; "" is the current one.
 	Netns string
+
+	// ip is the ip(8) binary (default "ip"; tests make it fail).
+	ip string
 }
 
 // ipCmd runs ip(8) in b's namespace.
 func (b *Bridge) ipCmd(ctx context.Context, args ...string) ([]byte, error) {
-	name, full := "ip", args
+	ip := b.ip
+	if ip == "" {
+		ip = "ip"
+	}
+	name, full := ip, args
 	switch {
 	case b.Netns == "":
 	case strings.HasPrefix(b.Netns, "/"):
-		name, full = "nsenter", append([]string{"--net=" + b.Netns, "--", "ip"}, args...)
+		name, full = "nsenter", append([]string{"--net=" + b.Netns, "--", ip}, args...)
 	default:
 		full = append([]string{"-n", b.Netns}, args...)
 	}
@@ -141,8 +149,10 @@ func (b *Bridge) show(ctx context.Context) (*ipLink, error) {
 // EnsureBridge makes sure the bridge exists, holds Gateway/Prefix and is
 // up, with ip(8) (netlink). It never starts lxc-net, a DHCP server or any
 // NAT rule: the bridge is only a link between the containers and the node.
-// It returns what it changed (nothing when all was in place).
-func EnsureBridge(ctx context.Context, b Bridge) ([]string, error) {
+// It returns what it changed (nothing when all was in place). When a step
+// fails, what the earlier steps changed is undone (a bridge it created is
+// deleted, an address it added is removed) and nothing is reported changed.
+func EnsureBridge(ctx context.Context, b Bridge) (changed []string, err error) {
 	if err := validIface(b.Name); err != nil {
 		return nil, err
 	}
@@ -153,15 +163,28 @@ func EnsureBridge(ctx context.Context, b Bridge) ([]string, error) {
 	if b.Prefix <= 0 || b.Prefix > 32 {
 		return nil, fmt.Errorf("lxc: invalid bridge prefix length %d", b.Prefix)
 	}
-	var changed []string
 	l, err := b.show(ctx)
 	if err != nil {
 		return nil, err
 	}
+	r := revert.New()
+	defer func() {
+		if rerr := r.Fail(); rerr != nil {
+			err = fmt.Errorf("%w (undo: %v)", err, rerr)
+		}
+		if err != nil {
+			changed = nil
+		}
+	}()
+	undoCtx := context.WithoutCancel(ctx)
 	if l == nil {
 		if _, err := b.ipCmd(ctx, "link", "add", b.Name, "type", "bridge"); err != nil {
 			return nil, err
 		}
+		r.Add("delete bridge "+b.Name, func() error {
+			_, err := b.ipCmd(undoCtx, "link", "del", b.Name)
+			return err
+		})
 		changed = append(changed, "created bridge "+b.Name)
 		if l, err = b.show(ctx); err != nil {
 			return changed, err
@@ -184,6 +207,14 @@ func EnsureBridge(ctx context.Context, b Bridge) ([]string, error) {
 		if _, err := b.ipCmd(ctx, "addr", "add", addr, "dev", b.Name); err != nil {
 			return changed, err
 		}
+		if l != nil && len(changed) == 0 {
+			// An existing bridge keeps its other addresses; one it did
+			// not have goes away again.
+			r.Add("remove address "+addr, func() error {
+				_, err := b.ipCmd(undoCtx, "addr", "del", addr, "dev", b.Name)
+				return err
+			})
+		}
 		changed = append(changed, "address "+addr)
 	}
 	up := false
@@ -196,6 +227,7 @@ func EnsureBridge(ctx context.Context, b Bridge) ([]string, error) {
 		}
 		changed = append(changed, "up")
 	}
+	r.Success()
 	return changed, nil
 }
 

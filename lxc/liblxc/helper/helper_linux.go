@@ -1,55 +1,19 @@
 //go:build linux && cgo && !nolxc
 
-package lxc
+package helper
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
 	golxc "github.com/lxc/go-lxc"
-)
 
-// HelperMain is the entry point of the helper child (see HelperCommand). It
-// runs exactly one liblxc operation and exits, so a crash or a leaked file
-// descriptor inside liblxc dies with it and never reaches the minion. args
-// are the arguments after the binary name (a leading HelperCommand is
-// skipped). It returns the process exit code.
-func HelperMain(args []string) int {
-	if len(args) > 0 && args[0] == HelperCommand {
-		args = args[1:]
-	}
-	if len(args) != 1 {
-		fmt.Fprintf(os.Stderr, "usage: saltgo %s <response-file> < request.json\n", HelperCommand)
-		return 2
-	}
-	debug.SetTraceback("all")
-	// Template scripts fork hundreds of tools (lxc-busybox runs one ln per
-	// applet): look in the system directories first.
-	_ = os.Setenv("PATH", systemPath(os.Getenv("PATH")))
-	var req Request
-	resp := &Response{}
-	if err := json.NewDecoder(os.Stdin).Decode(&req); err != nil {
-		resp = fail(codeFailed, fmt.Errorf("lxc helper: bad request: %w", err))
-	} else {
-		resp = serve(&req)
-	}
-	b, err := json.Marshal(resp)
-	if err != nil {
-		b, _ = json.Marshal(fail(codeFailed, err))
-	}
-	if err := os.WriteFile(args[0], b, 0o600); err != nil {
-		fmt.Fprintf(os.Stderr, "lxc helper: write response: %v\n", err)
-		return 1
-	}
-	return 0
-}
+	"github.com/saltgo/saltgo/lxc/liblxc"
+)
 
 // systemPath puts the standard system directories first in a PATH.
 func systemPath(cur string) string {
@@ -65,77 +29,40 @@ func systemPath(cur string) string {
 	return strings.Join(out, string(filepath.ListSeparator))
 }
 
-// Supported reports liblxc's version, or why liblxc cannot be used by this
-// binary (the lxc module's __virtual__). It does not start a helper.
-func Supported() (string, error) {
-	v := golxc.Version()
-	if v == "" {
-		return "", fmt.Errorf("%w: liblxc reports no version", ErrUnavailable)
-	}
-	return v, nil
-}
-
-// serveLocal serves a request in this process (the helper's compound
-// operations).
-func serveLocal(req *Request) *Response { return serve(req) }
-
-func fail(code string, err error) *Response {
-	return &Response{Code: code, Error: err.Error()}
-}
-
-func okResult(v any) *Response {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fail(codeFailed, err)
-	}
-	return &Response{OK: true, Result: b}
-}
-
-func serve(req *Request) (resp *Response) {
-	defer func() {
-		if r := recover(); r != nil {
-			resp = fail(codeFailed, fmt.Errorf("lxc helper: panic in %s: %v", req.Op, r))
-		}
-	}()
+// serve runs one liblxc operation.
+func serve(req *liblxc.Request) *liblxc.Response {
 	path := req.LXCPath
 	if path == "" {
 		path = golxc.DefaultConfigPath()
 	}
 	switch req.Op {
 	case "version":
-		return okResult(golxc.Version())
+		return liblxc.OK(golxc.Version())
 	case "list":
-		var out []ContainerState
+		var out []liblxc.ContainerState
 		for _, n := range golxc.DefinedContainerNames(path) {
 			st := "unknown"
 			if c, err := golxc.NewContainer(n, path); err == nil {
 				st = strings.ToLower(c.State().String())
 				_ = c.Release()
 			}
-			out = append(out, ContainerState{Name: n, State: st})
+			out = append(out, liblxc.ContainerState{Name: n, State: st})
 		}
-		return okResult(out)
+		return liblxc.OK(out)
 	case "bridge_exists":
 		// /sys shows the namespace that mounted it, not necessarily ours:
 		// ask the kernel through ip(8), which runs in our namespace.
 		out, err := exec.Command("ip", "-d", "-o", "link", "show", "dev", req.Name).Output()
-		return okResult(err == nil && strings.Contains(string(out), " bridge "))
+		return liblxc.OK(err == nil && strings.Contains(string(out), " bridge "))
 	case "used_ips":
-		return okResult(usedIPs(path))
-	case "spawn":
-		if req.Spawn == nil {
-			return fail(codeFailed, fmt.Errorf("spawn: no settings"))
-		}
-		local := &Client{LXCPath: path, inProcess: true}
-		r, err := spawnSteps(context.Background(), local, req.Spawn)
-		return okResult(toStepWire(r, err))
+		return liblxc.OK(usedIPs(path))
 	}
-	if err := ValidateName(req.Name); err != nil {
-		return fail(codeFailed, err)
+	if err := liblxc.ValidateName(req.Name); err != nil {
+		return liblxc.Fail(liblxc.CodeFailed, err)
 	}
 	c, err := golxc.NewContainer(req.Name, path)
 	if err != nil {
-		return fail(codeFailed, fmt.Errorf("lxc: open %s: %w", req.Name, err))
+		return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("lxc: open %s: %w", req.Name, err))
 	}
 	defer func() { _ = c.Release() }()
 	// liblxc's errors go to a log file that withLog quotes from. A started
@@ -183,13 +110,13 @@ func serve(req *Request) (resp *Response) {
 		return fmt.Errorf("%w (liblxc: %s)", err, strings.Join(lines, "; "))
 	}
 	if req.Op != "create" && req.Op != "clone" && req.Op != "exists" && !c.Defined() {
-		return fail(codeNotFound, fmt.Errorf("container %q does not exist", req.Name))
+		return liblxc.Fail(liblxc.CodeNotFound, fmt.Errorf("container %q does not exist", req.Name))
 	}
 	switch req.Op {
 	case "exists":
-		return okResult(c.Defined())
+		return liblxc.OK(c.Defined())
 	case "info":
-		return okResult(info(c))
+		return liblxc.OK(info(c))
 	case "create":
 		return create(c, req, withLog)
 	case "clone":
@@ -197,110 +124,110 @@ func serve(req *Request) (resp *Response) {
 	case "configure":
 		scrubLog(c)
 		if req.Config == nil {
-			return fail(codeFailed, fmt.Errorf("configure: no config"))
+			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("configure: no config"))
 		}
 		for _, k := range req.Config.Clear {
 			_ = c.ClearConfigItem(k)
 		}
 		for _, it := range req.Config.Set {
 			if err := c.SetConfigItem(it.Key, it.Value); err != nil {
-				return fail(codeFailed, fmt.Errorf("set %s = %q: %w", it.Key, it.Value, err))
+				return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("set %s = %q: %w", it.Key, it.Value, err))
 			}
 		}
 		if err := c.SaveConfigFile(c.ConfigFileName()); err != nil {
-			return fail(codeFailed, fmt.Errorf("save config of %s: %w", req.Name, err))
+			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("save config of %s: %w", req.Name, err))
 		}
-		return okResult(true)
+		return liblxc.OK(true)
 	case "get":
-		return okResult(c.ConfigItem(req.Key))
+		return liblxc.OK(c.ConfigItem(req.Key))
 	case "set":
 		scrubLog(c)
 		if err := c.SetConfigItem(req.Key, req.Value); err != nil {
-			return fail(codeFailed, fmt.Errorf("set %s = %q: %w", req.Key, req.Value, err))
+			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("set %s = %q: %w", req.Key, req.Value, err))
 		}
 		if err := c.SaveConfigFile(c.ConfigFileName()); err != nil {
-			return fail(codeFailed, fmt.Errorf("save config of %s: %w", req.Name, err))
+			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("save config of %s: %w", req.Name, err))
 		}
-		return okResult(true)
+		return liblxc.OK(true)
 	case "start":
 		if c.Running() {
-			return okResult(false)
+			return liblxc.OK(false)
 		}
 		_ = c.WantDaemonize(true)
 		_ = c.WantCloseAllFds(true)
 		if err := c.Start(); err != nil {
-			return fail(codeFailed, withLog(fmt.Errorf("start %s: %w", req.Name, err)))
+			return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("start %s: %w", req.Name, err)))
 		}
 		if !c.Wait(golxc.RUNNING, timeout(req, 30)) {
-			return fail(codeFailed, withLog(fmt.Errorf("start %s: not running after %ds", req.Name, req.Timeout)))
+			return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("start %s: not running after %ds", req.Name, req.Timeout)))
 		}
-		return okResult(true)
+		return liblxc.OK(true)
 	case "stop":
 		if c.State() == golxc.STOPPED {
-			return okResult(false)
+			return liblxc.OK(false)
 		}
 		if c.State() == golxc.FROZEN {
 			_ = c.Unfreeze()
 		}
 		if !req.Kill && req.Timeout > 0 {
 			if err := c.Shutdown(timeout(req, 10)); err == nil {
-				return okResult(true)
+				return liblxc.OK(true)
 			}
 		}
 		if err := c.Stop(); err != nil {
-			return fail(codeFailed, withLog(fmt.Errorf("stop %s: %w", req.Name, err)))
+			return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("stop %s: %w", req.Name, err)))
 		}
-		return okResult(true)
+		return liblxc.OK(true)
 	case "freeze":
 		if c.State() == golxc.FROZEN {
-			return okResult(false)
+			return liblxc.OK(false)
 		}
 		if err := c.Freeze(); err != nil {
-			return fail(codeFailed, withLog(fmt.Errorf("freeze %s: %w", req.Name, err)))
+			return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("freeze %s: %w", req.Name, err)))
 		}
-		return okResult(true)
+		return liblxc.OK(true)
 	case "unfreeze":
 		if c.State() != golxc.FROZEN {
-			return okResult(false)
+			return liblxc.OK(false)
 		}
 		if err := c.Unfreeze(); err != nil {
-			return fail(codeFailed, withLog(fmt.Errorf("unfreeze %s: %w", req.Name, err)))
+			return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("unfreeze %s: %w", req.Name, err)))
 		}
-		return okResult(true)
+		return liblxc.OK(true)
 	case "destroy":
 		if c.State() != golxc.STOPPED {
 			if c.State() == golxc.FROZEN {
 				_ = c.Unfreeze()
 			}
 			if err := c.Stop(); err != nil {
-				return fail(codeFailed, withLog(fmt.Errorf("stop %s before destroy: %w", req.Name, err)))
+				return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("stop %s before destroy: %w", req.Name, err)))
 			}
 		}
 		if err := c.Destroy(); err != nil {
-			return fail(codeFailed, withLog(fmt.Errorf("destroy %s: %w", req.Name, err)))
+			return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("destroy %s: %w", req.Name, err)))
 		}
-		return okResult(true)
+		return liblxc.OK(true)
 	case "attach":
 		return attach(c, req)
 	case "cgroup_get":
 		if !c.Running() {
-			return fail(codeFailed, fmt.Errorf("container %q is not running", req.Name))
+			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("container %q is not running", req.Name))
 		}
 		v := c.CgroupItem(req.Key)
 		if len(v) == 0 {
-			return fail(codeFailed, fmt.Errorf("Unable to retrieve value for '%s'", req.Key))
+			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("Unable to retrieve value for '%s'", req.Key))
 		}
-		return okResult(v)
+		return liblxc.OK(v)
 	case "cgroup_set":
 		if !c.Running() {
-			return fail(codeFailed, fmt.Errorf("container %q is not running", req.Name))
+			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("container %q is not running", req.Name))
 		}
 		if err := c.SetCgroupItem(req.Key, req.Value); err != nil {
-			return fail(codeFailed, fmt.Errorf("set cgroup %s = %q: %w", req.Key, req.Value, err))
+			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("set cgroup %s = %q: %w", req.Key, req.Value, err))
 		}
-		return okResult(true)
+		return liblxc.OK(true)
 	}
-	return fail(codeFailed, fmt.Errorf("lxc helper: unknown op %q", req.Op))
+	return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("lxc helper: unknown op %q", req.Op))
 }
 
 // usedIPs maps the IPv4 addresses of the running containers to their
@@ -343,7 +270,7 @@ func scrubLog(c *golxc.Container) {
 	_ = c.ClearConfigItem("lxc.log.level")
 }
 
-func timeout(req *Request, def int) time.Duration {
+func timeout(req *liblxc.Request, def int) time.Duration {
 	if req.Timeout > 0 {
 		return time.Duration(req.Timeout) * time.Second
 	}
@@ -357,8 +284,8 @@ func first(v []string) string {
 	return ""
 }
 
-func info(c *golxc.Container) *Info {
-	in := &Info{
+func info(c *golxc.Container) *liblxc.Info {
+	in := &liblxc.Info{
 		Name:       c.Name(),
 		State:      strings.ToLower(c.State().String()),
 		ConfigFile: c.ConfigFileName(),
@@ -388,13 +315,13 @@ func backend(name string) (golxc.BackendStore, error) {
 	return b, nil
 }
 
-func create(c *golxc.Container, req *Request, withLog func(error) error) *Response {
+func create(c *golxc.Container, req *liblxc.Request, withLog func(error) error) *liblxc.Response {
 	p := req.Plan
 	if p == nil {
-		return fail(codeFailed, fmt.Errorf("create: no plan"))
+		return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("create: no plan"))
 	}
 	if c.Defined() {
-		return fail(codeExists, fmt.Errorf("container %q already exists", req.Name))
+		return liblxc.Fail(liblxc.CodeExists, fmt.Errorf("container %q already exists", req.Name))
 	}
 	found := filepath.IsAbs(p.Template)
 	if found {
@@ -409,11 +336,11 @@ func create(c *golxc.Container, req *Request, withLog func(error) error) *Respon
 		}
 	}
 	if !found {
-		return fail(codeFailed, fmt.Errorf("lxc template %q does not exist (looked for lxc-%s in %s)", p.Template, p.Template, strings.Join(templateDirs, ", ")))
+		return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("lxc template %q does not exist (looked for lxc-%s in %s)", p.Template, p.Template, strings.Join(templateDirs, ", ")))
 	}
 	b, err := backend(p.Backend)
 	if err != nil {
-		return fail(codeFailed, err)
+		return liblxc.Fail(liblxc.CodeFailed, err)
 	}
 	opts := golxc.TemplateOptions{Template: p.Template, Backend: b, ExtraArgs: p.TemplateArgs}
 	if p.Backend == "lvm" {
@@ -422,51 +349,51 @@ func create(c *golxc.Container, req *Request, withLog func(error) error) *Respon
 		opts.BackendSpecs.LVM.LV = p.LV
 	}
 	if err := c.Create(opts); err != nil {
-		return fail(codeFailed, withLog(fmt.Errorf("create %s from template %s: %w", req.Name, p.Template, err)))
+		return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("create %s from template %s: %w", req.Name, p.Template, err)))
 	}
 	// Create saved the helper's temporary log settings into the config.
 	scrubLog(c)
 	if err := c.SaveConfigFile(c.ConfigFileName()); err != nil {
-		return fail(codeFailed, fmt.Errorf("save config of %s: %w", req.Name, err))
+		return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("save config of %s: %w", req.Name, err))
 	}
-	return okResult(true)
+	return liblxc.OK(true)
 }
 
-func clone(c *golxc.Container, req *Request, path string, withLog func(error) error) *Response {
+func clone(c *golxc.Container, req *liblxc.Request, path string, withLog func(error) error) *liblxc.Response {
 	p := req.Plan
 	if p == nil {
-		return fail(codeFailed, fmt.Errorf("clone: no plan"))
+		return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("clone: no plan"))
 	}
 	if c.Defined() {
-		return fail(codeExists, fmt.Errorf("container %q already exists", req.Name))
+		return liblxc.Fail(liblxc.CodeExists, fmt.Errorf("container %q already exists", req.Name))
 	}
 	o, err := golxc.NewContainer(p.Origin, path)
 	if err != nil {
-		return fail(codeFailed, fmt.Errorf("lxc: open origin %s: %w", p.Origin, err))
+		return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("lxc: open origin %s: %w", p.Origin, err))
 	}
 	defer func() { _ = o.Release() }()
 	if !o.Defined() {
-		return fail(codeNotFound, fmt.Errorf("origin container %q does not exist in %s: create it first (mc_cloud_lxc image sync / lxc.ensure_images, or lxc.create %s template=<image>), or use a *-scratch profile type", p.Origin, path, p.Origin))
+		return liblxc.Fail(liblxc.CodeNotFound, fmt.Errorf("origin container %q does not exist in %s: create it first (mc_cloud_lxc image sync / lxc.ensure_images, or lxc.create %s template=<image>), or use a *-scratch profile type", p.Origin, path, p.Origin))
 	}
 	if o.Running() {
-		return fail(codeFailed, fmt.Errorf("origin container %q is running: stop it before cloning from it", p.Origin))
+		return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("origin container %q is running: stop it before cloning from it", p.Origin))
 	}
 	b, err := backend(p.Backend)
 	if err != nil {
-		return fail(codeFailed, err)
+		return liblxc.Fail(liblxc.CodeFailed, err)
 	}
 	if err := o.Clone(req.Name, golxc.CloneOptions{Backend: b, Snapshot: p.Snapshot, ConfigPath: path}); err != nil {
-		return fail(codeFailed, withLog(fmt.Errorf("clone %s from %s (%s, snapshot=%v): %w", req.Name, p.Origin, p.Backend, p.Snapshot, err)))
+		return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("clone %s from %s (%s, snapshot=%v): %w", req.Name, p.Origin, p.Backend, p.Snapshot, err)))
 	}
-	return okResult(true)
+	return liblxc.OK(true)
 }
 
-func attach(c *golxc.Container, req *Request) *Response {
+func attach(c *golxc.Container, req *liblxc.Request) *liblxc.Response {
 	if len(req.Args) == 0 {
-		return fail(codeFailed, fmt.Errorf("run: no command"))
+		return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("run: no command"))
 	}
 	if !c.Running() {
-		return fail(codeFailed, fmt.Errorf("container %q is not running", req.Name))
+		return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("container %q is not running", req.Name))
 	}
 	var in *os.File
 	var err error
@@ -482,17 +409,17 @@ func attach(c *golxc.Container, req *Request) *Response {
 		}
 	}
 	if err != nil {
-		return fail(codeFailed, fmt.Errorf("run: stdin: %w", err))
+		return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("run: stdin: %w", err))
 	}
 	defer func() { _ = in.Close() }()
 	out, err := tempFile()
 	if err != nil {
-		return fail(codeFailed, err)
+		return liblxc.Fail(liblxc.CodeFailed, err)
 	}
 	defer func() { _ = out.Close(); _ = os.Remove(out.Name()) }()
 	errf, err := tempFile()
 	if err != nil {
-		return fail(codeFailed, err)
+		return liblxc.Fail(liblxc.CodeFailed, err)
 	}
 	defer func() { _ = errf.Close(); _ = os.Remove(errf.Name()) }()
 	opts := golxc.DefaultAttachOptions
@@ -504,15 +431,15 @@ func attach(c *golxc.Container, req *Request) *Response {
 	}
 	st, err := c.RunCommandStatus(req.Args, opts)
 	if err != nil {
-		return fail(codeFailed, fmt.Errorf("run %q in %s: %w", req.Args, req.Name, err))
+		return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("run %q in %s: %w", req.Args, req.Name, err))
 	}
 	if st < 0 {
-		return fail(codeFailed, fmt.Errorf("run %q in %s: attach failed (command not found?)", req.Args, req.Name))
+		return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("run %q in %s: attach failed (command not found?)", req.Args, req.Name))
 	}
-	res := RunResult{Status: st}
+	res := liblxc.RunResult{Status: st}
 	res.Stdout, _ = os.ReadFile(out.Name())
 	res.Stderr, _ = os.ReadFile(errf.Name())
-	return okResult(res)
+	return liblxc.OK(res)
 }
 
 func tempFile() (*os.File, error) {

@@ -1,6 +1,7 @@
-package lxc
+package provision
 
 import (
+	"github.com/saltgo/saltgo/lxc/liblxc"
 	"reflect"
 	"strings"
 	"testing"
@@ -9,17 +10,17 @@ import (
 func TestBuildPlan(t *testing.T) {
 	for _, tc := range []struct {
 		s    Settings
-		want Plan
+		want liblxc.Plan
 		err  string
 	}{
-		{s: Settings{Name: "a", ProfileType: "dir"}, want: Plan{Name: "a", Clone: true, Origin: DefaultOrigin, Backend: "dir"}},
-		{s: Settings{Name: "a", ProfileType: "dir-scratch"}, want: Plan{Name: "a", Template: "ubuntu", Backend: "dir"}},
-		{s: Settings{Name: "a", ProfileType: "overlayfs", FromContainer: "o"}, want: Plan{Name: "a", Clone: true, Origin: "o", Backend: "overlayfs", Snapshot: true}},
-		{s: Settings{Name: "a", ProfileType: "overlayfs-scratch", Image: "busybox"}, want: Plan{Name: "a", Template: "busybox", Backend: "overlayfs"}},
-		{s: Settings{Name: "a", ProfileType: "lvm", Profile: "small"}, want: Plan{Name: "a", Clone: true, Origin: DefaultOrigin, Backend: "lvm", VG: "lxc", LV: "a", FSType: "ext4", SizeBytes: 5 << 30}},
-		{s: Settings{Name: "a", ProfileType: "lvm-sratch", VGName: "data", LVName: "lv1", Size: "500m", Image: "debian"}, want: Plan{Name: "a", Template: "debian", Backend: "lvm", VG: "data", LV: "lv1", FSType: "ext4", SizeBytes: 500 << 20}},
-		{s: Settings{Name: "a", ProfileType: "lvm-scratch"}, want: Plan{Name: "a", Template: "ubuntu", Backend: "lvm", VG: "lxc", LV: "a", FSType: "ext4", SizeBytes: 10 << 30}},
-		{s: Settings{Name: "a", Backing: "overlayfs"}, want: Plan{Name: "a", Template: "ubuntu", Backend: "overlayfs"}},
+		{s: Settings{Name: "a", ProfileType: "dir"}, want: liblxc.Plan{Name: "a", Clone: true, Origin: DefaultOrigin, Backend: "dir"}},
+		{s: Settings{Name: "a", ProfileType: "dir-scratch"}, want: liblxc.Plan{Name: "a", Template: "ubuntu", Backend: "dir"}},
+		{s: Settings{Name: "a", ProfileType: "overlayfs", FromContainer: "o"}, want: liblxc.Plan{Name: "a", Clone: true, Origin: "o", Backend: "overlayfs", Snapshot: true}},
+		{s: Settings{Name: "a", ProfileType: "overlayfs-scratch", Image: "busybox"}, want: liblxc.Plan{Name: "a", Template: "busybox", Backend: "overlayfs"}},
+		{s: Settings{Name: "a", ProfileType: "lvm", Profile: "small"}, want: liblxc.Plan{Name: "a", Clone: true, Origin: DefaultOrigin, Backend: "lvm", VG: "lxc", LV: "a", FSType: "ext4", SizeBytes: 5 << 30}},
+		{s: Settings{Name: "a", ProfileType: "lvm-sratch", VGName: "data", LVName: "lv1", Size: "500m", Image: "debian"}, want: liblxc.Plan{Name: "a", Template: "debian", Backend: "lvm", VG: "data", LV: "lv1", FSType: "ext4", SizeBytes: 500 << 20}},
+		{s: Settings{Name: "a", ProfileType: "lvm-scratch"}, want: liblxc.Plan{Name: "a", Template: "ubuntu", Backend: "lvm", VG: "lxc", LV: "a", FSType: "ext4", SizeBytes: 10 << 30}},
+		{s: Settings{Name: "a", Backing: "overlayfs"}, want: liblxc.Plan{Name: "a", Template: "ubuntu", Backend: "overlayfs"}},
 		{s: Settings{Name: "a", ProfileType: "lvm", Profile: "nope"}, err: "unknown size profile"},
 		{s: Settings{Name: "a", ProfileType: "lvm", Size: "ten"}, err: "invalid size"},
 		{s: Settings{Name: "a", ProfileType: "btrfs"}, err: "unknown profile type"},
@@ -37,7 +38,7 @@ func TestBuildPlan(t *testing.T) {
 			t.Errorf("%+v: %v", tc.s, err)
 			continue
 		}
-		p.Kind = ProfileKind{}
+		p.Kind = ""
 		if !reflect.DeepEqual(*p, tc.want) {
 			t.Errorf("%+v:\n got %+v\nwant %+v", tc.s, *p, tc.want)
 		}
@@ -48,7 +49,7 @@ func TestBuildConfig(t *testing.T) {
 	s := &Settings{Name: "vm1", Bridge: "lxcbr1", IP: "10.5.0.2", Netmask: "255.255.0.0", Gateway: "10.5.0.1",
 		MAC: "00:16:3E:00:00:02", Autostart: true, Fstab: []string{"/srv /srv none bind 0 0"},
 		AddIPs:   []AdditionalIP{{IP: "1.2.3.4", MAC: "00:16:3e:00:00:03"}},
-		LXCConf:  []ConfItem{{Key: "lxc.cgroup.memory.limit_in_bytes", Value: "1G"}, {Key: "lxc.tty.max", Value: "2"}},
+		LXCConf:  []liblxc.ConfItem{{Key: "lxc.cgroup.memory.limit_in_bytes", Value: "1G"}, {Key: "lxc.tty.max", Value: "2"}},
 		LXCUnset: []string{"lxc.tty.max"}}
 	c, err := BuildConfig(s, "/var/lib/lxc")
 	if err != nil {
@@ -73,7 +74,7 @@ func TestBuildConfig(t *testing.T) {
 	}
 	for _, bad := range []*Settings{
 		{Name: "x", MAC: "zz"}, {Name: "x", IP: "1.2.3"}, {Name: "x", Bridge: "a/b"},
-		{Name: "x", AddIPs: []AdditionalIP{{IP: "1.2.3.4"}}}, {Name: "x", LXCConf: []ConfItem{{Key: "x", Value: "y"}}},
+		{Name: "x", AddIPs: []AdditionalIP{{IP: "1.2.3.4"}}}, {Name: "x", LXCConf: []liblxc.ConfItem{{Key: "x", Value: "y"}}},
 		{Name: "x", IP: "10.0.0.1", Netmask: "255.0.255.0"},
 	} {
 		if _, err := BuildConfig(bad, "/l"); err == nil {
