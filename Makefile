@@ -7,7 +7,7 @@ HELPER := bin/saltgo-lxc-helper
 RUN_DIR ?= $(CURDIR)/.cache/run
 PKGS := ./...
 
-.PHONY: all build run test bench bench-docs lint install clean setup
+.PHONY: all build run test fuzz bench bench-docs lint install clean setup
 
 all: build
 
@@ -40,9 +40,16 @@ build: .cache/go
 run: build
 	@bash scripts/run-example.sh $(BIN) $(RUN_DIR)
 
+# The whole suite, then every fuzz target for a short budget (FUZZTIME).
+FUZZTIME ?= 4s
 test: .cache/go
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 30m $(PKGS)
+	@bash scripts/fuzz.sh "$(GO)" $(FUZZTIME)
+
+# Every fuzz target for a minute (FUZZTIME=... to change).
+fuzz: .cache/go
+	@bash scripts/fuzz.sh "$(GO)" $(if $(filter command line,$(origin FUZZTIME)),$(FUZZTIME),60s)
 
 # make bench prints the table; BENCH_WRITE=1 (or make bench-docs) also
 # rewrites docs/bench.md with it.

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Kind is what an option does with its value.
@@ -112,8 +113,11 @@ func (p *Parser) Parse(args []string) (*Result, error) {
 		case strings.HasPrefix(a, "-") && len(a) > 1:
 			rest := a[1:]
 			for len(rest) > 0 {
-				ch := string([]rune(rest)[0])
-				rest = rest[len(ch):]
+				// One character; an invalid UTF-8 byte counts as one (the
+				// bytes are kept as they are, as Python's surrogateescape does).
+				_, size := utf8.DecodeRuneInString(rest)
+				ch := rest[:size]
+				rest = rest[size:]
 				o := p.findShort(ch)
 				if o == nil {
 					return nil, &Error{fmt.Sprintf("no such option: -%s", ch)}

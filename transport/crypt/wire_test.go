@@ -22,7 +22,7 @@ type recKeys struct {
 	tok                  []byte
 }
 
-func loadRecKeys(t *testing.T, rel string) *recKeys {
+func loadRecKeys(t testing.TB, rel string) *recKeys {
 	t.Helper()
 	k := &recKeys{}
 	for _, f := range []struct {

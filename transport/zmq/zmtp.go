@@ -78,10 +78,69 @@ func (s nullSecurity) Handshake(conn *zmq4.Conn, server bool) error {
 	if cmd.Name != zmq4.CmdReady {
 		return fmt.Errorf("peer sent %q instead of READY: %w", cmd.Name, zmq4.ErrBadCmd)
 	}
-	if err := conn.Peer.Meta.UnmarshalZMTP(cmd.Body); err != nil {
+	md, err := parseMetadata(cmd.Body)
+	if err != nil {
 		return fmt.Errorf("peer READY metadata: %w", err)
 	}
+	// go-zeromq panics on an unknown peer socket type when it checks
+	// compatibility after the handshake: refuse it here instead.
+	switch peer := zmq4.SocketType(md["Socket-Type"]); peer {
+	case zmq4.Pair, zmq4.Pub, zmq4.Sub, zmq4.Req, zmq4.Rep, zmq4.Dealer, zmq4.Router,
+		zmq4.Pull, zmq4.Push, zmq4.XPub, zmq4.XSub:
+	default:
+		return fmt.Errorf("peer READY metadata: unknown socket type %q", peer)
+	}
+	for k, v := range md {
+		conn.Peer.Meta[k] = v
+	}
 	return nil
+}
+
+// errBadMetadata reports a READY property list that does not parse.
+var errBadMetadata = errors.New("malformed property list")
+
+// parseMetadata decodes a ZMTP property list (name length byte, name,
+// 4-byte value length, value; repeated) with every length checked against
+// what is left. It replaces go-zeromq's Metadata.UnmarshalZMTP, which
+// indexes past the end of a truncated list and panics: a hostile peer's
+// READY must fail the handshake, not crash the minion. Names are
+// title-cased as go-zeromq does ("socket-type" -> "Socket-Type").
+func parseMetadata(p []byte) (map[string]string, error) {
+	md := map[string]string{}
+	for len(p) > 0 {
+		klen := int(p[0])
+		p = p[1:]
+		if klen == 0 || klen > len(p) {
+			return nil, fmt.Errorf("%w: name of %d bytes with %d left", errBadMetadata, klen, len(p))
+		}
+		name := titleASCII(string(p[:klen]))
+		p = p[klen:]
+		if len(p) < 4 {
+			return nil, fmt.Errorf("%w: property %q without a value length", errBadMetadata, name)
+		}
+		vlen := binary.BigEndian.Uint32(p)
+		p = p[4:]
+		if uint64(vlen) > uint64(len(p)) {
+			return nil, fmt.Errorf("%w: property %q announces %d bytes with %d left", errBadMetadata, name, vlen, len(p))
+		}
+		md[name] = string(p[:vlen])
+		p = p[vlen:]
+	}
+	return md, nil
+}
+
+// titleASCII upper-cases the first letter of every run of letters.
+func titleASCII(s string) string {
+	b := []byte(s)
+	start := true
+	for i, c := range b {
+		isLetter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if start && c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+		start = !isLetter
+	}
+	return string(b)
 }
 
 func (nullSecurity) Encrypt(w io.Writer, data []byte) (int, error) { return w.Write(data) }
