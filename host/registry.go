@@ -137,7 +137,7 @@ func Modules(kind Kind) []*Module {
 	return out
 }
 
-// Module returns the module of a kind by Salt name.
+// GetModule returns the module of a kind by Salt name.
 func GetModule(kind Kind, name string) (*Module, bool) {
 	mu.RLock()
 	defer mu.RUnlock()
