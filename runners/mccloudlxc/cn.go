@@ -1,4 +1,4 @@
-package mc_cloud_lxc
+package mccloudlxc
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 )
 
 // NodeFunctions are the execution functions (module mc_cloud_lxc on the
-// compute node's saltgo minion, see modules/mc_cloud_lxc) that the
+// compute node's saltgo minion, see modules/mccloudlxc) that the
 // runner's steps call.
 var NodeFunctions = struct {
 	Grains, InstallLXC, Images string

@@ -1,7 +1,7 @@
-// Package mc_cloud_lxc is makina-states' mc_cloud_lxc execution module:
+// Package mccloudlxc is makina-states' mc_cloud_lxc execution module:
 // get_settings_for_vm, the operator's window into what a container will be
 // (see cloud/settings and cloud/alloc for the model and the allocators).
-package mc_cloud_lxc
+package mccloudlxc
 
 import (
 	"context"
