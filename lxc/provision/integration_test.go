@@ -1,7 +1,6 @@
 package provision_test
 
 import (
-	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,12 +15,6 @@ import (
 
 func TestMain(m *testing.M) { lxctest.Main(m) }
 
-func ctxT(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 func busybox(name, ip, mac string) *provision.Settings {
 	return &provision.Settings{
 		Name: name, ProfileType: "dir-scratch", Image: "busybox",
@@ -32,7 +25,7 @@ func busybox(name, ip, mac string) *provision.Settings {
 
 func mustSpawn(t *testing.T, c *liblxc.Client, s *provision.Settings) *provision.StepResult {
 	t.Helper()
-	r, err := provision.Spawn(ctxT(t), c, s)
+	r, err := provision.Spawn(lxctest.Context(t), c, s)
 	if err != nil || !r.Result {
 		t.Fatalf("spawn %s: %v (%+v)", s.Name, err, r)
 	}
@@ -40,11 +33,8 @@ func mustSpawn(t *testing.T, c *liblxc.Client, s *provision.Settings) *provision
 }
 
 func TestScratchContainerStaticIPAndTCP(t *testing.T) {
-	lxctest.Require(t)
 	t.Parallel()
-	ns := lxctest.NewNetns(t, "lxcbr1", "10.5.0.1", 16)
-	c := lxctest.Client(t, ns)
-	ctx := ctxT(t)
+	ns, c, ctx := lxctest.Bridged(t)
 	s := busybox(lxctest.Unique("scr"), "10.5.0.10", "00:16:3e:5a:00:10")
 	r := mustSpawn(t, c, s)
 	if !r.Changed() {
@@ -131,11 +121,8 @@ func TestScratchContainerStaticIPAndTCP(t *testing.T) {
 }
 
 func TestOverlaySnapshotClone(t *testing.T) {
-	lxctest.Require(t)
 	t.Parallel()
-	ns := lxctest.NewNetns(t, "lxcbr1", "10.5.0.1", 16)
-	c := lxctest.Client(t, ns)
-	ctx := ctxT(t)
+	_, c, ctx := lxctest.Bridged(t)
 	origin := lxctest.Unique("org")
 	if err := c.Create(ctx, &liblxc.Plan{Name: origin, Template: "busybox", Backend: "dir"}); err != nil {
 		t.Fatal(err)
@@ -179,11 +166,8 @@ func TestOverlaySnapshotClone(t *testing.T) {
 }
 
 func TestBadInputLeavesNothingBehind(t *testing.T) {
-	lxctest.Require(t)
 	t.Parallel()
-	ns := lxctest.NewNetns(t, "lxcbr1", "10.5.0.1", 16)
-	c := lxctest.Client(t, ns)
-	ctx := ctxT(t)
+	_, c, ctx := lxctest.Bridged(t)
 	running := busybox(lxctest.Unique("run"), "10.5.0.20", "00:16:3e:5a:00:20")
 	mustSpawn(t, c, running)
 

@@ -122,33 +122,15 @@ func serve(req *liblxc.Request) *liblxc.Response {
 	case "clone":
 		return clone(c, req, path, withLog)
 	case "configure":
-		scrubLog(c)
 		if req.Config == nil {
+			scrubLog(c)
 			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("configure: no config"))
 		}
-		for _, k := range req.Config.Clear {
-			_ = c.ClearConfigItem(k)
-		}
-		for _, it := range req.Config.Set {
-			if err := c.SetConfigItem(it.Key, it.Value); err != nil {
-				return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("set %s = %q: %w", it.Key, it.Value, err))
-			}
-		}
-		if err := c.SaveConfigFile(c.ConfigFileName()); err != nil {
-			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("save config of %s: %w", req.Name, err))
-		}
-		return liblxc.OK(true)
+		return configure(c, req.Name, req.Config)
 	case "get":
 		return liblxc.OK(c.ConfigItem(req.Key))
 	case "set":
-		scrubLog(c)
-		if err := c.SetConfigItem(req.Key, req.Value); err != nil {
-			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("set %s = %q: %w", req.Key, req.Value, err))
-		}
-		if err := c.SaveConfigFile(c.ConfigFileName()); err != nil {
-			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("save config of %s: %w", req.Name, err))
-		}
-		return liblxc.OK(true)
+		return configure(c, req.Name, &liblxc.ConfigChange{Set: []liblxc.ConfItem{{Key: req.Key, Value: req.Value}}})
 	case "start":
 		if c.Running() {
 			return liblxc.OK(false)
@@ -268,6 +250,23 @@ func usedIPs(path string) map[string]string {
 func scrubLog(c *golxc.Container) {
 	_ = c.ClearConfigItem("lxc.log.file")
 	_ = c.ClearConfigItem("lxc.log.level")
+}
+
+// configure applies ch to the config of the container name and saves it.
+func configure(c *golxc.Container, name string, ch *liblxc.ConfigChange) *liblxc.Response {
+	scrubLog(c)
+	for _, k := range ch.Clear {
+		_ = c.ClearConfigItem(k)
+	}
+	for _, it := range ch.Set {
+		if err := c.SetConfigItem(it.Key, it.Value); err != nil {
+			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("set %s = %q: %w", it.Key, it.Value, err))
+		}
+	}
+	if err := c.SaveConfigFile(c.ConfigFileName()); err != nil {
+		return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("save config of %s: %w", name, err))
+	}
+	return liblxc.OK(true)
 }
 
 func timeout(req *liblxc.Request, def int) time.Duration {
