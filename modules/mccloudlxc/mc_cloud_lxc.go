@@ -73,13 +73,9 @@ func getSettingsForVM(ctx context.Context, c *host.Call) (any, error) {
 	if target == "" || vm == "" {
 		return nil, host.Invalidf("target and vm must be non-empty minion ids")
 	}
-	opts, err := OptionsFromEnv(c.Env)
+	s, err := nodeSettings(c)
 	if err != nil {
-		return nil, host.Errorf("%v", err)
-	}
-	s, err := settings.Load(pillarOf(c.Env), opts)
-	if err != nil {
-		return nil, host.Errorf("%v", err)
+		return nil, err
 	}
 	v, err := s.GetSettingsForVM(ctx, target, vm, c.Bool("full"))
 	if err != nil {
