@@ -404,3 +404,9 @@ func (ctl *Controller) Reachable(ctx context.Context, id string) error {
 	}
 	return last
 }
+
+// fail marks ret failed and adds msg to its comment, in red.
+func (ctl *Controller) fail(ret *Result, msg string) {
+	ret.Fail()
+	ret.Comment(ctl.Paint.Red(msg) + "\n")
+}
