@@ -14,6 +14,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -222,6 +223,25 @@ func (n *Netns) Dial(addr string, timeout time.Duration) (net.Conn, error) {
 	}()
 	r := <-ch
 	return r.c, r.err
+}
+
+// Get sends "GET path HTTP/1.0" to addr (host:port) from inside the
+// namespace and returns the raw response; it tries again, 50 times at
+// most, while the server is not answering yet (nil if it never did).
+func (n *Netns) Get(addr, path string) []byte {
+	var body []byte
+	for i := 0; i < 50 && len(body) == 0; i++ {
+		conn, err := n.Dial(addr, 2*time.Second)
+		if err != nil {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+		_, _ = io.WriteString(conn, "GET "+path+" HTTP/1.0\r\n\r\n")
+		body, _ = io.ReadAll(conn)
+		_ = conn.Close()
+	}
+	return body
 }
 
 // Client returns an LXC client whose containers live in a fresh directory

@@ -1,7 +1,6 @@
 package provision_test
 
 import (
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,19 +81,7 @@ func TestScratchContainerStaticIPAndTCP(t *testing.T) {
 	if out, err := c.Run(ctx, s.Name, []string{"httpd", "-p", "8080", "-h", "/srv/www"}, nil, nil); err != nil || out.Status != 0 {
 		t.Fatalf("httpd: %v %+v", err, out)
 	}
-	var body []byte
-	for i := 0; i < 50; i++ {
-		conn, err := ns.Dial("10.5.0.10:8080", 2*time.Second)
-		if err != nil {
-			time.Sleep(100 * time.Millisecond)
-			continue
-		}
-		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-		_, _ = io.WriteString(conn, "GET /index.html HTTP/1.0\r\n\r\n")
-		body, _ = io.ReadAll(conn)
-		_ = conn.Close()
-		break
-	}
+	body := ns.Get("10.5.0.10:8080", "/index.html")
 	if !strings.Contains(string(body), "hello from lxc") {
 		t.Fatalf("http from namespace: %q", body)
 	}

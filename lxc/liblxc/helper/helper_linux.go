@@ -160,22 +160,8 @@ func serve(req *liblxc.Request) *liblxc.Response {
 			return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("stop %s: %w", req.Name, err)))
 		}
 		return liblxc.OK(true)
-	case "freeze":
-		if c.State() == golxc.FROZEN {
-			return liblxc.OK(false)
-		}
-		if err := c.Freeze(); err != nil {
-			return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("freeze %s: %w", req.Name, err)))
-		}
-		return liblxc.OK(true)
-	case "unfreeze":
-		if c.State() != golxc.FROZEN {
-			return liblxc.OK(false)
-		}
-		if err := c.Unfreeze(); err != nil {
-			return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("unfreeze %s: %w", req.Name, err)))
-		}
-		return liblxc.OK(true)
+	case "freeze", "unfreeze":
+		return setFrozen(c, req, withLog)
 	case "destroy":
 		if c.State() != golxc.STOPPED {
 			if c.State() == golxc.FROZEN {
@@ -250,6 +236,23 @@ func usedIPs(path string) map[string]string {
 func scrubLog(c *golxc.Container) {
 	_ = c.ClearConfigItem("lxc.log.file")
 	_ = c.ClearConfigItem("lxc.log.level")
+}
+
+// setFrozen freezes the container (op freeze) or thaws it (unfreeze);
+// the answer is false when it already was so.
+func setFrozen(c *golxc.Container, req *liblxc.Request, withLog func(error) error) *liblxc.Response {
+	freeze := req.Op == "freeze"
+	if (c.State() == golxc.FROZEN) == freeze {
+		return liblxc.OK(false)
+	}
+	do := c.Unfreeze
+	if freeze {
+		do = c.Freeze
+	}
+	if err := do(); err != nil {
+		return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("%s %s: %w", req.Op, req.Name, err)))
+	}
+	return liblxc.OK(true)
 }
 
 // configure applies ch to the config of the container name and saves it.
