@@ -94,7 +94,7 @@ func (c *Call) Decode(dst any) error {
 	}
 	in := map[string]any{}
 	for k, v := range c.bound {
-		in[k] = toPlain(v)
+		in[k] = Plain(v)
 	}
 	if err := dec.Decode(in); err != nil {
 		return Invalidf("%v", err)
@@ -102,17 +102,18 @@ func (c *Call) Decode(dst any) error {
 	return nil
 }
 
-// toPlain converts data.Map values into map[string]any for mapstructure.
-func toPlain(v any) any {
+// Plain converts data.Map values, at any depth, into map[string]any (keys
+// formatted with fmt.Sprint) for mapstructure.
+func Plain(v any) any {
 	switch x := v.(type) {
 	case *data.Map:
 		out := map[string]any{}
-		x.Range(func(k, e any) bool { out[fmt.Sprint(k)] = toPlain(e); return true })
+		x.Range(func(k, e any) bool { out[fmt.Sprint(k)] = Plain(e); return true })
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = toPlain(e)
+			out[i] = Plain(e)
 		}
 		return out
 	}

@@ -12,8 +12,8 @@ import (
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/internal/golden"
 
-	_ "github.com/saltgo/saltgo/modules/mc_cloud_lxc"
-	_ "github.com/saltgo/saltgo/runners/mc_cloud_lxc"
+	_ "github.com/saltgo/saltgo/modules/mccloudlxc"
+	_ "github.com/saltgo/saltgo/runners/mccloudlxc"
 )
 
 func TestMainArgs(t *testing.T) {

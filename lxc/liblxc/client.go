@@ -205,9 +205,7 @@ func (c *Client) Configure(ctx context.Context, name string, ch *ConfigChange) e
 
 // GetConfig returns the values of a config key.
 func (c *Client) GetConfig(ctx context.Context, name, key string) ([]string, error) {
-	var v []string
-	err := c.Do(ctx, &Request{Op: "get", Name: name, Key: key}, &v)
-	return v, err
+	return c.values(ctx, "get", name, key)
 }
 
 // SetConfig sets a config key and saves the config.
@@ -354,8 +352,14 @@ func (c *Client) RunCombined(ctx context.Context, name string, args []string, st
 // CgroupGet returns the values of a cgroup parameter of a running
 // container (lxc-cgroup -n name key).
 func (c *Client) CgroupGet(ctx context.Context, name, key string) ([]string, error) {
+	return c.values(ctx, "cgroup_get", name, key)
+}
+
+// values runs a request op for the values of key (a config key or a
+// cgroup parameter) of the container name.
+func (c *Client) values(ctx context.Context, op, name, key string) ([]string, error) {
 	var v []string
-	err := c.Do(ctx, &Request{Op: "cgroup_get", Name: name, Key: key}, &v)
+	err := c.Do(ctx, &Request{Op: op, Name: name, Key: key}, &v)
 	return v, err
 }
 

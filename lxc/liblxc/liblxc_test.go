@@ -1,13 +1,11 @@
 package liblxc_test
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/saltgo/saltgo/lxc/liblxc"
 	"github.com/saltgo/saltgo/lxc/lxctest"
@@ -15,20 +13,14 @@ import (
 
 func TestMain(m *testing.M) { lxctest.Main(m) }
 
-func ctxT(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 func TestHelperCrashDoesNotTakeCallerDown(t *testing.T) {
 	lxctest.Require(t)
 	c := lxctest.Client(t, nil)
-	_, err := lxctest.CrashClient(t, c).List(ctxT(t))
+	_, err := lxctest.CrashClient(t, c).List(lxctest.Context(t))
 	if !errors.Is(err, liblxc.ErrHelperCrashed) {
 		t.Fatalf("err = %v, want ErrHelperCrashed", err)
 	}
-	if _, err := c.Version(ctxT(t)); err != nil {
+	if _, err := c.Version(lxctest.Context(t)); err != nil {
 		t.Fatalf("next call after a crash: %v", err)
 	}
 }
@@ -85,7 +77,7 @@ func TestFindHelper(t *testing.T) {
 func TestClientWithoutHelper(t *testing.T) {
 	t.Setenv(liblxc.HelperEnv, filepath.Join(t.TempDir(), "gone"))
 	c := &liblxc.Client{LXCPath: t.TempDir()}
-	_, err := c.List(ctxT(t))
+	_, err := c.List(lxctest.Context(t))
 	if !errors.Is(err, liblxc.ErrUnavailable) || !strings.Contains(err.Error(), liblxc.HelperName+" is not installed") {
 		t.Fatalf("List without a helper: %v", err)
 	}

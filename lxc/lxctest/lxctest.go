@@ -14,17 +14,20 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/lxc/liblxc"
 )
 
@@ -91,6 +94,58 @@ func Require(t testing.TB) {
 			t.Fatalf("LXC tests need %s (apt-get install lxc iproute2): %v", b, err)
 		}
 	}
+}
+
+// Context returns a context that ends after two minutes, or with the test.
+func Context(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Bridged is the usual start of a container test: it checks that LXC can
+// run here (Require), then returns a namespace with the bridge lxcbr1
+// (10.5.0.1/16) in it, a client whose helper runs there (Client) and the
+// test's context (Context).
+func Bridged(t testing.TB) (*Netns, *liblxc.Client, context.Context) {
+	t.Helper()
+	Require(t)
+	ns := NewNetns(t, "lxcbr1", "10.5.0.1", 16)
+	return ns, Client(t, ns), Context(t)
+}
+
+// Packages is a package manager (provision.PackageManager) that records
+// installs instead of running apt-get.
+type Packages struct {
+	mu sync.Mutex
+	// Installed are the packages taken as installed; Install adds to it.
+	Installed map[string]bool
+	// Calls are the package lists given to Install, in order.
+	Calls [][]string
+}
+
+// Missing returns the packages of pkgs that are not in Installed.
+func (f *Packages) Missing(_ context.Context, pkgs []string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, p := range pkgs {
+		if !f.Installed[p] {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// Install records the call and marks pkgs installed.
+func (f *Packages) Install(_ context.Context, pkgs []string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.Calls = append(f.Calls, pkgs)
+	for _, p := range pkgs {
+		f.Installed[p] = true
+	}
+	return nil
 }
 
 // Unique returns a short unique name with a prefix.
@@ -170,6 +225,25 @@ func (n *Netns) Dial(addr string, timeout time.Duration) (net.Conn, error) {
 	return r.c, r.err
 }
 
+// Get sends "GET path HTTP/1.0" to addr (host:port) from inside the
+// namespace and returns the raw response; it tries again, 50 times at
+// most, while the server is not answering yet (nil if it never did).
+func (n *Netns) Get(addr, path string) []byte {
+	var body []byte
+	for i := 0; i < 50 && len(body) == 0; i++ {
+		conn, err := n.Dial(addr, 2*time.Second)
+		if err != nil {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+		_, _ = io.WriteString(conn, "GET "+path+" HTTP/1.0\r\n\r\n")
+		body, _ = io.ReadAll(conn)
+		_ = conn.Close()
+	}
+	return body
+}
+
 // Client returns an LXC client whose containers live in a fresh directory
 // and whose helper (the one Main built) runs inside the namespace n (nil
 // for the host namespace). Every container left in that directory is
@@ -231,4 +305,21 @@ func CrashClient(t testing.TB, c *liblxc.Client) *liblxc.Client {
 	cp.Helper = exe
 	cp.Env = append(append([]string(nil), c.Env...), CrashEnv+"=1")
 	return &cp
+}
+
+// NotAvailable runs fun on env the way a minion job does (host.Execute)
+// and reports an error unless the answer is a failed "'fun' is not
+// available. Possible reasons: '..." that contains each of reasons.
+func NotAvailable(t testing.TB, env *host.Env, fun string, args []any, reasons ...string) {
+	t.Helper()
+	r := host.Execute(context.Background(), env, host.Exec, fun, args, nil)
+	s, _ := r.Return.(string)
+	want := "'" + fun + "' is not available. Possible reasons: '"
+	ok := r.Retcode != 0 && strings.HasPrefix(s, want)
+	for _, reason := range reasons {
+		ok = ok && strings.Contains(s, reason)
+	}
+	if !ok {
+		t.Errorf("%s: retcode %d, return %q; want %q... with %q", fun, r.Retcode, s, want, reasons)
+	}
 }

@@ -1,8 +1,6 @@
 package provision_test
 
 import (
-	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,12 +14,6 @@ import (
 
 func TestMain(m *testing.M) { lxctest.Main(m) }
 
-func ctxT(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 func busybox(name, ip, mac string) *provision.Settings {
 	return &provision.Settings{
 		Name: name, ProfileType: "dir-scratch", Image: "busybox",
@@ -32,7 +24,7 @@ func busybox(name, ip, mac string) *provision.Settings {
 
 func mustSpawn(t *testing.T, c *liblxc.Client, s *provision.Settings) *provision.StepResult {
 	t.Helper()
-	r, err := provision.Spawn(ctxT(t), c, s)
+	r, err := provision.Spawn(lxctest.Context(t), c, s)
 	if err != nil || !r.Result {
 		t.Fatalf("spawn %s: %v (%+v)", s.Name, err, r)
 	}
@@ -40,11 +32,8 @@ func mustSpawn(t *testing.T, c *liblxc.Client, s *provision.Settings) *provision
 }
 
 func TestScratchContainerStaticIPAndTCP(t *testing.T) {
-	lxctest.Require(t)
 	t.Parallel()
-	ns := lxctest.NewNetns(t, "lxcbr1", "10.5.0.1", 16)
-	c := lxctest.Client(t, ns)
-	ctx := ctxT(t)
+	ns, c, ctx := lxctest.Bridged(t)
 	s := busybox(lxctest.Unique("scr"), "10.5.0.10", "00:16:3e:5a:00:10")
 	r := mustSpawn(t, c, s)
 	if !r.Changed() {
@@ -92,19 +81,7 @@ func TestScratchContainerStaticIPAndTCP(t *testing.T) {
 	if out, err := c.Run(ctx, s.Name, []string{"httpd", "-p", "8080", "-h", "/srv/www"}, nil, nil); err != nil || out.Status != 0 {
 		t.Fatalf("httpd: %v %+v", err, out)
 	}
-	var body []byte
-	for i := 0; i < 50; i++ {
-		conn, err := ns.Dial("10.5.0.10:8080", 2*time.Second)
-		if err != nil {
-			time.Sleep(100 * time.Millisecond)
-			continue
-		}
-		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-		_, _ = io.WriteString(conn, "GET /index.html HTTP/1.0\r\n\r\n")
-		body, _ = io.ReadAll(conn)
-		_ = conn.Close()
-		break
-	}
+	body := ns.Get("10.5.0.10:8080", "/index.html")
 	if !strings.Contains(string(body), "hello from lxc") {
 		t.Fatalf("http from namespace: %q", body)
 	}
@@ -131,11 +108,8 @@ func TestScratchContainerStaticIPAndTCP(t *testing.T) {
 }
 
 func TestOverlaySnapshotClone(t *testing.T) {
-	lxctest.Require(t)
 	t.Parallel()
-	ns := lxctest.NewNetns(t, "lxcbr1", "10.5.0.1", 16)
-	c := lxctest.Client(t, ns)
-	ctx := ctxT(t)
+	_, c, ctx := lxctest.Bridged(t)
 	origin := lxctest.Unique("org")
 	if err := c.Create(ctx, &liblxc.Plan{Name: origin, Template: "busybox", Backend: "dir"}); err != nil {
 		t.Fatal(err)
@@ -179,11 +153,8 @@ func TestOverlaySnapshotClone(t *testing.T) {
 }
 
 func TestBadInputLeavesNothingBehind(t *testing.T) {
-	lxctest.Require(t)
 	t.Parallel()
-	ns := lxctest.NewNetns(t, "lxcbr1", "10.5.0.1", 16)
-	c := lxctest.Client(t, ns)
-	ctx := ctxT(t)
+	_, c, ctx := lxctest.Bridged(t)
 	running := busybox(lxctest.Unique("run"), "10.5.0.20", "00:16:3e:5a:00:20")
 	mustSpawn(t, c, running)
 

@@ -1,7 +1,6 @@
 package provision_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 
@@ -18,36 +16,6 @@ import (
 	"github.com/saltgo/saltgo/lxc/lxctest"
 	"github.com/saltgo/saltgo/lxc/provision"
 )
-
-// fakePackages is a PackageManager that records installs instead of
-// running apt-get.
-type fakePackages struct {
-	mu        sync.Mutex
-	installed map[string]bool
-	calls     [][]string
-}
-
-func (f *fakePackages) Missing(_ context.Context, pkgs []string) ([]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []string
-	for _, p := range pkgs {
-		if !f.installed[p] {
-			out = append(out, p)
-		}
-	}
-	return out, nil
-}
-
-func (f *fakePackages) Install(_ context.Context, pkgs []string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, pkgs)
-	for _, p := range pkgs {
-		f.installed[p] = true
-	}
-	return nil
-}
 
 type linkJSON struct {
 	Flags    []string `json:"flags"`
@@ -78,15 +46,15 @@ func TestInstallLXCPackagesAndBridge(t *testing.T) {
 	lxctest.Require(t)
 	t.Parallel()
 	ns := lxctest.NewNetns(t, "", "", 0)
-	ctx := ctxT(t)
-	pm := &fakePackages{installed: map[string]bool{"lxc": true}}
+	ctx := lxctest.Context(t)
+	pm := &lxctest.Packages{Installed: map[string]bool{"lxc": true}}
 	br := provision.Bridge{Name: "lxcbr1", Gateway: "10.5.0.1", Prefix: 16, Netns: ns.Name}
 	r, err := provision.InstallLXC(ctx, pm, nil, br)
 	if err != nil || !r.Result {
 		t.Fatalf("install_lxc: %v %+v", err, r)
 	}
-	if !reflect.DeepEqual(pm.calls, [][]string{{"lxc-templates"}}) {
-		t.Fatalf("installs: %v", pm.calls)
+	if !reflect.DeepEqual(pm.Calls, [][]string{{"lxc-templates"}}) {
+		t.Fatalf("installs: %v", pm.Calls)
 	}
 	if v, _ := r.Changes.Get("installed"); !reflect.DeepEqual(v, []any{"lxc-templates"}) {
 		t.Fatalf("changes: %v", r.Changes)
@@ -98,8 +66,8 @@ func TestInstallLXCPackagesAndBridge(t *testing.T) {
 	}
 	// Idempotence: nothing installed, nothing changed.
 	r2, err := provision.InstallLXC(ctx, pm, nil, br)
-	if err != nil || r2.Changed() || len(pm.calls) != 1 || !strings.Contains(r2.Comment, "already") {
-		t.Fatalf("second run: %v %+v calls=%v", err, r2, pm.calls)
+	if err != nil || r2.Changed() || len(pm.Calls) != 1 || !strings.Contains(r2.Comment, "already") {
+		t.Fatalf("second run: %v %+v calls=%v", err, r2, pm.Calls)
 	}
 	// A bridge that lost its address and went down is repaired.
 	ns.MustIP(t, "addr", "flush", "dev", "lxcbr1")
@@ -126,11 +94,11 @@ func TestInstallLXCPackagesAndBridge(t *testing.T) {
 func TestAptMissing(t *testing.T) {
 	lxctest.Require(t)
 	// CI installs lxc; the check never installs anything.
-	m, err := provision.Apt{}.Missing(ctxT(t), []string{"lxc", "saltgo-no-such-package"})
+	m, err := provision.Apt{}.Missing(lxctest.Context(t), []string{"lxc", "saltgo-no-such-package"})
 	if err != nil || !reflect.DeepEqual(m, []string{"saltgo-no-such-package"}) {
 		t.Fatalf("missing = %v, %v", m, err)
 	}
-	if _, err := (provision.Apt{}).Missing(ctxT(t), []string{"-o"}); err == nil {
+	if _, err := (provision.Apt{}).Missing(lxctest.Context(t), []string{"-o"}); err == nil {
 		t.Fatal("option-like package name accepted")
 	}
 }
@@ -221,7 +189,7 @@ func TestSyncImageRsyncAndGoFallback(t *testing.T) {
 	ns := lxctest.NewNetns(t, "lxcbr1", "10.5.0.1", 16)
 	srcC := lxctest.Client(t, ns)
 	c := lxctest.Client(t, ns)
-	ctx := ctxT(t)
+	ctx := lxctest.Context(t)
 	if err := srcC.Create(ctx, &liblxc.Plan{Name: "src", Template: "busybox", Backend: "dir"}); err != nil {
 		t.Fatal(err)
 	}

@@ -38,27 +38,8 @@ func SHA512Crypt(password, salt string) string {
 	}
 	a := ha.Sum(nil)
 
-	hp := sha512.New()
-	for i := 0; i < len(p); i++ {
-		hp.Write(p)
-	}
-	dp := hp.Sum(nil)
-	ps := make([]byte, 0, len(p))
-	for n = len(p); n > 64; n -= 64 {
-		ps = append(ps, dp...)
-	}
-	ps = append(ps, dp[:n]...)
-
-	hs := sha512.New()
-	for i := 0; i < 16+int(a[0]); i++ {
-		hs.Write(s)
-	}
-	ds := hs.Sum(nil)
-	ss := make([]byte, 0, len(s))
-	for n = len(s); n > 64; n -= 64 {
-		ss = append(ss, ds...)
-	}
-	ss = append(ss, ds[:n]...)
+	ps := cryptSequence(p, len(p))
+	ss := cryptSequence(s, 16+int(a[0]))
 
 	c := a
 	for i := 0; i < 5000; i++ {
@@ -97,6 +78,23 @@ func SHA512Crypt(password, salt string) string {
 	}
 	enc(0, 0, c[63], 2)
 	return out.String()
+}
+
+// cryptSequence hashes in written times times over and returns len(in)
+// bytes of that digest, repeated as needed: the P and S sequences of the
+// SHA-crypt algorithm.
+func cryptSequence(in []byte, times int) []byte {
+	h := sha512.New()
+	for i := 0; i < times; i++ {
+		h.Write(in)
+	}
+	d := h.Sum(nil)
+	out := make([]byte, 0, len(in))
+	n := len(in)
+	for ; n > 64; n -= 64 {
+		out = append(out, d...)
+	}
+	return append(out, d[:n]...)
 }
 
 // newSalt returns a random 16-character crypt salt.

@@ -11,11 +11,8 @@ import (
 )
 
 func TestVMStepsInsideContainer(t *testing.T) {
-	lxctest.Require(t)
 	t.Parallel()
-	ns := lxctest.NewNetns(t, "lxcbr1", "10.5.0.1", 16)
-	c := lxctest.Client(t, ns)
-	ctx := ctxT(t)
+	_, c, ctx := lxctest.Bridged(t)
 	pki := t.TempDir()
 	bin := filepath.Join(t.TempDir(), "saltgo")
 	if err := os.WriteFile(bin, []byte("#!/bin/sh\necho saltgo stand-in\n"), 0o755); err != nil {

@@ -9,7 +9,7 @@ import (
 	_ "github.com/saltgo/saltgo/modules/event"
 	_ "github.com/saltgo/saltgo/modules/grains"
 	_ "github.com/saltgo/saltgo/modules/lxc"
-	_ "github.com/saltgo/saltgo/modules/mc_cloud_lxc"
+	_ "github.com/saltgo/saltgo/modules/mccloudlxc"
 	_ "github.com/saltgo/saltgo/modules/pillar"
 	_ "github.com/saltgo/saltgo/modules/saltutil"
 	_ "github.com/saltgo/saltgo/modules/sys"

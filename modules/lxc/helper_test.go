@@ -1,14 +1,13 @@
 package lxc
 
 import (
-	"context"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/lxc/liblxc"
+	"github.com/saltgo/saltgo/lxc/lxctest"
 )
 
 // Without the helper binary, the lxc functions are "not available" with
@@ -36,12 +35,7 @@ func TestNotAvailableWithoutHelper(t *testing.T) {
 				opts.Set(OptHelper, tc.opt)
 			}
 			env := &host.Env{ID: "m1", Opts: opts}
-			r := host.Execute(context.Background(), env, host.Exec, tc.fun, tc.args, nil)
-			s, _ := r.Return.(string)
-			want := "'" + tc.fun + "' is not available. Possible reasons: '"
-			if r.Retcode == 0 || !strings.HasPrefix(s, want) || !strings.Contains(s, tc.reason) || !strings.Contains(s, "saltgo-lxc-helper is not installed") {
-				t.Fatalf("%s: retcode %d, return %q; want %q... with %q", tc.fun, r.Retcode, s, want, tc.reason)
-			}
+			lxctest.NotAvailable(t, env, tc.fun, tc.args, tc.reason, "saltgo-lxc-helper is not installed")
 		})
 	}
 }

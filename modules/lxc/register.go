@@ -193,6 +193,31 @@ func pathOf(call *host.Call) string {
 
 func client(call *host.Call) (*liblxc.Client, error) { return ClientFor(call.Env, pathOf(call)) }
 
+// validClient checks the container names, then opens the client.
+func validClient(call *host.Call, names ...string) (*liblxc.Client, error) {
+	for _, n := range names {
+		if err := liblxc.ValidateName(n); err != nil {
+			return nil, host.Invalidf("%v", err)
+		}
+	}
+	return client(call)
+}
+
+// newContainerClient is validClient for a function that makes the
+// container name (from the others, if any): name must not exist yet.
+func newContainerClient(ctx context.Context, call *host.Call, name string, others ...string) (*liblxc.Client, error) {
+	c, err := validClient(call, append([]string{name}, others...)...)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := c.Exists(ctx, name); err != nil {
+		return nil, callErr(err, name)
+	} else if ok {
+		return nil, host.Errorf("Container '%s' already exists", name)
+	}
+	return c, nil
+}
+
 func named(fn func(ctx context.Context, c *liblxc.Client, call *host.Call) (any, error)) func(context.Context, *host.Call) (any, error) {
 	return func(ctx context.Context, call *host.Call) (any, error) {
 		c, err := client(call)
@@ -344,17 +369,9 @@ func templateArgs(v any) ([]string, error) {
 
 func fnCreate(ctx context.Context, call *host.Call) (any, error) {
 	name := call.Str("name")
-	if err := liblxc.ValidateName(name); err != nil {
-		return nil, host.Invalidf("%v", err)
-	}
-	c, err := client(call)
+	c, err := newContainerClient(ctx, call, name)
 	if err != nil {
 		return nil, err
-	}
-	if ok, err := c.Exists(ctx, name); err != nil {
-		return nil, callErr(err, name)
-	} else if ok {
-		return nil, host.Errorf("Container '%s' already exists", name)
 	}
 	tmpl := kwString(call, "template")
 	if tmpl == "" {
@@ -380,19 +397,9 @@ func fnCreate(ctx context.Context, call *host.Call) (any, error) {
 
 func fnClone(ctx context.Context, call *host.Call) (any, error) {
 	name, orig := call.Str("name"), call.Str("orig")
-	for _, n := range []string{name, orig} {
-		if err := liblxc.ValidateName(n); err != nil {
-			return nil, host.Invalidf("%v", err)
-		}
-	}
-	c, err := client(call)
+	c, err := newContainerClient(ctx, call, name, orig)
 	if err != nil {
 		return nil, err
-	}
-	if ok, err := c.Exists(ctx, name); err != nil {
-		return nil, callErr(err, name)
-	} else if ok {
-		return nil, host.Errorf("Container '%s' already exists", name)
 	}
 	st, err := c.State(ctx, orig)
 	if err != nil {
@@ -434,10 +441,7 @@ func fnRun(all bool) func(context.Context, *host.Call) (any, error) {
 
 func fnSetParameter(ctx context.Context, call *host.Call) (any, error) {
 	name := call.Str("name")
-	if err := liblxc.ValidateName(name); err != nil {
-		return nil, host.Invalidf("%v", err)
-	}
-	c, err := client(call)
+	c, err := validClient(call, name)
 	if err != nil {
 		return nil, err
 	}
@@ -460,7 +464,7 @@ func VMSettings(name string, vm any, kwargs *data.Map) (*provision.Settings, err
 		m.Range(func(k, v any) bool {
 			ks := fmt.Sprint(k)
 			if !strings.HasPrefix(ks, "__") {
-				in[ks] = plain(v)
+				in[ks] = host.Plain(v)
 			}
 			return true
 		})
@@ -512,28 +516,22 @@ func VMSettings(name string, vm any, kwargs *data.Map) (*provision.Settings, err
 	return &s, nil
 }
 
-func plain(v any) any {
-	switch x := v.(type) {
-	case *data.Map:
-		out := map[string]any{}
-		x.Range(func(k, e any) bool { out[fmt.Sprint(k)] = plain(e); return true })
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = plain(e)
-		}
-		return out
+// vmCall reads the VM settings of a cloud-init call (VMSettings of name,
+// vm_ and the keyword arguments) and opens the client.
+func vmCall(call *host.Call) (*provision.Settings, *liblxc.Client, error) {
+	s, err := VMSettings(call.Str("name"), call.Get("vm_"), call.Kwargs())
+	if err != nil {
+		return nil, nil, err
 	}
-	return v
+	c, err := client(call)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, c, nil
 }
 
 func fnCloudInitInterface(ctx context.Context, call *host.Call) (any, error) {
-	s, err := VMSettings(call.Str("name"), call.Get("vm_"), call.Kwargs())
-	if err != nil {
-		return nil, err
-	}
-	c, err := client(call)
+	s, c, err := vmCall(call)
 	if err != nil {
 		return nil, err
 	}
@@ -545,11 +543,7 @@ func fnCloudInitInterface(ctx context.Context, call *host.Call) (any, error) {
 }
 
 func fnCloudInit(ctx context.Context, call *host.Call) (any, error) {
-	s, err := VMSettings(call.Str("name"), call.Get("vm_"), call.Kwargs())
-	if err != nil {
-		return nil, err
-	}
-	c, err := client(call)
+	s, c, err := vmCall(call)
 	if err != nil {
 		return nil, err
 	}

@@ -4,5 +4,5 @@ package all
 
 import (
 	_ "github.com/saltgo/saltgo/runners/manage"
-	_ "github.com/saltgo/saltgo/runners/mc_cloud_lxc"
+	_ "github.com/saltgo/saltgo/runners/mccloudlxc"
 )

@@ -122,33 +122,15 @@ func serve(req *liblxc.Request) *liblxc.Response {
 	case "clone":
 		return clone(c, req, path, withLog)
 	case "configure":
-		scrubLog(c)
 		if req.Config == nil {
+			scrubLog(c)
 			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("configure: no config"))
 		}
-		for _, k := range req.Config.Clear {
-			_ = c.ClearConfigItem(k)
-		}
-		for _, it := range req.Config.Set {
-			if err := c.SetConfigItem(it.Key, it.Value); err != nil {
-				return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("set %s = %q: %w", it.Key, it.Value, err))
-			}
-		}
-		if err := c.SaveConfigFile(c.ConfigFileName()); err != nil {
-			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("save config of %s: %w", req.Name, err))
-		}
-		return liblxc.OK(true)
+		return configure(c, req.Name, req.Config)
 	case "get":
 		return liblxc.OK(c.ConfigItem(req.Key))
 	case "set":
-		scrubLog(c)
-		if err := c.SetConfigItem(req.Key, req.Value); err != nil {
-			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("set %s = %q: %w", req.Key, req.Value, err))
-		}
-		if err := c.SaveConfigFile(c.ConfigFileName()); err != nil {
-			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("save config of %s: %w", req.Name, err))
-		}
-		return liblxc.OK(true)
+		return configure(c, req.Name, &liblxc.ConfigChange{Set: []liblxc.ConfItem{{Key: req.Key, Value: req.Value}}})
 	case "start":
 		if c.Running() {
 			return liblxc.OK(false)
@@ -178,22 +160,8 @@ func serve(req *liblxc.Request) *liblxc.Response {
 			return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("stop %s: %w", req.Name, err)))
 		}
 		return liblxc.OK(true)
-	case "freeze":
-		if c.State() == golxc.FROZEN {
-			return liblxc.OK(false)
-		}
-		if err := c.Freeze(); err != nil {
-			return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("freeze %s: %w", req.Name, err)))
-		}
-		return liblxc.OK(true)
-	case "unfreeze":
-		if c.State() != golxc.FROZEN {
-			return liblxc.OK(false)
-		}
-		if err := c.Unfreeze(); err != nil {
-			return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("unfreeze %s: %w", req.Name, err)))
-		}
-		return liblxc.OK(true)
+	case "freeze", "unfreeze":
+		return setFrozen(c, req, withLog)
 	case "destroy":
 		if c.State() != golxc.STOPPED {
 			if c.State() == golxc.FROZEN {
@@ -268,6 +236,40 @@ func usedIPs(path string) map[string]string {
 func scrubLog(c *golxc.Container) {
 	_ = c.ClearConfigItem("lxc.log.file")
 	_ = c.ClearConfigItem("lxc.log.level")
+}
+
+// setFrozen freezes the container (op freeze) or thaws it (unfreeze);
+// the answer is false when it already was so.
+func setFrozen(c *golxc.Container, req *liblxc.Request, withLog func(error) error) *liblxc.Response {
+	freeze := req.Op == "freeze"
+	if (c.State() == golxc.FROZEN) == freeze {
+		return liblxc.OK(false)
+	}
+	do := c.Unfreeze
+	if freeze {
+		do = c.Freeze
+	}
+	if err := do(); err != nil {
+		return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("%s %s: %w", req.Op, req.Name, err)))
+	}
+	return liblxc.OK(true)
+}
+
+// configure applies ch to the config of the container name and saves it.
+func configure(c *golxc.Container, name string, ch *liblxc.ConfigChange) *liblxc.Response {
+	scrubLog(c)
+	for _, k := range ch.Clear {
+		_ = c.ClearConfigItem(k)
+	}
+	for _, it := range ch.Set {
+		if err := c.SetConfigItem(it.Key, it.Value); err != nil {
+			return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("set %s = %q: %w", it.Key, it.Value, err))
+		}
+	}
+	if err := c.SaveConfigFile(c.ConfigFileName()); err != nil {
+		return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("save config of %s: %w", name, err))
+	}
+	return liblxc.OK(true)
 }
 
 func timeout(req *liblxc.Request, def int) time.Duration {

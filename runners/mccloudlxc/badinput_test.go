@@ -1,4 +1,4 @@
-package mc_cloud_lxc_test
+package mccloudlxc_test
 
 import (
 	"bytes"

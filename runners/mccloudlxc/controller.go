@@ -1,4 +1,4 @@
-package mc_cloud_lxc
+package mccloudlxc
 
 import (
 	"context"
@@ -403,4 +403,10 @@ func (ctl *Controller) Reachable(ctx context.Context, id string) error {
 		last = &UnreachableError{ID: id, Why: fmt.Sprintf("no answer to test.ping after %d tries", i+1)}
 	}
 	return last
+}
+
+// fail marks ret failed and adds msg to its comment, in red.
+func (ctl *Controller) fail(ret *Result, msg string) {
+	ret.Fail()
+	ret.Comment(ctl.Paint.Red(msg) + "\n")
 }

@@ -1,4 +1,4 @@
-package mc_cloud_lxc
+package mccloudlxc
 
 import (
 	"context"
@@ -186,15 +186,13 @@ func Module() *host.Module {
 				Fn: run(func(ctx context.Context, ctl *Controller, c *host.Call, ret *Result) {
 					steps, err := parseSteps(c.Get("steps"))
 					if err != nil {
-						ret.Fail()
-						ret.Comment(ctl.Paint.Red(err.Error()) + "\n")
+						ctl.fail(ret, err.Error())
 						return
 					}
 					vm := c.Str("vm")
 					node, err := ctl.resolveCN(vm, c)
 					if err != nil {
-						ret.Fail()
-						ret.Comment(ctl.Paint.Red(err.Error()) + "\n")
+						ctl.fail(ret, err.Error())
 						return
 					}
 					ctl.provisionVMs(ctx, map[string][]string{node: {vm}}, steps, ret)
@@ -203,8 +201,7 @@ func Module() *host.Module {
 				Fn: run(func(ctx context.Context, ctl *Controller, c *host.Call, ret *Result) {
 					steps, err := parseSteps(c.Get("steps"))
 					if err != nil {
-						ret.Fail()
-						ret.Comment(ctl.Paint.Red(err.Error()) + "\n")
+						ctl.fail(ret, err.Error())
 						return
 					}
 					cns := ctl.ComputeNodes()
@@ -215,8 +212,7 @@ func Module() *host.Module {
 					for _, cn := range cns {
 						vms, ok := ctl.VMsOf(cn)
 						if !ok {
-							ret.Fail()
-							ret.Comment(ctl.Paint.Red(fmt.Sprintf("%s is not a compute node declared in the pillar of the controller %s; declared: %s", cn, ctl.ID, listOrNone(ctl.ComputeNodes()))) + "\n")
+							ctl.fail(ret, fmt.Sprintf("%s is not a compute node declared in the pillar of the controller %s; declared: %s", cn, ctl.ID, listOrNone(ctl.ComputeNodes())))
 							continue
 						}
 						if sel := filterNames(vms, splitList(c.Get("only")), splitList(c.Get("skip"))); len(sel) > 0 {
@@ -235,8 +231,7 @@ func Module() *host.Module {
 					vm := c.Str("vm")
 					node, err := ctl.resolveCN(vm, c)
 					if err != nil {
-						ret.Fail()
-						ret.Comment(ctl.Paint.Red(err.Error()) + "\n")
+						ctl.fail(ret, err.Error())
 						return
 					}
 					if ctl.checkCN(ctx, node, ret, false) {
@@ -272,15 +267,8 @@ func orchestrate(ctx context.Context, ctl *Controller, c *host.Call, ret *Result
 	ret.Comment(p.Yellow(fmt.Sprintf("Orchestrating %d compute node(s)", len(cns))) + "\n")
 	ready := cns
 	if !c.Bool("no_compute_node_provision") {
-		subs := make([]*Result, len(cns))
-		idx := map[string]int{}
-		for i, cn := range cns {
-			idx[cn] = i
-		}
-		forEach(ctx, ctl.Concurrency, cns, func(ctx context.Context, cn string) {
-			sub := NewResult()
+		subs := collect(ctx, ctl.Concurrency, cns, func(ctx context.Context, cn string, sub *Result) {
 			ctl.installVT(ctx, cn, sub)
-			subs[idx[cn]] = sub
 		})
 		ready = nil
 		for i, cn := range cns {
@@ -345,8 +333,7 @@ func run(f func(ctx context.Context, ctl *Controller, c *host.Call, ret *Result)
 		}
 		f(ctx, ctl, c, ret)
 		if ctx.Err() != nil {
-			ret.Fail()
-			ret.Comment(ctl.Paint.Red(fmt.Sprintf("interrupted: %v", ctx.Err())) + "\n")
+			ctl.fail(ret, fmt.Sprintf("interrupted: %v", ctx.Err()))
 		}
 		return finish(ret), nil
 	}

@@ -1,4 +1,4 @@
-package mc_cloud_lxc
+package mccloudlxc
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,35 +20,6 @@ import (
 )
 
 func TestMain(m *testing.M) { lxctest.Main(m) }
-
-// fakeApt records installs instead of running apt-get.
-type fakeApt struct {
-	mu        sync.Mutex
-	installed map[string]bool
-	installs  int
-}
-
-func (f *fakeApt) Missing(_ context.Context, pkgs []string) ([]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []string
-	for _, p := range pkgs {
-		if !f.installed[p] {
-			out = append(out, p)
-		}
-	}
-	return out, nil
-}
-
-func (f *fakeApt) Install(_ context.Context, pkgs []string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.installs++
-	for _, p := range pkgs {
-		f.installed[p] = true
-	}
-	return nil
-}
 
 const nodePillar = `
 makina-states.cloud.lxc.vms.cn1.test:
@@ -79,7 +49,7 @@ func TestComputeNodeAndVMStepsThroughTheHost(t *testing.T) {
 	if err := os.WriteFile(gfile, []byte("roles: [web]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	apt := &fakeApt{installed: map[string]bool{"lxc": true}}
+	apt := &lxctest.Packages{Installed: map[string]bool{"lxc": true}}
 	pki := t.TempDir()
 	env := &host.Env{
 		ID: "cn1.test", Grains: data.M("id", "cn1.test"), Pillar: pillar, Local: true,
@@ -129,7 +99,7 @@ func TestComputeNodeAndVMStepsThroughTheHost(t *testing.T) {
 		}
 	}
 	twice("configure_install_lxc")
-	if apt.installs != 1 || !apt.installed["lxc-templates"] {
+	if len(apt.Calls) != 1 || !apt.Installed["lxc-templates"] {
 		t.Fatalf("packages: %+v", apt)
 	}
 	out, err := exec.Command("ip", "-n", ns.Name, "-4", "addr", "show", "dev", "lxcbr1").CombinedOutput()
@@ -204,4 +174,22 @@ func TestComputeNodeAndVMStepsThroughTheHost(t *testing.T) {
 func mustString(m *data.Map, k string) string {
 	s, _ := m.String(k)
 	return s
+}
+
+// Without the LXC helper, the steps that drive containers are "not
+// available" with the reason.
+func TestContainerStepsNotAvailableWithoutHelper(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "saltgo-lxc-helper")
+	t.Setenv(liblxc.HelperEnv, missing)
+	cases := []struct {
+		fun  string
+		args []any
+	}{
+		{"mc_cloud_lxc.destroy_vm", []any{"vm1.test"}},
+		{"mc_cloud_lxc.configure_images", []any{"source=" + t.TempDir(), "images=img1"}},
+	}
+	for _, tc := range cases {
+		env := &host.Env{ID: "cn1", Opts: data.NewMap()}
+		lxctest.NotAvailable(t, env, tc.fun, tc.args, "SALTGO_LXC_HELPER "+missing)
+	}
 }

@@ -1,4 +1,4 @@
-package mc_cloud_lxc_test
+package mccloudlxc_test
 
 import (
 	"bytes"
@@ -214,18 +214,7 @@ mc_cloud_lxc.bootstrap_command: 'setsid /usr/local/bin/saltgo minion -c /etc/sal
 		if out, err := lc.Run(ctx, vm.name, []string{"httpd", "-p", "8080", "-h", "/etc"}, nil, nil); err != nil || out.Status != 0 {
 			t.Fatalf("httpd in %s: %v %+v", vm.name, err, out)
 		}
-		var body []byte
-		for i := 0; i < 50 && len(body) == 0; i++ {
-			conn, err := ns.Dial(vm.ip+":8080", 2*time.Second)
-			if err != nil {
-				time.Sleep(100 * time.Millisecond)
-				continue
-			}
-			_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-			_, _ = io.WriteString(conn, "GET /hostname HTTP/1.0\r\n\r\n")
-			body, _ = io.ReadAll(conn)
-			conn.Close()
-		}
+		body := ns.Get(vm.ip+":8080", "/hostname")
 		if !strings.HasPrefix(string(body), "HTTP/1.") {
 			t.Errorf("TCP to %s in the namespace: %q", vm.ip, body)
 		}

@@ -1,7 +1,7 @@
-// Package mc_cloud_lxc is makina-states' mc_cloud_lxc execution module:
+// Package mccloudlxc is makina-states' mc_cloud_lxc execution module:
 // get_settings_for_vm, the operator's window into what a container will be
 // (see cloud/settings and cloud/alloc for the model and the allocators).
-package mc_cloud_lxc
+package mccloudlxc
 
 import (
 	"context"
@@ -73,13 +73,9 @@ func getSettingsForVM(ctx context.Context, c *host.Call) (any, error) {
 	if target == "" || vm == "" {
 		return nil, host.Invalidf("target and vm must be non-empty minion ids")
 	}
-	opts, err := OptionsFromEnv(c.Env)
+	s, err := nodeSettings(c)
 	if err != nil {
-		return nil, host.Errorf("%v", err)
-	}
-	s, err := settings.Load(pillarOf(c.Env), opts)
-	if err != nil {
-		return nil, host.Errorf("%v", err)
+		return nil, err
 	}
 	v, err := s.GetSettingsForVM(ctx, target, vm, c.Bool("full"))
 	if err != nil {

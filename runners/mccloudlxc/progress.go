@@ -1,4 +1,4 @@
-package mc_cloud_lxc
+package mccloudlxc
 
 import (
 	"context"
@@ -76,4 +76,20 @@ func forEach[T any](ctx context.Context, n int, items []T, f func(ctx context.Co
 		}(it)
 	}
 	wg.Wait()
+}
+
+// collect runs f on each item as forEach does, each with a fresh Result,
+// and returns those results in the order of items.
+func collect[T comparable](ctx context.Context, n int, items []T, f func(ctx context.Context, item T, sub *Result)) []*Result {
+	results := make([]*Result, len(items))
+	idx := map[T]int{}
+	for i, it := range items {
+		idx[it] = i
+	}
+	forEach(ctx, n, items, func(ctx context.Context, it T) {
+		sub := NewResult()
+		f(ctx, it, sub)
+		results[idx[it]] = sub
+	})
+	return results
 }

@@ -1,4 +1,4 @@
-package mc_cloud_lxc
+package mccloudlxc
 
 import (
 	"strings"
@@ -131,12 +131,7 @@ func (r *Result) AppendChange(key string, v any) {
 func (r *Result) AppendChangeIn(key, sub string, v any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	cur, _ := r.changes.Get(key)
-	m, ok := cur.(*data.Map)
-	if !ok {
-		m = data.NewMap()
-		r.changes.Set(key, m)
-	}
+	m := r.changeMap(key)
 	l, _ := m.Get(sub)
 	ll, _ := l.([]any)
 	m.Set(sub, append(ll, v))
@@ -146,13 +141,19 @@ func (r *Result) AppendChangeIn(key, sub string, v any) {
 func (r *Result) SetChangeIn(key, sub string, v any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.changeMap(key).Set(sub, v)
+}
+
+// changeMap returns the mapping changes[key], made when missing; r.mu is
+// held.
+func (r *Result) changeMap(key string) *data.Map {
 	cur, _ := r.changes.Get(key)
 	m, ok := cur.(*data.Map)
 	if !ok {
 		m = data.NewMap()
 		r.changes.Set(key, m)
 	}
-	m.Set(sub, v)
+	return m
 }
 
 // SetExtra sets a top-level key besides the five standard ones (targets...).

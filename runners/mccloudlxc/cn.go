@@ -1,4 +1,4 @@
-package mc_cloud_lxc
+package mccloudlxc
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 )
 
 // NodeFunctions are the execution functions (module mc_cloud_lxc on the
-// compute node's saltgo minion, see modules/mc_cloud_lxc) that the
+// compute node's saltgo minion, see modules/mccloudlxc) that the
 // runner's steps call.
 var NodeFunctions = struct {
 	Grains, InstallLXC, Images string
@@ -143,8 +143,7 @@ func (ctl *Controller) nodeStep(ctx context.Context, node, who, step, fun string
 	}
 	took := ctl.Progress.now().Sub(start)
 	if err != nil {
-		ret.Fail()
-		ret.Comment(ctl.Paint.Red("  "+oneLine(err.Error())) + "\n")
+		ctl.fail(ret, "  "+oneLine(err.Error()))
 		ret.Output(fmt.Sprintf("- %s\n%v\n", step, err))
 		ret.Trace(fmt.Sprintf("%s: %s: %v\n", who, fun, err))
 		status := "failed"
@@ -163,8 +162,7 @@ func (ctl *Controller) nodeStep(ctx context.Context, node, who, step, fun string
 		ret.SetChange(changePath[0], mergeAt(ret, changePath, sr.Changes))
 	}
 	if !sr.OK {
-		ret.Fail()
-		ret.Comment(ctl.Paint.Red("  "+oneLine(sr.Comment)) + "\n")
+		ctl.fail(ret, "  "+oneLine(sr.Comment))
 		status = "failed"
 		detail = sr.Comment
 		ret.Trace(fmt.Sprintf("%s: %s: %s\n", who, fun, sr.Comment))

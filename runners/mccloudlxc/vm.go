@@ -1,4 +1,4 @@
-package mc_cloud_lxc
+package mccloudlxc
 
 import (
 	"bytes"
@@ -34,11 +34,7 @@ func parseSteps(v any) ([]string, error) {
 	case nil:
 		return DefaultVMSteps, nil
 	case string:
-		for _, s := range strings.Split(x, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				steps = append(steps, s)
-			}
-		}
+		steps = splitList(x)
 	case []any:
 		for _, e := range x {
 			s, ok := data.AsString(e)
@@ -331,20 +327,12 @@ func (ctl *Controller) provisionVMs(ctx context.Context, work map[string][]strin
 			jobs = append(jobs, job{cn, vm})
 		}
 	}
-	results := make([]*Result, len(jobs))
-	idx := map[job]int{}
-	for i, j := range jobs {
-		idx[j] = i
-	}
-	forEach(ctx, ctl.Concurrency, jobs, func(ctx context.Context, j job) {
-		sub := NewResult()
+	results := collect(ctx, ctl.Concurrency, jobs, func(ctx context.Context, j job, sub *Result) {
 		if err := ctx.Err(); err != nil {
-			sub.Fail()
-			sub.Comment(ctl.Paint.Red(fmt.Sprintf("%s/%s not provisioned: %v", j.cn, j.vm, err)) + "\n")
+			ctl.fail(sub, fmt.Sprintf("%s/%s not provisioned: %v", j.cn, j.vm, err))
 		} else {
 			ctl.provisionVM(ctx, j.cn, j.vm, steps, sub)
 		}
-		results[idx[j]] = sub
 	})
 	for i, j := range jobs {
 		sub := results[i]

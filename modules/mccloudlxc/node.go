@@ -1,4 +1,4 @@
-package mc_cloud_lxc
+package mccloudlxc
 
 import (
 	"context"
@@ -93,6 +93,20 @@ func nodeSettings(c *host.Call) (*settings.Settings, error) {
 		return nil, host.Errorf("%v", err)
 	}
 	return s, nil
+}
+
+// vmEnv is the compute-node context of the VM steps (lxc.VMEnvFor), with
+// the default LXC client.
+func vmEnv(c *host.Call) (*provision.VMEnv, error) {
+	cl, err := lxc.ClientFor(c.Env, "")
+	if err != nil {
+		return nil, err
+	}
+	env, err := lxc.VMEnvFor(c.Env, cl)
+	if err != nil {
+		return nil, host.Errorf("%v", err)
+	}
+	return env, nil
 }
 
 // ctxErr passes cancellation through and turns other errors into
@@ -385,13 +399,9 @@ func runSteps(ctx context.Context, c *host.Call, steps []string, single bool) (a
 	if err != nil {
 		return nil, err
 	}
-	cl, err := lxc.ClientFor(c.Env, "")
+	env, err := vmEnv(c)
 	if err != nil {
 		return nil, err
-	}
-	env, err := lxc.VMEnvFor(c.Env, cl)
-	if err != nil {
-		return nil, host.Errorf("%v", err)
 	}
 	if cn := c.Str("compute_node"); cn != "" {
 		env.ComputeNode = cn
@@ -425,13 +435,9 @@ func destroyVM(ctx context.Context, c *host.Call) (any, error) {
 	if err := liblxc.ValidateName(vm); err != nil {
 		return nil, host.Invalidf("%v", err)
 	}
-	cl, err := lxc.ClientFor(c.Env, "")
+	env, err := vmEnv(c)
 	if err != nil {
 		return nil, err
-	}
-	env, err := lxc.VMEnvFor(c.Env, cl)
-	if err != nil {
-		return nil, host.Errorf("%v", err)
 	}
 	r, err := provision.Destroy(ctx, env.Client, vm, env.MasterPKIDir)
 	if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
