@@ -35,14 +35,6 @@ func list(v ...any) []any {
 	return v
 }
 
-func strList(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	return out
-}
-
 // Defaults returns the default options of role in flavour f, in Salt's key
 // order, as a fresh map the caller may modify. It holds the keys of Salt
 // 3007's DEFAULT_MINION_OPTS / DEFAULT_MASTER_OPTS that saltgo reads or that
@@ -139,7 +131,7 @@ func minionDefaults(f Flavour) *data.Map {
 		"file_client", "remote",
 		"local", false,
 		"use_master_when_local", false,
-		"file_roots", data.M("base", strList(f.FileRoots)),
+		"file_roots", data.M("base", data.List(f.FileRoots)),
 		"top_file_merging_strategy", "merge",
 		"env_order", list(),
 		"default_top", "base",
@@ -150,7 +142,7 @@ func minionDefaults(f Flavour) *data.Map {
 		"fileserver_backend", list("roots"),
 		"fileserver_followsymlinks", true,
 		"fileserver_ignoresymlinks", false,
-		"pillar_roots", data.M("base", strList(f.PillarRoots)),
+		"pillar_roots", data.M("base", data.List(f.PillarRoots)),
 		"on_demand_ext_pillar", list("libvirt", "virtkey"),
 		"unique_jid", false,
 		"hash_type", "sha256",
@@ -318,9 +310,9 @@ func masterDefaults(f Flavour) *data.Map {
 		"pki_dir", filepath.Join(f.ConfigDir, "pki", "master"),
 		"key_cache", "",
 		"cachedir", filepath.Join(f.CacheDir, "master"),
-		"file_roots", data.M("base", strList(f.FileRoots)),
+		"file_roots", data.M("base", data.List(f.FileRoots)),
 		"master_roots", data.M("base", list("/srv/salt-master")),
-		"pillar_roots", data.M("base", strList(f.PillarRoots)),
+		"pillar_roots", data.M("base", data.List(f.PillarRoots)),
 		"on_demand_ext_pillar", list("libvirt", "virtkey"),
 		"top_file_merging_strategy", "merge",
 		"env_order", list(),

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
+
 	"github.com/saltgo/saltgo/data"
 )
 
@@ -103,21 +104,7 @@ func (c *Call) Decode(dst any) error {
 }
 
 // toPlain converts data.Map values into map[string]any for mapstructure.
-func toPlain(v any) any {
-	switch x := v.(type) {
-	case *data.Map:
-		out := map[string]any{}
-		x.Range(func(k, e any) bool { out[fmt.Sprint(k)] = toPlain(e); return true })
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = toPlain(e)
-		}
-		return out
-	}
-	return v
-}
+func toPlain(v any) any { return data.Plain(v, nil) }
 
 // Bind matches positional and keyword arguments to f's parameters with
 // Python's rules and error texts.

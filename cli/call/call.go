@@ -156,7 +156,7 @@ func (cl Caller) Main(ctx context.Context, prog string, args []string, stdio con
 		return exitGeneric
 	}
 	if !env.Local && !r.Bool("no_return_event") {
-		door.returnEvent(ctx, data.M("jid", "req", "return", res.Return, "retcode", int64(res.Retcode), "id", env.ID, "fun", fun, "fun_args", anyList(words)))
+		door.returnEvent(ctx, data.M("jid", "req", "return", res.Return, "retcode", int64(res.Retcode), "id", env.ID, "fun", fun, "fun_args", data.List(words)))
 	}
 	if r.Bool("retcode_passthrough") {
 		return res.Retcode
@@ -165,14 +165,6 @@ func (cl Caller) Main(ctx context.Context, prog string, args []string, stdio con
 		return exitGeneric
 	}
 	return exitOK
-}
-
-func anyList(words []string) []any {
-	out := make([]any, len(words))
-	for i, w := range words {
-		out[i] = w
-	}
-	return out
 }
 
 // ProgName returns the program name salt-call prints (argv[0]'s base name).

@@ -59,7 +59,7 @@ func (s *session) runStatic(ctx context.Context) int {
 	}
 	all := data.NewMap()
 	if len(up) > 0 {
-		it, err := s.cl.CmdIter(ctx, toAny(up), s.job.fun, s.job.args, append(s.cmdOptions("list"), client.WithExpectMinions(), withExtra(s.job.extra))...)
+		it, err := s.cl.CmdIter(ctx, data.List(up), s.job.fun, s.job.args, append(s.cmdOptions("list"), client.WithExpectMinions(), withExtra(s.job.extra))...)
 		if err != nil && !errors.Is(err, client.ErrNoMinions) {
 			return s.fail(err)
 		}
@@ -89,14 +89,6 @@ func (s *session) runStatic(ctx context.Context) int {
 		return s.printDocs(all)
 	}
 	return s.output(all, out, 0)
-}
-
-func toAny(ids []string) []any {
-	out := make([]any, len(ids))
-	for i, id := range ids {
-		out[i] = id
-	}
-	return out
 }
 
 // batchSize is Salt's Batch.get_bnum: "10" minions, or "10%" of them
@@ -154,7 +146,7 @@ func (s *session) runBatch(ctx context.Context, spec string, failhard bool) int 
 	start := func(ids []string) {
 		sorted := append([]string(nil), ids...)
 		sort.Strings(sorted)
-		fmt.Fprintf(s.stdio.Stdout, "\nExecuting run on %s\n\n", data.Repr(toAny(sorted)))
+		fmt.Fprintf(s.stdio.Stdout, "\nExecuting run on %s\n\n", data.Repr(data.List(sorted)))
 		for _, id := range ids {
 			active[id] = true
 		}
@@ -232,7 +224,7 @@ func (s *session) subJob(ctx context.Context, ids []string, results chan<- batch
 			return false
 		}
 	}
-	it, err := s.cl.CmdIter(ctx, toAny(ids), s.job.fun, s.job.args, append(s.cmdOptions("list"), client.WithExpectMinions(), withExtra(s.job.extra))...)
+	it, err := s.cl.CmdIter(ctx, data.List(ids), s.job.fun, s.job.args, append(s.cmdOptions("list"), client.WithExpectMinions(), withExtra(s.job.extra))...)
 	if err != nil {
 		if errors.Is(err, client.ErrNoMinions) {
 			send(batchReturn{done: ids})

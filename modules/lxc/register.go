@@ -512,21 +512,8 @@ func VMSettings(name string, vm any, kwargs *data.Map) (*provision.Settings, err
 	return &s, nil
 }
 
-func plain(v any) any {
-	switch x := v.(type) {
-	case *data.Map:
-		out := map[string]any{}
-		x.Range(func(k, e any) bool { out[fmt.Sprint(k)] = plain(e); return true })
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = plain(e)
-		}
-		return out
-	}
-	return v
-}
+// plain converts data values into the shapes mapstructure understands.
+func plain(v any) any { return data.Plain(v, nil) }
 
 func fnCloudInitInterface(ctx context.Context, call *host.Call) (any, error) {
 	s, err := VMSettings(call.Str("name"), call.Get("vm_"), call.Kwargs())
