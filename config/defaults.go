@@ -60,14 +60,17 @@ func logDefaults(m *data.Map, f Flavour, name string) {
 	m.Set("log_rotate_backup_count", int64(0))
 }
 
+// setPairs sets the key/value pairs kv on m in order, each value normalised
+// to the data model.
+func setPairs(m *data.Map, kv ...any) {
+	for i := 0; i+1 < len(kv); i += 2 {
+		m.Set(kv[i], data.Normalize(kv[i+1]))
+	}
+}
+
 func minionDefaults(f Flavour) *data.Map {
 	m := data.NewMap()
-	set := func(kv ...any) {
-		for i := 0; i+1 < len(kv); i += 2 {
-			m.Set(kv[i], data.Normalize(kv[i+1]))
-		}
-	}
-	set("interface", "0.0.0.0",
+	setPairs(m, "interface", "0.0.0.0",
 		"master", "salt",
 		"master_type", "str",
 		"master_uri_format", "default",
@@ -179,7 +182,7 @@ func minionDefaults(f Flavour) *data.Map {
 		"tcp_reconnect_backoff", 1,
 	)
 	logDefaults(m, f, "minion")
-	set("max_event_size", 1048576,
+	setPairs(m, "max_event_size", 1048576,
 		"enable_legacy_startup_events", true,
 		"test", false,
 		"ext_job_cache", "",
@@ -287,12 +290,7 @@ func minionDefaults(f Flavour) *data.Map {
 
 func masterDefaults(f Flavour) *data.Map {
 	m := data.NewMap()
-	set := func(kv ...any) {
-		for i := 0; i+1 < len(kv); i += 2 {
-			m.Set(kv[i], data.Normalize(kv[i+1]))
-		}
-	}
-	set("interface", "0.0.0.0",
+	setPairs(m, "interface", "0.0.0.0",
 		"publish_port", f.PublishPort,
 		"zmq_backlog", 1000,
 		"pub_hwm", 1000,
@@ -393,7 +391,7 @@ func masterDefaults(f Flavour) *data.Map {
 		"ipv6", nil,
 	)
 	logDefaults(m, f, "master")
-	set("pidfile", filepath.Join(f.PidfileDir, f.Name+"-master.pid"),
+	setPairs(m, "pidfile", filepath.Join(f.PidfileDir, f.Name+"-master.pid"),
 		"publish_session", 86400,
 		"range_server", "range:80",
 		"reactor", list(),
