@@ -233,7 +233,7 @@ func (c *ReqClient) connect(ctx context.Context, deadline time.Time) error {
 			return fmt.Errorf("connect to %s: %w (last error: %v)", c.addr, context.DeadlineExceeded, err)
 		}
 		c.opts.Logger.Debug("zmq request: connect failed, retrying", "endpoint", c.addr, "err", err, "pause", pause)
-		if !sleepCtx(ctx, pause) {
+		if !SleepCtx(ctx, pause) {
 			return fmt.Errorf("connect to %s: %w (last error: %v)", c.addr, context.DeadlineExceeded, err)
 		}
 		pause = min(pause*2, c.opts.ReconnectIntervalMax)

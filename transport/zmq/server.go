@@ -91,7 +91,7 @@ func (s *server) acceptLoop(serve func(*server, *peer)) {
 				return
 			}
 			s.opts.Logger.Debug("zmq server: accept failed", "err", err)
-			if !sleepCtx(s.ctx, 50*time.Millisecond) {
+			if !SleepCtx(s.ctx, 50*time.Millisecond) {
 				return
 			}
 			continue

@@ -118,7 +118,7 @@ func (s *SubClient) Run(ctx context.Context, out chan<- Message) error {
 			wait += time.Duration(rand.Int64N(int64(s.opts.ReconnectIntervalMax-pause)/4 + 1))
 		}
 		s.opts.Logger.Info("publish channel: connection lost, reconnecting", "endpoint", s.addr, "err", err, "in", wait.Round(time.Millisecond))
-		if !sleepCtx(ctx, wait) {
+		if !SleepCtx(ctx, wait) {
 			return ctx.Err()
 		}
 		pause = min(pause*2, s.opts.ReconnectIntervalMax)

@@ -284,8 +284,9 @@ func dialer(keepIdle time.Duration) *net.Dialer {
 	return &net.Dialer{KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: keepIdle, Interval: 30 * time.Second, Count: 5}}
 }
 
-// sleepCtx waits d or until ctx is done; it reports whether the full wait elapsed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
+// SleepCtx waits d or until ctx is done; it reports whether the full wait
+// elapsed.
+func SleepCtx(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
