@@ -78,13 +78,9 @@ func Main(ctx context.Context, prog string, args []string, stdio console.IO) int
 // (without the program name) and returns the exit code.
 func (cl Caller) Main(ctx context.Context, prog string, args []string, stdio console.IO) int {
 	p := parser(prog)
-	r, err := p.Parse(args)
-	if err != nil {
-		fmt.Fprint(stdio.Stderr, p.UsageError(err))
-		return exitUsage
-	}
-	if stdopts.StdActions(p, r, "salt-call is used to execute module functions locally on a Salt Minion", stdio.Stdout) {
-		return exitOK
+	r, code, done := stdopts.Parse(p, args, "salt-call is used to execute module functions locally on a Salt Minion", stdio.Stdout, stdio.Stderr)
+	if done {
+		return code
 	}
 	if len(r.Args) < 1 && !r.Bool("grains_run") && !r.Bool("doc") {
 		fmt.Fprint(stdio.Stdout, p.Help(""))

@@ -24,18 +24,15 @@ func (s *session) gatherMinions(ctx context.Context) (up, down []string, err err
 	}
 	defer it.Close()
 	seen := map[string]bool{}
-	for {
-		ret, err := it.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, nil, err
-		}
+	err = it.Each(ctx, func(ret client.Return) error {
 		if !ret.Failed && !seen[ret.ID] {
 			seen[ret.ID] = true
 			up = append(up, ret.ID)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	for _, id := range it.Job.Minions {
 		if !seen[id] {
@@ -65,19 +62,16 @@ func (s *session) runStatic(ctx context.Context) int {
 		}
 		if err == nil {
 			defer it.Close()
-			for {
-				ret, err := it.Next(ctx)
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				if err != nil {
-					return s.fail(err)
-				}
+			err := it.Each(ctx, func(ret client.Return) error {
 				if ret.Failed {
 					all.Set(ret.ID, data.NewMap())
 				} else {
 					all.Set(ret.ID, ret.Ret)
 				}
+				return nil
+			})
+			if err != nil {
+				return s.fail(err)
 			}
 		}
 	}

@@ -22,11 +22,11 @@ import (
 	"github.com/saltgo/saltgo/cli/display"
 	"github.com/saltgo/saltgo/cli/logging"
 	"github.com/saltgo/saltgo/cli/optparse"
+	"github.com/saltgo/saltgo/cli/stdopts"
 	"github.com/saltgo/saltgo/client"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
-	"github.com/saltgo/saltgo/version"
 )
 
 // Exit codes of Salt's salt CLI.
@@ -99,21 +99,9 @@ type job struct {
 // returns the exit code.
 func Main(ctx context.Context, prog string, args []string, stdio console.IO) int {
 	p := parser(prog)
-	r, err := p.Parse(args)
-	if err != nil {
-		fmt.Fprint(stdio.Stderr, p.UsageError(err))
-		return exitUsage
-	}
-	switch {
-	case r.Bool("help"):
-		fmt.Fprint(stdio.Stdout, p.Help(description))
-		return exitOK
-	case r.Bool("version"):
-		fmt.Fprintf(stdio.Stdout, "%s %s (%s)\n", prog, version.Salt, version.SaltCodename)
-		return exitOK
-	case r.Bool("versions_report"):
-		fmt.Fprintln(stdio.Stdout, version.Report())
-		return exitOK
+	r, code, done := stdopts.Parse(p, args, description, stdio.Stdout, stdio.Stderr)
+	if done {
+		return code
 	}
 	level, err := logging.ParseLevel(r.Str("log_level"))
 	if err != nil {
