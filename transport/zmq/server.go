@@ -31,15 +31,9 @@ type ServerOptions struct {
 }
 
 func (o *ServerOptions) defaults() {
-	if o.HandshakeTimeout <= 0 {
-		o.HandshakeTimeout = 10 * time.Second
-	}
-	if o.WriteTimeout <= 0 {
-		o.WriteTimeout = 10 * time.Second
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	positiveOr(&o.HandshakeTimeout, 10*time.Second)
+	positiveOr(&o.WriteTimeout, 10*time.Second)
+	defaultLogger(&o.Logger)
 }
 
 // server holds what RepServer and PubServer share: a listener, the accepted
