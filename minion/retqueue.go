@@ -146,10 +146,7 @@ func (q *returnQueue) sendLoop(ctx context.Context, m *Minion) {
 		b, err := os.ReadFile(path)
 		var load *data.Map
 		if err == nil {
-			var v any
-			if v, err = payload.Decode(b); err == nil {
-				load, err = payload.AsMap(v)
-			}
+			load, err = payload.DecodeMap(b)
 		}
 		if err != nil {
 			q.log.Error("unreadable queued return, moving it aside", "file", path, "err", err)

@@ -69,11 +69,7 @@ func loadRecKeys(t testing.TB, rel string) *recKeys {
 
 func decodeMap(t *testing.T, b []byte) *data.Map {
 	t.Helper()
-	v, err := payload.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := payload.AsMap(v)
+	m, err := payload.DecodeMap(b)
 	if err != nil {
 		t.Fatal(err)
 	}
