@@ -294,19 +294,21 @@ func reprQuote[T ~string | ~[]byte](s T) byte {
 // writeEscape writes the backslash escape repr gives to the quote, a
 // backslash, \n, \r and \t, and reports whether r was one of them.
 func writeEscape(b *strings.Builder, r rune, quote byte) bool {
+	var c byte // the character after the backslash
 	switch r {
 	case rune(quote), '\\':
-		b.WriteByte('\\')
-		b.WriteRune(r)
+		c = byte(r)
 	case '\n':
-		b.WriteString(`\n`)
+		c = 'n'
 	case '\r':
-		b.WriteString(`\r`)
+		c = 'r'
 	case '\t':
-		b.WriteString(`\t`)
+		c = 't'
 	default:
 		return false
 	}
+	b.WriteByte('\\')
+	b.WriteByte(c)
 	return true
 }
 
