@@ -84,8 +84,7 @@ func (cl Caller) Main(ctx context.Context, prog string, args []string, stdio con
 	}
 	if len(r.Args) < 1 && !r.Bool("grains_run") && !r.Bool("doc") {
 		fmt.Fprint(stdio.Stdout, p.Help(""))
-		fmt.Fprint(stdio.Stderr, p.UsageError(errors.New("Requires function, --grains or --doc")))
-		return exitUsage
+		return stdopts.Usage(p, stdio.Stderr, errors.New("Requires function, --grains or --doc"))
 	}
 	log, usage := logging.ConsoleLogger(p, r, stdio.Stderr)
 	if usage != "" {

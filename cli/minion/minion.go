@@ -45,8 +45,7 @@ func Main(ctx context.Context, prog string, args []string, stdout, stderr io.Wri
 	}
 	switch {
 	case r.Bool("daemon"):
-		fmt.Fprint(stderr, p.UsageError(errors.New("-d/--daemon is not supported: run saltgo in the foreground under systemd (dist/systemd)")))
-		return 64
+		return stdopts.Usage(p, stderr, errors.New("-d/--daemon is not supported: run saltgo in the foreground under systemd (dist/systemd)"))
 	}
 	flav := config.FlavourFromArgv0(prog)
 	bootLog := slog.New(logging.NewConsoleHandler(stderr, slog.LevelWarn))

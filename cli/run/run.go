@@ -85,8 +85,7 @@ func Main(ctx context.Context, prog string, args []string, stdio console.IO) int
 		return code
 	}
 	if r.Bool("doc") && len(r.Args) > 1 {
-		fmt.Fprint(stdio.Stderr, p.UsageError(errors.New("You can only get documentation for one method at one time")))
-		return exitUsage
+		return stdopts.Usage(p, stdio.Stderr, errors.New("You can only get documentation for one method at one time"))
 	}
 	log, usage := logging.ConsoleLogger(p, r, stdio.Stderr)
 	if usage != "" {

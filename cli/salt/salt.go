@@ -105,8 +105,7 @@ func Main(ctx context.Context, prog string, args []string, stdio console.IO) int
 	}
 	level, err := logging.ParseLevel(r.Str("log_level"))
 	if err != nil {
-		fmt.Fprint(stdio.Stderr, p.UsageError(fmt.Errorf("option -l: %v", err)))
-		return exitUsage
+		return stdopts.Usage(p, stdio.Stderr, fmt.Errorf("option -l: %v", err))
 	}
 	tgtType := "glob"
 	var selected []string
@@ -117,8 +116,7 @@ func Main(ctx context.Context, prog string, args []string, stdio console.IO) int
 		}
 	}
 	if len(selected) > 1 {
-		fmt.Fprint(stdio.Stderr, p.UsageError(fmt.Errorf("The options %s are mutually exclusive. Please only choose one of them", strings.Join(selected, "/"))))
-		return exitUsage
+		return stdopts.Usage(p, stdio.Stderr, fmt.Errorf("The options %s are mutually exclusive. Please only choose one of them", strings.Join(selected, "/")))
 	}
 
 	words := append([]string(nil), r.Args...)
@@ -134,8 +132,7 @@ func Main(ctx context.Context, prog string, args []string, stdio console.IO) int
 			words = append([]string{words[0], "sys.doc"}, words[1:]...)
 		}
 		if len(words) > 3 {
-			fmt.Fprint(stdio.Stderr, p.UsageError(errors.New("You can only get documentation for one method at one time.")))
-			return exitUsage
+			return stdopts.Usage(p, stdio.Stderr, errors.New("You can only get documentation for one method at one time."))
 		}
 	}
 	if len(words) == 0 {

@@ -40,6 +40,13 @@ func StdActions(p *optparse.Parser, r *optparse.Result, description string, stdo
 // ExitUsage is the exit code of a command line usage error (EX_USAGE).
 const ExitUsage = 64
 
+// Usage prints p's usage error for err to w and returns ExitUsage, the
+// exit code of a command line usage error.
+func Usage(p *optparse.Parser, w io.Writer, err error) int {
+	fmt.Fprint(w, p.UsageError(err))
+	return ExitUsage
+}
+
 // Parse parses args with p and then runs the standard actions
 // (StdActions) on stdout; a parse error is printed to stderr as p's usage
 // error. done is true when the command ends there, with exit code code
@@ -47,8 +54,7 @@ const ExitUsage = 64
 func Parse(p *optparse.Parser, args []string, description string, stdout, stderr io.Writer) (r *optparse.Result, code int, done bool) {
 	r, err := p.Parse(args)
 	if err != nil {
-		fmt.Fprint(stderr, p.UsageError(err))
-		return nil, ExitUsage, true
+		return nil, Usage(p, stderr, err), true
 	}
 	return r, 0, StdActions(p, r, description, stdout)
 }
