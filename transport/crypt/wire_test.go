@@ -70,10 +70,7 @@ func loadRecKeys(t testing.TB, rel string) *recKeys {
 func decodeMap(t *testing.T, b []byte) *data.Map {
 	t.Helper()
 	m, err := payload.DecodeMap(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return must(t, m, err)
 }
 
 func getBytes(t *testing.T, m *data.Map, k string) []byte {
