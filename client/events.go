@@ -192,6 +192,21 @@ func (p *pipe) send(ev Event) bool {
 	}
 }
 
+// deliver queues ev for Next, or logs msg and skips the event when parseErr
+// says it could not be parsed. It returns false when the source was closed:
+// the reader has then failed with "event bus closed" and must stop.
+func (p *pipe) deliver(ev Event, parseErr error, msg string) bool {
+	if parseErr != nil {
+		p.log.Debug(msg, "err", parseErr)
+		return true
+	}
+	if !p.send(ev) {
+		p.fail(errors.New("event bus closed"))
+		return false
+	}
+	return true
+}
+
 // fail records the reader's final error.
 func (p *pipe) fail(err error) {
 	p.err = err
@@ -240,12 +255,7 @@ func (s *streamSource) read(maxSize int) {
 				continue
 			}
 			ev, perr := parseStreamFrame(v)
-			if perr != nil {
-				s.log.Debug("event bus: skipping frame", "err", perr)
-				continue
-			}
-			if !s.send(ev) {
-				s.fail(errors.New("event bus closed"))
+			if !s.deliver(ev, perr, "event bus: skipping frame") {
 				return
 			}
 		}

@@ -447,14 +447,27 @@ func (c *Client) Cmd(ctx context.Context, tgt any, fun string, args []any, opts 
 	}
 	defer it.Close()
 	out := map[string]Return{}
+	err = it.Each(ctx, func(ret Return) error {
+		out[ret.ID] = ret
+		return nil
+	})
+	return out, err
+}
+
+// Each calls f with every return in turn, as Next gives them, until the
+// returns end; it stops at the first error from Next (other than io.EOF)
+// or from f and returns it.
+func (r *Returns) Each(ctx context.Context, f func(Return) error) error {
 	for {
-		ret, err := it.Next(ctx)
+		ret, err := r.Next(ctx)
 		if errors.Is(err, io.EOF) {
-			return out, nil
+			return nil
 		}
 		if err != nil {
-			return out, err
+			return err
 		}
-		out[ret.ID] = ret
+		if err := f(ret); err != nil {
+			return err
+		}
 	}
 }

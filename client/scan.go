@@ -1,9 +1,10 @@
 package client
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/saltgo/saltgo/transport/payload"
 )
 
 // errIncomplete means the buffer ends inside a msgpack value: read more.
@@ -63,15 +64,7 @@ func (s *scanner) uint(n int) (uint64, error) {
 	}
 	p := s.b[s.off : s.off+n]
 	s.off += n
-	switch n {
-	case 1:
-		return uint64(p[0]), nil
-	case 2:
-		return uint64(binary.BigEndian.Uint16(p)), nil
-	case 4:
-		return uint64(binary.BigEndian.Uint32(p)), nil
-	}
-	return binary.BigEndian.Uint64(p), nil
+	return payload.BigEndianUint(p), nil
 }
 
 func (s *scanner) items(n uint64, depth int) error {

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -51,12 +50,7 @@ func (z *zmqSource) read() {
 			continue
 		}
 		ev, err := ParseEventBody(msg.Frames[len(msg.Frames)-1])
-		if err != nil {
-			z.log.Debug("event bus: skipping message", "err", err)
-			continue
-		}
-		if !z.send(ev) {
-			z.fail(errors.New("event bus closed"))
+		if !z.deliver(ev, err, "event bus: skipping message") {
 			return
 		}
 	}

@@ -35,14 +35,6 @@ func list(v ...any) []any {
 	return v
 }
 
-func strList(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	return out
-}
-
 // Defaults returns the default options of role in flavour f, in Salt's key
 // order, as a fresh map the caller may modify. It holds the keys of Salt
 // 3007's DEFAULT_MINION_OPTS / DEFAULT_MASTER_OPTS that saltgo reads or that
@@ -68,14 +60,17 @@ func logDefaults(m *data.Map, f Flavour, name string) {
 	m.Set("log_rotate_backup_count", int64(0))
 }
 
+// setPairs sets the key/value pairs kv on m in order, each value normalised
+// to the data model.
+func setPairs(m *data.Map, kv ...any) {
+	for i := 0; i+1 < len(kv); i += 2 {
+		m.Set(kv[i], data.Normalize(kv[i+1]))
+	}
+}
+
 func minionDefaults(f Flavour) *data.Map {
 	m := data.NewMap()
-	set := func(kv ...any) {
-		for i := 0; i+1 < len(kv); i += 2 {
-			m.Set(kv[i], data.Normalize(kv[i+1]))
-		}
-	}
-	set("interface", "0.0.0.0",
+	setPairs(m, "interface", "0.0.0.0",
 		"master", "salt",
 		"master_type", "str",
 		"master_uri_format", "default",
@@ -139,7 +134,7 @@ func minionDefaults(f Flavour) *data.Map {
 		"file_client", "remote",
 		"local", false,
 		"use_master_when_local", false,
-		"file_roots", data.M("base", strList(f.FileRoots)),
+		"file_roots", data.M("base", data.List(f.FileRoots)),
 		"top_file_merging_strategy", "merge",
 		"env_order", list(),
 		"default_top", "base",
@@ -150,7 +145,7 @@ func minionDefaults(f Flavour) *data.Map {
 		"fileserver_backend", list("roots"),
 		"fileserver_followsymlinks", true,
 		"fileserver_ignoresymlinks", false,
-		"pillar_roots", data.M("base", strList(f.PillarRoots)),
+		"pillar_roots", data.M("base", data.List(f.PillarRoots)),
 		"on_demand_ext_pillar", list("libvirt", "virtkey"),
 		"unique_jid", false,
 		"hash_type", "sha256",
@@ -187,7 +182,7 @@ func minionDefaults(f Flavour) *data.Map {
 		"tcp_reconnect_backoff", 1,
 	)
 	logDefaults(m, f, "minion")
-	set("max_event_size", 1048576,
+	setPairs(m, "max_event_size", 1048576,
 		"enable_legacy_startup_events", true,
 		"test", false,
 		"ext_job_cache", "",
@@ -295,12 +290,7 @@ func minionDefaults(f Flavour) *data.Map {
 
 func masterDefaults(f Flavour) *data.Map {
 	m := data.NewMap()
-	set := func(kv ...any) {
-		for i := 0; i+1 < len(kv); i += 2 {
-			m.Set(kv[i], data.Normalize(kv[i+1]))
-		}
-	}
-	set("interface", "0.0.0.0",
+	setPairs(m, "interface", "0.0.0.0",
 		"publish_port", f.PublishPort,
 		"zmq_backlog", 1000,
 		"pub_hwm", 1000,
@@ -318,9 +308,9 @@ func masterDefaults(f Flavour) *data.Map {
 		"pki_dir", filepath.Join(f.ConfigDir, "pki", "master"),
 		"key_cache", "",
 		"cachedir", filepath.Join(f.CacheDir, "master"),
-		"file_roots", data.M("base", strList(f.FileRoots)),
+		"file_roots", data.M("base", data.List(f.FileRoots)),
 		"master_roots", data.M("base", list("/srv/salt-master")),
-		"pillar_roots", data.M("base", strList(f.PillarRoots)),
+		"pillar_roots", data.M("base", data.List(f.PillarRoots)),
 		"on_demand_ext_pillar", list("libvirt", "virtkey"),
 		"top_file_merging_strategy", "merge",
 		"env_order", list(),
@@ -401,7 +391,7 @@ func masterDefaults(f Flavour) *data.Map {
 		"ipv6", nil,
 	)
 	logDefaults(m, f, "master")
-	set("pidfile", filepath.Join(f.PidfileDir, f.Name+"-master.pid"),
+	setPairs(m, "pidfile", filepath.Join(f.PidfileDir, f.Name+"-master.pid"),
 		"publish_session", 86400,
 		"range_server", "range:80",
 		"reactor", list(),

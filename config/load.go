@@ -636,7 +636,7 @@ func (l *loader) validateRoots(opts *data.Map, key string, dflt []string) *data.
 	m, ok := v.(*data.Map)
 	if !ok {
 		l.warn(fmt.Sprintf("The %s parameter is not properly formatted, using defaults", key))
-		return data.M("base", expandGlobs(strList(dflt)))
+		return data.M("base", expandGlobs(data.List(dflt)))
 	}
 	out := data.NewMap()
 	m.Range(func(k, dirs any) bool {

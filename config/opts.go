@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
+
 	"github.com/saltgo/saltgo/data"
 )
 
@@ -117,24 +118,7 @@ type Opts struct {
 
 // plain converts data values into the map[string]any / []any shapes that
 // mapstructure understands.
-func plain(v any) any {
-	switch x := v.(type) {
-	case *data.Map:
-		out := make(map[string]any, x.Len())
-		x.Range(func(k, e any) bool {
-			out[data.Str(k)] = plain(e)
-			return true
-		})
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = plain(e)
-		}
-		return out
-	}
-	return v
-}
+func plain(v any) any { return data.Plain(v, data.Str) }
 
 func newDecoder(out any) (*mapstructure.Decoder, error) {
 	return mapstructure.NewDecoder(&mapstructure.DecoderConfig{

@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/saltgo/saltgo/saltyaml"
 )
@@ -33,16 +32,11 @@ type Error struct {
 
 // Error renders "file:line: key: message".
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		fmt.Fprintf(&b, ":%d", e.Line)
-	}
+	s := Position{File: e.File, Line: e.Line}.String()
 	if e.Key != "" {
-		fmt.Fprintf(&b, ": %s", e.Key)
+		s += ": " + e.Key
 	}
-	fmt.Fprintf(&b, ": %v", e.Err)
-	return b.String()
+	return fmt.Sprintf("%s: %v", s, e.Err)
 }
 
 // Unwrap returns the underlying error.

@@ -273,11 +273,47 @@ func pyPrintable(r rune) bool {
 	return unicode.IsPrint(r)
 }
 
-func writeStrRepr(b *strings.Builder, s string) {
-	quote := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		quote = '"'
+// reprQuote is the quote Python's repr puts around s: ' unless s holds a '
+// and no ".
+func reprQuote[T ~string | ~[]byte](s T) byte {
+	hasSingle, hasDouble := false, false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\'':
+			hasSingle = true
+		case '"':
+			hasDouble = true
+		}
 	}
+	if hasSingle && !hasDouble {
+		return '"'
+	}
+	return '\''
+}
+
+// writeEscape writes the backslash escape repr gives to the quote, a
+// backslash, \n, \r and \t, and reports whether r was one of them.
+func writeEscape(b *strings.Builder, r rune, quote byte) bool {
+	var c byte // the character after the backslash
+	switch r {
+	case rune(quote), '\\':
+		c = byte(r)
+	case '\n':
+		c = 'n'
+	case '\r':
+		c = 'r'
+	case '\t':
+		c = 't'
+	default:
+		return false
+	}
+	b.WriteByte('\\')
+	b.WriteByte(c)
+	return true
+}
+
+func writeStrRepr(b *strings.Builder, s string) {
+	quote := reprQuote(s)
 	b.WriteByte(quote)
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -288,16 +324,10 @@ func writeStrRepr(b *strings.Builder, s string) {
 			continue
 		}
 		i += size
+		if writeEscape(b, r, quote) {
+			continue
+		}
 		switch {
-		case r == rune(quote) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
 		case pyPrintable(r):
 			b.WriteRune(r)
 		case r < 0x100:
@@ -312,31 +342,14 @@ func writeStrRepr(b *strings.Builder, s string) {
 }
 
 func writeBytesRepr(b *strings.Builder, p []byte) {
-	quote := byte('\'')
-	hasSingle, hasDouble := false, false
-	for _, c := range p {
-		if c == '\'' {
-			hasSingle = true
-		} else if c == '"' {
-			hasDouble = true
-		}
-	}
-	if hasSingle && !hasDouble {
-		quote = '"'
-	}
+	quote := reprQuote(p)
 	b.WriteByte('b')
 	b.WriteByte(quote)
 	for _, c := range p {
+		if writeEscape(b, rune(c), quote) {
+			continue
+		}
 		switch {
-		case c == quote || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c == '\r':
-			b.WriteString(`\r`)
-		case c == '\t':
-			b.WriteString(`\t`)
 		case c < 0x20 || c >= 0x7f:
 			fmt.Fprintf(b, "\\x%02x", c)
 		default:

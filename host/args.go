@@ -3,6 +3,7 @@ package host
 import (
 	"math/big"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
@@ -85,7 +86,7 @@ func ParseInput(words []string, noParse []string) []any {
 	kw := data.NewMap()
 	for _, w := range words {
 		if name, val, ok := ParseKwarg(w); ok {
-			if contains(noParse, name) {
+			if slices.Contains(noParse, name) {
 				kw.Set(name, val)
 			} else {
 				kw.Set(name, YamlifyArg(val))
@@ -116,15 +117,6 @@ func ParseInput(words []string, noParse []string) []any {
 		args = []any{}
 	}
 	return args
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // LoadArgs splits a published or parsed argument list into positional and

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
+
 	"github.com/saltgo/saltgo/data"
 )
 
@@ -94,7 +95,7 @@ func (c *Call) Decode(dst any) error {
 	}
 	in := map[string]any{}
 	for k, v := range c.bound {
-		in[k] = Plain(v)
+		in[k] = toPlain(v)
 	}
 	if err := dec.Decode(in); err != nil {
 		return Invalidf("%v", err)
@@ -102,23 +103,8 @@ func (c *Call) Decode(dst any) error {
 	return nil
 }
 
-// Plain converts data.Map values, at any depth, into map[string]any (keys
-// formatted with fmt.Sprint) for mapstructure.
-func Plain(v any) any {
-	switch x := v.(type) {
-	case *data.Map:
-		out := map[string]any{}
-		x.Range(func(k, e any) bool { out[fmt.Sprint(k)] = Plain(e); return true })
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = Plain(e)
-		}
-		return out
-	}
-	return v
-}
+// toPlain converts data.Map values into map[string]any for mapstructure.
+func toPlain(v any) any { return data.Plain(v, nil) }
 
 // Bind matches positional and keyword arguments to f's parameters with
 // Python's rules and error texts.

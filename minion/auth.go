@@ -13,6 +13,7 @@ import (
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/transport/crypt"
 	"github.com/saltgo/saltgo/transport/payload"
+	"github.com/saltgo/saltgo/transport/zmq"
 )
 
 type rsaKey struct {
@@ -94,7 +95,7 @@ func (m *Minion) signInLoop(ctx context.Context) error {
 				if m.opts.RejectedExitDelay != nil {
 					d = m.opts.RejectedExitDelay()
 				}
-				sleepCtx(ctx, d)
+				zmq.SleepCtx(ctx, d)
 				return &ExitError{Code: ExitNoPerm, Err: fmt.Errorf("minion %s: %w", m.s.ID, errRejected)}
 			}
 			m.log.Error("The Salt Master has rejected this minion's public key; rejected_retry is set, retrying", "in", wait)
@@ -106,7 +107,7 @@ func (m *Minion) signInLoop(ctx context.Context) error {
 		default:
 			m.log.Error("authentication with the master failed", "master", m.masterURI, "err", err, "retry_in", wait)
 		}
-		if !sleepCtx(ctx, jitter(wait)) {
+		if !zmq.SleepCtx(ctx, jitter(wait)) {
 			return ctx.Err()
 		}
 		if m.s.AcceptanceWaitTimeMax > 0 && wait < m.s.AcceptanceWaitTimeMax {

@@ -12,6 +12,7 @@ import (
 	"github.com/saltgo/saltgo/minion/match"
 	"github.com/saltgo/saltgo/transport/crypt"
 	"github.com/saltgo/saltgo/transport/payload"
+	"github.com/saltgo/saltgo/transport/zmq"
 )
 
 // publishReauthEvery bounds the re-authentications that undecryptable
@@ -63,7 +64,7 @@ func (m *Minion) openPublish(ctx context.Context, body []byte) (*data.Map, error
 		// (Salt's random_reauth_delay): wait a random time in [0, d).
 		wait := time.Duration(rand.Int64N(int64(d)))
 		m.log.Info("publish did not decrypt with the current AES key (rotated?), re-authenticating after a random delay", "delay", wait.Round(time.Millisecond))
-		if !sleepCtx(ctx, wait) {
+		if !zmq.SleepCtx(ctx, wait) {
 			return nil, ctx.Err()
 		}
 	}

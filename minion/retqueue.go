@@ -16,6 +16,7 @@ import (
 	"github.com/saltgo/saltgo/atomicfile"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/transport/payload"
+	"github.com/saltgo/saltgo/transport/zmq"
 )
 
 // returnQueue keeps job returns on disk until the master acknowledged them:
@@ -145,10 +146,7 @@ func (q *returnQueue) sendLoop(ctx context.Context, m *Minion) {
 		b, err := os.ReadFile(path)
 		var load *data.Map
 		if err == nil {
-			var v any
-			if v, err = payload.Decode(b); err == nil {
-				load, err = payload.AsMap(v)
-			}
+			load, err = payload.DecodeMap(b)
 		}
 		if err != nil {
 			q.log.Error("unreadable queued return, moving it aside", "file", path, "err", err)
@@ -166,7 +164,7 @@ func (q *returnQueue) sendLoop(ctx context.Context, m *Minion) {
 				wait += time.Duration(rand.Int64N(int64(span)))
 			}
 			q.log.Warn("could not deliver a job return, will retry", "jid", jid, "err", err, "in", wait.Round(time.Millisecond), "pending", q.pending())
-			if !sleepCtx(ctx, wait) {
+			if !zmq.SleepCtx(ctx, wait) {
 				return
 			}
 			continue

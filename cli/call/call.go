@@ -78,18 +78,13 @@ func Main(ctx context.Context, prog string, args []string, stdio console.IO) int
 // (without the program name) and returns the exit code.
 func (cl Caller) Main(ctx context.Context, prog string, args []string, stdio console.IO) int {
 	p := parser(prog)
-	r, err := p.Parse(args)
-	if err != nil {
-		fmt.Fprint(stdio.Stderr, p.UsageError(err))
-		return exitUsage
-	}
-	if stdopts.StdActions(p, r, "salt-call is used to execute module functions locally on a Salt Minion", stdio.Stdout) {
-		return exitOK
+	r, code, done := stdopts.Parse(p, args, "salt-call is used to execute module functions locally on a Salt Minion", stdio.Stdout, stdio.Stderr)
+	if done {
+		return code
 	}
 	if len(r.Args) < 1 && !r.Bool("grains_run") && !r.Bool("doc") {
 		fmt.Fprint(stdio.Stdout, p.Help(""))
-		fmt.Fprint(stdio.Stderr, p.UsageError(errors.New("Requires function, --grains or --doc")))
-		return exitUsage
+		return stdopts.Usage(p, stdio.Stderr, errors.New("Requires function, --grains or --doc"))
 	}
 	log, usage := logging.ConsoleLogger(p, r, stdio.Stderr)
 	if usage != "" {
@@ -156,7 +151,7 @@ func (cl Caller) Main(ctx context.Context, prog string, args []string, stdio con
 		return exitGeneric
 	}
 	if !env.Local && !r.Bool("no_return_event") {
-		door.returnEvent(ctx, data.M("jid", "req", "return", res.Return, "retcode", int64(res.Retcode), "id", env.ID, "fun", fun, "fun_args", anyList(words)))
+		door.returnEvent(ctx, data.M("jid", "req", "return", res.Return, "retcode", int64(res.Retcode), "id", env.ID, "fun", fun, "fun_args", data.List(words)))
 	}
 	if r.Bool("retcode_passthrough") {
 		return res.Retcode
@@ -165,14 +160,6 @@ func (cl Caller) Main(ctx context.Context, prog string, args []string, stdio con
 		return exitGeneric
 	}
 	return exitOK
-}
-
-func anyList(words []string) []any {
-	out := make([]any, len(words))
-	for i, w := range words {
-		out[i] = w
-	}
-	return out
 }
 
 // ProgName returns the program name salt-call prints (argv[0]'s base name).

@@ -39,18 +39,13 @@ func parser(prog string) *optparse.Parser {
 // when the master rejected the key, as Salt's minion does).
 func Main(ctx context.Context, prog string, args []string, stdout, stderr io.Writer) int {
 	p := parser(prog)
-	r, err := p.Parse(args)
-	if err != nil {
-		fmt.Fprint(stderr, p.UsageError(err))
-		return 64
-	}
-	if stdopts.StdActions(p, r, "The Salt minion, implemented by saltgo: signs in to a Salt master and runs the jobs it publishes.", stdout) {
-		return 0
+	r, code, done := stdopts.Parse(p, args, "The Salt minion, implemented by saltgo: signs in to a Salt master and runs the jobs it publishes.", stdout, stderr)
+	if done {
+		return code
 	}
 	switch {
 	case r.Bool("daemon"):
-		fmt.Fprint(stderr, p.UsageError(errors.New("-d/--daemon is not supported: run saltgo in the foreground under systemd (dist/systemd)")))
-		return 64
+		return stdopts.Usage(p, stderr, errors.New("-d/--daemon is not supported: run saltgo in the foreground under systemd (dist/systemd)"))
 	}
 	flav := config.FlavourFromArgv0(prog)
 	bootLog := slog.New(logging.NewConsoleHandler(stderr, slog.LevelWarn))

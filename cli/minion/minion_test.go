@@ -61,23 +61,8 @@ func TestMinionAndSaltCallShareOneImplementation(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(conf, "minion"), []byte(cfgText), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var logs bytes.Buffer
-	go func() {
-		done <- minioncli.Main(ctx, "salt-minion", []string{"-c", conf}, io.Discard, &syncWriter{w: &logs})
-	}()
-	defer func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("minion exit code %d; logs:\n%s", code, logs.String())
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("minion did not stop")
-		}
-	}()
+	_, stop := startMinion(t, conf)
+	defer stop()
 	m.AwaitSubscribers(t, 1, 20*time.Second)
 	time.Sleep(200 * time.Millisecond)
 
@@ -162,6 +147,29 @@ type syncWriter struct {
 
 func (s *syncWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
 
+// startMinion runs the salt-minion front door with config dir conf in a
+// goroutine. stop cancels the returned context and checks that the minion
+// exits 0 within 10 seconds.
+func startMinion(t *testing.T, conf string) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var logs bytes.Buffer
+	go func() {
+		done <- minioncli.Main(ctx, "salt-minion", []string{"-c", conf}, io.Discard, &syncWriter{w: &logs})
+	}()
+	return ctx, func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("minion exit code %d; logs:\n%s", code, logs.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("minion did not stop")
+		}
+	}
+}
+
 // TestRefreshGrainsThroughPublishedJob changes the minion's grains file
 // while the minion runs: grains.items shows the change only after a
 // published saltutil.refresh_grains.
@@ -184,23 +192,8 @@ func TestRefreshGrainsThroughPublishedJob(t *testing.T) {
 	if err := os.WriteFile(grainsFile, []byte("roles: [before]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var logs bytes.Buffer
-	go func() {
-		done <- minioncli.Main(ctx, "salt-minion", []string{"-c", conf}, io.Discard, &syncWriter{w: &logs})
-	}()
-	defer func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("minion exit code %d; logs:\n%s", code, logs.String())
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("minion did not stop")
-		}
-	}()
+	ctx, stop := startMinion(t, conf)
+	defer stop()
 	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
 	defer wcancel()
 	if err := m.WaitSubscribers(wctx, 1); err != nil {

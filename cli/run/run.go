@@ -80,17 +80,12 @@ func parser(prog string) *optparse.Parser {
 // the program name), and returns the exit code.
 func Main(ctx context.Context, prog string, args []string, stdio console.IO) int {
 	p := parser(prog)
-	r, err := p.Parse(args)
-	if err != nil {
-		fmt.Fprint(stdio.Stderr, p.UsageError(err))
-		return exitUsage
-	}
-	if stdopts.StdActions(p, r, description, stdio.Stdout) {
-		return exitOK
+	r, code, done := stdopts.Parse(p, args, description, stdio.Stdout, stdio.Stderr)
+	if done {
+		return code
 	}
 	if r.Bool("doc") && len(r.Args) > 1 {
-		fmt.Fprint(stdio.Stderr, p.UsageError(errors.New("You can only get documentation for one method at one time")))
-		return exitUsage
+		return stdopts.Usage(p, stdio.Stderr, errors.New("You can only get documentation for one method at one time"))
 	}
 	log, usage := logging.ConsoleLogger(p, r, stdio.Stderr)
 	if usage != "" {

@@ -24,18 +24,15 @@ func (s *session) gatherMinions(ctx context.Context) (up, down []string, err err
 	}
 	defer it.Close()
 	seen := map[string]bool{}
-	for {
-		ret, err := it.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, nil, err
-		}
+	err = it.Each(ctx, func(ret client.Return) error {
 		if !ret.Failed && !seen[ret.ID] {
 			seen[ret.ID] = true
 			up = append(up, ret.ID)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	for _, id := range it.Job.Minions {
 		if !seen[id] {
@@ -59,25 +56,22 @@ func (s *session) runStatic(ctx context.Context) int {
 	}
 	all := data.NewMap()
 	if len(up) > 0 {
-		it, err := s.cl.CmdIter(ctx, toAny(up), s.job.fun, s.job.args, append(s.cmdOptions("list"), client.WithExpectMinions(), withExtra(s.job.extra))...)
+		it, err := s.cl.CmdIter(ctx, data.List(up), s.job.fun, s.job.args, append(s.cmdOptions("list"), client.WithExpectMinions(), withExtra(s.job.extra))...)
 		if err != nil && !errors.Is(err, client.ErrNoMinions) {
 			return s.fail(err)
 		}
 		if err == nil {
 			defer it.Close()
-			for {
-				ret, err := it.Next(ctx)
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				if err != nil {
-					return s.fail(err)
-				}
+			err := it.Each(ctx, func(ret client.Return) error {
 				if ret.Failed {
 					all.Set(ret.ID, data.NewMap())
 				} else {
 					all.Set(ret.ID, ret.Ret)
 				}
+				return nil
+			})
+			if err != nil {
+				return s.fail(err)
 			}
 		}
 	}
@@ -89,14 +83,6 @@ func (s *session) runStatic(ctx context.Context) int {
 		return s.printDocs(all)
 	}
 	return s.output(all, out, 0)
-}
-
-func toAny(ids []string) []any {
-	out := make([]any, len(ids))
-	for i, id := range ids {
-		out[i] = id
-	}
-	return out
 }
 
 // batchSize is Salt's Batch.get_bnum: "10" minions, or "10%" of them
@@ -154,7 +140,7 @@ func (s *session) runBatch(ctx context.Context, spec string, failhard bool) int 
 	start := func(ids []string) {
 		sorted := append([]string(nil), ids...)
 		sort.Strings(sorted)
-		fmt.Fprintf(s.stdio.Stdout, "\nExecuting run on %s\n\n", data.Repr(toAny(sorted)))
+		fmt.Fprintf(s.stdio.Stdout, "\nExecuting run on %s\n\n", data.Repr(data.List(sorted)))
 		for _, id := range ids {
 			active[id] = true
 		}
@@ -232,7 +218,7 @@ func (s *session) subJob(ctx context.Context, ids []string, results chan<- batch
 			return false
 		}
 	}
-	it, err := s.cl.CmdIter(ctx, toAny(ids), s.job.fun, s.job.args, append(s.cmdOptions("list"), client.WithExpectMinions(), withExtra(s.job.extra))...)
+	it, err := s.cl.CmdIter(ctx, data.List(ids), s.job.fun, s.job.args, append(s.cmdOptions("list"), client.WithExpectMinions(), withExtra(s.job.extra))...)
 	if err != nil {
 		if errors.Is(err, client.ErrNoMinions) {
 			send(batchReturn{done: ids})

@@ -22,11 +22,11 @@ import (
 	"github.com/saltgo/saltgo/cli/display"
 	"github.com/saltgo/saltgo/cli/logging"
 	"github.com/saltgo/saltgo/cli/optparse"
+	"github.com/saltgo/saltgo/cli/stdopts"
 	"github.com/saltgo/saltgo/client"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
-	"github.com/saltgo/saltgo/version"
 )
 
 // Exit codes of Salt's salt CLI.
@@ -99,26 +99,13 @@ type job struct {
 // returns the exit code.
 func Main(ctx context.Context, prog string, args []string, stdio console.IO) int {
 	p := parser(prog)
-	r, err := p.Parse(args)
-	if err != nil {
-		fmt.Fprint(stdio.Stderr, p.UsageError(err))
-		return exitUsage
-	}
-	switch {
-	case r.Bool("help"):
-		fmt.Fprint(stdio.Stdout, p.Help(description))
-		return exitOK
-	case r.Bool("version"):
-		fmt.Fprintf(stdio.Stdout, "%s %s (%s)\n", prog, version.Salt, version.SaltCodename)
-		return exitOK
-	case r.Bool("versions_report"):
-		fmt.Fprintln(stdio.Stdout, version.Report())
-		return exitOK
+	r, code, done := stdopts.Parse(p, args, description, stdio.Stdout, stdio.Stderr)
+	if done {
+		return code
 	}
 	level, err := logging.ParseLevel(r.Str("log_level"))
 	if err != nil {
-		fmt.Fprint(stdio.Stderr, p.UsageError(fmt.Errorf("option -l: %v", err)))
-		return exitUsage
+		return stdopts.Usage(p, stdio.Stderr, fmt.Errorf("option -l: %v", err))
 	}
 	tgtType := "glob"
 	var selected []string
@@ -129,8 +116,7 @@ func Main(ctx context.Context, prog string, args []string, stdio console.IO) int
 		}
 	}
 	if len(selected) > 1 {
-		fmt.Fprint(stdio.Stderr, p.UsageError(fmt.Errorf("The options %s are mutually exclusive. Please only choose one of them", strings.Join(selected, "/"))))
-		return exitUsage
+		return stdopts.Usage(p, stdio.Stderr, fmt.Errorf("The options %s are mutually exclusive. Please only choose one of them", strings.Join(selected, "/")))
 	}
 
 	words := append([]string(nil), r.Args...)
@@ -146,8 +132,7 @@ func Main(ctx context.Context, prog string, args []string, stdio console.IO) int
 			words = append([]string{words[0], "sys.doc"}, words[1:]...)
 		}
 		if len(words) > 3 {
-			fmt.Fprint(stdio.Stderr, p.UsageError(errors.New("You can only get documentation for one method at one time.")))
-			return exitUsage
+			return stdopts.Usage(p, stdio.Stderr, errors.New("You can only get documentation for one method at one time."))
 		}
 	}
 	if len(words) == 0 {

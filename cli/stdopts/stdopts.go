@@ -36,3 +36,25 @@ func StdActions(p *optparse.Parser, r *optparse.Result, description string, stdo
 	}
 	return true
 }
+
+// ExitUsage is the exit code of a command line usage error (EX_USAGE).
+const ExitUsage = 64
+
+// Usage prints p's usage error for err to w and returns ExitUsage, the
+// exit code of a command line usage error.
+func Usage(p *optparse.Parser, w io.Writer, err error) int {
+	fmt.Fprint(w, p.UsageError(err))
+	return ExitUsage
+}
+
+// Parse parses args with p and then runs the standard actions
+// (StdActions) on stdout; a parse error is printed to stderr as p's usage
+// error. done is true when the command ends there, with exit code code
+// (ExitUsage after a parse error, 0 after a standard action).
+func Parse(p *optparse.Parser, args []string, description string, stdout, stderr io.Writer) (r *optparse.Result, code int, done bool) {
+	r, err := p.Parse(args)
+	if err != nil {
+		return nil, Usage(p, stderr, err), true
+	}
+	return r, 0, StdActions(p, r, description, stdout)
+}

@@ -275,24 +275,33 @@ func readString(path string) (string, bool, error) {
 	return s, true, nil
 }
 
-func (t *txn) password() error {
-	path := t.vmPath(SettingPassword)
-	s, ok, err := readString(path)
-	switch {
-	case err != nil:
-		return err
-	case ok:
-		t.res.Password = s
-	case t.req.HasPillarPassword:
-		t.res.Password = t.req.PillarPassword
-	default:
-		pw, err := SecurePassword(t.s.rand(), 32)
-		if err != nil {
-			return err
-		}
-		t.res.Password = pw
-		t.write(path, pw)
+// stored returns the VM's value of setting: the one its allocation file
+// holds, else the pillar's (pillar reports ok=false when the pillar sets
+// none), else a new one from generate, which is written.
+func (t *txn) stored(setting string, pillar func() (v string, ok bool, err error), generate func() (string, error)) (string, error) {
+	path := t.vmPath(setting)
+	if s, ok, err := readString(path); err != nil || ok {
+		return s, err
 	}
+	if s, ok, err := pillar(); err != nil || ok {
+		return s, err
+	}
+	s, err := generate()
+	if err != nil {
+		return "", err
+	}
+	t.write(path, s)
+	return s, nil
+}
+
+func (t *txn) password() error {
+	pw, err := t.stored(SettingPassword,
+		func() (string, bool, error) { return t.req.PillarPassword, t.req.HasPillarPassword, nil },
+		func() (string, error) { return SecurePassword(t.s.rand(), 32) })
+	if err != nil {
+		return err
+	}
+	t.res.Password = pw
 	return nil
 }
 
@@ -338,26 +347,17 @@ func (t *txn) pillarMACConflict(key, mac string) error {
 }
 
 func (t *txn) mac() error {
-	path := t.vmPath(SettingMAC)
-	s, ok, err := readString(path)
-	switch {
-	case err != nil:
-		return err
-	case ok:
-		t.res.MAC = s
-	case t.req.PillarMAC != "":
-		if err := t.pillarMACConflict("mac", t.req.PillarMAC); err != nil {
-			return err
+	pillar := func() (string, bool, error) {
+		if t.req.PillarMAC == "" {
+			return "", false, nil
 		}
-		t.res.MAC = t.req.PillarMAC
-	default:
-		m, err := t.newMAC()
-		if err != nil {
-			return err
-		}
-		t.res.MAC = m
-		t.write(path, m)
+		return t.req.PillarMAC, true, t.pillarMACConflict("mac", t.req.PillarMAC)
 	}
+	m, err := t.stored(SettingMAC, pillar, t.newMAC)
+	if err != nil {
+		return err
+	}
+	t.res.MAC = m
 	return nil
 }
 

@@ -94,7 +94,7 @@ func TestCodecRoundTrip(t *testing.T) {
 			t.Fatalf("%v: %v", v, err)
 		}
 		want := data.M("value", v)
-		if !equal(data.Deep(got), data.Deep(want)) {
+		if !payload.Equal(got, want) {
 			t.Errorf("round trip %v: got %#v", v, got)
 		}
 	}
@@ -499,41 +499,6 @@ func TestCorruptFileRefused(t *testing.T) {
 			}
 		})
 	}
-}
-
-// equal compares canonical values, mappings in order.
-func equal(a, b any) bool {
-	switch x := a.(type) {
-	case *data.Map:
-		y, ok := b.(*data.Map)
-		if !ok || x.Len() != y.Len() {
-			return false
-		}
-		xk, yk := x.Keys(), y.Keys()
-		for i := range xk {
-			xv, _ := x.Get(xk[i])
-			yv, _ := y.Get(yk[i])
-			if xk[i] != yk[i] || !equal(xv, yv) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !equal(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case []byte:
-		y, ok := b.([]byte)
-		return ok && bytes.Equal(x, y)
-	}
-	return a == b
 }
 
 func mustEncode(v any) []byte {

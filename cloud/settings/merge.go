@@ -143,20 +143,12 @@ func mergeMaps(a, b *data.Map) *data.Map {
 
 // deepCopy copies mappings and lists recursively.
 func deepCopy(v any) any {
-	switch x := v.(type) {
-	case *data.Map:
+	return data.MapTree(v, func(x *data.Map, rec func(any) any) any {
 		out := data.NewMap()
 		out.Ordered = x.Ordered
-		x.Range(func(k, e any) bool { out.Set(k, deepCopy(e)); return true })
+		x.Range(func(k, e any) bool { out.Set(k, rec(e)); return true })
 		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = deepCopy(e)
-		}
-		return out
-	}
-	return v
+	})
 }
 
 // resolve replaces "{name}" in the strings of d with the top-level value of

@@ -182,6 +182,17 @@ func (e *RegistryError) Error() string {
 
 func (e *RegistryError) Unwrap() error { return e.Err }
 
+// registryError is a *RegistryError for prefix with the first error the
+// getters recorded, or nil when they recorded none.
+func registryError(prefix string, gs ...*getter) error {
+	for _, g := range gs {
+		if g.err != nil {
+			return &RegistryError{Prefix: prefix, Err: g.err}
+		}
+	}
+	return nil
+}
+
 // DefaultSizeProfiles are the size profiles of spec 3.5, in order.
 var DefaultSizeProfiles = []SizeProfile{
 	{"xxxtrem", "2000g"}, {"xxtrem", "1000g"}, {"xtrem", "500g"},
@@ -327,10 +338,7 @@ func (s *Settings) loadCloud() error {
 		SSHGatewayPort:         g.integer("ssh_gateway_port", 0),
 		SSHGatewayPassword:     g.optStr("ssh_gateway_password", nil),
 	}
-	if g.err != nil {
-		return &RegistryError{Prefix: PrefixCloud, Err: g.err}
-	}
-	return nil
+	return registryError(PrefixCloud, g)
 }
 
 func (s *Settings) loadImages() error {
@@ -353,12 +361,7 @@ func (s *Settings) loadImages() error {
 		s.Images.LXC = append(s.Images.LXC, Image{Name: fmt.Sprint(k), Extra: extra})
 		return true
 	})
-	for _, e := range []error{g.err, lg.err} {
-		if e != nil {
-			return &RegistryError{Prefix: PrefixImages, Err: e}
-		}
-	}
-	return nil
+	return registryError(PrefixImages, g, lg)
 }
 
 func (s *Settings) loadLXC() error {
@@ -474,12 +477,7 @@ func (s *Settings) loadLXC() error {
 		}
 		return true
 	})
-	for _, e := range []error{g.err, dg.err} {
-		if e != nil {
-			return &RegistryError{Prefix: PrefixLXC, Err: e}
-		}
-	}
-	return nil
+	return registryError(PrefixLXC, g, dg)
 }
 
 func (s *Settings) loadComputeNode() error {

@@ -89,11 +89,10 @@ func maskGenerated(t *testing.T, m *data.Map) {
 	}
 }
 
-// TestDocExampleGolden reproduces the documented output of
-// `mastersalt-call mc_cloud_lxc.get_settings_for_vm devhost10.local
-// nmdcarto51.test.com` (controller = compute node, devhost), plus the era C
-// keys, from the embedded example pillar.
-func TestDocExampleGolden(t *testing.T) {
+// loadExample loads the embedded example pillar and grains, allocating in
+// a fresh temporary directory.
+func loadExample(t *testing.T) *Settings {
+	t.Helper()
 	p, err := examples.Pillar()
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +101,15 @@ func TestDocExampleGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// TestDocExampleGolden reproduces the documented output of
+// `mastersalt-call mc_cloud_lxc.get_settings_for_vm devhost10.local
+// nmdcarto51.test.com` (controller = compute node, devhost), plus the era C
+// keys, from the embedded example pillar.
+func TestDocExampleGolden(t *testing.T) {
+	s := loadExample(t)
 	vm, err := s.GetSettingsForVM(context.Background(), examples.ComputeNode, examples.DocVM, true)
 	if err != nil {
 		t.Fatal(err)
@@ -497,14 +505,7 @@ func TestPortRanges(t *testing.T) {
 
 // TestExampleVMs runs every example VM, as make run does.
 func TestExampleVMs(t *testing.T) {
-	p, err := examples.Pillar()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Load(p, Options{Grains: examples.Grains(), AllocRoot: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := loadExample(t)
 	got := s.VMs()[examples.ComputeNode]
 	want := append([]string(nil), examples.VMs...)
 	sort.Strings(got)

@@ -159,14 +159,14 @@ func (v *VM) value(k string) any {
 	case "bridge":
 		return v.Bridge
 	case "dnsservers":
-		return strList(v.DNSServers)
+		return data.List(v.DNSServers)
 	case "domains":
-		return strList(v.Domains)
+		return data.List(v.Domains)
 	case "fstab":
 		if v.Fstab == nil {
 			return nil
 		}
-		return strList(v.Fstab)
+		return data.List(v.Fstab)
 	case "from_container":
 		return optStr(v.FromContainer)
 	case "gateway":
@@ -220,7 +220,7 @@ func (v *VM) value(k string) any {
 	case "sudo":
 		return v.Sudo
 	case "users":
-		return strList(v.Users)
+		return data.List(v.Users)
 	}
 	return nil
 }
@@ -243,14 +243,6 @@ func optStr(s *string) any {
 		return nil
 	}
 	return *s
-}
-
-func strList(l []string) []any {
-	out := make([]any, len(l))
-	for i, s := range l {
-		out[i] = s
-	}
-	return out
 }
 
 func anyList(l []any) []any {

@@ -77,22 +77,14 @@ func JSON(t testing.TB, path string, v any) {
 
 // ordered renders *data.Map values as JSON objects in their key order.
 func ordered(v any) any {
-	switch x := v.(type) {
-	case *data.Map:
+	return data.MapTree(v, func(x *data.Map, rec func(any) any) any {
 		var parts []string
 		x.Range(func(k, e any) bool {
 			kb, _ := json.Marshal(fmt.Sprint(k))
-			vb, _ := json.Marshal(ordered(e))
+			vb, _ := json.Marshal(rec(e))
 			parts = append(parts, string(kb)+":"+string(vb))
 			return true
 		})
 		return json.RawMessage("{" + strings.Join(parts, ",") + "}")
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = ordered(e)
-		}
-		return out
-	}
-	return v
+	})
 }

@@ -55,15 +55,11 @@ func keys(m *data.Map) string { return fmt.Sprint(m.Keys()) }
 
 func decodeMap(t *testing.T, b []byte) *data.Map {
 	t.Helper()
-	v, err := payload.Decode(b)
+	m, err := payload.DecodeMap(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mm, err := payload.AsMap(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mm
+	return m
 }
 
 func parseKeys(t *testing.T, release string) (*rsa.PrivateKey, *rsa.PublicKey) {

@@ -215,33 +215,27 @@ func (p *boolParser) peek() string {
 }
 
 func (p *boolParser) or() (bool, error) {
-	v, err := p.and()
-	if err != nil {
-		return false, err
-	}
-	for p.peek() == "or" {
-		p.i++
-		r, err := p.and()
-		if err != nil {
-			return false, err
-		}
-		v = v || r
-	}
-	return v, nil
+	return p.binary("or", p.and, func(a, b bool) bool { return a || b })
 }
 
 func (p *boolParser) and() (bool, error) {
-	v, err := p.not()
+	return p.binary("and", p.not, func(a, b bool) bool { return a && b })
+}
+
+// binary parses operand (op operand)*, folding the values left to right
+// with combine; every operand is parsed (no short circuit).
+func (p *boolParser) binary(op string, operand func() (bool, error), combine func(a, b bool) bool) (bool, error) {
+	v, err := operand()
 	if err != nil {
 		return false, err
 	}
-	for p.peek() == "and" {
+	for p.peek() == op {
 		p.i++
-		r, err := p.not()
+		r, err := operand()
 		if err != nil {
 			return false, err
 		}
-		v = v && r
+		v = combine(v, r)
 	}
 	return v, nil
 }

@@ -464,7 +464,7 @@ func VMSettings(name string, vm any, kwargs *data.Map) (*provision.Settings, err
 		m.Range(func(k, v any) bool {
 			ks := fmt.Sprint(k)
 			if !strings.HasPrefix(ks, "__") {
-				in[ks] = host.Plain(v)
+				in[ks] = data.Plain(v, nil)
 			}
 			return true
 		})

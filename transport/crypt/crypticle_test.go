@@ -25,13 +25,19 @@ const (
 	specPHex      = "84a3636d64a75f72657475726ea26964a26d31a36a6964b43230323430313031303030303030303030303030a672657475726ec3"
 )
 
-func mustHex(t testing.TB, s string) []byte {
+// must returns v, ending the test when err is not nil.
+func must[T any](t testing.TB, v T, err error) T {
 	t.Helper()
-	b, err := hex.DecodeString(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	return v
+}
+
+func mustHex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	return must(t, b, err)
 }
 
 // fixedIV returns an endless reader of the same 16 bytes.
@@ -47,10 +53,7 @@ func (f fixedIV) Read(p []byte) (int, error) {
 func specCrypticle(t testing.TB) *Crypticle {
 	t.Helper()
 	c, err := NewCrypticle(specKeyString)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c.SetIVSource(fixedIV(mustHex(t, specIV)))
+	return must(t, c, err).SetIVSource(fixedIV(mustHex(t, specIV)))
 }
 
 func specP() *data.Map {

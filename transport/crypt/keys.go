@@ -52,21 +52,9 @@ func ParsePrivateKeyPEM(b []byte) (*rsa.PrivateKey, error) {
 	}
 	switch blk.Type {
 	case "RSA PRIVATE KEY":
-		k, err := x509.ParsePKCS1PrivateKey(blk.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("crypt: bad PKCS#1 private key: %w", err)
-		}
-		return k, nil
+		return parseRSA[*rsa.PrivateKey](blk.Bytes, x509.ParsePKCS1PrivateKey, "PKCS#1 private key", "private key")
 	case "PRIVATE KEY":
-		k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("crypt: bad PKCS#8 private key: %w", err)
-		}
-		rk, ok := k.(*rsa.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("crypt: private key is %T, Salt needs RSA", k)
-		}
-		return rk, nil
+		return parseRSA[*rsa.PrivateKey](blk.Bytes, x509.ParsePKCS8PrivateKey, "PKCS#8 private key", "private key")
 	}
 	return nil, fmt.Errorf("crypt: PEM block %q is not an RSA private key", blk.Type)
 }
@@ -81,23 +69,26 @@ func ParsePublicKeyPEM(b []byte) (*rsa.PublicKey, error) {
 	}
 	switch blk.Type {
 	case "PUBLIC KEY":
-		k, err := x509.ParsePKIXPublicKey(blk.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("crypt: bad public key: %w", err)
-		}
-		rk, ok := k.(*rsa.PublicKey)
-		if !ok {
-			return nil, fmt.Errorf("crypt: public key is %T, Salt needs RSA", k)
-		}
-		return rk, nil
+		return parseRSA[*rsa.PublicKey](blk.Bytes, x509.ParsePKIXPublicKey, "public key", "public key")
 	case "RSA PUBLIC KEY":
-		k, err := x509.ParsePKCS1PublicKey(blk.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("crypt: bad PKCS#1 public key: %w", err)
-		}
-		return k, nil
+		return parseRSA[*rsa.PublicKey](blk.Bytes, x509.ParsePKCS1PublicKey, "PKCS#1 public key", "public key")
 	}
 	return nil, fmt.Errorf("crypt: PEM block %q is not an RSA public key", blk.Type)
+}
+
+// parseRSA parses the DER key der with parse and requires an RSA key (K);
+// errors name the key's format ("PKCS#8 private key") or kind ("private
+// key").
+func parseRSA[K *rsa.PrivateKey | *rsa.PublicKey, P any](der []byte, parse func([]byte) (P, error), format, kind string) (K, error) {
+	k, err := parse(der)
+	if err != nil {
+		return nil, fmt.Errorf("crypt: bad %s: %w", format, err)
+	}
+	rk, ok := any(k).(K)
+	if !ok {
+		return nil, fmt.Errorf("crypt: %s is %T, Salt needs RSA", kind, k)
+	}
+	return rk, nil
 }
 
 func decodePEM(b []byte) (*pem.Block, error) {

@@ -72,11 +72,7 @@ func OpenAuthReply(reply any, masterPub *rsa.PublicKey, sigAlgo, nonce string) (
 		if err != nil {
 			return nil, fmt.Errorf("crypt: auth reply: signed load without signature: %w", err)
 		}
-		v, err := payload.Decode(blob)
-		if err != nil {
-			return nil, fmt.Errorf("crypt: auth reply: signed load: %w", err)
-		}
-		if r.Load, err = payload.AsMap(v); err != nil {
+		if r.Load, err = payload.DecodeMap(blob); err != nil {
 			return nil, fmt.Errorf("crypt: auth reply: signed load: %w", err)
 		}
 		key := masterPub
@@ -285,11 +281,7 @@ func OpenPrivateReply(reply any, minion *rsa.PrivateKey, masterPub *rsa.PublicKe
 	if err := Verify(masterPub, sigAlgo, d, sig); err != nil {
 		return nil, fmt.Errorf("crypt: pillar reply: %w", err)
 	}
-	dv, err := payload.Decode(d)
-	if err != nil {
-		return nil, fmt.Errorf("crypt: pillar reply data: %w", err)
-	}
-	dm, err := payload.AsMap(dv)
+	dm, err := payload.DecodeMap(d)
 	if err != nil {
 		return nil, fmt.Errorf("crypt: pillar reply data: %w", err)
 	}
@@ -312,11 +304,7 @@ func OpenPrivateReply(reply any, minion *rsa.PrivateKey, masterPub *rsa.PublicKe
 // ErrHMAC (Salt re-authenticates once, then drops the message); enc other
 // than "aes" gives ErrNotAES.
 func OpenPublish(body []byte, aes *Crypticle, masterPub *rsa.PublicKey) (*data.Map, error) {
-	v, err := payload.Decode(body)
-	if err != nil {
-		return nil, fmt.Errorf("crypt: publish: %w", err)
-	}
-	env, err := payload.AsMap(v)
+	env, err := payload.DecodeMap(body)
 	if err != nil {
 		return nil, fmt.Errorf("crypt: publish: %w", err)
 	}

@@ -32,19 +32,13 @@ const (
 func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return must(t, b, err)
 }
 
 func specKey(t testing.TB) *rsa.PrivateKey {
 	t.Helper()
 	k, err := ParsePrivateKeyPEM(readTestdata(t, "spec-key.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return must(t, k, err)
 }
 
 func TestSpecRSAVectors(t *testing.T) {
@@ -164,10 +158,7 @@ func TestOAEPRoundTrip(t *testing.T) {
 
 func mustOAEP(t *testing.T, pub *rsa.PublicKey, s string) []byte {
 	ct, err := EncryptOAEP(pub, "", []byte(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ct
+	return must(t, ct, err)
 }
 
 func TestX931(t *testing.T) {

@@ -69,15 +69,8 @@ func loadRecKeys(t testing.TB, rel string) *recKeys {
 
 func decodeMap(t *testing.T, b []byte) *data.Map {
 	t.Helper()
-	v, err := payload.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := payload.AsMap(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
+	m, err := payload.DecodeMap(b)
+	return must(t, m, err)
 }
 
 func getBytes(t *testing.T, m *data.Map, k string) []byte {

@@ -98,15 +98,21 @@ func (d *decoder) uint(n int, what string) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	switch n {
+	return BigEndianUint(p), nil
+}
+
+// BigEndianUint decodes p, an unsigned integer of 1, 2, 4 or 8 bytes in
+// network byte order as msgpack stores it.
+func BigEndianUint(p []byte) uint64 {
+	switch len(p) {
 	case 1:
-		return uint64(p[0]), nil
+		return uint64(p[0])
 	case 2:
-		return uint64(binary.BigEndian.Uint16(p)), nil
+		return uint64(binary.BigEndian.Uint16(p))
 	case 4:
-		return uint64(binary.BigEndian.Uint32(p)), nil
+		return uint64(binary.BigEndian.Uint32(p))
 	}
-	return binary.BigEndian.Uint64(p), nil
+	return binary.BigEndian.Uint64(p)
 }
 
 func (d *decoder) value(depth int) (any, error) {

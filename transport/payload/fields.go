@@ -21,6 +21,15 @@ func AsMap(v any) (*data.Map, error) {
 	return nil, fmt.Errorf("payload: expected a map, got %s", describe(v))
 }
 
+// DecodeMap decodes b (Decode) and returns it as a map (AsMap).
+func DecodeMap(b []byte) (*data.Map, error) {
+	v, err := Decode(b)
+	if err != nil {
+		return nil, err
+	}
+	return AsMap(v)
+}
+
 // GetBytes returns field key of m as bytes. Salt sends binary fields (RSA
 // ciphertexts, signatures, Crypticle blobs) in the msgpack str family, so a
 // field decodes to string when its bytes happen to be valid UTF-8 and to

@@ -36,21 +36,11 @@ type ReqOptions struct {
 }
 
 func (o *ReqOptions) defaults() {
-	if o.Timeout <= 0 {
-		o.Timeout = 60 * time.Second
-	}
-	if o.Tries <= 0 {
-		o.Tries = 3
-	}
-	if o.ReconnectInterval <= 0 {
-		o.ReconnectInterval = 100 * time.Millisecond
-	}
-	if o.ReconnectIntervalMax <= 0 {
-		o.ReconnectIntervalMax = 5 * time.Second
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	positiveOr(&o.Timeout, 60*time.Second)
+	positiveOr(&o.Tries, 3)
+	positiveOr(&o.ReconnectInterval, 100*time.Millisecond)
+	positiveOr(&o.ReconnectIntervalMax, 5*time.Second)
+	defaultLogger(&o.Logger)
 }
 
 // ReqClient is a REQ-style request client for Salt's request port: one
@@ -233,7 +223,7 @@ func (c *ReqClient) connect(ctx context.Context, deadline time.Time) error {
 			return fmt.Errorf("connect to %s: %w (last error: %v)", c.addr, context.DeadlineExceeded, err)
 		}
 		c.opts.Logger.Debug("zmq request: connect failed, retrying", "endpoint", c.addr, "err", err, "pause", pause)
-		if !sleepCtx(ctx, pause) {
+		if !SleepCtx(ctx, pause) {
 			return fmt.Errorf("connect to %s: %w (last error: %v)", c.addr, context.DeadlineExceeded, err)
 		}
 		pause = min(pause*2, c.opts.ReconnectIntervalMax)

@@ -31,15 +31,9 @@ type ServerOptions struct {
 }
 
 func (o *ServerOptions) defaults() {
-	if o.HandshakeTimeout <= 0 {
-		o.HandshakeTimeout = 10 * time.Second
-	}
-	if o.WriteTimeout <= 0 {
-		o.WriteTimeout = 10 * time.Second
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	positiveOr(&o.HandshakeTimeout, 10*time.Second)
+	positiveOr(&o.WriteTimeout, 10*time.Second)
+	defaultLogger(&o.Logger)
 }
 
 // server holds what RepServer and PubServer share: a listener, the accepted
@@ -91,7 +85,7 @@ func (s *server) acceptLoop(serve func(*server, *peer)) {
 				return
 			}
 			s.opts.Logger.Debug("zmq server: accept failed", "err", err)
-			if !sleepCtx(s.ctx, 50*time.Millisecond) {
+			if !SleepCtx(s.ctx, 50*time.Millisecond) {
 				return
 			}
 			continue
@@ -143,9 +137,15 @@ func (s *server) send(p *peer, frames ...[]byte) error {
 	return err
 }
 
-// close stops accepting, closes every connection and waits for the serving
+// Addr returns the listening address (host:port).
+func (s *server) Addr() string { return s.ln.Addr().String() }
+
+// Endpoint returns "tcp://" + Addr().
+func (s *server) Endpoint() string { return "tcp://" + s.Addr() }
+
+// Close stops accepting, closes every connection and waits for the serving
 // goroutines.
-func (s *server) close() error {
+func (s *server) Close() error {
 	s.cancel()
 	err := s.ln.Close()
 	s.mu.Lock()
@@ -162,8 +162,8 @@ func (s *server) close() error {
 // request with the Handler. Requests on different connections are handled
 // concurrently; on one connection they are sequential (REQ semantics).
 type RepServer struct {
-	s *server
-	h Handler
+	*server // Addr, Endpoint, Close
+	h       Handler
 }
 
 // ListenRep listens on endpoint ("tcp://127.0.0.1:0" for an ephemeral port).
@@ -173,24 +173,15 @@ func ListenRep(endpoint string, h Handler, opts ServerOptions) (*RepServer, erro
 	if err != nil {
 		return nil, err
 	}
-	r.s = s
+	r.server = s
 	return r, nil
 }
 
-// Addr returns the listening address (host:port).
-func (r *RepServer) Addr() string { return r.s.ln.Addr().String() }
-
-// Endpoint returns "tcp://" + Addr().
-func (r *RepServer) Endpoint() string { return "tcp://" + r.Addr() }
-
-// Close stops the server and waits for its goroutines.
-func (r *RepServer) Close() error { return r.s.close() }
-
 // Accepted returns how many connections completed the ZMTP handshake so far.
 func (r *RepServer) Accepted() int {
-	r.s.mu.Lock()
-	defer r.s.mu.Unlock()
-	return r.s.accepted
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.accepted
 }
 
 func (r *RepServer) serve(s *server, p *peer) {
@@ -226,7 +217,7 @@ func (r *RepServer) serve(s *server, p *peer) {
 // sends each published message to the peers whose subscription is a prefix
 // of the first frame.
 type PubServer struct {
-	s *server
+	*server // Addr, Endpoint, Close
 
 	subMu sync.Mutex
 	subC  *sync.Cond
@@ -240,18 +231,9 @@ func ListenPub(endpoint string, opts ServerOptions) (*PubServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps.s = s
+	ps.server = s
 	return ps, nil
 }
-
-// Addr returns the listening address (host:port).
-func (ps *PubServer) Addr() string { return ps.s.ln.Addr().String() }
-
-// Endpoint returns "tcp://" + Addr().
-func (ps *PubServer) Endpoint() string { return "tcp://" + ps.Addr() }
-
-// Close stops the server and waits for its goroutines.
-func (ps *PubServer) Close() error { return ps.s.close() }
 
 func (ps *PubServer) serve(s *server, p *peer) {
 	defer ps.notify()
@@ -295,10 +277,10 @@ func (p *peer) subscribed(first []byte) bool {
 
 // Subscribers returns the number of connected peers with at least one subscription.
 func (ps *PubServer) Subscribers() int {
-	ps.s.mu.Lock()
-	defer ps.s.mu.Unlock()
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
 	n := 0
-	for p := range ps.s.conns {
+	for p := range ps.conns {
 		p.tmu.Lock()
 		if len(p.topics) > 0 {
 			n++
@@ -331,18 +313,18 @@ func (ps *PubServer) Publish(frames ...[]byte) int {
 	if len(frames) == 0 {
 		return 0
 	}
-	ps.s.mu.Lock()
-	peers := make([]*peer, 0, len(ps.s.conns))
-	for p := range ps.s.conns {
+	ps.mu.Lock()
+	peers := make([]*peer, 0, len(ps.conns))
+	for p := range ps.conns {
 		if p.zc != nil && p.subscribed(frames[0]) {
 			peers = append(peers, p)
 		}
 	}
-	ps.s.mu.Unlock()
+	ps.mu.Unlock()
 	n := 0
 	for _, p := range peers {
-		if err := ps.s.send(p, frames...); err != nil {
-			ps.s.opts.Logger.Debug("zmq pub: dropping subscriber", "peer", p.nc.RemoteAddr(), "err", err)
+		if err := ps.send(p, frames...); err != nil {
+			ps.opts.Logger.Debug("zmq pub: dropping subscriber", "peer", p.nc.RemoteAddr(), "err", err)
 			continue
 		}
 		n++

@@ -62,18 +62,10 @@ func NewSubClient(endpoint string, opts SubOptions) (*SubClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.ReconnectInterval <= 0 {
-		opts.ReconnectInterval = time.Second
-	}
-	if opts.ReconnectIntervalMax <= 0 {
-		opts.ReconnectIntervalMax = 10 * time.Second
-	}
-	if opts.HandshakeTimeout <= 0 {
-		opts.HandshakeTimeout = 10 * time.Second
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
+	positiveOr(&opts.ReconnectInterval, time.Second)
+	positiveOr(&opts.ReconnectIntervalMax, 10*time.Second)
+	positiveOr(&opts.HandshakeTimeout, 10*time.Second)
+	defaultLogger(&opts.Logger)
 	return &SubClient{addr: addr, opts: opts, hexid: HexID(opts.ID)}, nil
 }
 
@@ -118,7 +110,7 @@ func (s *SubClient) Run(ctx context.Context, out chan<- Message) error {
 			wait += time.Duration(rand.Int64N(int64(s.opts.ReconnectIntervalMax-pause)/4 + 1))
 		}
 		s.opts.Logger.Info("publish channel: connection lost, reconnecting", "endpoint", s.addr, "err", err, "in", wait.Round(time.Millisecond))
-		if !sleepCtx(ctx, wait) {
+		if !SleepCtx(ctx, wait) {
 			return ctx.Err()
 		}
 		pause = min(pause*2, s.opts.ReconnectIntervalMax)

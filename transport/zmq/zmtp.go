@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"time"
@@ -284,8 +285,24 @@ func dialer(keepIdle time.Duration) *net.Dialer {
 	return &net.Dialer{KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: keepIdle, Interval: 30 * time.Second, Count: 5}}
 }
 
-// sleepCtx waits d or until ctx is done; it reports whether the full wait elapsed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
+// positiveOr sets *v to d unless *v is positive: the default of an unset
+// count or duration option.
+func positiveOr[T ~int | ~int64](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
+}
+
+// defaultLogger sets *l to slog.Default() when it is nil.
+func defaultLogger(l **slog.Logger) {
+	if *l == nil {
+		*l = slog.Default()
+	}
+}
+
+// SleepCtx waits d or until ctx is done; it reports whether the full wait
+// elapsed.
+func SleepCtx(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
