@@ -13,15 +13,6 @@ import (
 	"github.com/saltgo/saltgo/data"
 )
 
-func init() {
-	Register("core.hostname", true, collectHostname)
-	Register("core.hwaddr_interfaces", true, collectHWAddr)
-	Register("core.ip4_interfaces", true, ifaceCollector("ip4_interfaces", true, false))
-	Register("core.ip6_interfaces", true, ifaceCollector("ip6_interfaces", false, true))
-	Register("core.ip_fqdn", true, collectIPFQDN)
-	Register("core.ip_interfaces", true, ifaceCollector("ip_interfaces", true, true))
-}
-
 type ifaceList struct {
 	list []Interface
 	err  error

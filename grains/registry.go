@@ -1,9 +1,9 @@
 // Package grains collects Salt's core grains on Linux.
 //
 // Grains come from collectors, in the style of Prometheus' node_exporter:
-// each collector lives in its own file and registers itself in init() with
-// a name, whether it runs by default and a function that returns some
-// grains. Collect runs the enabled collectors in name order (the names
+// each collector lives in its own file, a function that returns some
+// grains, and is listed by name in the builtin table (registry.go); more
+// can be added with Register. Collect runs the enabled collectors in name order (the names
 // follow Salt's grain modules and functions, e.g. "core.os_data", so the
 // resulting map has the key order Salt produces), isolates failures and
 // panics (a failing collector is logged and skipped), times each collector,
@@ -47,10 +47,48 @@ type CollectorInfo struct {
 	fn               CollectorFunc
 }
 
+// builtin are saltgo's collectors, each in the file named after it (the
+// Salt grain module and function), all enabled by default.
+var builtin = []struct {
+	name string
+	fn   CollectorFunc
+}{
+	{"core.default_gateway", collectDefaultGateway},
+	{"core.dns", collectDNS},
+	{"core.fqdns", collectFQDNs},
+	{"core.get_machine_id", collectMachineID},
+	{"core.get_master", collectMaster},
+	{"core.get_server_id", collectServerID},
+	{"core.hostname", collectHostname},
+	{"core.hwaddr_interfaces", collectHWAddr},
+	{"core.id_", collectID},
+	{"core.ip4_interfaces", ifaceCollector("ip4_interfaces", true, false)},
+	{"core.ip6_interfaces", ifaceCollector("ip6_interfaces", false, true)},
+	{"core.ip_fqdn", collectIPFQDN},
+	{"core.ip_interfaces", ifaceCollector("ip_interfaces", true, true)},
+	{"core.locale_info", collectLocale},
+	{"core.os_data", collectOSData},
+	{"core.saltversion", collectSaltVersion},
+	{"core.saltversioninfo", collectSaltVersionInfo},
+	{"disks.disks", collectDisks},
+	{"extra.config", collectGrainsFile},
+	{"extra.shell", collectShell},
+	{"extra.transactional", collectTransactional},
+	{"extra.uefi", collectUEFI},
+	{"minion_process", collectProcess},
+	{"saltgo", collectSaltgo},
+}
+
 var (
 	regMu      sync.Mutex
 	collectors = map[string]CollectorInfo{}
 )
+
+func init() {
+	for _, c := range builtin {
+		Register(c.name, true, c.fn)
+	}
+}
 
 // Register adds a collector; it panics on a duplicate name (a programmer
 // error caught at init time).
