@@ -250,50 +250,28 @@ func setRetcode(c *host.Call, r Result) {
 	}
 }
 
-func runCombined(ctx context.Context, c *host.Call) (any, error) {
-	r, err := Run(ctx, c, c.Str("cmd"), nil, true, useShell(c))
-	if err != nil {
-		return nil, err
+// runFamily builds a function of the cmd.run family: it runs the call's
+// cmd (stderr merged into stdout when combined; through the shell when
+// forceShell is set or useShell says so), sets the job's retcode as Salt
+// does and returns ret(r).
+func runFamily(combined, forceShell bool, ret func(r Result) any) func(context.Context, *host.Call) (any, error) {
+	return func(ctx context.Context, c *host.Call) (any, error) {
+		r, err := Run(ctx, c, c.Str("cmd"), nil, combined, forceShell || useShell(c))
+		if err != nil {
+			return nil, err
+		}
+		setRetcode(c, r)
+		return ret(r), nil
 	}
-	setRetcode(c, r)
-	return r.Stdout, nil
 }
 
-func runShell(ctx context.Context, c *host.Call) (any, error) {
-	r, err := Run(ctx, c, c.Str("cmd"), nil, true, true)
-	if err != nil {
-		return nil, err
-	}
-	setRetcode(c, r)
-	return r.Stdout, nil
-}
-
-func runAll(ctx context.Context, c *host.Call) (any, error) {
-	r, err := Run(ctx, c, c.Str("cmd"), nil, false, useShell(c))
-	if err != nil {
-		return nil, err
-	}
-	setRetcode(c, r)
-	return r.Map(), nil
-}
-
-func runStdout(ctx context.Context, c *host.Call) (any, error) {
-	r, err := Run(ctx, c, c.Str("cmd"), nil, false, useShell(c))
-	if err != nil {
-		return nil, err
-	}
-	setRetcode(c, r)
-	return r.Stdout, nil
-}
-
-func runStderr(ctx context.Context, c *host.Call) (any, error) {
-	r, err := Run(ctx, c, c.Str("cmd"), nil, false, useShell(c))
-	if err != nil {
-		return nil, err
-	}
-	setRetcode(c, r)
-	return r.Stderr, nil
-}
+var (
+	runCombined = runFamily(true, false, func(r Result) any { return r.Stdout })
+	runShell    = runFamily(true, true, func(r Result) any { return r.Stdout })
+	runAll      = runFamily(false, false, func(r Result) any { return r.Map() })
+	runStdout   = runFamily(false, false, func(r Result) any { return r.Stdout })
+	runStderr   = runFamily(false, false, func(r Result) any { return r.Stderr })
+)
 
 func runRetcode(ctx context.Context, c *host.Call) (any, error) {
 	r, err := Run(ctx, c, c.Str("cmd"), nil, false, useShell(c))

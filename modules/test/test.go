@@ -280,13 +280,23 @@ func attrCall(ctx context.Context, c *host.Call) (any, error) {
 	return c.Env.Grains, nil
 }
 
-func collatz(_ context.Context, c *host.Call) (any, error) {
-	n, err := c.Int("start")
+// positiveInt returns the call's integer argument name, which must be at
+// least 1.
+func positiveInt(c *host.Call, name string) (int64, error) {
+	n, err := c.Int(name)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	if n < 1 {
-		return nil, host.Invalidf("start must be a positive integer")
+		return 0, host.Invalidf("%s must be a positive integer", name)
+	}
+	return n, nil
+}
+
+func collatz(_ context.Context, c *host.Call) (any, error) {
+	n, err := positiveInt(c, "start")
+	if err != nil {
+		return nil, err
 	}
 	begin := time.Now()
 	steps := []any{}
@@ -447,13 +457,20 @@ func wait(ctx context.Context, d time.Duration) (any, error) {
 	}
 }
 
+// hashTypes are the hash_type values test.random_hash accepts.
+var hashTypes = map[string]func() hash.Hash{
+	"md5":    md5.New,
+	"sha1":   sha1.New,
+	"sha224": sha256.New224,
+	"sha256": sha256.New,
+	"sha384": sha512.New384,
+	"sha512": sha512.New,
+}
+
 func randomHash(_ context.Context, c *host.Call) (any, error) {
-	size, err := c.Int("size")
+	size, err := positiveInt(c, "size")
 	if err != nil {
 		return nil, err
-	}
-	if size < 1 {
-		return nil, host.Invalidf("size must be a positive integer")
 	}
 	ht := c.Str("hash_type")
 	if ht == "" {
@@ -464,23 +481,11 @@ func randomHash(_ context.Context, c *host.Call) (any, error) {
 	if ht == "" {
 		ht = "sha256"
 	}
-	var h hash.Hash
-	switch ht {
-	case "md5":
-		h = md5.New()
-	case "sha1":
-		h = sha1.New()
-	case "sha256":
-		h = sha256.New()
-	case "sha512":
-		h = sha512.New()
-	case "sha384":
-		h = sha512.New384()
-	case "sha224":
-		h = sha256.New224()
-	default:
+	newHash, ok := hashTypes[ht]
+	if !ok {
 		return nil, host.Invalidf("Hash type %s not supported", ht)
 	}
+	h := newHash()
 	n, err := rand.Int(rand.Reader, big.NewInt(size))
 	if err != nil {
 		return nil, err
