@@ -40,6 +40,15 @@ func (p *parser) ws() {
 	}
 }
 
+// eat consumes c when it is the next byte and reports whether it was.
+func (p *parser) eat(c byte) bool {
+	if p.i < len(p.s) && p.s[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
 func (p *parser) errf(format string, a ...any) error {
 	return fmt.Errorf("pylit: offset %d: %s", p.i, fmt.Sprintf(format, a...))
 }
@@ -76,8 +85,7 @@ func (p *parser) value() (any, error) {
 		m := data.NewMap()
 		m.Ordered = true
 		p.ws()
-		if p.i < len(p.s) && p.s[p.i] == ')' {
-			p.i++
+		if p.eat(')') {
 			return m, nil
 		}
 		items, err := p.value()
@@ -96,10 +104,9 @@ func (p *parser) value() (any, error) {
 			m.Set(pair[0], pair[1])
 		}
 		p.ws()
-		if p.i >= len(p.s) || p.s[p.i] != ')' {
+		if !p.eat(')') {
 			return nil, p.errf("missing )")
 		}
-		p.i++
 		return m, nil
 	}
 	for _, kw := range []struct {
@@ -118,8 +125,7 @@ func (p *parser) seq(end byte) (any, error) {
 	out := []any{}
 	for {
 		p.ws()
-		if p.i < len(p.s) && p.s[p.i] == end {
-			p.i++
+		if p.eat(end) {
 			return out, nil
 		}
 		v, err := p.value()
@@ -128,12 +134,10 @@ func (p *parser) seq(end byte) (any, error) {
 		}
 		out = append(out, v)
 		p.ws()
-		if p.i < len(p.s) && p.s[p.i] == ',' {
-			p.i++
+		if p.eat(',') {
 			continue
 		}
-		if p.i < len(p.s) && p.s[p.i] == end {
-			p.i++
+		if p.eat(end) {
 			return out, nil
 		}
 		return nil, p.errf("expected , or %c", end)
@@ -144,8 +148,7 @@ func (p *parser) dict() (any, error) {
 	m := data.NewMap()
 	for {
 		p.ws()
-		if p.i < len(p.s) && p.s[p.i] == '}' {
-			p.i++
+		if p.eat('}') {
 			return m, nil
 		}
 		k, err := p.value()
@@ -153,22 +156,19 @@ func (p *parser) dict() (any, error) {
 			return nil, err
 		}
 		p.ws()
-		if p.i >= len(p.s) || p.s[p.i] != ':' {
+		if !p.eat(':') {
 			return nil, p.errf("expected :")
 		}
-		p.i++
 		v, err := p.value()
 		if err != nil {
 			return nil, err
 		}
 		m.Set(k, v)
 		p.ws()
-		if p.i < len(p.s) && p.s[p.i] == ',' {
-			p.i++
+		if p.eat(',') {
 			continue
 		}
-		if p.i < len(p.s) && p.s[p.i] == '}' {
-			p.i++
+		if p.eat('}') {
 			return m, nil
 		}
 		return nil, p.errf("expected , or }")
