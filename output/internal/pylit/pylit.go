@@ -121,58 +121,66 @@ func (p *parser) value() (any, error) {
 	return p.number()
 }
 
-func (p *parser) seq(end byte) (any, error) {
-	out := []any{}
+// items parses comma-separated items (a trailing comma allowed) up to the
+// closing byte end; item parses one.
+func (p *parser) items(end byte, item func() error) error {
 	for {
 		p.ws()
 		if p.eat(end) {
-			return out, nil
+			return nil
 		}
-		v, err := p.value()
-		if err != nil {
-			return nil, err
+		if err := item(); err != nil {
+			return err
 		}
-		out = append(out, v)
 		p.ws()
 		if p.eat(',') {
 			continue
 		}
 		if p.eat(end) {
-			return out, nil
+			return nil
 		}
-		return nil, p.errf("expected , or %c", end)
+		return p.errf("expected , or %c", end)
 	}
+}
+
+func (p *parser) seq(end byte) (any, error) {
+	out := []any{}
+	err := p.items(end, func() error {
+		v, err := p.value()
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (p *parser) dict() (any, error) {
 	m := data.NewMap()
-	for {
-		p.ws()
-		if p.eat('}') {
-			return m, nil
-		}
+	err := p.items('}', func() error {
 		k, err := p.value()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p.ws()
 		if !p.eat(':') {
-			return nil, p.errf("expected :")
+			return p.errf("expected :")
 		}
 		v, err := p.value()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		m.Set(k, v)
-		p.ws()
-		if p.eat(',') {
-			continue
-		}
-		if p.eat('}') {
-			return m, nil
-		}
-		return nil, p.errf("expected , or }")
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return m, nil
 }
 
 func (p *parser) number() (any, error) {
