@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -156,7 +157,7 @@ func selectSLS(targets *data.Map, match Matcher) []string {
 		}
 		if match(tgt, tgtType) {
 			for _, n := range names {
-				if !contains(out, n) {
+				if !slices.Contains(out, n) {
 					out = append(out, n)
 				}
 			}
@@ -164,15 +165,6 @@ func selectSLS(targets *data.Map, match Matcher) []string {
 		return true
 	})
 	return out
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // slsPath finds the file of an SLS name: a/b -> a/b.sls or a/b/init.sls.
