@@ -258,13 +258,17 @@ func render(p string, b []byte) (any, error) {
 }
 
 // Merge merges src into dst recursively (Salt's "smart"/recurse strategy):
-// nested maps merge, anything else is replaced.
+// nested maps merge, anything else is replaced. A map nested in dst is not
+// changed in place: dst gets a merged copy, so maps dst shares with others
+// (a lookup table, an earlier render) stay as they were.
 func Merge(dst, src *data.Map) {
 	src.Range(func(k, v any) bool {
 		if sm, ok := v.(*data.Map); ok {
-			if dm, ok := dst.Get(k); ok {
-				if dmm, ok := dm.(*data.Map); ok {
-					Merge(dmm, sm)
+			if dv, ok := dst.Get(k); ok {
+				if dm, ok := dv.(*data.Map); ok {
+					dm = dm.Copy()
+					Merge(dm, sm)
+					dst.Set(k, dm)
 					return true
 				}
 			}

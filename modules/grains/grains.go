@@ -12,6 +12,7 @@ import (
 	grainspkg "github.com/saltgo/saltgo/grains"
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/modules/internal/lookup"
+	"github.com/saltgo/saltgo/pillar"
 )
 
 func init() {
@@ -167,7 +168,7 @@ func filterBy(_ context.Context, c *host.Call) (any, error) {
 			if bm, ok := bv.(*data.Map); ok {
 				merged := bm.Copy()
 				if rm, ok := ret.(*data.Map); ok {
-					mergeInto(merged, rm)
+					pillar.Merge(merged, rm)
 				}
 				ret, found = merged, true
 			}
@@ -176,7 +177,7 @@ func filterBy(_ context.Context, c *host.Call) (any, error) {
 	if m, ok := c.Get("merge").(*data.Map); ok {
 		if rm, ok := ret.(*data.Map); ok {
 			rm = rm.Copy()
-			mergeInto(rm, m)
+			pillar.Merge(rm, m)
 			ret = rm
 		}
 	}
@@ -184,21 +185,4 @@ func filterBy(_ context.Context, c *host.Call) (any, error) {
 		return nil, nil
 	}
 	return ret, nil
-}
-
-func mergeInto(dst, src *data.Map) {
-	src.Range(func(k, v any) bool {
-		if sm, ok := v.(*data.Map); ok {
-			if dv, ok := dst.Get(k); ok {
-				if dm, ok := dv.(*data.Map); ok {
-					dm = dm.Copy()
-					mergeInto(dm, sm)
-					dst.Set(k, dm)
-					return true
-				}
-			}
-		}
-		dst.Set(k, v)
-		return true
-	})
 }
