@@ -1,10 +1,11 @@
 // Package grains collects Salt's core grains on Linux.
 //
 // Grains come from collectors, in the style of Prometheus' node_exporter:
-// each collector lives in its own file, a function that returns some
-// grains, and is listed by name in the builtin table (registry.go); more
-// can be added with Register. Collect runs the enabled collectors in name order (the names
-// follow Salt's grain modules and functions, e.g. "core.os_data", so the
+// each collector is a function that returns some grains, kept in the file
+// of its Salt grain function or family and named in the builtin table
+// (more can be added with Register).
+// Collect runs the enabled collectors in name order (the names follow
+// Salt's grain modules and functions, e.g. "core.os_data", so the
 // resulting map has the key order Salt produces), isolates failures and
 // panics (a failing collector is logged and skipped), times each collector,
 // applies grains_blacklist to each collector's grains, then merges the
@@ -47,8 +48,9 @@ type CollectorInfo struct {
 	fn               CollectorFunc
 }
 
-// builtin are saltgo's collectors, each in the file named after it (the
-// Salt grain module and function), all enabled by default.
+// builtin are saltgo's collectors, all enabled by default; each lives in
+// the file named after its Salt grain function (core_dns.go), or after the
+// family it belongs to (core_ids.go, core_network.go, extra.go).
 var builtin = []struct {
 	name string
 	fn   CollectorFunc
