@@ -11,8 +11,6 @@ import (
 	"github.com/saltgo/saltgo/data"
 )
 
-func init() { Register("core.default_gateway", true, collectDefaultGateway) }
-
 // collectDefaultGateway gives ip_gw, ip4_gw and ip6_gw (the gateway address,
 // true for a default route without gateway, false without default route),
 // read from /proc/net/route and /proc/net/ipv6_route instead of ip(8).

@@ -9,8 +9,6 @@ import (
 	"github.com/saltgo/saltgo/data"
 )
 
-func init() { Register("core.dns", true, collectDNS) }
-
 // collectDNS parses the resolver configuration like salt.utils.dns.parse_resolv.
 func collectDNS(_ context.Context, e *Env) (*data.Map, error) {
 	src := "/etc/resolv.conf"

@@ -6,8 +6,6 @@ import (
 	"github.com/saltgo/saltgo/data"
 )
 
-func init() { Register("core.fqdns", true, collectFQDNs) }
-
 // collectFQDNs gives fqdns: [] as Salt does with enable_fqdns_grains off
 // (its Linux default); reverse-resolving every address could hang, so
 // saltgo never does it.

@@ -8,13 +8,6 @@ import (
 	"github.com/saltgo/saltgo/data"
 )
 
-func init() {
-	Register("core.get_machine_id", true, collectMachineID)
-	Register("core.get_master", true, collectMaster)
-	Register("core.get_server_id", true, collectServerID)
-	Register("core.id_", true, collectID)
-}
-
 // collectMachineID reads /etc/machine-id, else /var/lib/dbus/machine-id.
 func collectMachineID(_ context.Context, e *Env) (*data.Map, error) {
 	for _, p := range []string{"/etc/machine-id", "/var/lib/dbus/machine-id"} {

@@ -7,8 +7,6 @@ import (
 	"github.com/saltgo/saltgo/data"
 )
 
-func init() { Register("core.locale_info", true, collectLocale) }
-
 // pyGetlocale mimics Python's locale.getlocale() for LC_CTYPE as set from
 // the environment: C/POSIX give (None, None) and C.UTF-8 maps to en_US.
 func pyGetlocale(e *Env) (lang, enc any) {

@@ -13,15 +13,6 @@ import (
 	"github.com/saltgo/saltgo/data"
 )
 
-func init() {
-	Register("core.hostname", true, collectHostname)
-	Register("core.hwaddr_interfaces", true, collectHWAddr)
-	Register("core.ip4_interfaces", true, ifaceCollector("ip4_interfaces", true, false))
-	Register("core.ip6_interfaces", true, ifaceCollector("ip6_interfaces", false, true))
-	Register("core.ip_fqdn", true, collectIPFQDN)
-	Register("core.ip_interfaces", true, ifaceCollector("ip_interfaces", true, true))
-}
-
 type ifaceList struct {
 	list []Interface
 	err  error
@@ -55,23 +46,15 @@ func collectHostname(_ context.Context, e *Env) (*data.Map, error) {
 	return data.M("localhost", hn, "fqdn", fqdn, "host", host, "domain", domain), nil
 }
 
-func collectHWAddr(_ context.Context, e *Env) (*data.Map, error) {
-	ifs, err := e.interfaces()
-	if err != nil {
-		return nil, err
-	}
-	m := data.NewMap()
-	for _, i := range ifs {
-		if i.HWAddr != "" {
-			m.Set(i.Name, i.HWAddr)
-		}
-	}
-	return data.M("hwaddr_interfaces", m), nil
-}
+// collectHWAddr gives hwaddr_interfaces: the MAC address of each
+// interface that has one.
+var collectHWAddr = perInterface("hwaddr_interfaces", func(i Interface) (any, bool) {
+	return i.HWAddr, i.HWAddr != ""
+})
 
-// ifaceCollector builds ip_interfaces-style grains: per interface, the
-// primary IPv4 addresses, the IPv6 addresses, then the secondary ones.
-func ifaceCollector(name string, v4, v6 bool) CollectorFunc {
+// perInterface builds a collector of the grain name, a map from each
+// interface name to value(i); value reports false to leave i out.
+func perInterface(name string, value func(i Interface) (any, bool)) CollectorFunc {
 	return func(_ context.Context, e *Env) (*data.Map, error) {
 		ifs, err := e.interfaces()
 		if err != nil {
@@ -79,32 +62,34 @@ func ifaceCollector(name string, v4, v6 bool) CollectorFunc {
 		}
 		m := data.NewMap()
 		for _, i := range ifs {
-			ips := []any{}
-			if v4 {
-				for _, a := range i.Addrs {
-					if a.Addr.Is4() && !a.Secondary {
-						ips = append(ips, a.Addr.String())
-					}
-				}
+			if v, ok := value(i); ok {
+				m.Set(i.Name, v)
 			}
-			if v6 {
-				for _, a := range i.Addrs {
-					if a.Addr.Is6() && !a.Addr.Is4In6() {
-						ips = append(ips, a.Addr.String())
-					}
-				}
-			}
-			if v4 {
-				for _, a := range i.Addrs {
-					if a.Addr.Is4() && a.Secondary {
-						ips = append(ips, a.Addr.String())
-					}
-				}
-			}
-			m.Set(i.Name, ips)
 		}
 		return data.M(name, m), nil
 	}
+}
+
+// ifaceCollector builds ip_interfaces-style grains: per interface, the
+// primary IPv4 addresses, the IPv6 addresses, then the secondary ones.
+func ifaceCollector(name string, v4, v6 bool) CollectorFunc {
+	return perInterface(name, func(i Interface) (any, bool) {
+		ips := []any{}
+		add := func(on bool, keep func(a netip.Addr, secondary bool) bool) {
+			if !on {
+				return
+			}
+			for _, a := range i.Addrs {
+				if keep(a.Addr, a.Secondary) {
+					ips = append(ips, a.Addr.String())
+				}
+			}
+		}
+		add(v4, func(a netip.Addr, secondary bool) bool { return a.Is4() && !secondary })
+		add(v6, func(a netip.Addr, _ bool) bool { return a.Is6() && !a.Is4In6() })
+		add(v4, func(a netip.Addr, secondary bool) bool { return a.Is4() && secondary })
+		return ips, true
+	})
 }
 
 // allAddrs returns the sorted unique addresses of one family.

@@ -11,8 +11,6 @@ import (
 	"github.com/saltgo/saltgo/data"
 )
 
-func init() { Register("core.os_data", true, collectOSData) }
-
 // collectOSData is salt.grains.core.os_data for Linux: kernel, distribution,
 // CPU, GPU, memory, hardware, virtualisation and release grains, in Salt's
 // key order, from files only (no lspci, dmidecode or systemd-detect-virt).

@@ -6,11 +6,12 @@ import (
 	"github.com/saltgo/saltgo/data"
 )
 
-func init() {
-	Register("core.saltversion", true, func(context.Context, *Env) (*data.Map, error) {
-		return data.M("saltversion", SaltVersion), nil
-	})
-	Register("core.saltversioninfo", true, func(context.Context, *Env) (*data.Map, error) {
-		return data.M("saltversioninfo", append([]any(nil), SaltVersionInfo...)), nil
-	})
+// collectSaltVersion gives saltversion, the Salt release saltgo speaks.
+func collectSaltVersion(context.Context, *Env) (*data.Map, error) {
+	return data.M("saltversion", SaltVersion), nil
+}
+
+// collectSaltVersionInfo gives saltversioninfo, SaltVersion as a list.
+func collectSaltVersionInfo(context.Context, *Env) (*data.Map, error) {
+	return data.M("saltversioninfo", append([]any(nil), SaltVersionInfo...)), nil
 }

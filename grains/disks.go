@@ -9,8 +9,6 @@ import (
 	"github.com/saltgo/saltgo/data"
 )
 
-func init() { Register("disks.disks", true, collectDisks) }
-
 // collectDisks is salt.grains.disks for Linux: non-virtual block devices,
 // split by /sys/block/X/queue/rotational.
 func collectDisks(_ context.Context, e *Env) (*data.Map, error) {

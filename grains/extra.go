@@ -9,12 +9,6 @@ import (
 	"github.com/saltgo/saltgo/data"
 )
 
-func init() {
-	Register("extra.shell", true, collectShell)
-	Register("extra.transactional", true, collectTransactional)
-	Register("extra.uefi", true, collectUEFI)
-}
-
 // collectShell is $SHELL, /bin/sh by default.
 func collectShell(_ context.Context, e *Env) (*data.Map, error) {
 	sh := e.Sys.Getenv("SHELL")

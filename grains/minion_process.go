@@ -8,8 +8,6 @@ import (
 	"github.com/saltgo/saltgo/data"
 )
 
-func init() { Register("minion_process", true, collectProcess) }
-
 // lookupName finds the name of id in a passwd/group style file.
 func lookupName(e *Env, file string, id int) any {
 	b, err := e.ReadFile(file)

@@ -1,10 +1,11 @@
 // Package grains collects Salt's core grains on Linux.
 //
 // Grains come from collectors, in the style of Prometheus' node_exporter:
-// each collector lives in its own file and registers itself in init() with
-// a name, whether it runs by default and a function that returns some
-// grains. Collect runs the enabled collectors in name order (the names
-// follow Salt's grain modules and functions, e.g. "core.os_data", so the
+// each collector is a function that returns some grains, kept in the file
+// of its Salt grain function or family and named in the builtin table
+// (more can be added with Register).
+// Collect runs the enabled collectors in name order (the names follow
+// Salt's grain modules and functions, e.g. "core.os_data", so the
 // resulting map has the key order Salt produces), isolates failures and
 // panics (a failing collector is logged and skipped), times each collector,
 // applies grains_blacklist to each collector's grains, then merges the
@@ -47,10 +48,49 @@ type CollectorInfo struct {
 	fn               CollectorFunc
 }
 
+// builtin are saltgo's collectors, all enabled by default; each lives in
+// the file named after its Salt grain function (core_dns.go), or after the
+// family it belongs to (core_ids.go, core_network.go, extra.go).
+var builtin = []struct {
+	name string
+	fn   CollectorFunc
+}{
+	{"core.default_gateway", collectDefaultGateway},
+	{"core.dns", collectDNS},
+	{"core.fqdns", collectFQDNs},
+	{"core.get_machine_id", collectMachineID},
+	{"core.get_master", collectMaster},
+	{"core.get_server_id", collectServerID},
+	{"core.hostname", collectHostname},
+	{"core.hwaddr_interfaces", collectHWAddr},
+	{"core.id_", collectID},
+	{"core.ip4_interfaces", ifaceCollector("ip4_interfaces", true, false)},
+	{"core.ip6_interfaces", ifaceCollector("ip6_interfaces", false, true)},
+	{"core.ip_fqdn", collectIPFQDN},
+	{"core.ip_interfaces", ifaceCollector("ip_interfaces", true, true)},
+	{"core.locale_info", collectLocale},
+	{"core.os_data", collectOSData},
+	{"core.saltversion", collectSaltVersion},
+	{"core.saltversioninfo", collectSaltVersionInfo},
+	{"disks.disks", collectDisks},
+	{"extra.config", collectGrainsFile},
+	{"extra.shell", collectShell},
+	{"extra.transactional", collectTransactional},
+	{"extra.uefi", collectUEFI},
+	{"minion_process", collectProcess},
+	{"saltgo", collectSaltgo},
+}
+
 var (
 	regMu      sync.Mutex
 	collectors = map[string]CollectorInfo{}
 )
+
+func init() {
+	for _, c := range builtin {
+		Register(c.name, true, c.fn)
+	}
+}
 
 // Register adds a collector; it panics on a duplicate name (a programmer
 // error caught at init time).

@@ -6,8 +6,6 @@ import (
 	"github.com/saltgo/saltgo/data"
 )
 
-func init() { Register("saltgo", true, collectSaltgo) }
-
 // collectSaltgo identifies the implementation: {saltgo: {version: ...}}.
 func collectSaltgo(_ context.Context, e *Env) (*data.Map, error) {
 	return data.M("saltgo", data.M("version", e.Opts.SaltgoVersion)), nil

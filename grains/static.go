@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"strings"
 
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/minion/match"
 )
-
-func init() { Register("extra.config", true, collectGrainsFile) }
 
 // collectGrainsFile is salt.grains.extra.config: the static grains file.
 // A bad file is an error (logged by Collect), never fatal.
@@ -72,53 +70,11 @@ func ApplyBlacklist(g *data.Map, patterns []string) {
 
 // exprMatcher compiles Salt's expr_match(line, expr).
 func exprMatcher(expr string) func(string) bool {
-	glob := regexp.MustCompile(`\A(?s:` + fnmatchToRegexp(expr) + `)\z`)
 	re, err := regexp.Compile(`\A(?:` + expr + `)\z`)
 	if err != nil {
 		re = nil
 	}
 	return func(s string) bool {
-		return glob.MatchString(s) || (re != nil && re.MatchString(s))
+		return match.FnmatchString(s, expr) || (re != nil && re.MatchString(s))
 	}
-}
-
-// fnmatchToRegexp translates a Python fnmatch pattern.
-func fnmatchToRegexp(p string) string {
-	var b strings.Builder
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		switch c {
-		case '*':
-			b.WriteString(".*")
-		case '?':
-			b.WriteString(".")
-		case '[':
-			j := i + 1
-			if j < len(p) && p[j] == '!' {
-				j++
-			}
-			if j < len(p) && p[j] == ']' {
-				j++
-			}
-			for j < len(p) && p[j] != ']' {
-				j++
-			}
-			if j >= len(p) {
-				b.WriteString(`\[`)
-				continue
-			}
-			class := p[i+1 : j]
-			class = strings.ReplaceAll(class, `\`, `\\`)
-			if strings.HasPrefix(class, "!") {
-				class = "^" + class[1:]
-			} else if strings.HasPrefix(class, "^") {
-				class = `\` + class
-			}
-			b.WriteString("[" + class + "]")
-			i = j
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	return b.String()
 }

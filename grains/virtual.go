@@ -60,6 +60,64 @@ func detectVirt(e *Env) string {
 	return "none"
 }
 
+// virtMark is a rule of virtualData: when what it looks at contains mark,
+// the virtual and virtual_subtype grains become these ("" keeps the value
+// found so far).
+type virtMark struct {
+	in                     virtSource
+	mark, virtual, subtype string
+}
+
+// virtSource is what a virtMark looks at.
+type virtSource int
+
+const (
+	detectVirtOut virtSource = iota // what systemd-detect-virt prints
+	productName                     // the DMI product name
+	cgroups                         // the control groups of process 1
+)
+
+// virtMarks are the rules; for each of in, the first that matches applies.
+var virtMarks = []virtMark{
+	{detectVirtOut, "vmware", "VMware", ""},
+	{detectVirtOut, "microsoft", "VirtualPC", ""},
+	{detectVirtOut, "lxc", "container", "LXC"},
+	{detectVirtOut, "podman", "container", "Podman"},
+	{detectVirtOut, "docker", "container", "Docker"},
+	{detectVirtOut, "amazon", "Nitro", "Amazon EC2"},
+	{productName, "VirtualBox", "VirtualBox", ""},
+	{productName, "RHEV Hypervisor", "kvm", "rhev"},
+	{productName, "oVirt Node", "kvm", "ovirt"},
+	{productName, "Google", "gce", ""},
+	{productName, "BHYVE", "bhyve", ""},
+	{cgroups, ":/lxc/", "container", "LXC"},
+	{cgroups, ":/kubepods/", "", "kubernetes"},
+	{cgroups, ":/libpod_parent/", "", "libpod"},
+	{cgroups, ":/system.slice/docker", "container", "Docker"},
+	{cgroups, ":/docker/", "container", "Docker"},
+	{cgroups, ":/docker-ce/", "container", "Docker"},
+}
+
+// applyVirtMarks applies the first rule for in whose mark s contains; an
+// empty s matches none.
+func applyVirtMarks(in virtSource, s string, virtual, subtype *string) {
+	if s == "" {
+		return
+	}
+	for _, r := range virtMarks {
+		if r.in != in || !strings.Contains(s, r.mark) {
+			continue
+		}
+		if r.virtual != "" {
+			*virtual = r.virtual
+		}
+		if r.subtype != "" {
+			*subtype = r.subtype
+		}
+		return
+	}
+}
+
 // virtualData is _virtual for Linux: the systemd-detect-virt mapping, then
 // Salt's file checks (chroot, OpenVZ, Xen, QEMU CPU, DMI product name,
 // /proc/1/cgroup, /proc/1/environ).
@@ -70,22 +128,11 @@ func virtualData(e *Env, g *data.Map, u Uname) {
 		g.Set("virtual", "zone")
 		return
 	}
-	switch out := detectVirt(e); {
-	case out == "qemu" || out == "kvm" || out == "oracle" || out == "xen" || out == "bochs" ||
-		out == "chroot" || out == "uml" || out == "systemd-nspawn":
+	switch out := detectVirt(e); out {
+	case "qemu", "kvm", "oracle", "xen", "bochs", "chroot", "uml", "systemd-nspawn":
 		virtual = out
-	case strings.Contains(out, "vmware"):
-		virtual = "VMware"
-	case strings.Contains(out, "microsoft"):
-		virtual = "VirtualPC"
-	case strings.Contains(out, "lxc"):
-		virtual, subtype = "container", "LXC"
-	case strings.Contains(out, "podman"):
-		virtual, subtype = "container", "Podman"
-	case strings.Contains(out, "docker"):
-		virtual, subtype = "container", "Docker"
-	case strings.Contains(out, "amazon"):
-		virtual, subtype = "Nitro", "Amazon EC2"
+	default:
+		applyVirtMarks(detectVirtOut, out, &virtual, &subtype)
 	}
 	if e.Opts.Root == "/" {
 		var self, init syscall.Stat_t
@@ -133,33 +180,8 @@ func virtualData(e *Env, g *data.Map, u Uname) {
 	if strings.Contains(e.cpuinfo(), "QEMU Virtual CPU") {
 		virtual = "kvm"
 	}
-	if pn := e.ReadString("/sys/devices/virtual/dmi/id/product_name"); pn != "" {
-		switch {
-		case strings.Contains(pn, "VirtualBox"):
-			virtual = "VirtualBox"
-		case strings.Contains(pn, "RHEV Hypervisor"):
-			virtual, subtype = "kvm", "rhev"
-		case strings.Contains(pn, "oVirt Node"):
-			virtual, subtype = "kvm", "ovirt"
-		case strings.Contains(pn, "Google"):
-			virtual = "gce"
-		case strings.Contains(pn, "BHYVE"):
-			virtual = "bhyve"
-		}
-	}
-	if b, err := e.ReadFile("/proc/1/cgroup"); err == nil {
-		s := string(b)
-		switch {
-		case strings.Contains(s, ":/lxc/"):
-			virtual, subtype = "container", "LXC"
-		case strings.Contains(s, ":/kubepods/"):
-			subtype = "kubernetes"
-		case strings.Contains(s, ":/libpod_parent/"):
-			subtype = "libpod"
-		case strings.Contains(s, ":/system.slice/docker") || strings.Contains(s, ":/docker/") || strings.Contains(s, ":/docker-ce/"):
-			virtual, subtype = "container", "Docker"
-		}
-	}
+	applyVirtMarks(productName, e.ReadString("/sys/devices/virtual/dmi/id/product_name"), &virtual, &subtype)
+	applyVirtMarks(cgroups, e.ReadString("/proc/1/cgroup"), &virtual, &subtype)
 	if subtype != "LXC" {
 		if b, err := e.ReadFile("/proc/1/environ"); err == nil && strings.Contains(string(b), "container=lxc") {
 			virtual, subtype = "container", "LXC"

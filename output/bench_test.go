@@ -19,32 +19,19 @@ func bigMap() any {
 	return data.M("local", m)
 }
 
-func BenchmarkNested1000(b *testing.B) {
+// benchRender measures the outputter out on bigMap.
+func benchRender(b *testing.B, out string) {
 	v := bigMap()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Render("nested", v, Options{}); err != nil {
+		if _, err := Render(out, v, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-func BenchmarkJSON1000(b *testing.B) {
-	v := bigMap()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Render("json", v, Options{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkNested1000(b *testing.B) { benchRender(b, "nested") }
 
-func BenchmarkYAML1000(b *testing.B) {
-	v := bigMap()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Render("yaml", v, Options{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkJSON1000(b *testing.B) { benchRender(b, "json") }
+
+func BenchmarkYAML1000(b *testing.B) { benchRender(b, "yaml") }

@@ -146,13 +146,24 @@ func isYAMLSpaceOrEnd(r rune) bool {
 	return r == 0 || r == ' ' || r == '\t' || r == '\r' || isYAMLBreak(r)
 }
 
+// yamlCharSeen records where analyzeScalar saw spaces, or line breaks: at
+// the start, at the end, right after the other kind.
+type yamlCharSeen struct{ leading, trailing, afterOther bool }
+
+// see records one at index i of n characters.
+func (c *yamlCharSeen) see(i, n int, afterOther bool) {
+	c.leading = c.leading || i == 0
+	c.trailing = c.trailing || i == n-1
+	c.afterOther = c.afterOther || afterOther
+}
+
 func analyzeScalar(s string) yamlAnalysis {
 	if s == "" {
 		return yamlAnalysis{empty: true, allowBlockPlain: true, allowSingleQuoted: true}
 	}
 	rs := []rune(s)
 	var blockInd, flowInd, lineBreaks, special bool
-	var leadingSpace, leadingBreak, trailingSpace, trailingBreak, breakSpace, spaceBreak bool
+	var spaces, breaks yamlCharSeen
 	if strings.HasPrefix(s, "---") || strings.HasPrefix(s, "...") {
 		blockInd, flowInd = true, true
 	}
@@ -200,26 +211,10 @@ func analyzeScalar(s string) yamlAnalysis {
 		}
 		switch {
 		case ch == ' ':
-			if i == 0 {
-				leadingSpace = true
-			}
-			if i == len(rs)-1 {
-				trailingSpace = true
-			}
-			if prevBreak {
-				breakSpace = true
-			}
+			spaces.see(i, len(rs), prevBreak)
 			prevSpace, prevBreak = true, false
 		case isYAMLBreak(ch):
-			if i == 0 {
-				leadingBreak = true
-			}
-			if i == len(rs)-1 {
-				trailingBreak = true
-			}
-			if prevSpace {
-				spaceBreak = true
-			}
+			breaks.see(i, len(rs), prevSpace)
 			prevSpace, prevBreak = false, true
 		default:
 			prevSpace, prevBreak = false, false
@@ -228,16 +223,16 @@ func analyzeScalar(s string) yamlAnalysis {
 		followed = i+2 >= len(rs) || isYAMLSpaceOrEnd(rs[i+2])
 	}
 	a := yamlAnalysis{multiline: lineBreaks, allowFlowPlain: true, allowBlockPlain: true, allowSingleQuoted: true, allowBlock: true}
-	if leadingSpace || leadingBreak || trailingSpace || trailingBreak {
+	if spaces.leading || breaks.leading || spaces.trailing || breaks.trailing {
 		a.allowFlowPlain, a.allowBlockPlain = false, false
 	}
-	if trailingSpace {
+	if spaces.trailing {
 		a.allowBlock = false
 	}
-	if breakSpace {
+	if spaces.afterOther { // a space after a break
 		a.allowFlowPlain, a.allowBlockPlain, a.allowSingleQuoted = false, false, false
 	}
-	if spaceBreak || special {
+	if breaks.afterOther || special { // a break after a space
 		a.allowFlowPlain, a.allowBlockPlain, a.allowSingleQuoted, a.allowBlock = false, false, false, false
 	}
 	if lineBreaks {
@@ -437,52 +432,49 @@ func (e *yamlEmitter) checkSimpleKey(k any) bool {
 	return length < 128 && !a.empty && !a.multiline
 }
 
-func (e *yamlEmitter) flowSequence(items []any) {
-	e.writeIndicator("[", true, true, false)
+// flowCollection writes a flow sequence or mapping of n items between the
+// open and close indicators; item writes the i-th item.
+func (e *yamlEmitter) flowCollection(open, close string, n int, item func(i int)) {
+	e.writeIndicator(open, true, true, false)
 	e.flowLevel++
 	e.increaseIndent(true, false)
-	for i, it := range items {
+	for i := 0; i < n; i++ {
 		if i > 0 {
 			e.writeIndicator(",", false, false, false)
 		}
 		if e.column > e.bestWidth {
 			e.writeIndent()
 		}
-		e.node(it, false, true, false, false)
+		item(i)
 	}
 	e.popIndent()
 	e.flowLevel--
-	e.writeIndicator("]", false, false, false)
+	e.writeIndicator(close, false, false, false)
+}
+
+func (e *yamlEmitter) flowSequence(items []any) {
+	e.flowCollection("[", "]", len(items), func(i int) {
+		e.node(items[i], false, true, false, false)
+	})
 }
 
 func (e *yamlEmitter) flowMapping(items []yamlItem) {
-	e.writeIndicator("{", true, true, false)
-	e.flowLevel++
-	e.increaseIndent(true, false)
-	for i, it := range items {
-		if i > 0 {
-			e.writeIndicator(",", false, false, false)
-		}
-		if e.column > e.bestWidth {
-			e.writeIndent()
-		}
+	e.flowCollection("{", "}", len(items), func(i int) {
+		it := items[i]
 		if e.checkSimpleKey(it.k) {
 			e.node(it.k, false, false, true, true)
 			e.writeIndicator(":", false, false, false)
 			e.node(it.v, false, false, true, false)
-		} else {
-			e.writeIndicator("?", true, false, false)
-			e.node(it.k, false, false, true, false)
-			if e.column > e.bestWidth {
-				e.writeIndent()
-			}
-			e.writeIndicator(":", true, false, false)
-			e.node(it.v, false, false, true, false)
+			return
 		}
-	}
-	e.popIndent()
-	e.flowLevel--
-	e.writeIndicator("}", false, false, false)
+		e.writeIndicator("?", true, false, false)
+		e.node(it.k, false, false, true, false)
+		if e.column > e.bestWidth {
+			e.writeIndent()
+		}
+		e.writeIndicator(":", true, false, false)
+		e.node(it.v, false, false, true, false)
+	})
 }
 
 func (e *yamlEmitter) blockSequence(items []any, ctx yamlCtx) {
@@ -517,6 +509,72 @@ func (e *yamlEmitter) blockMapping(items []yamlItem) {
 
 // --- scalar writers ---
 
+// runeAt is rs[i], or -1 past the end (the scalar writers' end marker).
+func runeAt(rs []rune, i int) rune {
+	if i < len(rs) {
+		return rs[i]
+	}
+	return -1
+}
+
+// writeBreaks writes the line breaks brs, '\n' as the emitter's own.
+func (e *yamlEmitter) writeBreaks(brs []rune) {
+	for _, br := range brs {
+		if br == '\n' {
+			e.writeLineBreak("")
+		} else {
+			e.writeLineBreak(string(br))
+		}
+	}
+}
+
+// writeFoldedBreaks writes the breaks of a plain or single-quoted scalar
+// (a leading '\n' twice, as folding would eat one), then the indentation.
+func (e *yamlEmitter) writeFoldedBreaks(brs []rune) {
+	if brs[0] == '\n' {
+		e.writeLineBreak("")
+	}
+	e.writeBreaks(brs)
+	e.writeIndent()
+}
+
+// yamlRunKind is the kind of a run of scalar characters.
+type yamlRunKind int
+
+const (
+	yamlOther  yamlRunKind = iota
+	yamlSpaces             // spaces
+	yamlBreaks             // line breaks
+	yamlQuote              // one single quote, in a single-quoted scalar
+)
+
+// yamlRuns calls f with the maximal runs rs[start:end] of spaces, of line
+// breaks and of other characters, in order (how PyYAML's plain and
+// single-quoted writers walk a scalar); with quotes, each single quote is a
+// run of its own.
+func yamlRuns(rs []rune, quotes bool, f func(start, end int, kind yamlRunKind)) {
+	kindOf := func(r rune) yamlRunKind {
+		switch {
+		case r == ' ':
+			return yamlSpaces
+		case isYAMLBreak(r):
+			return yamlBreaks
+		case r == '\'' && quotes:
+			return yamlQuote
+		}
+		return yamlOther
+	}
+	for start := 0; start < len(rs); {
+		kind := kindOf(rs[start])
+		end := start + 1
+		for kind != yamlQuote && end < len(rs) && kindOf(rs[end]) == kind {
+			end++
+		}
+		f(start, end, kind)
+		start = end
+	}
+}
+
 func (e *yamlEmitter) writePlain(text string, split, root bool) {
 	if root {
 		e.openEnded = true
@@ -530,105 +588,41 @@ func (e *yamlEmitter) writePlain(text string, split, root bool) {
 	e.whitespace = false
 	e.indention = false
 	rs := []rune(text)
-	spaces, breaks := false, false
-	start := 0
-	for end := 0; end <= len(rs); end++ {
-		var ch rune = -1
-		if end < len(rs) {
-			ch = rs[end]
+	yamlRuns(rs, false, func(start, end int, kind yamlRunKind) {
+		switch {
+		case kind == yamlSpaces && end-start == 1 && e.column > e.bestWidth && split:
+			e.writeIndent()
+			e.whitespace = false
+			e.indention = false
+		case kind == yamlBreaks:
+			e.writeFoldedBreaks(rs[start:end])
+			e.whitespace = false
+			e.indention = false
+		default:
+			e.write(string(rs[start:end]))
 		}
-		if spaces {
-			if ch != ' ' {
-				if start+1 == end && e.column > e.bestWidth && split {
-					e.writeIndent()
-					e.whitespace = false
-					e.indention = false
-				} else {
-					e.write(string(rs[start:end]))
-				}
-				start = end
-			}
-		} else if breaks {
-			if ch == -1 || !isYAMLBreak(ch) {
-				if rs[start] == '\n' {
-					e.writeLineBreak("")
-				}
-				for _, br := range rs[start:end] {
-					if br == '\n' {
-						e.writeLineBreak("")
-					} else {
-						e.writeLineBreak(string(br))
-					}
-				}
-				e.writeIndent()
-				e.whitespace = false
-				e.indention = false
-				start = end
-			}
-		} else {
-			if ch == -1 || ch == ' ' || isYAMLBreak(ch) {
-				e.write(string(rs[start:end]))
-				start = end
-			}
-		}
-		if ch != -1 {
-			spaces = ch == ' '
-			breaks = isYAMLBreak(ch)
-		}
-	}
+	})
 }
 
 func (e *yamlEmitter) writeSingleQuoted(text string, split bool) {
 	e.writeIndicator("'", true, false, false)
 	rs := []rune(text)
-	spaces, breaks := false, false
-	start := 0
-	for end := 0; end <= len(rs); end++ {
-		var ch rune = -1
-		if end < len(rs) {
-			ch = rs[end]
-		}
-		if spaces {
-			if ch == -1 || ch != ' ' {
-				if start+1 == end && e.column > e.bestWidth && split && start != 0 && end != len(rs) {
-					e.writeIndent()
-				} else {
-					e.write(string(rs[start:end]))
-				}
-				start = end
-			}
-		} else if breaks {
-			if ch == -1 || !isYAMLBreak(ch) {
-				if rs[start] == '\n' {
-					e.writeLineBreak("")
-				}
-				for _, br := range rs[start:end] {
-					if br == '\n' {
-						e.writeLineBreak("")
-					} else {
-						e.writeLineBreak(string(br))
-					}
-				}
+	yamlRuns(rs, true, func(start, end int, kind yamlRunKind) {
+		switch kind {
+		case yamlSpaces:
+			if end-start == 1 && e.column > e.bestWidth && split && start != 0 && end != len(rs) {
 				e.writeIndent()
-				start = end
+			} else {
+				e.write(string(rs[start:end]))
 			}
-		} else {
-			if ch == -1 || ch == ' ' || isYAMLBreak(ch) || ch == '\'' {
-				if start < end {
-					e.write(string(rs[start:end]))
-					start = end
-				}
-			}
-		}
-		if ch == '\'' {
+		case yamlBreaks:
+			e.writeFoldedBreaks(rs[start:end])
+		case yamlQuote:
 			e.write("''")
-			start = end + 1
+		default:
+			e.write(string(rs[start:end]))
 		}
-		if ch != -1 {
-			spaces = ch == ' '
-			breaks = isYAMLBreak(ch)
-		}
-	}
+	})
 	e.writeIndicator("'", false, false, false)
 }
 
@@ -643,10 +637,7 @@ func (e *yamlEmitter) writeDoubleQuoted(text string, split bool) {
 	rs := []rune(text)
 	start := 0
 	for end := 0; end <= len(rs); end++ {
-		var ch rune = -1
-		if end < len(rs) {
-			ch = rs[end]
-		}
+		ch := runeAt(rs, end)
 		if ch == -1 || ch == '"' || ch == '\\' || ch == 0x85 || ch == 0x2028 || ch == 0x2029 || ch == 0xfeff ||
 			!((ch >= 0x20 && ch <= 0x7e) || (ch >= 0xa0 && ch <= 0xd7ff) || (ch >= 0xe000 && ch <= 0xfffd)) {
 			if start < end {
@@ -710,19 +701,10 @@ func (e *yamlEmitter) writeLiteral(text string) {
 	breaks := true
 	start := 0
 	for end := 0; end <= len(rs); end++ {
-		var ch rune = -1
-		if end < len(rs) {
-			ch = rs[end]
-		}
+		ch := runeAt(rs, end)
 		if breaks {
 			if ch == -1 || !isYAMLBreak(ch) {
-				for _, br := range rs[start:end] {
-					if br == '\n' {
-						e.writeLineBreak("")
-					} else {
-						e.writeLineBreak(string(br))
-					}
-				}
+				e.writeBreaks(rs[start:end])
 				if ch != -1 {
 					e.writeIndent()
 				}

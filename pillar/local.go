@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -156,7 +157,7 @@ func selectSLS(targets *data.Map, match Matcher) []string {
 		}
 		if match(tgt, tgtType) {
 			for _, n := range names {
-				if !contains(out, n) {
+				if !slices.Contains(out, n) {
 					out = append(out, n)
 				}
 			}
@@ -164,15 +165,6 @@ func selectSLS(targets *data.Map, match Matcher) []string {
 		return true
 	})
 	return out
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // slsPath finds the file of an SLS name: a/b -> a/b.sls or a/b/init.sls.
@@ -266,13 +258,17 @@ func render(p string, b []byte) (any, error) {
 }
 
 // Merge merges src into dst recursively (Salt's "smart"/recurse strategy):
-// nested maps merge, anything else is replaced.
+// nested maps merge, anything else is replaced. A map nested in dst is not
+// changed in place: dst gets a merged copy, so maps dst shares with others
+// (a lookup table, an earlier render) stay as they were.
 func Merge(dst, src *data.Map) {
 	src.Range(func(k, v any) bool {
 		if sm, ok := v.(*data.Map); ok {
-			if dm, ok := dst.Get(k); ok {
-				if dmm, ok := dm.(*data.Map); ok {
-					Merge(dmm, sm)
+			if dv, ok := dst.Get(k); ok {
+				if dm, ok := dv.(*data.Map); ok {
+					dm = dm.Copy()
+					Merge(dm, sm)
+					dst.Set(k, dm)
 					return true
 				}
 			}

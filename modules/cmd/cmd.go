@@ -20,8 +20,6 @@ import (
 	"github.com/saltgo/saltgo/host"
 )
 
-func init() { host.Register(Module()) }
-
 // common parameters of the cmd.run family, in Salt's order.
 func runParams() []host.Param {
 	return []host.Param{
@@ -44,31 +42,25 @@ env (a dict of variables to add), clean_env, rstrip, umask, output_loglevel,
 hide_output, timeout (seconds), ignore_retcode, prepend_path,
 success_retcodes.`
 
-// Module returns the cmd module.
-func Module() *host.Module {
+func init() {
 	mk := func(name, doc string, fn func(ctx context.Context, c *host.Call) (any, error)) *host.Func {
 		return &host.Func{Name: name, Params: runParams(), VarKwargs: true, Doc: "\n    " + strings.ReplaceAll(doc+docTail, "\n", "\n    ") + "\n    ", Fn: fn}
 	}
-	return &host.Module{
-		Kind: host.Exec,
-		Name: "cmd",
-		Doc:  "Run commands on the host.",
-		Funcs: []*host.Func{
-			mk("run", "Run a command and return its output (stderr merged into stdout).\n\nCLI Example:\n\n    salt '*' cmd.run 'ls -l /etc'", runCombined),
-			mk("run_all", "Run a command and return a dict with pid, retcode, stdout and stderr.\n\nCLI Example:\n\n    salt '*' cmd.run_all 'ls -l /etc'", runAll),
-			mk("run_stdout", "Run a command and return its standard output only.\n\nCLI Example:\n\n    salt '*' cmd.run_stdout 'ls -l /etc'", runStdout),
-			mk("run_stderr", "Run a command and return its standard error only.\n\nCLI Example:\n\n    salt '*' cmd.run_stderr 'ls -l /nonexistent'", runStderr),
-			mk("retcode", "Run a command and return its exit code.\n\nCLI Example:\n\n    salt '*' cmd.retcode 'test -d /etc'", runRetcode),
-			mk("shell", "Run a command through the shell and return its output.\n\nCLI Example:\n\n    salt '*' cmd.shell 'echo $HOME | tr a-z A-Z'", runShell),
-			{Name: "script", Params: append([]host.Param{host.Req("source"), host.Opt("args", nil)}, runParams()[1:]...), VarKwargs: true,
-				Doc: "\n    Run a script from a local path (salt:// sources need the master's file\n    server, which saltgo does not serve) with optional args; returns the\n    run_all dict.\n\n    CLI Example:\n\n        salt '*' cmd.script /srv/scripts/check.sh args='-v'\n    ", Fn: script},
-			{Name: "which", Params: []host.Param{host.Req("cmd")}, Doc: "\n    Return the path of an executable, or None.\n\n    CLI Example:\n\n        salt '*' cmd.which ls\n    ", Fn: which},
-			{Name: "has_exec", Params: []host.Param{host.Req("cmd")}, Doc: "\n    Return True when the executable is found.\n\n    CLI Example:\n\n        salt '*' cmd.has_exec ls\n    ", Fn: func(ctx context.Context, c *host.Call) (any, error) {
-				_, err := exec.LookPath(c.Str("cmd"))
-				return err == nil, nil
-			}},
-		},
-	}
+	host.Register(&host.Module{Kind: host.Exec, Name: "cmd", Doc: "Run commands on the host.", Funcs: []*host.Func{
+		mk("run", "Run a command and return its output (stderr merged into stdout).\n\nCLI Example:\n\n    salt '*' cmd.run 'ls -l /etc'", runCombined),
+		mk("run_all", "Run a command and return a dict with pid, retcode, stdout and stderr.\n\nCLI Example:\n\n    salt '*' cmd.run_all 'ls -l /etc'", runAll),
+		mk("run_stdout", "Run a command and return its standard output only.\n\nCLI Example:\n\n    salt '*' cmd.run_stdout 'ls -l /etc'", runStdout),
+		mk("run_stderr", "Run a command and return its standard error only.\n\nCLI Example:\n\n    salt '*' cmd.run_stderr 'ls -l /nonexistent'", runStderr),
+		mk("retcode", "Run a command and return its exit code.\n\nCLI Example:\n\n    salt '*' cmd.retcode 'test -d /etc'", runRetcode),
+		mk("shell", "Run a command through the shell and return its output.\n\nCLI Example:\n\n    salt '*' cmd.shell 'echo $HOME | tr a-z A-Z'", runShell),
+		{Name: "script", Params: append([]host.Param{host.Req("source"), host.Opt("args", nil)}, runParams()[1:]...), VarKwargs: true,
+			Doc: "\n    Run a script from a local path (salt:// sources need the master's file\n    server, which saltgo does not serve) with optional args; returns the\n    run_all dict.\n\n    CLI Example:\n\n        salt '*' cmd.script /srv/scripts/check.sh args='-v'\n    ", Fn: script},
+		{Name: "which", Params: []host.Param{host.Req("cmd")}, Doc: "\n    Return the path of an executable, or None.\n\n    CLI Example:\n\n        salt '*' cmd.which ls\n    ", Fn: which},
+		{Name: "has_exec", Params: []host.Param{host.Req("cmd")}, Doc: "\n    Return True when the executable is found.\n\n    CLI Example:\n\n        salt '*' cmd.has_exec ls\n    ", Fn: func(ctx context.Context, c *host.Call) (any, error) {
+			_, err := exec.LookPath(c.Str("cmd"))
+			return err == nil, nil
+		}},
+	}})
 }
 
 // Result is the outcome of a command.
@@ -258,50 +250,28 @@ func setRetcode(c *host.Call, r Result) {
 	}
 }
 
-func runCombined(ctx context.Context, c *host.Call) (any, error) {
-	r, err := Run(ctx, c, c.Str("cmd"), nil, true, useShell(c))
-	if err != nil {
-		return nil, err
+// runFamily builds a function of the cmd.run family: it runs the call's
+// cmd (stderr merged into stdout when combined; through the shell when
+// forceShell is set or useShell says so), sets the job's retcode as Salt
+// does and returns ret(r).
+func runFamily(combined, forceShell bool, ret func(r Result) any) func(context.Context, *host.Call) (any, error) {
+	return func(ctx context.Context, c *host.Call) (any, error) {
+		r, err := Run(ctx, c, c.Str("cmd"), nil, combined, forceShell || useShell(c))
+		if err != nil {
+			return nil, err
+		}
+		setRetcode(c, r)
+		return ret(r), nil
 	}
-	setRetcode(c, r)
-	return r.Stdout, nil
 }
 
-func runShell(ctx context.Context, c *host.Call) (any, error) {
-	r, err := Run(ctx, c, c.Str("cmd"), nil, true, true)
-	if err != nil {
-		return nil, err
-	}
-	setRetcode(c, r)
-	return r.Stdout, nil
-}
-
-func runAll(ctx context.Context, c *host.Call) (any, error) {
-	r, err := Run(ctx, c, c.Str("cmd"), nil, false, useShell(c))
-	if err != nil {
-		return nil, err
-	}
-	setRetcode(c, r)
-	return r.Map(), nil
-}
-
-func runStdout(ctx context.Context, c *host.Call) (any, error) {
-	r, err := Run(ctx, c, c.Str("cmd"), nil, false, useShell(c))
-	if err != nil {
-		return nil, err
-	}
-	setRetcode(c, r)
-	return r.Stdout, nil
-}
-
-func runStderr(ctx context.Context, c *host.Call) (any, error) {
-	r, err := Run(ctx, c, c.Str("cmd"), nil, false, useShell(c))
-	if err != nil {
-		return nil, err
-	}
-	setRetcode(c, r)
-	return r.Stderr, nil
-}
+var (
+	runCombined = runFamily(true, false, func(r Result) any { return r.Stdout })
+	runShell    = runFamily(true, true, func(r Result) any { return r.Stdout })
+	runAll      = runFamily(false, false, func(r Result) any { return r.Map() })
+	runStdout   = runFamily(false, false, func(r Result) any { return r.Stdout })
+	runStderr   = runFamily(false, false, func(r Result) any { return r.Stderr })
+)
 
 func runRetcode(ctx context.Context, c *host.Call) (any, error) {
 	r, err := Run(ctx, c, c.Str("cmd"), nil, false, useShell(c))

@@ -10,23 +10,15 @@ import (
 	"github.com/saltgo/saltgo/host"
 )
 
-func init() { host.Register(Module()) }
-
-// Module returns the config module.
-func Module() *host.Module {
-	return &host.Module{
-		Kind: host.Exec,
-		Name: "config",
-		Doc:  "Read configuration values with Salt's lookup order.",
-		Funcs: []*host.Func{
-			{Name: "get", Params: []host.Param{host.Req("key"), host.Opt("default", ""), host.Opt("delimiter", ":"), host.Opt("merge", nil), host.Opt("omit_opts", false), host.Opt("omit_pillar", false), host.Opt("omit_master", false), host.Opt("omit_grains", false)},
-				Doc: "\n    Look a key up in the minion configuration, then the grains, then the\n    pillar, then the master configuration the pillar carries (pillar key\n    'master'); nested keys are separated by the delimiter (default ':').\n    Returns default (default '') when absent.\n\n    CLI Example:\n\n        salt '*' config.get pkg:apache\n    ", Fn: get},
-			{Name: "option", Params: []host.Param{host.Req("value"), host.Opt("default", ""), host.Opt("omit_opts", false), host.Opt("omit_master", false), host.Opt("omit_pillar", false)},
-				Doc: "\n    Return a top-level configuration value: minion configuration, then\n    the master configuration in pillar, then pillar.\n\n    CLI Example:\n\n        salt '*' config.option redis.host\n    ", Fn: option},
-			{Name: "items", Doc: "\n    Return the whole minion configuration.\n\n    CLI Example:\n\n        salt '*' config.items\n    ", Fn: func(_ context.Context, c *host.Call) (any, error) { return opts(c), nil }},
-			{Name: "dot_vals", Params: []host.Param{host.Req("value")}, Doc: "\n    Return the configuration values whose keys start with value + '.'.\n\n    CLI Example:\n\n        salt '*' config.dot_vals host\n    ", Fn: dotVals},
-		},
-	}
+func init() {
+	host.Register(&host.Module{Kind: host.Exec, Name: "config", Doc: "Read configuration values with Salt's lookup order.", Funcs: []*host.Func{
+		{Name: "get", Params: []host.Param{host.Req("key"), host.Opt("default", ""), host.Opt("delimiter", ":"), host.Opt("merge", nil), host.Opt("omit_opts", false), host.Opt("omit_pillar", false), host.Opt("omit_master", false), host.Opt("omit_grains", false)},
+			Doc: "\n    Look a key up in the minion configuration, then the grains, then the\n    pillar, then the master configuration the pillar carries (pillar key\n    'master'); nested keys are separated by the delimiter (default ':').\n    Returns default (default '') when absent.\n\n    CLI Example:\n\n        salt '*' config.get pkg:apache\n    ", Fn: get},
+		{Name: "option", Params: []host.Param{host.Req("value"), host.Opt("default", ""), host.Opt("omit_opts", false), host.Opt("omit_master", false), host.Opt("omit_pillar", false)},
+			Doc: "\n    Return a top-level configuration value: minion configuration, then\n    the master configuration in pillar, then pillar.\n\n    CLI Example:\n\n        salt '*' config.option redis.host\n    ", Fn: option},
+		{Name: "items", Doc: "\n    Return the whole minion configuration.\n\n    CLI Example:\n\n        salt '*' config.items\n    ", Fn: func(_ context.Context, c *host.Call) (any, error) { return opts(c), nil }},
+		{Name: "dot_vals", Params: []host.Param{host.Req("value")}, Doc: "\n    Return the configuration values whose keys start with value + '.'.\n\n    CLI Example:\n\n        salt '*' config.dot_vals host\n    ", Fn: dotVals},
+	}})
 }
 
 func opts(c *host.Call) *data.Map {

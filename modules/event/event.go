@@ -10,28 +10,15 @@ import (
 	"github.com/saltgo/saltgo/host"
 )
 
-func init() { host.Register(Module()) }
-
-func sender(c *host.Call) (host.EventSender, bool) {
-	s := c.Env.Services.Events
-	return s, s != nil
-}
-
-// Module returns the event module.
-func Module() *host.Module {
-	return &host.Module{
-		Kind: host.Exec,
-		Name: "event",
-		Doc:  "Send events to the Salt master.",
-		Funcs: []*host.Func{
-			{Name: "send", Params: []host.Param{host.Req("tag"), host.Opt("data", nil), host.Opt("preload", nil), host.Opt("with_env", false), host.Opt("with_grains", false), host.Opt("with_pillar", false), host.Opt("with_env_opts", false)}, VarKwargs: true,
-				Doc: "\n    Send an event with a tag and data to the master's event bus.\n    with_grains / with_pillar add the grains or pillar (True, or a list\n    of keys); extra keyword arguments are added to the data.\n\n    CLI Example:\n\n        salt-call event.send myco/mytag foo=Foo bar=Bar\n    ", Fn: send},
-			{Name: "fire_master", Params: []host.Param{host.Req("data"), host.Req("tag"), host.Opt("preload", nil)},
-				Doc: "\n    Fire an event with data and tag on the master's event bus.\n\n    CLI Example:\n\n        salt '*' event.fire_master '{\"data\": \"my event data\"}' 'tag'\n    ", Fn: fireMaster},
-			{Name: "fire", Params: []host.Param{host.Req("data"), host.Req("tag")},
-				Doc: "\n    Fire an event on the minion's local event bus. saltgo has no local\n    bus: the event goes to the master instead. Returns True on success.\n\n    CLI Example:\n\n        salt '*' event.fire '{\"data\": \"my event data\"}' 'tag'\n    ", Fn: fireMaster},
-		},
-	}
+func init() {
+	host.Register(&host.Module{Kind: host.Exec, Name: "event", Doc: "Send events to the Salt master.", Funcs: []*host.Func{
+		{Name: "send", Params: []host.Param{host.Req("tag"), host.Opt("data", nil), host.Opt("preload", nil), host.Opt("with_env", false), host.Opt("with_grains", false), host.Opt("with_pillar", false), host.Opt("with_env_opts", false)}, VarKwargs: true,
+			Doc: "\n    Send an event with a tag and data to the master's event bus.\n    with_grains / with_pillar add the grains or pillar (True, or a list\n    of keys); extra keyword arguments are added to the data.\n\n    CLI Example:\n\n        salt-call event.send myco/mytag foo=Foo bar=Bar\n    ", Fn: send},
+		{Name: "fire_master", Params: []host.Param{host.Req("data"), host.Req("tag"), host.Opt("preload", nil)},
+			Doc: "\n    Fire an event with data and tag on the master's event bus.\n\n    CLI Example:\n\n        salt '*' event.fire_master '{\"data\": \"my event data\"}' 'tag'\n    ", Fn: fireMaster},
+		{Name: "fire", Params: []host.Param{host.Req("data"), host.Req("tag")},
+			Doc: "\n    Fire an event on the minion's local event bus. saltgo has no local\n    bus: the event goes to the master instead. Returns True on success.\n\n    CLI Example:\n\n        salt '*' event.fire '{\"data\": \"my event data\"}' 'tag'\n    ", Fn: fireMaster},
+	}})
 }
 
 func pick(src *data.Map, sel any) *data.Map {
@@ -82,8 +69,8 @@ func fireMaster(ctx context.Context, c *host.Call) (any, error) {
 }
 
 func fire(ctx context.Context, c *host.Call, tag string, payload any) (any, error) {
-	s, ok := sender(c)
-	if !ok {
+	s := c.Env.Services.Events
+	if s == nil {
 		c.Env.Logger().Warn(fmt.Sprintf("event %s not sent: no master connection (masterless)", tag))
 		return false, nil
 	}

@@ -11,35 +11,29 @@ import (
 	"github.com/saltgo/saltgo/data"
 	grainspkg "github.com/saltgo/saltgo/grains"
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/modules/internal/lookup"
+	"github.com/saltgo/saltgo/pillar"
 )
 
-func init() { host.Register(Module()) }
-
-// Module returns the grains module.
-func Module() *host.Module {
+func init() {
 	keyDelim := []host.Param{host.Req("key"), host.Opt("default", ""), host.Opt("delimiter", ":"), host.Opt("ordered", true)}
-	return &host.Module{
-		Kind: host.Exec,
-		Name: "grains",
-		Doc:  "Read and set this host's grains.",
-		Funcs: []*host.Func{
-			{Name: "items", Params: []host.Param{host.Opt("sanitize", false)}, Doc: "\n    Return all of the grains.\n\n    CLI Example:\n\n        salt '*' grains.items\n    ", Fn: items},
-			{Name: "item", VarArgs: true, VarKwargs: true, Doc: "\n    Return the named grains as a dict; nested keys with the delimiter\n    (default ':'); a missing grain maps to default ('').\n\n    CLI Example:\n\n        salt '*' grains.item os osrelease\n    ", Fn: item},
-			{Name: "get", Params: keyDelim, Doc: "\n    Return one grain by key (nested keys with ':'), or default ('').\n\n    CLI Example:\n\n        salt '*' grains.get pkg:apache\n    ", Fn: get},
-			{Name: "fetch", Params: keyDelim, Doc: "\n    Same as grains.get.\n\n    CLI Example:\n\n        salt '*' grains.fetch pkg:apache\n    ", Fn: get},
-			{Name: "ls", Doc: "\n    Return the grain names, sorted.\n\n    CLI Example:\n\n        salt '*' grains.ls\n    ", Fn: ls},
-			{Name: "has_value", Params: []host.Param{host.Req("key")}, Doc: "\n    Return whether a grain (nested with ':') has a true value.\n\n    CLI Example:\n\n        salt '*' grains.has_value pkg:apache\n    ", Fn: hasValue},
-			{Name: "equals", Params: []host.Param{host.Req("key"), host.Req("value")}, Doc: "\n    Return whether a grain equals value.\n\n    CLI Example:\n\n        salt '*' grains.equals os Debian\n    ", Fn: equals},
-			{Name: "setval", Params: []host.Param{host.Req("key"), host.Req("val"), host.Opt("destructive", false), host.Opt("refresh_pillar", true)}, Doc: "\n    Set a grain in the grains file (written atomically).\n\n    CLI Example:\n\n        salt '*' grains.setval key val\n    ", Fn: setval},
-			{Name: "setvals", Params: []host.Param{host.Req("grains"), host.Opt("destructive", false), host.Opt("refresh_pillar", true)}, Doc: "\n    Set several grains from a dict in the grains file (atomically).\n\n    CLI Example:\n\n        salt '*' grains.setvals \"{'key1': 'val1', 'key2': 'val2'}\"\n    ", Fn: setvals},
-			{Name: "set", Params: []host.Param{host.Req("key"), host.Opt("val", ""), host.Opt("force", false), host.Opt("destructive", false), host.Opt("delimiter", ":")}, Doc: "\n    Set a (nested) grain; returns a state-like result.\n\n    CLI Example:\n\n        salt '*' grains.set 'apps:myApp:port' 2209\n    ", Fn: set},
-			{Name: "append", Params: []host.Param{host.Req("key"), host.Req("val"), host.Opt("convert", false), host.Opt("delimiter", ":")}, Doc: "\n    Append a value to a list grain.\n\n    CLI Example:\n\n        salt '*' grains.append key val\n    ", Fn: appendFn},
-			{Name: "remove", Params: []host.Param{host.Req("key"), host.Req("val"), host.Opt("delimiter", ":")}, Doc: "\n    Remove a value from a list grain.\n\n    CLI Example:\n\n        salt '*' grains.remove key val\n    ", Fn: remove},
-			{Name: "delval", Params: []host.Param{host.Req("key"), host.Opt("destructive", false)}, Doc: "\n    Set a grain to None (destructive=True removes the key).\n\n    CLI Example:\n\n        salt '*' grains.delval key\n    ", Fn: delval},
-			{Name: "delkey", Params: []host.Param{host.Req("key"), host.Opt("force", false)}, Doc: "\n    Remove a grain from the grains file.\n\n    CLI Example:\n\n        salt '*' grains.delkey key\n    ", Fn: delkey},
-			{Name: "filter_by", Params: []host.Param{host.Req("lookup_dict"), host.Opt("grain", "os_family"), host.Opt("merge", nil), host.Opt("default", "default"), host.Opt("base", nil)}, Doc: "\n    Return the entry of lookup_dict selected by a grain's value (a\n    glob match), else the default entry; merge and base are merged in.\n\n    CLI Example:\n\n        salt '*' grains.filter_by '{Debian: Debheads rule, RedHat: I love my hat}'\n    ", Fn: filterBy},
-		},
-	}
+	host.Register(&host.Module{Kind: host.Exec, Name: "grains", Doc: "Read and set this host's grains.", Funcs: []*host.Func{
+		{Name: "items", Params: []host.Param{host.Opt("sanitize", false)}, Doc: "\n    Return all of the grains.\n\n    CLI Example:\n\n        salt '*' grains.items\n    ", Fn: items},
+		{Name: "item", VarArgs: true, VarKwargs: true, Doc: "\n    Return the named grains as a dict; nested keys with the delimiter\n    (default ':'); a missing grain maps to default ('').\n\n    CLI Example:\n\n        salt '*' grains.item os osrelease\n    ", Fn: item},
+		{Name: "get", Params: keyDelim, Doc: "\n    Return one grain by key (nested keys with ':'), or default ('').\n\n    CLI Example:\n\n        salt '*' grains.get pkg:apache\n    ", Fn: get},
+		{Name: "fetch", Params: keyDelim, Doc: "\n    Same as grains.get.\n\n    CLI Example:\n\n        salt '*' grains.fetch pkg:apache\n    ", Fn: get},
+		{Name: "ls", Doc: "\n    Return the grain names, sorted.\n\n    CLI Example:\n\n        salt '*' grains.ls\n    ", Fn: ls},
+		{Name: "has_value", Params: []host.Param{host.Req("key")}, Doc: "\n    Return whether a grain (nested with ':') has a true value.\n\n    CLI Example:\n\n        salt '*' grains.has_value pkg:apache\n    ", Fn: hasValue},
+		{Name: "equals", Params: []host.Param{host.Req("key"), host.Req("value")}, Doc: "\n    Return whether a grain equals value.\n\n    CLI Example:\n\n        salt '*' grains.equals os Debian\n    ", Fn: equals},
+		{Name: "setval", Params: []host.Param{host.Req("key"), host.Req("val"), host.Opt("destructive", false), host.Opt("refresh_pillar", true)}, Doc: "\n    Set a grain in the grains file (written atomically).\n\n    CLI Example:\n\n        salt '*' grains.setval key val\n    ", Fn: setval},
+		{Name: "setvals", Params: []host.Param{host.Req("grains"), host.Opt("destructive", false), host.Opt("refresh_pillar", true)}, Doc: "\n    Set several grains from a dict in the grains file (atomically).\n\n    CLI Example:\n\n        salt '*' grains.setvals \"{'key1': 'val1', 'key2': 'val2'}\"\n    ", Fn: setvals},
+		{Name: "set", Params: []host.Param{host.Req("key"), host.Opt("val", ""), host.Opt("force", false), host.Opt("destructive", false), host.Opt("delimiter", ":")}, Doc: "\n    Set a (nested) grain; returns a state-like result.\n\n    CLI Example:\n\n        salt '*' grains.set 'apps:myApp:port' 2209\n    ", Fn: set},
+		{Name: "append", Params: []host.Param{host.Req("key"), host.Req("val"), host.Opt("convert", false), host.Opt("delimiter", ":")}, Doc: "\n    Append a value to a list grain.\n\n    CLI Example:\n\n        salt '*' grains.append key val\n    ", Fn: appendFn},
+		{Name: "remove", Params: []host.Param{host.Req("key"), host.Req("val"), host.Opt("delimiter", ":")}, Doc: "\n    Remove a value from a list grain.\n\n    CLI Example:\n\n        salt '*' grains.remove key val\n    ", Fn: remove},
+		{Name: "delval", Params: []host.Param{host.Req("key"), host.Opt("destructive", false)}, Doc: "\n    Set a grain to None (destructive=True removes the key).\n\n    CLI Example:\n\n        salt '*' grains.delval key\n    ", Fn: delval},
+		{Name: "delkey", Params: []host.Param{host.Req("key"), host.Opt("force", false)}, Doc: "\n    Remove a grain from the grains file.\n\n    CLI Example:\n\n        salt '*' grains.delkey key\n    ", Fn: delkey},
+		{Name: "filter_by", Params: []host.Param{host.Req("lookup_dict"), host.Opt("grain", "os_family"), host.Opt("merge", nil), host.Opt("default", "default"), host.Opt("base", nil)}, Doc: "\n    Return the entry of lookup_dict selected by a grain's value (a\n    glob match), else the default entry; merge and base are merged in.\n\n    CLI Example:\n\n        salt '*' grains.filter_by '{Debian: Debheads rule, RedHat: I love my hat}'\n    ", Fn: filterBy},
+	}})
 }
 
 func grainsOf(c *host.Call) *data.Map {
@@ -72,37 +66,28 @@ func store(c *host.Call) (*grainspkg.Store, error) {
 	return st, nil
 }
 
+// editStore runs edit on the grains file of the call; edit's errors are
+// execution errors.
+func editStore(c *host.Call, edit func(st *grainspkg.Store) (any, error)) (any, error) {
+	st, err := store(c)
+	if err != nil {
+		return nil, err
+	}
+	r, err := edit(st)
+	if err != nil {
+		return nil, host.Errorf("%v", err)
+	}
+	return r, nil
+}
+
 func items(_ context.Context, c *host.Call) (any, error) { return grainsOf(c), nil }
 
 func item(_ context.Context, c *host.Call) (any, error) {
-	delim := ":"
-	if d, ok := c.Kwargs().String("delimiter"); ok {
-		delim = d
-	}
-	var def any = ""
-	if d, ok := c.Kwargs().Get("default"); ok {
-		def = d
-	}
-	out := data.NewMap()
-	for _, a := range c.Args() {
-		key, ok := data.AsString(a)
-		if !ok {
-			key = fmt.Sprint(a)
-		}
-		if v, ok := data.Traverse(grainsOf(c), key, delim); ok {
-			out.Set(key, v)
-		} else {
-			out.Set(key, def)
-		}
-	}
-	return out, nil
+	return lookup.Item(c, grainsOf(c), true), nil
 }
 
 func get(_ context.Context, c *host.Call) (any, error) {
-	if v, ok := data.Traverse(grainsOf(c), c.Str("key"), c.Str("delimiter")); ok {
-		return v, nil
-	}
-	return c.Get("default"), nil
+	return lookup.Get(c, grainsOf(c)), nil
 }
 
 func ls(_ context.Context, c *host.Call) (any, error) {
@@ -120,15 +105,9 @@ func equals(_ context.Context, c *host.Call) (any, error) {
 }
 
 func setval(_ context.Context, c *host.Call) (any, error) {
-	st, err := store(c)
-	if err != nil {
-		return nil, err
-	}
-	r, err := st.SetVal(c.Str("key"), c.Get("val"), c.Bool("destructive"))
-	if err != nil {
-		return nil, host.Errorf("%v", err)
-	}
-	return r, nil
+	return editStore(c, func(st *grainspkg.Store) (any, error) {
+		return st.SetVal(c.Str("key"), c.Get("val"), c.Bool("destructive"))
+	})
 }
 
 func setvals(_ context.Context, c *host.Call) (any, error) {
@@ -136,75 +115,33 @@ func setvals(_ context.Context, c *host.Call) (any, error) {
 	if !ok {
 		return nil, host.Invalidf("setvals grains must be a dictionary.")
 	}
-	st, err := store(c)
-	if err != nil {
-		return nil, err
-	}
-	r, err := st.SetVals(m, c.Bool("destructive"))
-	if err != nil {
-		return nil, host.Errorf("%v", err)
-	}
-	return r, nil
+	return editStore(c, func(st *grainspkg.Store) (any, error) { return st.SetVals(m, c.Bool("destructive")) })
 }
 
 func set(_ context.Context, c *host.Call) (any, error) {
-	st, err := store(c)
-	if err != nil {
-		return nil, err
-	}
-	r, err := st.Set(c.Str("key"), c.Get("val"), c.Bool("force"), c.Bool("destructive"), c.Str("delimiter"))
-	if err != nil {
-		return nil, host.Errorf("%v", err)
-	}
-	return r, nil
+	return editStore(c, func(st *grainspkg.Store) (any, error) {
+		return st.Set(c.Str("key"), c.Get("val"), c.Bool("force"), c.Bool("destructive"), c.Str("delimiter"))
+	})
 }
 
 func appendFn(_ context.Context, c *host.Call) (any, error) {
-	st, err := store(c)
-	if err != nil {
-		return nil, err
-	}
-	r, err := st.Append(c.Str("key"), c.Get("val"), c.Bool("convert"), c.Str("delimiter"))
-	if err != nil {
-		return nil, host.Errorf("%v", err)
-	}
-	return r, nil
+	return editStore(c, func(st *grainspkg.Store) (any, error) {
+		return st.Append(c.Str("key"), c.Get("val"), c.Bool("convert"), c.Str("delimiter"))
+	})
 }
 
 func remove(_ context.Context, c *host.Call) (any, error) {
-	st, err := store(c)
-	if err != nil {
-		return nil, err
-	}
-	r, err := st.Remove(c.Str("key"), c.Get("val"), c.Str("delimiter"))
-	if err != nil {
-		return nil, host.Errorf("%v", err)
-	}
-	return r, nil
+	return editStore(c, func(st *grainspkg.Store) (any, error) {
+		return st.Remove(c.Str("key"), c.Get("val"), c.Str("delimiter"))
+	})
 }
 
 func delval(_ context.Context, c *host.Call) (any, error) {
-	st, err := store(c)
-	if err != nil {
-		return nil, err
-	}
-	r, err := st.DelVal(c.Str("key"), c.Bool("destructive"), false)
-	if err != nil {
-		return nil, host.Errorf("%v", err)
-	}
-	return r, nil
+	return editStore(c, func(st *grainspkg.Store) (any, error) { return st.DelVal(c.Str("key"), c.Bool("destructive"), false) })
 }
 
 func delkey(_ context.Context, c *host.Call) (any, error) {
-	st, err := store(c)
-	if err != nil {
-		return nil, err
-	}
-	r, err := st.DelKey(c.Str("key"), c.Bool("force"))
-	if err != nil {
-		return nil, host.Errorf("%v", err)
-	}
-	return r, nil
+	return editStore(c, func(st *grainspkg.Store) (any, error) { return st.DelKey(c.Str("key"), c.Bool("force")) })
 }
 
 func filterBy(_ context.Context, c *host.Call) (any, error) {
@@ -231,7 +168,7 @@ func filterBy(_ context.Context, c *host.Call) (any, error) {
 			if bm, ok := bv.(*data.Map); ok {
 				merged := bm.Copy()
 				if rm, ok := ret.(*data.Map); ok {
-					mergeInto(merged, rm)
+					pillar.Merge(merged, rm)
 				}
 				ret, found = merged, true
 			}
@@ -240,7 +177,7 @@ func filterBy(_ context.Context, c *host.Call) (any, error) {
 	if m, ok := c.Get("merge").(*data.Map); ok {
 		if rm, ok := ret.(*data.Map); ok {
 			rm = rm.Copy()
-			mergeInto(rm, m)
+			pillar.Merge(rm, m)
 			ret = rm
 		}
 	}
@@ -248,21 +185,4 @@ func filterBy(_ context.Context, c *host.Call) (any, error) {
 		return nil, nil
 	}
 	return ret, nil
-}
-
-func mergeInto(dst, src *data.Map) {
-	src.Range(func(k, v any) bool {
-		if sm, ok := v.(*data.Map); ok {
-			if dv, ok := dst.Get(k); ok {
-				if dm, ok := dv.(*data.Map); ok {
-					dm = dm.Copy()
-					mergeInto(dm, sm)
-					dst.Set(k, dm)
-					return true
-				}
-			}
-		}
-		dst.Set(k, v)
-		return true
-	})
 }

@@ -8,9 +8,8 @@ import (
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/modules/internal/lookup"
 )
-
-func init() { host.Register(Module()) }
 
 // Refresher is the front door's capability to fetch pillar anew; the
 // minion registers it as the "pillar.refresh" service.
@@ -18,24 +17,18 @@ type Refresher interface {
 	RefreshPillar(ctx context.Context) (*data.Map, error)
 }
 
-// Module returns the pillar module.
-func Module() *host.Module {
-	return &host.Module{
-		Kind: host.Exec,
-		Name: "pillar",
-		Doc:  "Read the pillar of this host.",
-		Funcs: []*host.Func{
-			{Name: "get", Params: []host.Param{host.Req("key"), host.Opt("default", ""), host.Opt("merge", false), host.Opt("merge_nested_lists", nil), host.Opt("delimiter", ":"), host.Opt("pillarenv", nil), host.Opt("saltenv", nil)},
-				Doc: "\n    Return a pillar value by key; nested keys are separated by the\n    delimiter (default ':'). Returns default (default '') when absent.\n\n    CLI Example:\n\n        salt '*' pillar.get pkg:apache\n    ", Fn: get},
-			{Name: "items", VarArgs: true, VarKwargs: true, Doc: "\n    Return the whole pillar.\n\n    CLI Example:\n\n        salt '*' pillar.items\n    ", Fn: items},
-			{Name: "data", VarArgs: true, VarKwargs: true, Doc: "\n    Same as pillar.items.\n\n    CLI Example:\n\n        salt '*' pillar.data\n    ", Fn: items},
-			{Name: "raw", Params: []host.Param{host.Opt("key", nil)}, Doc: "\n    Return the pillar as held in memory, or one key of it.\n\n    CLI Example:\n\n        salt '*' pillar.raw\n    ", Fn: raw},
-			{Name: "item", VarArgs: true, VarKwargs: true, Doc: "\n    Return the named pillar keys as a dict (nested keys with ':').\n\n    CLI Example:\n\n        salt '*' pillar.item foo bar:baz\n    ", Fn: item},
-			{Name: "ls", VarArgs: true, Doc: "\n    List the top-level pillar keys.\n\n    CLI Example:\n\n        salt '*' pillar.ls\n    ", Fn: ls},
-			{Name: "keys", Params: []host.Param{host.Req("key"), host.Opt("delimiter", ":")}, Doc: "\n    List the keys under a nested pillar key.\n\n    CLI Example:\n\n        salt '*' pillar.keys web:sites\n    ", Fn: keys},
-			{Name: "file_exists", Params: []host.Param{host.Req("path"), host.Opt("saltenv", nil)}, Doc: "\n    Not supported by saltgo: pillar file listing needs the master's\n    file server. Always False.\n    ", Fn: func(context.Context, *host.Call) (any, error) { return false, nil }},
-		},
-	}
+func init() {
+	host.Register(&host.Module{Kind: host.Exec, Name: "pillar", Doc: "Read the pillar of this host.", Funcs: []*host.Func{
+		{Name: "get", Params: []host.Param{host.Req("key"), host.Opt("default", ""), host.Opt("merge", false), host.Opt("merge_nested_lists", nil), host.Opt("delimiter", ":"), host.Opt("pillarenv", nil), host.Opt("saltenv", nil)},
+			Doc: "\n    Return a pillar value by key; nested keys are separated by the\n    delimiter (default ':'). Returns default (default '') when absent.\n\n    CLI Example:\n\n        salt '*' pillar.get pkg:apache\n    ", Fn: get},
+		{Name: "items", VarArgs: true, VarKwargs: true, Doc: "\n    Return the whole pillar.\n\n    CLI Example:\n\n        salt '*' pillar.items\n    ", Fn: items},
+		{Name: "data", VarArgs: true, VarKwargs: true, Doc: "\n    Same as pillar.items.\n\n    CLI Example:\n\n        salt '*' pillar.data\n    ", Fn: items},
+		{Name: "raw", Params: []host.Param{host.Opt("key", nil)}, Doc: "\n    Return the pillar as held in memory, or one key of it.\n\n    CLI Example:\n\n        salt '*' pillar.raw\n    ", Fn: raw},
+		{Name: "item", VarArgs: true, VarKwargs: true, Doc: "\n    Return the named pillar keys as a dict (nested keys with ':').\n\n    CLI Example:\n\n        salt '*' pillar.item foo bar:baz\n    ", Fn: item},
+		{Name: "ls", VarArgs: true, Doc: "\n    List the top-level pillar keys.\n\n    CLI Example:\n\n        salt '*' pillar.ls\n    ", Fn: ls},
+		{Name: "keys", Params: []host.Param{host.Req("key"), host.Opt("delimiter", ":")}, Doc: "\n    List the keys under a nested pillar key.\n\n    CLI Example:\n\n        salt '*' pillar.keys web:sites\n    ", Fn: keys},
+		{Name: "file_exists", Params: []host.Param{host.Req("path"), host.Opt("saltenv", nil)}, Doc: "\n    Not supported by saltgo: pillar file listing needs the master's\n    file server. Always False.\n    ", Fn: func(context.Context, *host.Call) (any, error) { return false, nil }},
+	}})
 }
 
 func pillarOf(c *host.Call) *data.Map {
@@ -46,11 +39,7 @@ func pillarOf(c *host.Call) *data.Map {
 }
 
 func get(_ context.Context, c *host.Call) (any, error) {
-	delim := c.Str("delimiter")
-	if v, ok := data.Traverse(pillarOf(c), c.Str("key"), delim); ok {
-		return v, nil
-	}
-	return c.Get("default"), nil
+	return lookup.Get(c, pillarOf(c)), nil
 }
 
 func items(ctx context.Context, c *host.Call) (any, error) {
@@ -72,27 +61,7 @@ func raw(_ context.Context, c *host.Call) (any, error) {
 }
 
 func item(_ context.Context, c *host.Call) (any, error) {
-	out := data.NewMap()
-	delim := ":"
-	if d, ok := c.Kwargs().String("delimiter"); ok {
-		delim = d
-	}
-	var def any = ""
-	if d, ok := c.Kwargs().Get("default"); ok {
-		def = d
-	}
-	for _, a := range c.Args() {
-		key, ok := data.AsString(a)
-		if !ok {
-			continue
-		}
-		if v, ok := data.Traverse(pillarOf(c), key, delim); ok {
-			out.Set(key, v)
-		} else {
-			out.Set(key, def)
-		}
-	}
-	return out, nil
+	return lookup.Item(c, pillarOf(c), false), nil
 }
 
 func ls(_ context.Context, c *host.Call) (any, error) {

@@ -15,8 +15,6 @@ import (
 	"github.com/saltgo/saltgo/host"
 )
 
-func init() { host.Register(Module()) }
-
 // jobs returns the job table of the front door running the call (the
 // minion's; salt-call has none).
 func jobs(c *host.Call) (host.JobTable, bool) {
@@ -26,8 +24,7 @@ func jobs(c *host.Call) (host.JobTable, bool) {
 
 var syncNames = []string{"all", "beacons", "clouds", "engines", "executors", "grains", "log_handlers", "matchers", "modules", "output", "pillar", "proxymodules", "renderers", "returners", "sdb", "serializers", "states", "thorium", "utils", "wrapper"}
 
-// Module returns the saltutil module.
-func Module() *host.Module {
+func init() {
 	funcs := []*host.Func{
 		{Name: "find_job", Params: []host.Param{host.Req("jid")}, Doc: "\n    Return the data of a running job, or {} when it is not running.\n\n    CLI Example:\n\n        salt '*' saltutil.find_job <job id>\n    ", Fn: findJob},
 		{Name: "running", Doc: "\n    Return the data of the jobs running on this minion.\n\n    CLI Example:\n\n        salt '*' saltutil.running\n    ", Fn: running},
@@ -46,7 +43,7 @@ func Module() *host.Module {
 			Doc: "\n    saltgo's modules are compiled into the binary: there is nothing to\n    sync from the master's file server. Returns what Salt returns when\n    nothing was synced.\n\n    CLI Example:\n\n        salt '*' saltutil." + name + "\n    ",
 			Fn:  syncNothing(n)})
 	}
-	return &host.Module{Kind: host.Exec, Name: "saltutil", Doc: "Job table, refresh and sync functions.", Funcs: funcs}
+	host.Register(&host.Module{Kind: host.Exec, Name: "saltutil", Doc: "Job table, refresh and sync functions.", Funcs: funcs})
 }
 
 func findJob(_ context.Context, c *host.Call) (any, error) {

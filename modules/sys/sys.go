@@ -12,26 +12,18 @@ import (
 	"github.com/saltgo/saltgo/host"
 )
 
-func init() { host.Register(Module()) }
-
-// Module returns the sys module.
-func Module() *host.Module {
-	return &host.Module{
-		Kind: host.Exec,
-		Name: "sys",
-		Doc:  "Introspection of the functions this host serves.",
-		Funcs: []*host.Func{
-			{Name: "doc", VarArgs: true, Doc: "\n    Return the docstrings of execution functions: all of them, those of\n    a module (sys.doc test), of one function, or of a glob (test.*).\n\n    CLI Example:\n\n        salt '*' sys.doc test.ping\n    ", Fn: kindDoc(host.Exec)},
-			{Name: "list_functions", VarArgs: true, Doc: "\n    List the execution functions, optionally of some modules or globs.\n\n    CLI Example:\n\n        salt '*' sys.list_functions test\n    ", Fn: kindFunctions(host.Exec)},
-			{Name: "list_modules", VarArgs: true, Doc: "\n    List the available execution modules, optionally matching globs.\n\n    CLI Example:\n\n        salt '*' sys.list_modules\n    ", Fn: kindModules(host.Exec)},
-			{Name: "argspec", Params: []host.Param{host.Opt("module", "")}, Doc: "\n    Return the argument specification of execution functions.\n\n    CLI Example:\n\n        salt '*' sys.argspec test.arg\n    ", Fn: kindArgspec(host.Exec)},
-			{Name: "list_runners", VarArgs: true, Doc: "\n    List the runner modules saltgo hosts.\n\n    CLI Example:\n\n        salt '*' sys.list_runners\n    ", Fn: kindModules(host.Runner)},
-			{Name: "list_runner_functions", VarArgs: true, Doc: "\n    List the runner functions saltgo hosts.\n\n    CLI Example:\n\n        salt '*' sys.list_runner_functions\n    ", Fn: kindFunctions(host.Runner)},
-			{Name: "runner_doc", VarArgs: true, Doc: "\n    Return the docstrings of runner functions.\n\n    CLI Example:\n\n        salt '*' sys.runner_doc mc_cloud_lxc\n    ", Fn: kindDoc(host.Runner)},
-			{Name: "runner_argspec", Params: []host.Param{host.Opt("module", "")}, Doc: "\n    Return the argument specification of runner functions.\n\n    CLI Example:\n\n        salt '*' sys.runner_argspec mc_cloud_lxc\n    ", Fn: kindArgspec(host.Runner)},
-			{Name: "reload_modules", Doc: "\n    Modules are compiled into saltgo: nothing to reload. Returns True.\n\n    CLI Example:\n\n        salt '*' sys.reload_modules\n    ", Fn: func(context.Context, *host.Call) (any, error) { return true, nil }},
-		},
-	}
+func init() {
+	host.Register(&host.Module{Kind: host.Exec, Name: "sys", Doc: "Introspection of the functions this host serves.", Funcs: []*host.Func{
+		{Name: "doc", VarArgs: true, Doc: "\n    Return the docstrings of execution functions: all of them, those of\n    a module (sys.doc test), of one function, or of a glob (test.*).\n\n    CLI Example:\n\n        salt '*' sys.doc test.ping\n    ", Fn: kindDoc(host.Exec)},
+		{Name: "list_functions", VarArgs: true, Doc: "\n    List the execution functions, optionally of some modules or globs.\n\n    CLI Example:\n\n        salt '*' sys.list_functions test\n    ", Fn: kindFunctions(host.Exec)},
+		{Name: "list_modules", VarArgs: true, Doc: "\n    List the available execution modules, optionally matching globs.\n\n    CLI Example:\n\n        salt '*' sys.list_modules\n    ", Fn: kindModules(host.Exec)},
+		{Name: "argspec", Params: []host.Param{host.Opt("module", "")}, Doc: "\n    Return the argument specification of execution functions.\n\n    CLI Example:\n\n        salt '*' sys.argspec test.arg\n    ", Fn: kindArgspec(host.Exec)},
+		{Name: "list_runners", VarArgs: true, Doc: "\n    List the runner modules saltgo hosts.\n\n    CLI Example:\n\n        salt '*' sys.list_runners\n    ", Fn: kindModules(host.Runner)},
+		{Name: "list_runner_functions", VarArgs: true, Doc: "\n    List the runner functions saltgo hosts.\n\n    CLI Example:\n\n        salt '*' sys.list_runner_functions\n    ", Fn: kindFunctions(host.Runner)},
+		{Name: "runner_doc", VarArgs: true, Doc: "\n    Return the docstrings of runner functions.\n\n    CLI Example:\n\n        salt '*' sys.runner_doc mc_cloud_lxc\n    ", Fn: kindDoc(host.Runner)},
+		{Name: "runner_argspec", Params: []host.Param{host.Opt("module", "")}, Doc: "\n    Return the argument specification of runner functions.\n\n    CLI Example:\n\n        salt '*' sys.runner_argspec mc_cloud_lxc\n    ", Fn: kindArgspec(host.Runner)},
+		{Name: "reload_modules", Doc: "\n    Modules are compiled into saltgo: nothing to reload. Returns True.\n\n    CLI Example:\n\n        salt '*' sys.reload_modules\n    ", Fn: func(context.Context, *host.Call) (any, error) { return true, nil }},
+	}})
 }
 
 // matches reports whether fun is selected by one of Salt's sys.* selectors:

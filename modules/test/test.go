@@ -26,203 +26,195 @@ import (
 	"github.com/saltgo/saltgo/version"
 )
 
-func init() { host.Register(Module()) }
-
-// Module returns the test module.
-func Module() *host.Module {
-	return &host.Module{
-		Kind: host.Exec,
-		Name: "test",
-		Doc:  "Module for running arbitrary tests.",
-		Funcs: []*host.Func{
-			{Name: "arg", VarArgs: true, VarKwargs: true, Doc: doc(`Return the positional and keyword arguments received, including the
+func init() {
+	host.Register(&host.Module{Kind: host.Exec, Name: "test", Doc: "Module for running arbitrary tests.", Funcs: []*host.Func{
+		{Name: "arg", VarArgs: true, VarKwargs: true, Doc: doc(`Return the positional and keyword arguments received, including the
 publish data (__pub_*), to check argument passing.
 
 CLI Example:
 
     salt '*' test.arg 1 two 3.5 kw=yes`), Fn: arg},
-			{Name: "arg_clean", VarArgs: true, VarKwargs: true, Doc: doc(`Like test.arg, without the __pub_* keyword arguments.
+		{Name: "arg_clean", VarArgs: true, VarKwargs: true, Doc: doc(`Like test.arg, without the __pub_* keyword arguments.
 
 CLI Example:
 
     salt '*' test.arg_clean 1 two kw=yes`), Fn: argClean},
-			{Name: "arg_repr", VarArgs: true, VarKwargs: true, Doc: doc(`Like test.arg, with the arguments rendered as Python repr strings.
+		{Name: "arg_repr", VarArgs: true, VarKwargs: true, Doc: doc(`Like test.arg, with the arguments rendered as Python repr strings.
 
 CLI Example:
 
     salt '*' test.arg_repr 1 two kw=yes`), Fn: argRepr},
-			{Name: "arg_type", VarArgs: true, VarKwargs: true, Doc: doc(`Return the Python type name of every argument received.
+		{Name: "arg_type", VarArgs: true, VarKwargs: true, Doc: doc(`Return the Python type name of every argument received.
 
 CLI Example:
 
     salt '*' test.arg_type 1 two 3.5`), Fn: argType},
-			{Name: "assertion", Params: []host.Param{host.Req("assertion")}, Doc: doc(`Fail when the argument is false.
+		{Name: "assertion", Params: []host.Param{host.Req("assertion")}, Doc: doc(`Fail when the argument is false.
 
 CLI Example:
 
     salt '*' test.assertion False`), Fn: assertion},
-			{Name: "attr_call", Doc: doc(`Return the grains (checks calls between modules).
+		{Name: "attr_call", Doc: doc(`Return the grains (checks calls between modules).
 
 CLI Example:
 
     salt '*' test.attr_call`), Fn: attrCall},
-			{Name: "collatz", Params: []host.Param{host.Req("start")}, Doc: doc(`Compute the Collatz sequence from a start number; returns the sequence
+		{Name: "collatz", Params: []host.Param{host.Req("start")}, Doc: doc(`Compute the Collatz sequence from a start number; returns the sequence
 and the seconds it took.
 
 CLI Example:
 
     salt '*' test.collatz 3`), Fn: collatz},
-			{Name: "conf_test", Doc: doc(`Return the test.foo configuration value, or "baz".
+		{Name: "conf_test", Doc: doc(`Return the test.foo configuration value, or "baz".
 
 CLI Example:
 
     salt '*' test.conf_test`), Fn: confTest},
-			{Name: "cross_test", Params: []host.Param{host.Req("func"), host.Opt("args", nil)}, Doc: doc(`Call another execution function with a list of arguments.
+		{Name: "cross_test", Params: []host.Param{host.Req("func"), host.Opt("args", nil)}, Doc: doc(`Call another execution function with a list of arguments.
 
 CLI Example:
 
     salt '*' test.cross_test test.echo "[hello]"`), Fn: crossTest},
-			{Name: "deprecation_warning", Doc: doc(`Return True (kept for compatibility; saltgo emits no warning).
+		{Name: "deprecation_warning", Doc: doc(`Return True (kept for compatibility; saltgo emits no warning).
 
 CLI Example:
 
     salt '*' test.deprecation_warning`), Fn: func(context.Context, *host.Call) (any, error) { return true, nil }},
-			{Name: "echo", Params: []host.Param{host.Req("text")}, Doc: doc(`Return the text given.
+		{Name: "echo", Params: []host.Param{host.Req("text")}, Doc: doc(`Return the text given.
 
 CLI Example:
 
     salt '*' test.echo 'hello world'`), Fn: func(_ context.Context, c *host.Call) (any, error) { return c.Get("text"), nil }},
-			{Name: "exception", Params: []host.Param{host.Opt("message", "Test Exception")}, Doc: doc(`Fail with a CommandExecutionError carrying the message.
+		{Name: "exception", Params: []host.Param{host.Opt("message", "Test Exception")}, Doc: doc(`Fail with a CommandExecutionError carrying the message.
 
 CLI Example:
 
     salt '*' test.exception 'Oh no'`), Fn: func(_ context.Context, c *host.Call) (any, error) {
-				return nil, host.Errorf("%s", c.Str("message"))
-			}},
-			{Name: "false", Doc: doc(`Return False.
+			return nil, host.Errorf("%s", c.Str("message"))
+		}},
+		{Name: "false", Doc: doc(`Return False.
 
 CLI Example:
 
     salt '*' test.false`), Fn: func(context.Context, *host.Call) (any, error) { return false, nil }},
-			{Name: "fib", Params: []host.Param{host.Req("num")}, Doc: doc(`Compute the Fibonacci number of num; returns it and the seconds it took.
+		{Name: "fib", Params: []host.Param{host.Req("num")}, Doc: doc(`Compute the Fibonacci number of num; returns it and the seconds it took.
 
 CLI Example:
 
     salt '*' test.fib 30`), Fn: fib},
-			{Name: "get_opts", Doc: doc(`Return this host's configuration.
+		{Name: "get_opts", Doc: doc(`Return this host's configuration.
 
 CLI Example:
 
     salt '*' test.get_opts`), Fn: func(_ context.Context, c *host.Call) (any, error) { return c.Env.Opts, nil }},
-			{Name: "kwarg", VarKwargs: true, Doc: doc(`Return the keyword arguments received, including the publish data.
+		{Name: "kwarg", VarKwargs: true, Doc: doc(`Return the keyword arguments received, including the publish data.
 
 CLI Example:
 
     salt '*' test.kwarg num=1 txt=two`), Fn: func(_ context.Context, c *host.Call) (any, error) { return c.Kwargs(), nil }},
-			{Name: "module_report", Doc: doc(`Report the execution functions this host serves.
+		{Name: "module_report", Doc: doc(`Report the execution functions this host serves.
 
 CLI Example:
 
     salt '*' test.module_report`), Fn: moduleReport},
-			{Name: "not_loaded", Doc: doc(`List the modules that are compiled in but unavailable on this host.
+		{Name: "not_loaded", Doc: doc(`List the modules that are compiled in but unavailable on this host.
 
 CLI Example:
 
     salt '*' test.not_loaded`), Fn: notLoaded},
-			{Name: "opts_pkg", Doc: doc(`Return the configuration with the grains and pillar added.
+		{Name: "opts_pkg", Doc: doc(`Return the configuration with the grains and pillar added.
 
 CLI Example:
 
     salt '*' test.opts_pkg`), Fn: optsPkg},
-			{Name: "outputter", Params: []host.Param{host.Req("data")}, Doc: doc(`Return the data given, to try an outputter.
+		{Name: "outputter", Params: []host.Param{host.Req("data")}, Doc: doc(`Return the data given, to try an outputter.
 
 CLI Example:
 
     salt '*' test.outputter foobar`), Fn: func(_ context.Context, c *host.Call) (any, error) { return c.Get("data"), nil }},
-			{Name: "ping", Doc: doc(`Check that the minion answers (not an ICMP ping). Returns True.
+		{Name: "ping", Doc: doc(`Check that the minion answers (not an ICMP ping). Returns True.
 
 CLI Example:
 
     salt '*' test.ping`), Fn: func(context.Context, *host.Call) (any, error) { return true, nil }},
-			{Name: "provider", Params: []host.Param{host.Req("module")}, Doc: doc(`Return the module that provides a virtual module name.
+		{Name: "provider", Params: []host.Param{host.Req("module")}, Doc: doc(`Return the module that provides a virtual module name.
 
 CLI Example:
 
     salt '*' test.provider test`), Fn: provider},
-			{Name: "providers", Doc: doc(`Return the virtual module names and their providers.
+		{Name: "providers", Doc: doc(`Return the virtual module names and their providers.
 
 CLI Example:
 
     salt '*' test.providers`), Fn: providers},
-			{Name: "raise_exception", Params: []host.Param{host.Req("name")}, VarArgs: true, VarKwargs: true, Doc: doc(`Fail with the named Salt or Python exception and message; an unknown
+		{Name: "raise_exception", Params: []host.Param{host.Req("name")}, VarArgs: true, VarKwargs: true, Doc: doc(`Fail with the named Salt or Python exception and message; an unknown
 name returns False.
 
 CLI Example:
 
     salt '*' test.raise_exception CommandExecutionError "went wrong"`), Fn: raiseException},
-			{Name: "rand_sleep", Params: []host.Param{host.Opt("max", int64(60))}, Doc: doc(`Sleep for a random number of seconds up to max.
+		{Name: "rand_sleep", Params: []host.Param{host.Opt("max", int64(60))}, Doc: doc(`Sleep for a random number of seconds up to max.
 
 CLI Example:
 
     salt '*' test.rand_sleep 60`), Fn: randSleep},
-			{Name: "rand_str", Params: []host.Param{host.Opt("size", int64(9999999999)), host.Opt("hash_type", nil)}, Doc: doc(`Old name of test.random_hash.`), Fn: randomHash},
-			{Name: "random_hash", Params: []host.Param{host.Opt("size", int64(9999999999)), host.Opt("hash_type", nil)}, Doc: doc(`Hash a random number between 1 and size with hash_type (default: the
+		{Name: "rand_str", Params: []host.Param{host.Opt("size", int64(9999999999)), host.Opt("hash_type", nil)}, Doc: doc(`Old name of test.random_hash.`), Fn: randomHash},
+		{Name: "random_hash", Params: []host.Param{host.Opt("size", int64(9999999999)), host.Opt("hash_type", nil)}, Doc: doc(`Hash a random number between 1 and size with hash_type (default: the
 hash_type option, sha256).
 
 CLI Example:
 
     salt '*' test.random_hash hash_type=sha512`), Fn: randomHash},
-			{Name: "retcode", Params: []host.Param{host.Opt("code", int64(42))}, Doc: doc(`Return True and set the job's return code to code.
+		{Name: "retcode", Params: []host.Param{host.Opt("code", int64(42))}, Doc: doc(`Return True and set the job's return code to code.
 
 CLI Example:
 
     salt '*' test.retcode 42`), Fn: retcode},
-			{Name: "sleep", Params: []host.Param{host.Req("length")}, Doc: doc(`Sleep for length seconds, then return True.
+		{Name: "sleep", Params: []host.Param{host.Req("length")}, Doc: doc(`Sleep for length seconds, then return True.
 
 CLI Example:
 
     salt '*' test.sleep 20`), Fn: sleep},
-			{Name: "stack", Doc: doc(`Return the current stack of the function call.
+		{Name: "stack", Doc: doc(`Return the current stack of the function call.
 
 CLI Example:
 
     salt '*' test.stack`), Fn: func(context.Context, *host.Call) (any, error) { return string(debug.Stack()), nil }},
-			{Name: "true", Doc: doc(`Return True.
+		{Name: "true", Doc: doc(`Return True.
 
 CLI Example:
 
     salt '*' test.true`), Fn: func(context.Context, *host.Call) (any, error) { return true, nil }},
-			{Name: "try", Params: []host.Param{host.Req("module"), host.Opt("return_try_exception", false)}, VarKwargs: true, Doc: doc(`Run an execution function with keyword arguments; on failure return
+		{Name: "try", Params: []host.Param{host.Req("module"), host.Opt("return_try_exception", false)}, VarKwargs: true, Doc: doc(`Run an execution function with keyword arguments; on failure return
 None, or the error when return_try_exception is True.
 
 CLI Example:
 
     salt '*' test.try test.echo text=hi`), Fn: try_},
-			{Name: "tty", VarArgs: true, VarKwargs: true, Doc: doc(`Moved to cmd.tty; returns an error text.`), Fn: func(context.Context, *host.Call) (any, error) {
-				return "ERROR: This function has been moved to cmd.tty", nil
-			}},
-			{Name: "version", Doc: doc(`Return the Salt version this minion speaks.
+		{Name: "tty", VarArgs: true, VarKwargs: true, Doc: doc(`Moved to cmd.tty; returns an error text.`), Fn: func(context.Context, *host.Call) (any, error) {
+			return "ERROR: This function has been moved to cmd.tty", nil
+		}},
+		{Name: "version", Doc: doc(`Return the Salt version this minion speaks.
 
 CLI Example:
 
     salt '*' test.version`), Fn: func(context.Context, *host.Call) (any, error) { return version.Salt, nil }},
-			{Name: "versions", Doc: doc(`Same as test.versions_report.
+		{Name: "versions", Doc: doc(`Same as test.versions_report.
 
 CLI Example:
 
     salt '*' test.versions`), Fn: versionsReport},
-			{Name: "versions_information", Doc: doc(`Return the versions of saltgo and its platform as a dict.
+		{Name: "versions_information", Doc: doc(`Return the versions of saltgo and its platform as a dict.
 
 CLI Example:
 
     salt '*' test.versions_information`), Fn: versionsInformation},
-			{Name: "versions_report", Doc: doc(`Return the versions of saltgo and its platform as text.
+		{Name: "versions_report", Doc: doc(`Return the versions of saltgo and its platform as text.
 
 CLI Example:
 
     salt '*' test.versions_report`), Fn: versionsReport},
-		},
-	}
+	}})
 }
 
 // doc indents a docstring the way a Python docstring arrives (a leading
@@ -288,13 +280,23 @@ func attrCall(ctx context.Context, c *host.Call) (any, error) {
 	return c.Env.Grains, nil
 }
 
-func collatz(_ context.Context, c *host.Call) (any, error) {
-	n, err := c.Int("start")
+// positiveInt returns the call's integer argument name, which must be at
+// least 1.
+func positiveInt(c *host.Call, name string) (int64, error) {
+	n, err := c.Int(name)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	if n < 1 {
-		return nil, host.Invalidf("start must be a positive integer")
+		return 0, host.Invalidf("%s must be a positive integer", name)
+	}
+	return n, nil
+}
+
+func collatz(_ context.Context, c *host.Call) (any, error) {
+	n, err := positiveInt(c, "start")
+	if err != nil {
+		return nil, err
 	}
 	begin := time.Now()
 	steps := []any{}
@@ -455,13 +457,20 @@ func wait(ctx context.Context, d time.Duration) (any, error) {
 	}
 }
 
+// hashTypes are the hash_type values test.random_hash accepts.
+var hashTypes = map[string]func() hash.Hash{
+	"md5":    md5.New,
+	"sha1":   sha1.New,
+	"sha224": sha256.New224,
+	"sha256": sha256.New,
+	"sha384": sha512.New384,
+	"sha512": sha512.New,
+}
+
 func randomHash(_ context.Context, c *host.Call) (any, error) {
-	size, err := c.Int("size")
+	size, err := positiveInt(c, "size")
 	if err != nil {
 		return nil, err
-	}
-	if size < 1 {
-		return nil, host.Invalidf("size must be a positive integer")
 	}
 	ht := c.Str("hash_type")
 	if ht == "" {
@@ -472,23 +481,11 @@ func randomHash(_ context.Context, c *host.Call) (any, error) {
 	if ht == "" {
 		ht = "sha256"
 	}
-	var h hash.Hash
-	switch ht {
-	case "md5":
-		h = md5.New()
-	case "sha1":
-		h = sha1.New()
-	case "sha256":
-		h = sha256.New()
-	case "sha512":
-		h = sha512.New()
-	case "sha384":
-		h = sha512.New384()
-	case "sha224":
-		h = sha256.New224()
-	default:
+	newHash, ok := hashTypes[ht]
+	if !ok {
 		return nil, host.Invalidf("Hash type %s not supported", ht)
 	}
+	h := newHash()
 	n, err := rand.Int(rand.Reader, big.NewInt(size))
 	if err != nil {
 		return nil, err

@@ -40,6 +40,15 @@ func (p *parser) ws() {
 	}
 }
 
+// eat consumes c when it is the next byte and reports whether it was.
+func (p *parser) eat(c byte) bool {
+	if p.i < len(p.s) && p.s[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
 func (p *parser) errf(format string, a ...any) error {
 	return fmt.Errorf("pylit: offset %d: %s", p.i, fmt.Sprintf(format, a...))
 }
@@ -76,8 +85,7 @@ func (p *parser) value() (any, error) {
 		m := data.NewMap()
 		m.Ordered = true
 		p.ws()
-		if p.i < len(p.s) && p.s[p.i] == ')' {
-			p.i++
+		if p.eat(')') {
 			return m, nil
 		}
 		items, err := p.value()
@@ -96,10 +104,9 @@ func (p *parser) value() (any, error) {
 			m.Set(pair[0], pair[1])
 		}
 		p.ws()
-		if p.i >= len(p.s) || p.s[p.i] != ')' {
+		if !p.eat(')') {
 			return nil, p.errf("missing )")
 		}
-		p.i++
 		return m, nil
 	}
 	for _, kw := range []struct {
@@ -114,65 +121,66 @@ func (p *parser) value() (any, error) {
 	return p.number()
 }
 
-func (p *parser) seq(end byte) (any, error) {
-	out := []any{}
+// items parses comma-separated items (a trailing comma allowed) up to the
+// closing byte end; item parses one.
+func (p *parser) items(end byte, item func() error) error {
 	for {
 		p.ws()
-		if p.i < len(p.s) && p.s[p.i] == end {
-			p.i++
-			return out, nil
+		if p.eat(end) {
+			return nil
 		}
-		v, err := p.value()
-		if err != nil {
-			return nil, err
+		if err := item(); err != nil {
+			return err
 		}
-		out = append(out, v)
 		p.ws()
-		if p.i < len(p.s) && p.s[p.i] == ',' {
-			p.i++
+		if p.eat(',') {
 			continue
 		}
-		if p.i < len(p.s) && p.s[p.i] == end {
-			p.i++
-			return out, nil
+		if p.eat(end) {
+			return nil
 		}
-		return nil, p.errf("expected , or %c", end)
+		return p.errf("expected , or %c", end)
 	}
+}
+
+func (p *parser) seq(end byte) (any, error) {
+	out := []any{}
+	err := p.items(end, func() error {
+		v, err := p.value()
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (p *parser) dict() (any, error) {
 	m := data.NewMap()
-	for {
-		p.ws()
-		if p.i < len(p.s) && p.s[p.i] == '}' {
-			p.i++
-			return m, nil
-		}
+	err := p.items('}', func() error {
 		k, err := p.value()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p.ws()
-		if p.i >= len(p.s) || p.s[p.i] != ':' {
-			return nil, p.errf("expected :")
+		if !p.eat(':') {
+			return p.errf("expected :")
 		}
-		p.i++
 		v, err := p.value()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		m.Set(k, v)
-		p.ws()
-		if p.i < len(p.s) && p.s[p.i] == ',' {
-			p.i++
-			continue
-		}
-		if p.i < len(p.s) && p.s[p.i] == '}' {
-			p.i++
-			return m, nil
-		}
-		return nil, p.errf("expected , or }")
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return m, nil
 }
 
 func (p *parser) number() (any, error) {
