@@ -28,8 +28,8 @@ func (p Painter) wrap(code, s string) string {
 	return code + s + colEnd
 }
 
-// Yellow, Green, Red and Blue are makina-states' colour helpers (blue is
-// LIGHT_CYAN, as in mc_states.api).
+// Yellow is one of makina-states' colour helpers (with Green, Red and
+// Blue; blue is LIGHT_CYAN, as in mc_states.api).
 func (p Painter) Yellow(s string) string { return p.wrap(colYellow, s) }
 
 // Green wraps s in green.
