@@ -17,7 +17,9 @@ import (
 func FuzzJobLoad(f *testing.F) {
 	Register(&Module{Kind: Exec, Name: "fuzzload", Funcs: []*Func{
 		{Name: "args", Params: []Param{Req("a"), Opt("b", nil)}, VarArgs: true, VarKwargs: true,
-			Fn: func(_ context.Context, c *Call) (any, error) { return data.M("args", c.Args(), "kwargs", c.Kwargs()), nil }},
+			Fn: func(_ context.Context, c *Call) (any, error) {
+				return data.M("args", c.Args(), "kwargs", c.Kwargs()), nil
+			}},
 		{Name: "two", Params: []Param{Req("a"), Req("b")},
 			Fn: func(_ context.Context, c *Call) (any, error) { return []any{c.Get("a"), c.Get("b")}, nil }},
 		{Name: "none", Fn: func(context.Context, *Call) (any, error) { return nil, nil }},
