@@ -30,6 +30,7 @@ func binary(b *testing.B) string {
 	}
 	out := filepath.Join(dir, "saltgo")
 	cmd := exec.Command("go", "build", "-o", out, ".")
+	cmd.Env = append(os.Environ(), makeBuildEnv(b)...) // static, as make build
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, msg)
 	}

@@ -12,7 +12,7 @@ import (
 // makeBuildEnv returns the environment assignments (CGO_ENABLED=0...) that
 // the Makefile's build target puts before `go build` of ./cmd/saltgo, so
 // that the tests build saltgo the way `make build` does.
-func makeBuildEnv(t *testing.T) []string {
+func makeBuildEnv(t testing.TB) []string {
 	t.Helper()
 	b, err := os.ReadFile("../../Makefile")
 	if err != nil {
