@@ -260,10 +260,8 @@ func (l *loader) parse(b []byte, path string) (*data.Map, error) {
 	for k, line := range lines {
 		l.cfg.Origin[k] = Position{File: path, Line: line}
 	}
-	if id, ok := m.Get("id"); ok {
-		if _, isStr := id.(string); !isStr {
-			m.Set("id", data.Str(id))
-		}
+	if err := checkTypes(m, lines, path); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -54,53 +54,90 @@ func EnsurePKIDir(dir string) error {
 	return nil
 }
 
-// LoadOrGenerateKeyPair returns the key pair <dir>/<name>.pem and .pub,
-// generating it (bits, 0 = 2048) when the private key file does not exist:
-// .pem PKCS#1 mode 0400, .pub SPKI mode 0644, both written atomically. A
-// missing .pub next to an existing .pem is rewritten; a .pub that does not
-// match the .pem is an error. pubPEM is the .pub file's text.
-func LoadOrGenerateKeyPair(dir, name string, bits int) (priv *rsa.PrivateKey, pubPEM []byte, err error) {
+// KeyPair is a key pair loaded (or generated) by OpenKeyPair.
+type KeyPair struct {
+	Priv      *rsa.PrivateKey
+	PubPEM    []byte // the .pub file's text
+	Generated bool   // the pair was generated now (no .pem existed)
+}
+
+// OpenKeyPair returns the key pair <dir>/<name>.pem and .pub, generating it
+// (bits, 0 = 2048) only when no file of that name exists (os.Lstat): .pem
+// PKCS#1 mode 0400, .pub SPKI mode 0644, both written atomically. A
+// dangling symlink or an unreadable .pem is an error, never a reason to
+// make a new key pair (a new identity). A missing .pub next to an existing
+// .pem is rewritten; a .pub that does not match the .pem is an error.
+func OpenKeyPair(dir, name string, bits int) (*KeyPair, error) {
 	if err := EnsurePKIDir(dir); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	privPath := filepath.Join(dir, name+".pem")
 	pubPath := filepath.Join(dir, name+".pub")
-	priv, err = ReadPrivateKey(privPath)
+	_, err := os.Lstat(privPath)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		if priv, err = GenerateKey(bits); err != nil {
-			return nil, nil, err
-		}
-		if err := atomicfile.Write(privPath, MarshalPrivateKeyPEM(priv), PrivKeyMode); err != nil {
-			return nil, nil, err
-		}
-		if pubPEM, err = PublicKeyOf(priv); err != nil {
-			return nil, nil, err
-		}
-		if err := atomicfile.Write(pubPath, pubPEM, PubKeyMode); err != nil {
-			return nil, nil, err
-		}
-		return priv, pubPEM, nil
+		return generateKeyPair(privPath, pubPath, bits)
 	case err != nil:
-		return nil, nil, err
+		return nil, fmt.Errorf("crypt: private key %s: %w", privPath, err)
+	}
+	priv, err := ReadPrivateKey(privPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		target, _ := os.Readlink(privPath)
+		return nil, fmt.Errorf("crypt: private key %s is a dangling symlink (to %q); refusing to generate a new key pair (a new identity): restore the key or remove the link", privPath, target)
+	}
+	if err != nil {
+		return nil, err
 	}
 	pub, pubPEM, err := ReadPublicKey(pubPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		if pubPEM, err = PublicKeyOf(priv); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if err := atomicfile.Write(pubPath, pubPEM, PubKeyMode); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		return priv, pubPEM, nil
+		return &KeyPair{Priv: priv, PubPEM: pubPEM}, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	if !pub.Equal(&priv.PublicKey) {
+		return nil, fmt.Errorf("crypt: %s does not match %s", pubPath, privPath)
+	}
+	return &KeyPair{Priv: priv, PubPEM: pubPEM}, nil
+}
+
+func generateKeyPair(privPath, pubPath string, bits int) (*KeyPair, error) {
+	priv, err := GenerateKey(bits)
+	if err != nil {
+		return nil, err
+	}
+	if err := atomicfile.Write(privPath, MarshalPrivateKeyPEM(priv), PrivKeyMode); err != nil {
+		return nil, err
+	}
+	pubPEM, err := PublicKeyOf(priv)
+	if err != nil {
+		return nil, err
+	}
+	if err := atomicfile.Write(pubPath, pubPEM, PubKeyMode); err != nil {
+		return nil, err
+	}
+	return &KeyPair{Priv: priv, PubPEM: pubPEM, Generated: true}, nil
+}
+
+// LoadOrGenerateKeyPair is OpenKeyPair without the Generated flag.
+func LoadOrGenerateKeyPair(dir, name string, bits int) (priv *rsa.PrivateKey, pubPEM []byte, err error) {
+	kp, err := OpenKeyPair(dir, name, bits)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !pub.Equal(&priv.PublicKey) {
-		return nil, nil, fmt.Errorf("crypt: %s does not match %s", pubPath, privPath)
-	}
-	return priv, pubPEM, nil
+	return kp.Priv, kp.PubPEM, nil
+}
+
+// OpenMinionKeys is OpenKeyPair for the minion key pair of pki_dir
+// (minion.pem / minion.pub).
+func OpenMinionKeys(pkiDir string, bits int) (*KeyPair, error) {
+	return OpenKeyPair(pkiDir, "minion", bits)
 }
 
 // LoadOrGenerateMinionKeys returns the minion key pair of pki_dir
