@@ -25,6 +25,10 @@ const (
 // load", HMAC failure, nonce or signature mismatch after a key rotation).
 var errNeedReauth = errors.New("the master did not accept our credentials")
 
+// errReauthFailed marks a request that failed because the sign-in it
+// needed failed: the master refuses the minion, not the request.
+var errReauthFailed = errors.New("re-authentication failed")
+
 // Request sends an AES request (spec 3.7) with load and returns the
 // decrypted reply. The channel adds nonce, ts, tok and id, encrypts with the
 // session key (generation 3) or the shared AES key, checks the nonce echo,
@@ -51,7 +55,7 @@ func (m *Minion) request(ctx context.Context, load *data.Map, kind replyKind) (a
 		}
 		m.log.Warn("request refused or undecryptable, re-authenticating and retrying once", "cmd", cmdOf(load), "err", err)
 		if rerr := m.reauth(ctx, c); rerr != nil {
-			return nil, fmt.Errorf("%w (re-authentication failed: %w)", err, rerr)
+			return nil, fmt.Errorf("%w (%w: %w)", err, errReauthFailed, rerr)
 		}
 	}
 	return nil, lastErr

@@ -14,7 +14,7 @@ package minion
 import (
 	"context"
 	"errors"
-
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/saltgo/saltgo/config"
@@ -366,12 +367,21 @@ func (m *Minion) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	m.runCtx = ctx
+	lock, err := lockCacheDir(m.s.CacheDir, m.s.ID)
+	if err != nil {
+		return err
+	}
+	defer lock.release()
+	if err := m.openKeys(); err != nil {
+		return err
+	}
 	if err := m.loadKeys(); err != nil {
 		return err
 	}
-	var err error
+	onErr, onOK := m.reachability(ctx)
 	if m.authClient, err = zmq.NewReqClient(m.masterURI, zmq.ReqOptions{
 		Timeout: m.s.AuthTimeout, Tries: m.s.AuthTries, KeepAliveIdle: m.s.TCPKeepaliveIdle, Logger: m.log,
+		OnConnectError: onErr, OnConnect: onOK,
 	}); err != nil {
 		return err
 	}
@@ -381,6 +391,7 @@ func (m *Minion) Run(ctx context.Context) error {
 	for range poolSize {
 		c, err := zmq.NewReqClient(m.masterURI, zmq.ReqOptions{
 			Timeout: m.s.RequestTimeout, Tries: m.s.RequestTries, KeepAliveIdle: m.s.TCPKeepaliveIdle, Logger: m.log,
+			OnConnectError: onErr, OnConnect: onOK,
 		})
 		if err != nil {
 			return err
@@ -456,6 +467,45 @@ func (m *Minion) creds() *creds {
 	m.credsMu.RLock()
 	defer m.credsMu.RUnlock()
 	return m.cur
+}
+
+// reachability returns the connect hooks of the request channels: the
+// first failure to reach the master is logged at WARNING at once, with the
+// address (the sign-in error itself comes only after every try timed out),
+// and the next successful connect at INFO; one line per outage.
+func (m *Minion) reachability(ctx context.Context) (onErr func(error), onOK func()) {
+	var unreachable atomic.Bool
+	onErr = func(err error) {
+		if ctx.Err() == nil && unreachable.CompareAndSwap(false, true) {
+			m.log.Warn("cannot reach the master, will keep trying", "master", m.masterURI, "err", err)
+		}
+	}
+	onOK = func() {
+		if unreachable.CompareAndSwap(true, false) {
+			m.log.Info("connected to the master", "master", m.masterURI)
+		}
+	}
+	return onErr, onOK
+}
+
+// openKeys generates minion.pem/minion.pub when minion.pem does not exist,
+// logging the new key's fingerprint (a new key pair is a new identity for
+// the master), and refuses a minion.pem that exists but cannot be read
+// (e.g. a dangling symlink).
+func (m *Minion) openKeys() error {
+	kp, err := crypt.OpenMinionKeys(m.s.PKIDir, m.s.KeySize)
+	if err != nil {
+		return fmt.Errorf("minion keys in %s: %w", m.s.PKIDir, err)
+	}
+	if kp.Generated {
+		finger, err := crypt.PemFinger(kp.PubPEM, m.s.HashType)
+		if err != nil {
+			finger = "(" + err.Error() + ")"
+		}
+		m.log.Info("generated a new minion key pair", "pki_dir", m.s.PKIDir,
+			"fingerprint", finger, "hash_type", m.s.HashType, "keysize", kp.Priv.N.BitLen())
+	}
+	return nil
 }
 
 // jitter returns d plus up to 10% random.

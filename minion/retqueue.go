@@ -2,6 +2,7 @@ package minion
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -37,6 +38,25 @@ type returnQueue struct {
 }
 
 const retSuffix = ".ret"
+
+// maxRefusals is how many times in a row the master may refuse the return
+// at the head of the queue (it answered, but not with an acceptance)
+// before the return is moved aside as <name>.bad so that the rest flows.
+// Timeouts (the master is down) never count.
+const maxRefusals = 5
+
+// refused tells whether a failed delivery is the master refusing this
+// return (it answered, the minion is signed in) rather than the master
+// being unreachable or refusing the minion itself.
+func refused(err error) bool {
+	for _, e := range []error{zmq.ErrTimeout, zmq.ErrClosed, context.Canceled, context.DeadlineExceeded,
+		errReauthFailed, errPending, errRejected, errFull, errMasterKeyChanged} {
+		if errors.Is(err, e) {
+			return false
+		}
+	}
+	return true
+}
 
 func openReturnQueue(dir string, max int, log *slog.Logger) (*returnQueue, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -130,8 +150,13 @@ func (q *returnQueue) done(name string) {
 }
 
 // sendLoop delivers queued returns in order until ctx ends, waiting
-// return_retry_timer..return_retry_timer_max between failed attempts.
+// return_retry_timer..return_retry_timer_max between failed attempts; a
+// return the master refuses maxRefusals times in a row is moved aside.
 func (q *returnQueue) sendLoop(ctx context.Context, m *Minion) {
+	var refusals struct {
+		name string // the head return being refused
+		n    int
+	}
 	for {
 		name, ok := q.head()
 		if !ok {
@@ -155,9 +180,23 @@ func (q *returnQueue) sendLoop(ctx context.Context, m *Minion) {
 			continue
 		}
 		jid, _ := load.String("jid")
+		signedIn := m.creds() != nil
 		if _, err := m.Request(ctx, load); err != nil {
 			if ctx.Err() != nil {
 				return
+			}
+			if signedIn && refused(err) {
+				if refusals.name != name {
+					refusals.name, refusals.n = name, 0
+				}
+				refusals.n++
+				if refusals.n >= maxRefusals {
+					q.log.Error("the master refused a job return too many times, moving it aside so that the other returns flow",
+						"jid", jid, "tries", refusals.n, "file", path+".bad", "err", err)
+					_ = os.Rename(path, path+".bad")
+					q.done(name)
+					continue
+				}
 			}
 			wait := m.s.ReturnRetryTimer
 			if span := m.s.ReturnRetryTimerMax - m.s.ReturnRetryTimer; span > 0 {

@@ -69,6 +69,9 @@ type Master struct {
 	log  *slog.Logger
 	key  *rsa.PrivateKey
 	pubP []byte
+	// refuse, if set, makes the master answer "bad load" to the AES
+	// requests whose decrypted load it returns true for (SetRefuse).
+	refuse func(load *data.Map) bool
 
 	mu       sync.Mutex
 	aes      *crypt.Crypticle
@@ -480,6 +483,9 @@ func (m *Master) aesRequest(env *data.Map) (any, string, error) {
 	cmd, _ := load.String("cmd")
 	id, _ := load.String("id")
 	m.record(Request{Enc: "aes", Envelope: env, Load: load.Copy()})
+	if m.refused(load) {
+		return nil, cmd, errors.New("refused by the test hook")
+	}
 	if m.cfg.Gen == 3 && version >= 3 && id != envID {
 		return nil, cmd, fmt.Errorf("envelope id %q != load id %q", envID, id)
 	}

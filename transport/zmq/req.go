@@ -33,6 +33,11 @@ type ReqOptions struct {
 	MaxMessageSize int64
 	// Logger receives debug lines about reconnects and retries (nil: slog.Default()).
 	Logger *slog.Logger
+	// OnConnectError, if set, is called with every failed connect (dial or
+	// handshake), OnConnect after every successful one: the caller can
+	// report an unreachable peer at once rather than after all tries.
+	OnConnectError func(err error)
+	OnConnect      func()
 }
 
 func (o *ReqOptions) defaults() {
@@ -214,10 +219,16 @@ func (c *ReqClient) connect(ctx context.Context, deadline time.Time) error {
 			stop()
 			if herr == nil {
 				c.conn, c.nc = zc, nc
+				if c.opts.OnConnect != nil {
+					c.opts.OnConnect()
+				}
 				return nil
 			}
 			_ = nc.Close()
 			err = herr
+		}
+		if c.opts.OnConnectError != nil {
+			c.opts.OnConnectError(err)
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("connect to %s: %w (last error: %v)", c.addr, context.DeadlineExceeded, err)
