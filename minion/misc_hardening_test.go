@@ -1,7 +1,9 @@
 package minion
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/internal/mastertest"
 	"github.com/saltgo/saltgo/jid"
@@ -185,5 +188,42 @@ func TestUnreachableMasterWarnsAtOnce(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if n := logs.count("cannot reach the master"); n != 1 {
 		t.Errorf("unreachable master logged %d times:\n%s", n, logs)
+	}
+}
+
+func TestUnreachableMasterWarnsAtOnceSaltCall(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "minion")
+	text := "id: u2\nmaster: 127.0.0.1\nmaster_port: " + strconv.Itoa(port) + "\npki_dir: " + filepath.Join(dir, "pki") +
+		"\ncachedir: " + filepath.Join(dir, "cache") + "\n"
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(context.Background(), config.Options{Role: config.Minion, ConfFile: conf,
+		Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &logBuf{}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	s, err := Connect(ctx, cfg, Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err == nil {
+		s.Close()
+		t.Fatal("signed in to nothing")
+	}
+	want := `level=WARN msg="cannot reach the master, will keep trying" minion=u2 master=tcp://127.0.0.1:` + strconv.Itoa(port)
+	if !strings.Contains(logs.String(), want) {
+		t.Fatalf("no %q within %s:\n%s", want, time.Since(start).Round(time.Millisecond), logs)
+	}
+	if !strings.Contains(logs.String(), `level=INFO msg="generated a new minion key pair" minion=u2`) {
+		t.Errorf("salt-call's key generation not logged:\n%s", logs)
 	}
 }

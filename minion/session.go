@@ -34,18 +34,24 @@ func Connect(ctx context.Context, cfg *config.Config, opts Options) (*Session, e
 	if err != nil {
 		return nil, err
 	}
+	if err := m.openKeys(); err != nil {
+		return nil, err
+	}
 	if err := m.loadKeys(); err != nil {
 		return nil, err
 	}
 	s := &Session{m: m}
+	onErr, onOK := m.reachability(ctx)
 	if m.authClient, err = zmq.NewReqClient(m.masterURI, zmq.ReqOptions{
 		Timeout: m.s.AuthTimeout, Tries: m.s.AuthTries, KeepAliveIdle: m.s.TCPKeepaliveIdle, Logger: m.log,
+		OnConnectError: onErr, OnConnect: onOK,
 	}); err != nil {
 		return nil, err
 	}
 	s.clients = append(s.clients, m.authClient)
 	c, err := zmq.NewReqClient(m.masterURI, zmq.ReqOptions{
 		Timeout: m.s.RequestTimeout, Tries: m.s.RequestTries, KeepAliveIdle: m.s.TCPKeepaliveIdle, Logger: m.log,
+		OnConnectError: onErr, OnConnect: onOK,
 	})
 	if err != nil {
 		s.Close()
