@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/saltgo/saltgo/config"
@@ -114,6 +115,9 @@ type Settings struct {
 	MasterFinger    string // master_finger
 	HashType        string // hash_type (for master_finger)
 
+	PublishReplaySkew  time.Duration // saltgo publish_replay_skew: publishes whose jid is older than the sign-in minus this are refused (0 = 5 min, < 0 = off)
+	MinionSignMessages bool          // minion_sign_messages: sign _return loads (spec 3.11)
+
 	EnableLegacyStartupEvents bool          // enable_legacy_startup_events (true)
 	JIDQueueHWM               int           // minion_jid_queue_hwm (100)
 	Saltenv                   string        // saltenv ("" = None)
@@ -170,6 +174,8 @@ func SettingsFromConfig(c *config.Config) Settings {
 		Saltenv:                   o.Saltenv,
 		Pillarenv:                 o.Pillarenv,
 		Opts:                      c.Raw,
+		PublishReplaySkew:         publishReplaySkew(c.Raw),
+		MinionSignMessages:        o.MinionSignMessages,
 	}
 	if rr, ok := c.Raw.Get("rejected_retry"); ok {
 		s.RejectedRetry, _ = rr.(bool)
@@ -231,6 +237,9 @@ func (s *Settings) defaults() error {
 	}
 	if s.ReturnQueueMax <= 0 {
 		s.ReturnQueueMax = 1000
+	}
+	if s.PublishReplaySkew == 0 {
+		s.PublishReplaySkew = DefaultPublishReplaySkew
 	}
 	if s.HashType == "" {
 		s.HashType = "sha256"
@@ -305,6 +314,11 @@ type Minion struct {
 
 	pubReauthMu sync.Mutex
 	pubReauthAt time.Time
+
+	replayOnce    sync.Once
+	replay        *replayGuard // publish high-water mark, see replay.go
+	pubConnects   atomic.Int64 // publish channel connections so far
+	pubReconnHeld atomic.Bool  // a reconnect happened and no publish decrypted since
 }
 
 // New checks the settings and prepares a minion (keys are loaded or
@@ -405,7 +419,7 @@ func (m *Minion) Run(ctx context.Context) error {
 	pubURI := "tcp://" + net.JoinHostPort(m.s.Master, strconv.Itoa(m.publishPort()))
 	sub, err := zmq.NewSubClient(pubURI, zmq.SubOptions{
 		ID: m.s.ID, ReconnectInterval: m.s.ReconDefault, ReconnectIntervalMax: m.s.ReconMax,
-		KeepAliveIdle: m.s.TCPKeepaliveIdle, Logger: m.log,
+		KeepAliveIdle: m.s.TCPKeepaliveIdle, Logger: m.log, OnConnect: m.onPubConnect,
 	})
 	if err != nil {
 		return err
