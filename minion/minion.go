@@ -115,15 +115,16 @@ type Settings struct {
 	MasterFinger    string // master_finger
 	HashType        string // hash_type (for master_finger)
 
-	PublishReplaySkew  time.Duration // saltgo publish_replay_skew: publishes whose jid is older than the sign-in minus this are refused (0 = 5 min, < 0 = off)
-	MinionSignMessages bool          // minion_sign_messages: sign _return loads (spec 3.11)
-
 	EnableLegacyStartupEvents bool          // enable_legacy_startup_events (true)
 	JIDQueueHWM               int           // minion_jid_queue_hwm (100)
 	Saltenv                   string        // saltenv ("" = None)
 	Pillarenv                 string        // pillarenv ("" = None)
 	JobTimeout                time.Duration // saltgo: bound on one job (0 = none)
 	ReturnQueueMax            int           // saltgo: pending returns kept on disk (default 1000)
+
+	PublishReplaySkew     time.Duration // saltgo publish_replay_skew: publishes whose jid is older than the sign-in minus this are refused (0 = 5 min, < 0 = off)
+	MinionSignMessages    bool          // minion_sign_messages: sign _return loads (spec 3.11)
+	AlwaysVerifySignature bool          // always_verify_signature: check the master's pub_sig at every sign-in
 
 	// Opts is the whole option map.
 	Opts *data.Map
@@ -164,6 +165,9 @@ func SettingsFromConfig(c *config.Config) Settings {
 		ReturnRetryTimer:          time.Duration(o.ReturnRetryTimer) * time.Second,
 		ReturnRetryTimerMax:       time.Duration(o.ReturnRetryTimerMax) * time.Second,
 		TCPKeepaliveIdle:          time.Duration(o.TCPKeepaliveIdle) * time.Second,
+		PublishReplaySkew:         publishReplaySkew(c.Raw),
+		MinionSignMessages:        o.MinionSignMessages,
+		AlwaysVerifySignature:     o.AlwaysVerifySignature,
 		EncAlgo:                   o.EncryptionAlgorithm,
 		SigAlgo:                   o.SigningAlgorithm,
 		SignPubMessages:           o.SignPubMessages,
@@ -174,8 +178,6 @@ func SettingsFromConfig(c *config.Config) Settings {
 		Saltenv:                   o.Saltenv,
 		Pillarenv:                 o.Pillarenv,
 		Opts:                      c.Raw,
-		PublishReplaySkew:         publishReplaySkew(c.Raw),
-		MinionSignMessages:        o.MinionSignMessages,
 	}
 	if rr, ok := c.Raw.Get("rejected_retry"); ok {
 		s.RejectedRetry, _ = rr.(bool)
@@ -332,6 +334,9 @@ func New(s Settings, opts Options) (*Minion, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if err := checkPublishOptions(&s); err != nil {
+		return nil, err
 	}
 	m := &Minion{s: s, opts: opts, log: opts.Logger.With("minion", s.ID)}
 	m.masterURI = "tcp://" + net.JoinHostPort(s.Master, strconv.Itoa(s.MasterPort))

@@ -2,6 +2,7 @@ package minion
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -370,3 +371,25 @@ func newTestLogger(logs *logBuf) *slog.Logger {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestPublishOptionsRefusedOrAccepted(t *testing.T) {
+	tests := []struct {
+		name    string
+		mod     func(*Settings)
+		wantErr error
+	}{
+		{"defaults", func(*Settings) {}, nil},
+		{"minion_sign_messages", func(s *Settings) { s.MinionSignMessages = true }, nil},
+		{"always_verify_signature is refused, never ignored", func(s *Settings) { s.AlwaysVerifySignature = true }, errAlwaysVerifyUnwired},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := Settings{ID: "o1", PKIDir: t.TempDir(), CacheDir: t.TempDir()}
+			tc.mod(&s)
+			_, err := New(s, Options{Executor: testExecutor, Logger: discardLogger()})
+			if !errors.Is(err, tc.wantErr) && (err != nil || tc.wantErr != nil) {
+				t.Fatalf("New: %v, want %v", err, tc.wantErr)
+			}
+		})
+	}
+}

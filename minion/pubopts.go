@@ -1,6 +1,7 @@
 package minion
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/saltgo/saltgo/data"
@@ -32,3 +33,23 @@ func (m *Minion) signReturn(l *data.Map) error {
 	l.Set("sig", sig)
 	return nil
 }
+
+// errAlwaysVerifyUnwired refuses always_verify_signature until the sign-in
+// checks the master's pub_sig on every authentication.
+var errAlwaysVerifyUnwired = errors.New("minion: always_verify_signature is set but this saltgo cannot verify the master public-key signature (pub_sig) at every sign-in; remove the option")
+
+// checkPublishOptions refuses publish-side security options that cannot be
+// honoured, never ignoring them silently. always_verify_signature (Salt:
+// verify the master's pub_sig with master_sign.pub at every sign-in, not
+// only when the master key changes) needs the pub_sig check of
+// verify_master_pubkey_sign.
+func checkPublishOptions(s *Settings) error {
+	if s.AlwaysVerifySignature && !alwaysVerifySignatureWired {
+		return errAlwaysVerifyUnwired
+	}
+	return nil
+}
+
+// alwaysVerifySignatureWired is set once the sign-in verifies pub_sig at
+// every authentication when Settings.AlwaysVerifySignature is set.
+var alwaysVerifySignatureWired = false
