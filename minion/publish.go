@@ -79,6 +79,7 @@ func (m *Minion) openPublish(ctx context.Context, body []byte) (*data.Map, *cryp
 		g.prime(c.aes)
 		load, err := crypt.OpenPublish(body, c.aes, pub)
 		if err == nil {
+			g.seen(c.aes)
 			m.pubReconnHeld.Store(false)
 			if signed {
 				g.sawSigned(mkID)

@@ -114,14 +114,23 @@ func (g *replayGuard) sawSigned(mk string) {
 	g.save()
 }
 
-// record notes an accepted publish that is about to run and persists the
-// mark before the job starts.
-func (g *replayGuard) record(c *crypt.Crypticle, id string, recent []string) {
+// seen notes, in memory only, the serial of a publish c just opened (the
+// next record persists it), so a re-authentication carries the mark of
+// every publish seen, not only of the jobs run.
+func (g *replayGuard) seen(c *crypt.Crypticle) {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	if k := c.KeyID(); k != g.st.AESKey {
 		g.st.AESKey, g.st.Serial = k, 0
 	}
 	g.st.Serial = max(g.st.Serial, c.LastSerial())
+}
+
+// record notes an accepted publish that is about to run and persists the
+// mark before the job starts.
+func (g *replayGuard) record(c *crypt.Crypticle, id string, recent []string) {
+	g.seen(c)
+	g.mu.Lock()
 	if _, err := jid.Time(id); err == nil && id > g.st.JIDTime {
 		g.st.JIDTime = id
 	}
