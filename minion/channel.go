@@ -90,6 +90,9 @@ func (m *Minion) requestOnce(ctx context.Context, c *creds, load *data.Map, kind
 		l.Set("ts", time.Now().Unix())
 		l.Set("tok", m.priv.tok)
 		l.Set("id", m.s.ID)
+		if err := m.signReturn(l); err != nil {
+			return nil, err
+		}
 		blob, err := key.Dumps(l, "")
 		if err != nil {
 			return nil, err

@@ -158,7 +158,7 @@ func noReturnBefore(t *testing.T, m *mastertest.Master, marker string, logs *log
 			j, _ := r.String("jid")
 			for _, bad := range jids {
 				if j == bad {
-					t.Fatalf("unexpected return for %s", j)
+					t.Fatalf("unexpected return for %s; logs:\n%s", j, logs)
 				}
 			}
 			if j == marker {

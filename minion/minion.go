@@ -122,6 +122,10 @@ type Settings struct {
 	JobTimeout                time.Duration // saltgo: bound on one job (0 = none)
 	ReturnQueueMax            int           // saltgo: pending returns kept on disk (default 1000)
 
+	PublishReplaySkew     time.Duration // saltgo publish_replay_skew: publishes whose jid is older than the sign-in minus this are refused (0 = 5 min, < 0 = off)
+	MinionSignMessages    bool          // minion_sign_messages: sign _return loads (spec 3.11)
+	AlwaysVerifySignature bool          // always_verify_signature: check the master's pub_sig at every sign-in
+
 	// Opts is the whole option map.
 	Opts *data.Map
 	// Nodegroups is the nodegroups option (for N@ in compound targets).
@@ -161,6 +165,9 @@ func SettingsFromConfig(c *config.Config) Settings {
 		ReturnRetryTimer:          time.Duration(o.ReturnRetryTimer) * time.Second,
 		ReturnRetryTimerMax:       time.Duration(o.ReturnRetryTimerMax) * time.Second,
 		TCPKeepaliveIdle:          time.Duration(o.TCPKeepaliveIdle) * time.Second,
+		PublishReplaySkew:         publishReplaySkew(c.Raw),
+		MinionSignMessages:        o.MinionSignMessages,
+		AlwaysVerifySignature:     o.AlwaysVerifySignature,
 		EncAlgo:                   o.EncryptionAlgorithm,
 		SigAlgo:                   o.SigningAlgorithm,
 		SignPubMessages:           o.SignPubMessages,
@@ -232,6 +239,9 @@ func (s *Settings) defaults() error {
 	}
 	if s.ReturnQueueMax <= 0 {
 		s.ReturnQueueMax = 1000
+	}
+	if s.PublishReplaySkew == 0 {
+		s.PublishReplaySkew = DefaultPublishReplaySkew
 	}
 	if s.HashType == "" {
 		s.HashType = "sha256"
@@ -306,6 +316,11 @@ type Minion struct {
 
 	pubReauthMu sync.Mutex
 	pubReauthAt time.Time
+
+	replayOnce    sync.Once
+	replay        *replayGuard // publish high-water mark, see replay.go
+	pubConnects   atomic.Int64 // publish channel connections so far
+	pubReconnHeld atomic.Bool  // a reconnect happened and no publish decrypted since
 }
 
 // New checks the settings and prepares a minion (keys are loaded or
@@ -319,6 +334,9 @@ func New(s Settings, opts Options) (*Minion, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if err := checkPublishOptions(&s); err != nil {
+		return nil, err
 	}
 	m := &Minion{s: s, opts: opts, log: opts.Logger.With("minion", s.ID)}
 	m.masterURI = "tcp://" + net.JoinHostPort(s.Master, strconv.Itoa(s.MasterPort))
@@ -416,7 +434,7 @@ func (m *Minion) Run(ctx context.Context) error {
 	pubURI := "tcp://" + net.JoinHostPort(m.s.Master, strconv.Itoa(m.publishPort()))
 	sub, err := zmq.NewSubClient(pubURI, zmq.SubOptions{
 		ID: m.s.ID, ReconnectInterval: m.s.ReconDefault, ReconnectIntervalMax: m.s.ReconMax,
-		KeepAliveIdle: m.s.TCPKeepaliveIdle, Logger: m.log,
+		KeepAliveIdle: m.s.TCPKeepaliveIdle, Logger: m.log, OnConnect: m.onPubConnect,
 	})
 	if err != nil {
 		return err

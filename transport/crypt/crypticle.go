@@ -114,6 +114,25 @@ func (c *Crypticle) LastSerial() int64 {
 	return c.lastSerial
 }
 
+// AdvanceSerial raises the serial high-water mark to n when n is above it
+// (it never lowers it). A minion uses it to carry the mark of the previous
+// Crypticle of the same key across a re-authentication or a restart, so a
+// captured publish cannot run again just because the Crypticle was rebuilt.
+func (c *Crypticle) AdvanceSerial(n int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n > c.lastSerial {
+		c.lastSerial = n
+	}
+}
+
+// KeyID returns a digest naming the key (hex SHA-256 of the key string), to
+// recognise the same key later without storing it.
+func (c *Crypticle) KeyID() string {
+	d := sha256.Sum256([]byte(c.keyString))
+	return hex.EncodeToString(d[:])
+}
+
 // Encrypt returns IV || AES-192-CBC(PKCS#7-padded pt) || HMAC-SHA256.
 func (c *Crypticle) Encrypt(pt []byte) ([]byte, error) {
 	iv := make([]byte, ivLen)

@@ -271,3 +271,53 @@ func reMACRaw(c *Crypticle, pt []byte) []byte {
 	mac.Write(body)
 	return mac.Sum(body)
 }
+
+func TestAdvanceSerial(t *testing.T) {
+	key, err := GenerateKeyString()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1, _ := NewCrypticle(key)
+	c2, _ := NewCrypticle(key)
+	if c1.KeyID() != c2.KeyID() || len(c1.KeyID()) != 64 {
+		t.Fatalf("KeyID %q vs %q", c1.KeyID(), c2.KeyID())
+	}
+	other, _ := GenerateKeyString()
+	c3, _ := NewCrypticle(other)
+	if c3.KeyID() == c1.KeyID() {
+		t.Fatal("two keys, one KeyID")
+	}
+	tests := []struct {
+		name      string
+		advance   int64
+		serial    int64
+		wantErr   error
+		wantFinal int64
+	}{
+		{"carried mark refuses an older serial", 7, 5, ErrReplay, 7},
+		{"carried mark refuses the same serial", 7, 7, ErrReplay, 7},
+		{"a later serial passes", 7, 8, nil, 8},
+		{"advance never lowers", 0, 3, nil, 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := NewCrypticle(key)
+			c.AdvanceSerial(tc.advance)
+			if tc.advance == 0 {
+				c.AdvanceSerial(2)
+				c.AdvanceSerial(1)
+			}
+			blob, err := c1.Dumps(data.M("fun", "test.ping", "serial", tc.serial), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Loads(blob, "")
+			if !errors.Is(err, tc.wantErr) && (err != nil || tc.wantErr != nil) {
+				t.Fatalf("Loads: %v, want %v", err, tc.wantErr)
+			}
+			if got := c.LastSerial(); got != tc.wantFinal {
+				t.Fatalf("LastSerial %d, want %d", got, tc.wantFinal)
+			}
+		})
+	}
+}
