@@ -172,6 +172,9 @@ func noReturnBefore(t *testing.T, m *mastertest.Master, marker string, logs *log
 
 func ping(t *testing.T, m *mastertest.Master, tgt string) string {
 	t.Helper()
+	// A minion is ready once it sent its subscription; the master may not
+	// have read it yet (a publish before that is lost, as with ZeroMQ).
+	m.AwaitSubscribers(t, 1, 10*time.Second)
 	jid, _, err := m.Publish(mastertest.Job{Tgt: tgt, Fun: "test.ping"})
 	if err != nil {
 		t.Fatal(err)

@@ -19,18 +19,6 @@ import (
 	"github.com/saltgo/saltgo/transport/crypt"
 )
 
-// waitLog waits until the logs contain s.
-func waitLog(t *testing.T, logs *logBuf, s string, within time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !strings.Contains(logs.String(), s) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %q within %s; logs:\n%s", s, within, logs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // waitRun waits for Run's result.
 func waitRun(t *testing.T, done chan error, logs *logBuf) error {
 	t.Helper()
@@ -153,7 +141,7 @@ func TestPoisonReturnMovedAside(t *testing.T) {
 	if _, _, err := master.Publish(mastertest.Job{Tgt: "p1", Fun: "test.echo", Arg: []any{"poison"}, JID: poison}); err != nil {
 		t.Fatal(err)
 	}
-	waitLog(t, logs, `msg="could not deliver a job return, will retry" minion=p1 jid=`+poison, 10*time.Second)
+	waitLogWithin(t, logs, `msg="could not deliver a job return, will retry" minion=p1 jid=`+poison, 1, 10*time.Second)
 	next := ping(t, master, "p1")
 	noReturnBefore(t, master, next, logs, poison)
 	want := `level=ERROR msg="the master refused a job return too many times, moving it aside so that the other returns flow" minion=p1 jid=` + poison + " tries=5"
@@ -184,7 +172,7 @@ func TestUnreachableMasterWarnsAtOnce(t *testing.T) {
 	logs := &logBuf{}
 	startMinion(t, s, logs, nil)
 	want := `level=WARN msg="cannot reach the master, will keep trying" minion=u1 master=tcp://127.0.0.1:` + strconv.Itoa(port)
-	waitLog(t, logs, want, 2*time.Second)
+	waitLogWithin(t, logs, want, 1, 2*time.Second)
 	time.Sleep(300 * time.Millisecond)
 	if n := logs.count("cannot reach the master"); n != 1 {
 		t.Errorf("unreachable master logged %d times:\n%s", n, logs)

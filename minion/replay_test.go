@@ -20,10 +20,17 @@ import (
 // waitLog waits until logs contain sub n times.
 func waitLog(t testing.TB, logs *logBuf, sub string, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	waitLogWithin(t, logs, sub, n, 10*time.Second)
+}
+
+// waitLogWithin waits until sub was logged n times, failing the test with
+// the logs after within.
+func waitLogWithin(t testing.TB, logs *logBuf, sub string, n int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for logs.count(sub) < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("log line %q not seen %d times:\n%s", sub, n, logs)
+			t.Fatalf("log line %q not seen %d times within %s:\n%s", sub, n, within, logs)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
