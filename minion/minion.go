@@ -114,6 +114,17 @@ type Settings struct {
 	MasterFinger    string // master_finger
 	HashType        string // hash_type (for master_finger)
 
+	// VerifyMasterPubkeySign (verify_master_pubkey_sign): a new or changed
+	// master key is trusted only when the auth reply's pub_sig verifies with
+	// pki_dir/<MasterSignKeyName>.pub; the master must send pub_sig.
+	VerifyMasterPubkeySign bool
+	MasterSignKeyName      string // master_sign_key_name ("master_sign")
+	// AllowLegacyMasterAuth (saltgo_allow_legacy_master_auth, default
+	// false): accept unsigned legacy auth replies (no nonce, no signature)
+	// even once the master key is pinned. Risky: anyone who can answer on
+	// the request port can then replay an old reply or stop the minion.
+	AllowLegacyMasterAuth bool
+
 	EnableLegacyStartupEvents bool          // enable_legacy_startup_events (true)
 	JIDQueueHWM               int           // minion_jid_queue_hwm (100)
 	Saltenv                   string        // saltenv ("" = None)
@@ -165,11 +176,16 @@ func SettingsFromConfig(c *config.Config) Settings {
 		SignPubMessages:           o.SignPubMessages,
 		MasterFinger:              o.MasterFinger,
 		HashType:                  o.HashType,
+		VerifyMasterPubkeySign:    o.VerifyMasterPubkeySign,
+		MasterSignKeyName:         o.MasterSignKeyName,
 		EnableLegacyStartupEvents: o.EnableLegacyStartupEvents,
 		JIDQueueHWM:               o.MinionJIDQueueHWM,
 		Saltenv:                   o.Saltenv,
 		Pillarenv:                 o.Pillarenv,
 		Opts:                      c.Raw,
+	}
+	if v, ok := c.Raw.Get("saltgo_allow_legacy_master_auth"); ok {
+		s.AllowLegacyMasterAuth, _ = v.(bool)
 	}
 	if rr, ok := c.Raw.Get("rejected_retry"); ok {
 		s.RejectedRetry, _ = rr.(bool)
@@ -211,6 +227,9 @@ func (s *Settings) defaults() error {
 	def(&s.ReconMax, 10*time.Second)
 	def(&s.ReturnRetryTimer, 5*time.Second)
 	def(&s.ReturnRetryTimerMax, 10*time.Second)
+	if s.MasterSignKeyName == "" {
+		s.MasterSignKeyName = "master_sign"
+	}
 	if s.AuthTries <= 0 {
 		s.AuthTries = 7
 	}

@@ -48,6 +48,10 @@ type Config struct {
 	AutoAccept bool
 	// SignPub signs publishes (sign_pub_messages, default true unless NoSignPub).
 	NoSignPub bool
+	// SignPubKey imitates master_sign_pubkey: the accepted auth reply
+	// carries pub_sig, signed with PKIDir/master_sign.pem (generated when
+	// missing; SignKeyPEM returns its public half for the minion).
+	SignPubKey bool
 	// Pillar returns the pillar for a minion (nil: an empty map).
 	Pillar func(id string, grains *data.Map) *data.Map
 	// RetAddr / PubAddr are the endpoints to listen on (default tcp://127.0.0.1:0).
@@ -69,6 +73,9 @@ type Master struct {
 	log  *slog.Logger
 	key  *rsa.PrivateKey
 	pubP []byte
+	// signKey / signPubP are master_sign.pem / .pub (SignPubKey only).
+	signKey  *rsa.PrivateKey
+	signPubP []byte
 
 	mu       sync.Mutex
 	aes      *crypt.Crypticle
@@ -98,6 +105,11 @@ func Start(cfg Config) (*Master, error) {
 	}
 	m := &Master{cfg: cfg, log: cfg.Logger, key: key, pubP: pubPEM, sessions: map[string]*crypt.Crypticle{},
 		reqs: make(chan Request, 256), returns: make(chan *data.Map, 256), events: make(chan *data.Map, 256)}
+	if cfg.SignPubKey {
+		if m.signKey, m.signPubP, err = crypt.LoadOrGenerateKeyPair(cfg.PKIDir, "master_sign", 2048); err != nil {
+			return nil, err
+		}
+	}
 	if err := m.newAES(); err != nil {
 		return nil, err
 	}
@@ -191,6 +203,9 @@ func port(ep string) int {
 
 // PublicKeyPEM returns master.pub's text.
 func (m *Master) PublicKeyPEM() []byte { return m.pubP }
+
+// SignKeyPEM returns master_sign.pub's text (nil without SignPubKey).
+func (m *Master) SignKeyPEM() []byte { return m.signPubP }
 
 // Key returns the master's private key.
 func (m *Master) Key() *rsa.PrivateKey { return m.key }
@@ -411,6 +426,11 @@ func (m *Master) auth(env, load *data.Map) (any, error) {
 	}
 	// Accepted.
 	a := crypt.AuthAccept{MasterPubPEM: crypt.CleanKey(string(m.pubP)), PublishPort: m.PubPort(), EncAlgo: encAlgo}
+	if m.signKey != nil {
+		if a.PubSig, err = crypt.PubKeySig(m.signKey, sigAlgo, a.MasterPubPEM); err != nil {
+			return nil, err
+		}
+	}
 	m.mu.Lock()
 	a.AESKey = m.aes.KeyString()
 	if m.cfg.Gen == 3 {
