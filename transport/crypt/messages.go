@@ -24,17 +24,14 @@ var ErrBadAlgo = errors.New("crypt: master does not support the requested algori
 // answer this sign-in.
 var ErrToken = errors.New("crypt: auth reply: the master did not echo our token")
 
-// MinMasterKeyBits is the smallest master RSA key a minion accepts.
-const MinMasterKeyBits = 2048
-
-// ErrWeakKey is returned for a master key shorter than MinMasterKeyBits.
+// ErrWeakKey is returned for a master key shorter than MinKeySize.
 var ErrWeakKey = errors.New("crypt: master key too small")
 
 // CheckMasterKeySize refuses a master public key shorter than
-// MinMasterKeyBits; the error names the size.
+// MinKeySize (2048 bits); the error names the size.
 func CheckMasterKeySize(pub *rsa.PublicKey) error {
-	if n := pub.N.BitLen(); n < MinMasterKeyBits {
-		return fmt.Errorf("%w: %d bits, at least %d required", ErrWeakKey, n, MinMasterKeyBits)
+	if n := pub.N.BitLen(); n < MinKeySize {
+		return fmt.Errorf("%w: %d bits, at least %d required", ErrWeakKey, n, MinKeySize)
 	}
 	return nil
 }
