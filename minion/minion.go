@@ -332,6 +332,9 @@ func New(s Settings, opts Options) (*Minion, error) {
 	if err := s.defaults(); err != nil {
 		return nil, err
 	}
+	if err := checkUnsupportedOptions(s.Opts); err != nil {
+		return nil, err
+	}
 	if opts.Executor == nil {
 		return nil, errors.New("minion: no executor")
 	}
