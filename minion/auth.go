@@ -231,6 +231,17 @@ func (m *Minion) signIn(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if m.s.MasterFinger != "" {
+		// Checked before a new key is cached, so a wrong master is never pinned.
+		text := []byte(ar.PubKey)
+		if newKey == nil {
+			text = mk.pem
+		}
+		f, err := crypt.PemFinger(text, m.s.HashType)
+		if err != nil || f != m.s.MasterFinger {
+			return fmt.Errorf("%w: fingerprint %s does not match master_finger %s", errMasterKeyChanged, f, m.s.MasterFinger)
+		}
+	}
 	if newKey != nil {
 		// Trust on first use, or a key change vouched for by master_sign:
 		// cache the key that just signed this reply.
@@ -248,12 +259,6 @@ func (m *Minion) signIn(ctx context.Context) error {
 				"path", filepath.Join(m.s.PKIDir, crypt.MinionMasterPubFile))
 		}
 		mk = &masterKey{pub: p, pem: pem}
-	}
-	if m.s.MasterFinger != "" {
-		f, err := crypt.PemFinger(mk.pem, m.s.HashType)
-		if err != nil || f != m.s.MasterFinger {
-			return fmt.Errorf("%w: fingerprint %s does not match master_finger %s", errMasterKeyChanged, f, m.s.MasterFinger)
-		}
 	}
 	c := &creds{gen: ar.Gen, publishPort: ar.PublishPort, at: time.Now()}
 	if c.aes, err = crypt.NewCrypticle(keys.AES); err != nil {

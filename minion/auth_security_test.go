@@ -404,3 +404,38 @@ func TestMasterKeyTooSmall(t *testing.T) {
 		t.Fatal("a cached 1024-bit master key did not stop the minion")
 	}
 }
+
+// master_finger is checked before the key is cached: a master with another
+// fingerprint is refused on first contact and never pinned.
+func TestMasterFingerBeforePinning(t *testing.T) {
+	master := newMaster(t, 3, true)
+	good, err := crypt.PemFinger(master.PublicKeyPEM(), "sha256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, id, finger string
+		ok               bool
+	}{
+		{"wrong fingerprint", "ma6", strings.Repeat("00:", 31) + "00", false},
+		{"right fingerprint", "ma7", good, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := settings(master, c.id, t.TempDir())
+			s.MasterFinger = c.finger
+			logs := &logBuf{}
+			ready := make(chan struct{})
+			cancel, done := startMinion(t, s, logs, ready)
+			if c.ok {
+				waitReady(t, ready, logs)
+				waitReturn(t, master, ping(t, master, c.id), logs)
+			} else {
+				waitLog(t, logs, "does not match master_finger", 1)
+				if _, err := os.Stat(filepath.Join(s.PKIDir, crypt.MinionMasterPubFile)); !errors.Is(err, os.ErrNotExist) {
+					t.Fatalf("a master with the wrong fingerprint was pinned: %v", err)
+				}
+			}
+			stopMinion(t, cancel, done)
+		})
+	}
+}
