@@ -3,7 +3,8 @@
 //
 // Master speaks the master side of Salt's ZeroMQ protocol to minions
 // (generations legacy, 2 and 3) on 127.0.0.1: key acceptance with Salt's
-// pki layout, signed auth replies with session keys, AES requests
+// pki layout, signed auth replies with session keys (and pub_sig, as with
+// master_sign_pubkey, when Config.SignPubKey is set), AES requests
 // (_pillar, _return, _minion_event), signed publishes with serials, and
 // hooks to inject faults. Its replies are checked against the recorded
 // bytes of real masters (testdata/salt-wire).
