@@ -33,6 +33,10 @@ var (
 	errRejected         = errors.New("the master rejected this minion's key")
 	errFull             = errors.New("the master has reached max_minions")
 	errMasterKeyChanged = errors.New("the master key has changed")
+	errUnsignedReply    = errors.New("refusing an unsigned legacy auth reply: the master key is pinned (" + crypt.MinionMasterPubFile +
+		"), so every auth reply must be signed and echo the request nonce; set saltgo_allow_legacy_master_auth: True only to talk to a legacy (pre-3002.8) master")
+	errAuthDeps = errors.New("master public-key signing and verify_master_pubkey_sign disagree")
+	errPubSig   = errors.New("master public-key signature (pub_sig) check failed")
 )
 
 // loadKeys loads or generates minion.pem/minion.pub (Salt's names and
@@ -53,6 +57,9 @@ func (m *Minion) loadKeys() error {
 	pub, pem, err := crypt.ReadCachedMasterKey(m.s.PKIDir)
 	switch {
 	case err == nil:
+		if err := crypt.CheckMasterKeySize(pub); err != nil {
+			return fmt.Errorf("cached master key %s: %w", filepath.Join(m.s.PKIDir, crypt.MinionMasterPubFile), err)
+		}
 		m.masterPub = &masterKey{pub: pub, pem: pem}
 	case errors.Is(err, fs.ErrNotExist):
 	default:
@@ -102,6 +109,8 @@ func (m *Minion) signInLoop(ctx context.Context) error {
 		case errors.Is(err, errMasterKeyChanged):
 			m.log.Error("The master key has changed, the salt master could have been subverted, verify salt master's public key; refusing to talk to it",
 				"cached_key", filepath.Join(m.s.PKIDir, crypt.MinionMasterPubFile), "err", err, "retry_in", wait)
+		case errors.Is(err, errUnsignedReply):
+			m.log.Error(err.Error(), "master", m.masterURI, "retry_in", wait)
 		case errors.Is(err, errFull):
 			m.log.Error("The Salt Master has reached max_minions; retrying", "in", wait)
 		default:
@@ -164,11 +173,29 @@ func (m *Minion) signIn(ctx context.Context) error {
 		pub = mk.pub
 	}
 	ar, err := crypt.OpenAuthReply(reply, pub, m.s.SigAlgo, nonce)
+	if err != nil && mk != nil && errors.Is(err, crypt.ErrSignature) && m.s.VerifyMasterPubkeySign {
+		// A new master key may be vouched for by master_sign (pub_sig,
+		// checked below): the reply must then be signed by the key it
+		// carries.
+		if ar2, err2 := crypt.OpenAuthReply(reply, nil, m.s.SigAlgo, nonce); err2 == nil && ar2.Accepted && ar2.Signed &&
+			!crypt.KeysEqual(ar2.PubKey, string(mk.pem)) {
+			ar, err = ar2, nil
+		}
+	}
 	if err != nil {
 		if mk != nil && errors.Is(err, crypt.ErrSignature) {
 			return fmt.Errorf("%w: the reply is not signed by the cached master key: %w", errMasterKeyChanged, err)
 		}
 		return err
+	}
+	if mk != nil && (ar.Gen < 2 || !ar.Signed) {
+		// Downgrade guard: once the master key is pinned, only a signed
+		// reply that echoes our nonce can be trusted (an unsigned one can
+		// be replayed, or forged to stop the minion).
+		if !m.s.AllowLegacyMasterAuth {
+			return fmt.Errorf("%w (generation %d)", errUnsignedReply, ar.Gen)
+		}
+		m.log.Warn("accepting an unsigned legacy auth reply because saltgo_allow_legacy_master_auth is set", "master", m.masterURI)
 	}
 	if ar.Gen >= 2 && !ar.Signed && (mk != nil || ar.Accepted) {
 		// Only a status reply (pending, rejected) on first contact, before
@@ -189,15 +216,35 @@ func (m *Minion) signIn(ctx context.Context) error {
 		}
 		return fmt.Errorf("sign-in: unexpected ret %v", ar.Ret)
 	}
-	if mk != nil && !crypt.KeysEqual(ar.PubKey, string(mk.pem)) {
-		return fmt.Errorf("%w: the master sent another public key than %s", errMasterKeyChanged, crypt.MinionMasterPubFile)
-	}
-	keys, err := ar.Keys(m.priv.key, pub, m.s.EncAlgo, tokenIf(mk != nil, m.token))
+	newKey, err := m.checkMasterPubKey(ar, mk)
 	if err != nil {
 		return err
 	}
-	if mk == nil {
-		// Trust on first use: cache the key that just signed this reply.
+	keyPub, token := pub, tokenIf(mk != nil, m.token)
+	if newKey != nil {
+		// A master key vouched for by pub_sig (or first contact): the AES key
+		// signature is checked with it; a changed master could not decrypt
+		// the token we encrypted for the old key (Salt skips it too).
+		keyPub, token = newKey, tokenIf(mk != nil && crypt.KeysEqual(ar.PubKey, string(mk.pem)), m.token)
+	}
+	keys, err := ar.Keys(m.priv.key, keyPub, m.s.EncAlgo, token)
+	if err != nil {
+		return err
+	}
+	if m.s.MasterFinger != "" {
+		// Checked before a new key is cached, so a wrong master is never pinned.
+		text := []byte(ar.PubKey)
+		if newKey == nil {
+			text = mk.pem
+		}
+		f, err := crypt.PemFinger(text, m.s.HashType)
+		if err != nil || f != m.s.MasterFinger {
+			return fmt.Errorf("%w: fingerprint %s does not match master_finger %s", errMasterKeyChanged, f, m.s.MasterFinger)
+		}
+	}
+	if newKey != nil {
+		// Trust on first use, or a key change vouched for by master_sign:
+		// cache the key that just signed this reply.
 		if err := crypt.WriteCachedMasterKey(m.s.PKIDir, []byte(ar.PubKey)); err != nil {
 			return fmt.Errorf("cache master key: %w", err)
 		}
@@ -205,14 +252,13 @@ func (m *Minion) signIn(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		mk = &masterKey{pub: p, pem: pem}
-		m.log.Info("cached the master public key (first contact)", "path", filepath.Join(m.s.PKIDir, crypt.MinionMasterPubFile))
-	}
-	if m.s.MasterFinger != "" {
-		f, err := crypt.PemFinger(mk.pem, m.s.HashType)
-		if err != nil || f != m.s.MasterFinger {
-			return fmt.Errorf("%w: fingerprint %s does not match master_finger %s", errMasterKeyChanged, f, m.s.MasterFinger)
+		if mk == nil {
+			m.log.Info("cached the master public key (first contact)", "path", filepath.Join(m.s.PKIDir, crypt.MinionMasterPubFile))
+		} else {
+			m.log.Warn("the master key has changed and its pub_sig verifies with "+m.s.MasterSignKeyName+".pub; cached the new key",
+				"path", filepath.Join(m.s.PKIDir, crypt.MinionMasterPubFile))
 		}
+		mk = &masterKey{pub: p, pem: pem}
 	}
 	c := &creds{gen: ar.Gen, publishPort: ar.PublishPort, at: time.Now()}
 	if c.aes, err = crypt.NewCrypticle(keys.AES); err != nil {
@@ -231,6 +277,47 @@ func (m *Minion) signIn(ctx context.Context) error {
 	m.credsMu.Unlock()
 	m.log.Info("authenticated with the master", "master", m.masterURI, "protocol_generation", c.gen, "session_key", c.session != nil)
 	return nil
+}
+
+// checkMasterPubKey applies Salt's verify_master rules to the pub_key of an
+// accepted reply: the key size floor, check_auth_deps (pub_sig present
+// exactly when verify_master_pubkey_sign is set) and, for a key seen for
+// the first time or different from the cached one, either trust on first
+// use (no verify_master_pubkey_sign) or a pub_sig that verifies with
+// master_sign.pub. It returns the parsed key when it must be cached (nil
+// when the cached key is unchanged).
+func (m *Minion) checkMasterPubKey(ar *crypt.AuthReply, mk *masterKey) (*rsa.PublicKey, error) {
+	key, err := crypt.ParsePublicKeyPEM([]byte(ar.PubKey))
+	if err != nil {
+		return nil, fmt.Errorf("sign-in reply: pub_key: %w", err)
+	}
+	if err := crypt.CheckMasterKeySize(key); err != nil {
+		return nil, fmt.Errorf("sign-in reply: refusing the master key: %w", err)
+	}
+	switch {
+	case ar.PubSig != nil && !m.s.VerifyMasterPubkeySign:
+		return nil, fmt.Errorf("%w: the master sent its public-key signature (pub_sig) but verify_master_pubkey_sign is not enabled on this minion; enable it or disable master_sign_pubkey on the master", errAuthDeps)
+	case ar.PubSig == nil && m.s.VerifyMasterPubkeySign:
+		return nil, fmt.Errorf("%w: verify_master_pubkey_sign is enabled but the master did not send its public-key signature (pub_sig); enable master_sign_pubkey on the master or disable verify_master_pubkey_sign", errAuthDeps)
+	}
+	if mk != nil && crypt.KeysEqual(ar.PubKey, string(mk.pem)) {
+		return nil, nil
+	}
+	if !m.s.VerifyMasterPubkeySign {
+		if mk != nil {
+			return nil, fmt.Errorf("%w: the master sent another public key than %s", errMasterKeyChanged, crypt.MinionMasterPubFile)
+		}
+		return key, nil
+	}
+	signPath := filepath.Join(m.s.PKIDir, m.s.MasterSignKeyName+".pub")
+	signPub, _, err := crypt.ReadPublicKey(signPath)
+	if err != nil {
+		return nil, fmt.Errorf("%w: verification key %s: %w (copy it from the master's pki dir)", errPubSig, signPath, err)
+	}
+	if err := crypt.VerifyPubKeySig(signPub, m.s.SigAlgo, ar.PubKey, ar.PubSig); err != nil {
+		return nil, fmt.Errorf("%w: the master public key is not signed by %s: %w", errPubSig, signPath, err)
+	}
+	return key, nil
 }
 
 func tokenIf(ok bool, t string) string {

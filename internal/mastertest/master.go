@@ -3,7 +3,8 @@
 //
 // Master speaks the master side of Salt's ZeroMQ protocol to minions
 // (generations legacy, 2 and 3) on 127.0.0.1: key acceptance with Salt's
-// pki layout, signed auth replies with session keys, AES requests
+// pki layout, signed auth replies with session keys (and pub_sig, as with
+// master_sign_pubkey, when Config.SignPubKey is set), AES requests
 // (_pillar, _return, _minion_event), signed publishes with serials, and
 // hooks to inject faults. Its replies are checked against the recorded
 // bytes of real masters (testdata/salt-wire).
@@ -48,6 +49,10 @@ type Config struct {
 	AutoAccept bool
 	// SignPub signs publishes (sign_pub_messages, default true unless NoSignPub).
 	NoSignPub bool
+	// SignPubKey imitates master_sign_pubkey: the accepted auth reply
+	// carries pub_sig, signed with PKIDir/master_sign.pem (generated when
+	// missing; SignKeyPEM returns its public half for the minion).
+	SignPubKey bool
 	// Pillar returns the pillar for a minion (nil: an empty map).
 	Pillar func(id string, grains *data.Map) *data.Map
 	// RetAddr / PubAddr are the endpoints to listen on (default tcp://127.0.0.1:0).
@@ -72,6 +77,9 @@ type Master struct {
 	// refuse, if set, makes the master answer "bad load" to the AES
 	// requests whose decrypted load it returns true for (SetRefuse).
 	refuse func(load *data.Map) bool
+	// signKey / signPubP are master_sign.pem / .pub (SignPubKey only).
+	signKey  *rsa.PrivateKey
+	signPubP []byte
 
 	mu       sync.Mutex
 	aes      *crypt.Crypticle
@@ -101,6 +109,11 @@ func Start(cfg Config) (*Master, error) {
 	}
 	m := &Master{cfg: cfg, log: cfg.Logger, key: key, pubP: pubPEM, sessions: map[string]*crypt.Crypticle{},
 		reqs: make(chan Request, 256), returns: make(chan *data.Map, 256), events: make(chan *data.Map, 256)}
+	if cfg.SignPubKey {
+		if m.signKey, m.signPubP, err = crypt.LoadOrGenerateKeyPair(cfg.PKIDir, "master_sign", 2048); err != nil {
+			return nil, err
+		}
+	}
 	if err := m.newAES(); err != nil {
 		return nil, err
 	}
@@ -194,6 +207,9 @@ func port(ep string) int {
 
 // PublicKeyPEM returns master.pub's text.
 func (m *Master) PublicKeyPEM() []byte { return m.pubP }
+
+// SignKeyPEM returns master_sign.pub's text (nil without SignPubKey).
+func (m *Master) SignKeyPEM() []byte { return m.signPubP }
 
 // Key returns the master's private key.
 func (m *Master) Key() *rsa.PrivateKey { return m.key }
@@ -414,6 +430,11 @@ func (m *Master) auth(env, load *data.Map) (any, error) {
 	}
 	// Accepted.
 	a := crypt.AuthAccept{MasterPubPEM: crypt.CleanKey(string(m.pubP)), PublishPort: m.PubPort(), EncAlgo: encAlgo}
+	if m.signKey != nil {
+		if a.PubSig, err = crypt.PubKeySig(m.signKey, sigAlgo, a.MasterPubPEM); err != nil {
+			return nil, err
+		}
+	}
 	m.mu.Lock()
 	a.AESKey = m.aes.KeyString()
 	if m.cfg.Gen == 3 {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/transport/payload"
@@ -16,6 +18,23 @@ import (
 // sig_algo ("bad enc algo" / "bad sig algo"): a configuration error, retrying
 // will not help.
 var ErrBadAlgo = errors.New("crypt: master does not support the requested algorithm")
+
+// ErrToken is returned by AuthReply.Keys when the master did not echo the
+// minion's token (missing, or not decrypting to it): the reply does not
+// answer this sign-in.
+var ErrToken = errors.New("crypt: auth reply: the master did not echo our token")
+
+// ErrWeakKey is returned for a master key shorter than MinKeySize.
+var ErrWeakKey = errors.New("crypt: master key too small")
+
+// CheckMasterKeySize refuses a master public key shorter than
+// MinKeySize (2048 bits); the error names the size.
+func CheckMasterKeySize(pub *rsa.PublicKey) error {
+	if n := pub.N.BitLen(); n < MinKeySize {
+		return fmt.Errorf("%w: %d bits, at least %d required", ErrWeakKey, n, MinKeySize)
+	}
+	return nil
+}
 
 // ErrNotAES is returned by OpenPublish for a publish whose enc is not "aes";
 // Salt minions ignore such messages.
@@ -41,6 +60,9 @@ type AuthReply struct {
 	PubKey string
 	// PublishPort is publish_port (accepted only; a string port is accepted).
 	PublishPort int
+	// PubSig is pub_sig (accepted only, master_sign_pubkey): the base64
+	// text of the master_sign signature over PubKey; nil when absent.
+	PubSig []byte
 }
 
 // AuthKeys are the symmetric keys an accepted _auth reply delivers.
@@ -114,6 +136,11 @@ func OpenAuthReply(reply any, masterPub *rsa.PublicKey, sigAlgo, nonce string) (
 	if r.PubKey, err = payload.GetString(r.Load, "pub_key"); err != nil {
 		return nil, fmt.Errorf("crypt: auth reply: %w", err)
 	}
+	if r.Load.Has("pub_sig") {
+		if r.PubSig, err = payload.GetBytes(r.Load, "pub_sig"); err != nil {
+			return nil, fmt.Errorf("crypt: auth reply: %w", err)
+		}
+	}
 	if r.Load.Has("publish_port") {
 		p, err := payload.GetInt(r.Load, "publish_port")
 		if err != nil || p < 0 || p > 65535 {
@@ -130,8 +157,8 @@ func OpenAuthReply(reply any, masterPub *rsa.PublicKey, sigAlgo, nonce string) (
 // Keys decrypts the keys of an accepted reply with the minion key (encAlgo,
 // "" = OAEP-SHA1) and checks the mandatory X9.31 signature of the AES key
 // with masterPub (nil: the reply's own pub_key, as Salt does on first
-// contact). When token is not "" and the reply echoes a token, it must
-// decrypt to token.
+// contact). When token is not "" (the minion sent one) the reply must echo
+// it, as Salt's extract_aes requires; otherwise the error wraps ErrToken.
 func (r *AuthReply) Keys(minion *rsa.PrivateKey, masterPub *rsa.PublicKey, encAlgo, token string) (*AuthKeys, error) {
 	if !r.Accepted {
 		return nil, fmt.Errorf("crypt: auth reply: key not accepted (ret %v)", r.Ret)
@@ -157,17 +184,17 @@ func (r *AuthReply) Keys(minion *rsa.PrivateKey, masterPub *rsa.PublicKey, encAl
 	if err := VerifyAESKeySig(masterPub, keys.AES, sig); err != nil {
 		return nil, fmt.Errorf("crypt: auth reply: %w", err)
 	}
-	if token != "" && r.Load.Has("token") {
+	if token != "" {
 		ct, err := payload.GetBytes(r.Load, "token")
 		if err != nil {
-			return nil, fmt.Errorf("crypt: auth reply: %w", err)
+			return nil, fmt.Errorf("%w: %w", ErrToken, err)
 		}
 		got, err := DecryptOAEP(minion, encAlgo, ct)
 		if err != nil {
-			return nil, fmt.Errorf("crypt: auth reply: token: %w", err)
+			return nil, fmt.Errorf("%w: %w", ErrToken, err)
 		}
 		if string(got) != token {
-			return nil, errors.New("crypt: auth reply: the master did not echo our token (it could not decrypt it)")
+			return nil, fmt.Errorf("%w (it could not decrypt it)", ErrToken)
 		}
 	}
 	if r.Load.Has("session") {
@@ -180,6 +207,32 @@ func (r *AuthReply) Keys(minion *rsa.PrivateKey, masterPub *rsa.PublicKey, encAl
 		}
 	}
 	return keys, nil
+}
+
+// PubKeySig is the master side of VerifyPubKeySig (master_sign_pubkey):
+// base64, with a trailing newline as Python's b2a_base64 writes it, of the
+// PKCS#1 v1.5 signature (sigAlgo) of pubKey (the pub_key text sent) made
+// with master_sign.pem.
+func PubKeySig(signKey *rsa.PrivateKey, sigAlgo, pubKey string) ([]byte, error) {
+	sig, err := Sign(signKey, sigAlgo, []byte(pubKey))
+	if err != nil {
+		return nil, err
+	}
+	return []byte(base64.StdEncoding.EncodeToString(sig) + "\n"), nil
+}
+
+// VerifyPubKeySig checks an auth reply's pub_sig (spec 3.5.3/3.5.4): the
+// base64 text of a PKCS#1 v1.5 signature (sigAlgo) of pubKey, verified
+// with master_sign.pub. The error wraps ErrSignature.
+func VerifyPubKeySig(signPub *rsa.PublicKey, sigAlgo, pubKey string, pubSig []byte) error {
+	sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(pubSig)))
+	if err != nil {
+		return fmt.Errorf("%w: pub_sig is not base64: %w", ErrSignature, err)
+	}
+	if err := Verify(signPub, sigAlgo, []byte(pubKey), sig); err != nil {
+		return fmt.Errorf("pub_sig: %w", err)
+	}
+	return nil
 }
 
 // aesKeyDigest is the text the master X9.31-signs: hex(SHA-256(key string)).
@@ -347,14 +400,18 @@ type AuthAccept struct {
 	Token        string // the minion's decrypted token to echo; "" for none
 	Nonce        string // the request nonce; "" imitates a legacy master
 	EncAlgo      string // the minion's enc_algo ("" = OAEP-SHA1)
+	PubSig       []byte // pub_sig (master_sign_pubkey); nil for none
 }
 
 // AuthAcceptLoad builds the inner map R of an accepting auth reply, keys in
-// 3007's order: enc, pub_key, publish_port, [token], aes, [session], sig,
+// 3007's order: enc, pub_key, publish_port, [pub_sig], [token], aes, [session], sig,
 // [nonce]. Sign it with SignAuthReply (generation >= 2) or send it as the
 // whole reply (legacy).
 func AuthAcceptLoad(master *rsa.PrivateKey, minionPub *rsa.PublicKey, a AuthAccept) (*data.Map, error) {
 	r := data.M("enc", "pub", "pub_key", a.MasterPubPEM, "publish_port", a.PublishPort)
+	if a.PubSig != nil {
+		r.Set("pub_sig", a.PubSig)
+	}
 	if a.Token != "" {
 		ct, err := EncryptOAEP(minionPub, a.EncAlgo, []byte(a.Token))
 		if err != nil {
