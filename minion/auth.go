@@ -301,6 +301,13 @@ func (m *Minion) checkMasterPubKey(ar *crypt.AuthReply, mk *masterKey) (*rsa.Pub
 		return nil, fmt.Errorf("%w: verify_master_pubkey_sign is enabled but the master did not send its public-key signature (pub_sig); enable master_sign_pubkey on the master or disable verify_master_pubkey_sign", errAuthDeps)
 	}
 	if mk != nil && crypt.KeysEqual(ar.PubKey, string(mk.pem)) {
+		// always_verify_signature: check pub_sig even when the key is the
+		// one already pinned.
+		if m.s.AlwaysVerifySignature {
+			if err := m.verifyPubSig(ar); err != nil {
+				return nil, err
+			}
+		}
 		return nil, nil
 	}
 	if !m.s.VerifyMasterPubkeySign {
@@ -309,15 +316,24 @@ func (m *Minion) checkMasterPubKey(ar *crypt.AuthReply, mk *masterKey) (*rsa.Pub
 		}
 		return key, nil
 	}
+	if err := m.verifyPubSig(ar); err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+// verifyPubSig checks the reply's pub_sig over its pub_key with
+// <pki_dir>/<master_sign_key_name>.pub.
+func (m *Minion) verifyPubSig(ar *crypt.AuthReply) error {
 	signPath := filepath.Join(m.s.PKIDir, m.s.MasterSignKeyName+".pub")
 	signPub, _, err := crypt.ReadPublicKey(signPath)
 	if err != nil {
-		return nil, fmt.Errorf("%w: verification key %s: %w (copy it from the master's pki dir)", errPubSig, signPath, err)
+		return fmt.Errorf("%w: verification key %s: %w (copy it from the master's pki dir)", errPubSig, signPath, err)
 	}
 	if err := crypt.VerifyPubKeySig(signPub, m.s.SigAlgo, ar.PubKey, ar.PubSig); err != nil {
-		return nil, fmt.Errorf("%w: the master public key is not signed by %s: %w", errPubSig, signPath, err)
+		return fmt.Errorf("%w: the master public key is not signed by %s: %w", errPubSig, signPath, err)
 	}
-	return key, nil
+	return nil
 }
 
 func tokenIf(ok bool, t string) string {

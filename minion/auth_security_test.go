@@ -310,18 +310,21 @@ func TestVerifyMasterPubkeySign(t *testing.T) {
 		copied []string // key files the next master takes from the first
 		sign   bool     // the next master sends pub_sig
 		verify bool     // verify_master_pubkey_sign on the minion
+		always bool     // always_verify_signature on the minion
 		want   string   // log line; "" = accepted
 	}{
-		{"changed key with a bad pub_sig", nil, true, true, "master public-key signature (pub_sig) check failed"},
-		{"pub_sig missing", samePair, false, true, "the master did not send its public-key signature"},
-		{"pub_sig not verified by the minion", samePair, true, false, "verify_master_pubkey_sign is not enabled"},
-		{"changed key vouched for by master_sign", signPair, true, true, ""},
+		{"changed key with a bad pub_sig", nil, true, true, false, "master public-key signature (pub_sig) check failed"},
+		{"pub_sig missing", samePair, false, true, false, "the master did not send its public-key signature"},
+		{"pub_sig not verified by the minion", samePair, true, false, false, "verify_master_pubkey_sign is not enabled"},
+		{"unchanged key, pub_sig by another signing key, always_verify_signature", samePair, true, true, true, "master public-key signature (pub_sig) check failed"},
+		{"changed key vouched for by master_sign", signPair, true, true, false, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			next := signedMaster(t, first.PKIDirForTest(), c.sign, c.copied...)
 			s := settings(next, "ma4", dir)
 			s.VerifyMasterPubkeySign = c.verify
+			s.AlwaysVerifySignature = c.always
 			logs := &logBuf{}
 			ready := make(chan struct{})
 			cancel, done := startMinion(t, s, logs, ready)

@@ -34,22 +34,17 @@ func (m *Minion) signReturn(l *data.Map) error {
 	return nil
 }
 
-// errAlwaysVerifyUnwired refuses always_verify_signature until the sign-in
-// checks the master's pub_sig on every authentication.
-var errAlwaysVerifyUnwired = errors.New("minion: always_verify_signature is set but this saltgo cannot verify the master public-key signature (pub_sig) at every sign-in; remove the option")
+// errAlwaysVerifyNeedsPubSig refuses always_verify_signature without
+// verify_master_pubkey_sign: there would be no pub_sig to verify.
+var errAlwaysVerifyNeedsPubSig = errors.New("minion: always_verify_signature needs verify_master_pubkey_sign: True (and master_sign_pubkey on the master): without it there is no master public-key signature to verify")
 
-// checkPublishOptions refuses publish-side security options that cannot be
-// honoured, never ignoring them silently. always_verify_signature (Salt:
-// verify the master's pub_sig with master_sign.pub at every sign-in, not
-// only when the master key changes) needs the pub_sig check of
-// verify_master_pubkey_sign.
+// checkPublishOptions refuses security options that cannot be honoured,
+// never ignoring them silently. always_verify_signature (Salt: verify the
+// master's pub_sig with master_sign.pub at every sign-in, not only when the
+// master key changes) needs the pub_sig of verify_master_pubkey_sign.
 func checkPublishOptions(s *Settings) error {
-	if s.AlwaysVerifySignature && !alwaysVerifySignatureWired {
-		return errAlwaysVerifyUnwired
+	if s.AlwaysVerifySignature && !s.VerifyMasterPubkeySign {
+		return errAlwaysVerifyNeedsPubSig
 	}
 	return nil
 }
-
-// alwaysVerifySignatureWired is set once the sign-in verifies pub_sig at
-// every authentication when Settings.AlwaysVerifySignature is set.
-var alwaysVerifySignatureWired = false

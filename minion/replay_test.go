@@ -387,7 +387,8 @@ func TestPublishOptionsRefusedOrAccepted(t *testing.T) {
 	}{
 		{"defaults", func(*Settings) {}, nil},
 		{"minion_sign_messages", func(s *Settings) { s.MinionSignMessages = true }, nil},
-		{"always_verify_signature is refused, never ignored", func(s *Settings) { s.AlwaysVerifySignature = true }, errAlwaysVerifyUnwired},
+		{"always_verify_signature without verify_master_pubkey_sign is refused", func(s *Settings) { s.AlwaysVerifySignature = true }, errAlwaysVerifyNeedsPubSig},
+		{"always_verify_signature with verify_master_pubkey_sign", func(s *Settings) { s.AlwaysVerifySignature, s.VerifyMasterPubkeySign = true, true }, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
