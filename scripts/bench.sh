@@ -28,6 +28,7 @@ run() { # title, package, bench regexp, benchtime
   {
     run "process" ./cmd/saltgo 'BenchmarkCallLocalTestPing' 20x
     run "process" ./cmd/saltgo 'BenchmarkMinion' 1x
+    run "minion" ./minion 'BenchmarkRotationAnswer' 20x
     run "codec" ./transport/payload . 1s
     run "crypto" ./transport/crypt . 1s
     run "output" ./output . 1s
