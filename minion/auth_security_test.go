@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,39 +19,6 @@ import (
 	"github.com/saltgo/saltgo/transport/crypt"
 	"github.com/saltgo/saltgo/transport/payload"
 )
-
-// startMinionM starts a minion like startMinion and also returns it, so a
-// test can look at the credentials it holds.
-func startMinionM(t *testing.T, s Settings, logs *logBuf, ready chan struct{}) (*Minion, context.CancelFunc, chan error) {
-	t.Helper()
-	var once sync.Once
-	m, err := New(s, Options{
-		Executor:          testExecutor,
-		Grains:            func(context.Context) (*data.Map, error) { return data.M("id", s.ID, "os", "Debian"), nil },
-		Logger:            slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		RejectedExitDelay: func() time.Duration { return 0 },
-		Ready: func() {
-			if ready != nil {
-				once.Do(func() { close(ready) })
-			}
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("minion did not stop")
-		}
-	})
-	return m, cancel, done
-}
 
 // cancelMinion cancels a minion started by startMinionM/startMinion and waits
 // for Run to return nil.

@@ -102,6 +102,14 @@ func settings(master *mastertest.Master, id, dir string) Settings {
 // receiving Run's result.
 func startMinion(t *testing.T, s Settings, logs *logBuf, ready chan struct{}) (context.CancelFunc, chan error) {
 	t.Helper()
+	_, cancel, done := startMinionM(t, s, logs, ready)
+	return cancel, done
+}
+
+// startMinionM is startMinion that also returns the minion, so a test can
+// look at the credentials it holds.
+func startMinionM(t *testing.T, s Settings, logs *logBuf, ready chan struct{}) (*Minion, context.CancelFunc, chan error) {
+	t.Helper()
 	var once sync.Once
 	m, err := New(s, Options{
 		Executor: testExecutor,
@@ -130,7 +138,7 @@ func startMinion(t *testing.T, s Settings, logs *logBuf, ready chan struct{}) (c
 			t.Error("minion did not stop")
 		}
 	})
-	return cancel, done
+	return m, cancel, done
 }
 
 func waitReady(t *testing.T, ready chan struct{}, logs *logBuf) {
