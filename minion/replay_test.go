@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/internal/mastertest"
 	"github.com/saltgo/saltgo/jid"
 	"github.com/saltgo/saltgo/transport/crypt"
@@ -310,15 +309,7 @@ func TestPublishReplaySkewOption(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			if err := os.WriteFile(filepath.Join(dir, "minion"), []byte(tc.file+"root_dir: "+dir+"\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := config.Load(context.Background(), config.Options{Role: config.Minion, ConfigDir: dir})
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := SettingsFromConfig(cfg)
+			s := settingsFromFile(t, tc.file)
 			if err := s.defaults(); err != nil {
 				t.Fatal(err)
 			}

@@ -22,18 +22,25 @@ func TestSettingsFromConfig(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			if err := os.WriteFile(filepath.Join(dir, "minion"), []byte(tc.file+"root_dir: "+dir+"\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := config.Load(context.Background(), config.Options{Role: config.Minion, ConfigDir: dir})
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := SettingsFromConfig(cfg)
+			s := settingsFromFile(t, tc.file)
 			if s.PublishPort != tc.wantPub || s.RandomReauthDelay != tc.wantDelay {
 				t.Fatalf("publish port %d, reauth delay %v; want %d, %v", s.PublishPort, s.RandomReauthDelay, tc.wantPub, tc.wantDelay)
 			}
 		})
 	}
+}
+
+// settingsFromFile loads a minion config file (with root_dir in a temporary
+// directory) and returns its Settings.
+func settingsFromFile(t *testing.T, file string) Settings {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "minion"), []byte(file+"root_dir: "+dir+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(context.Background(), config.Options{Role: config.Minion, ConfigDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return SettingsFromConfig(cfg)
 }
