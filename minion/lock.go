@@ -49,7 +49,7 @@ func lockCacheDir(cacheDir, id string) (*cacheLock, error) {
 		f.Close()
 		return nil, fmt.Errorf("cachedir lock %s: %w", path, err)
 	}
-	if err := f.Truncate(0); err == nil {
+	if err = f.Truncate(0); err == nil {
 		_, err = f.WriteAt([]byte(fmt.Sprintf("pid %d, id %s\n", os.Getpid(), id)), 0)
 	}
 	if err != nil {
