@@ -372,18 +372,25 @@ collect:
 		// Delivered once: no second copy.
 		marker := ping(t, master, "m1")
 		noReturnBefore(t, master, marker, logs, jid)
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			ents, _ := os.ReadDir(filepath.Join(s.CacheDir, "saltgo", "returns"))
-			if len(ents) == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("return queue not empty: %v", ents)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		waitQueueEmpty(t, s)
 	})
+}
+
+// waitQueueEmpty waits until the minion's on-disk return queue is empty
+// (every queued return delivered and removed).
+func waitQueueEmpty(t *testing.T, s Settings) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ents, _ := os.ReadDir(filepath.Join(s.CacheDir, "saltgo", "returns"))
+		if len(ents) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("return queue not empty: %v", ents)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func mustEncode(t *testing.T, v any) []byte {

@@ -40,17 +40,7 @@ func waitLogWithin(t testing.TB, logs *logBuf, sub string, n int, within time.Du
 // sent again at the next start: that is not a replay).
 func stopMinion(t *testing.T, s Settings, cancel context.CancelFunc, done chan error) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		ents, _ := os.ReadDir(filepath.Join(s.CacheDir, "saltgo", "returns"))
-		if len(ents) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("return queue not empty: %v", ents)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitQueueEmpty(t, s)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
