@@ -54,6 +54,16 @@ type Services struct {
 	// Events sends events to the master's event bus (event.send,
 	// event.fire_master).
 	Events EventSender
+	// Master sends requests on the master's encrypted request channel
+	// (the file server's _serve_file, _file_hash..., _master_opts); nil
+	// when there is no master (masterless, salt-run).
+	Master MasterRequester
+}
+
+// MasterRequester sends one encrypted request to the master and returns
+// its decoded reply (the minion's request channel, salt.channel.client).
+type MasterRequester interface {
+	Request(ctx context.Context, load *data.Map) (any, error)
 }
 
 // JobTable is the table of the jobs a minion runs.
@@ -82,6 +92,17 @@ type PillarRefresher interface {
 // EventSender sends an event to the master's event bus.
 type EventSender interface {
 	FireMaster(ctx context.Context, tag string, data any) error
+}
+
+// Clone returns a copy of the environment whose typed slots (Key) can be
+// set without touching e's: the state engine gives each state its own.
+func (e *Env) Clone() *Env {
+	c := *e
+	c.values = make(map[any]any, len(e.values))
+	for k, v := range e.values {
+		c.values[k] = v
+	}
+	return &c
 }
 
 // Logger returns the environment's logger (never nil).

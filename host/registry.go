@@ -20,6 +20,10 @@ type Kind string
 const (
 	Exec   Kind = "exec"   // execution modules (salt, salt-call)
 	Runner Kind = "runner" // runner modules (salt-run)
+	// State modules (file, cmd, test...): their functions take the
+	// arguments of a low chunk and return a state return map; the state
+	// engine (package state) calls them.
+	State Kind = "state"
 )
 
 // Param describes one named parameter of a function, in Python order.
@@ -87,7 +91,7 @@ func Register(m *Module) {
 	if m == nil || m.Name == "" || strings.ContainsAny(m.Name, ". ") {
 		panic(fmt.Sprintf("host: invalid module name %q", nameOf(m)))
 	}
-	if m.Kind != Exec && m.Kind != Runner {
+	if m.Kind != Exec && m.Kind != Runner && m.Kind != State {
 		panic(fmt.Sprintf("host: module %q has unknown kind %q", m.Name, m.Kind))
 	}
 	seen := map[string]bool{}

@@ -93,6 +93,12 @@ func (s *Session) Return(ctx context.Context, load *data.Map) error {
 	return err
 }
 
+// Request sends one load on the encrypted request channel and returns the
+// master's decoded reply (the file server's requests go this way).
+func (s *Session) Request(ctx context.Context, load *data.Map) (any, error) {
+	return s.m.Request(ctx, load)
+}
+
 // FireMaster sends an event to the master's event bus.
 func (s *Session) FireMaster(ctx context.Context, tag string, eventData any) error {
 	return s.m.FireMaster(ctx, tag, eventData)

@@ -34,6 +34,9 @@ type MasterSession interface {
 	Pillar(ctx context.Context, grains *data.Map) (*data.Map, error)
 	Return(ctx context.Context, load *data.Map) error
 	FireMaster(ctx context.Context, tag string, data any) error
+	// Request sends one load on the encrypted request channel (the file
+	// server's requests).
+	Request(ctx context.Context, load *data.Map) (any, error)
 	Close() error
 }
 
@@ -94,6 +97,7 @@ var (
 	_ host.GrainsRefresher = (*frontDoor)(nil)
 	_ host.PillarRefresher = (*frontDoor)(nil)
 	_ host.EventSender     = MasterSession(nil)
+	_ host.MasterRequester = MasterSession(nil)
 )
 
 // open builds the environment of a salt-call: configuration, grains and
@@ -142,6 +146,7 @@ func open(ctx context.Context, req request, connect ConnectFunc) (*frontDoor, er
 	env.Pillar = p
 	d.sess = sess
 	env.Services.Events = sess
+	env.Services.Master = sess
 	return d, nil
 }
 

@@ -145,6 +145,7 @@ var (
 	_ host.JobTable        = (*minion.Minion)(nil)
 	_ host.EventSender     = (*minion.Minion)(nil)
 	_ host.GrainsRefresher = (*minion.Minion)(nil)
+	_ host.MasterRequester = (*minion.Minion)(nil)
 	_ host.PillarRefresher = (*minion.Minion)(nil)
 )
 
@@ -154,7 +155,7 @@ var (
 func (e *Executor) Run(ctx context.Context, c *minion.Call) minion.Return {
 	env := &host.Env{ID: e.Config.ID, Opts: e.Config.Raw, Config: e.Config, Log: e.Log, Grains: c.Grains, Pillar: c.Pillar}
 	if m := c.Minion; m != nil {
-		env.Services = host.Services{Jobs: m, Grains: m, Pillar: m, Events: m}
+		env.Services = host.Services{Jobs: m, Grains: m, Pillar: m, Events: m, Master: m}
 	}
 	res := host.Run(ctx, env, host.Request{Kind: host.Exec, Fun: c.Fun, Args: c.Args, Pub: c.Pub})
 	ret, rc, out := res.MinionReturn()
