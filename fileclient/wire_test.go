@@ -72,13 +72,25 @@ func TestLoadsAsRecorded(t *testing.T) {
 		{func() error { _, err := fc.SymlinkList(ctx, "base", ""); return err }, []string{"_symlink_list base"}},
 		{func() error { _, err := fc.HashFile(ctx, "salt://files/hello.txt", "prod"); return err }, []string{"_file_hash present prod"}},
 		{func() error { _, err := fc.StatFile(ctx, "salt://files/missing.txt", "base"); return err }, []string{"_file_find missing"}},
-		{func() error { _, err := fc.GetFile(ctx, "salt://files/hello.txt", filepath.Join(dest, "h"), false, "base", 0); return err },
+		{func() error {
+			_, err := fc.GetFile(ctx, "salt://files/hello.txt", filepath.Join(dest, "h"), false, "base", 0)
+			return err
+		},
 			[]string{"_file_hash present", "_file_find present", "_serve_file hello loc 0", "_serve_file hello loc 12 (EOF)"}},
-		{func() error { _, err := fc.GetFile(ctx, "salt://files/hello.txt", filepath.Join(dest, "hz"), false, "base", 1); return err },
+		{func() error {
+			_, err := fc.GetFile(ctx, "salt://files/hello.txt", filepath.Join(dest, "hz"), false, "base", 1)
+			return err
+		},
 			[]string{"_file_hash present", "_file_find present", "_serve_file hello gzip loc 0", "_serve_file hello gzip loc 12 (EOF)"}},
-		{func() error { _, err := fc.GetFile(ctx, "salt://files/empty.txt", filepath.Join(dest, "e"), false, "base", 0); return err },
+		{func() error {
+			_, err := fc.GetFile(ctx, "salt://files/empty.txt", filepath.Join(dest, "e"), false, "base", 0)
+			return err
+		},
 			[]string{"", "", "_serve_file empty loc 0"}},
-		{func() error { _, err := fc.GetFile(ctx, "salt://files/hello.txt", filepath.Join(dest, "p"), false, "prod", 0); return err },
+		{func() error {
+			_, err := fc.GetFile(ctx, "salt://files/hello.txt", filepath.Join(dest, "p"), false, "prod", 0)
+			return err
+		},
 			[]string{"_file_hash present prod", "", "_serve_file prod hello loc 0", ""}},
 		{func() error {
 			_, err := fc.GetFile(ctx, "salt://files/big.txt", filepath.Join(dest, "b"), false, "base", 1)
