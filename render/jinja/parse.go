@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
+	"strings"
 )
 
 // ---- expression nodes ----
@@ -341,18 +342,11 @@ func (ps *parser) subparse(ends []string) ([]node, string, error) {
 }
 
 func quoteTags(ends []string) string {
-	s := ""
+	q := make([]string, len(ends))
 	for i, e := range ends {
-		if i > 0 {
-			if i == len(ends)-1 {
-				s += " or "
-			} else {
-				s += ", "
-			}
-		}
-		s += "'" + e + "'"
+		q[i] = "'" + e + "'"
 	}
-	return s
+	return strings.Join(q, " or ")
 }
 
 func blockOf(ends []string) string {
