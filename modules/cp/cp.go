@@ -609,6 +609,9 @@ func renderString(ctx context.Context, c *host.Call, fc fileclient.Client, templ
 	if template != "jinja" {
 		return "", fmt.Errorf("Attempted to render with unavailable engine %s", template) //nolint:staticcheck // Salt's text
 	}
+	if strings.TrimSpace(string(src)) == "" {
+		return string(src), nil // render.Render makes {} of it; Jinja gives it back
+	}
 	out, err := render.Render(ctx, src, render.Options{Pipeline: "jinja", Vars: ctxVars(c, env), Salt: saltFunc(c), Files: fc, Saltenv: env})
 	if err != nil {
 		return "", err
@@ -664,10 +667,15 @@ func getTemplate(ctx context.Context, c *host.Call) (any, error) {
 	if err != nil {
 		return "", nil
 	}
-	out, err := renderString(ctx, c, fc, c.Str("template"), env, src)
-	if err != nil {
-		c.Env.Logger().Error("Failed to render template with error: " + err.Error())
+	tmpl := c.Str("template")
+	if tmpl != "jinja" {
+		c.Env.Logger().Error("Attempted to render template with unavailable engine " + tmpl)
 		return "", nil
+	}
+	// A render error is raised (SaltRenderError), not returned as "".
+	out, err := renderString(ctx, c, fc, tmpl, env, src)
+	if err != nil {
+		return nil, host.Errorf("%v", err)
 	}
 	dest := c.Str("dest")
 	makedirs := c.Bool("makedirs")

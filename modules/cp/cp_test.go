@@ -22,7 +22,7 @@ func kw(kv ...any) *data.Map { return data.M(append([]any{"__kwarg__", true}, kv
 // tree is the recorded tree (spec §1) plus a few sls files.
 func tree(t *testing.T) string {
 	root := fstest.Tree(t)
-	fstest.Write(t, root, map[string]string{"a/b.sls": "b: {}\n", "a/c/init.sls": "c: {}\n", "tmpl/motd": "id={{ grains.id }} env={{ saltenv }} x={{ x }}\n"})
+	fstest.Write(t, root, map[string]string{"a/b.sls": "b: {}\n", "a/c/init.sls": "c: {}\n", "tmpl/motd": "id={{ grains.id }} env={{ saltenv }} x={{ x }}\n", "minion1.txt": "me\n"})
 	return root
 }
 
@@ -155,6 +155,13 @@ var cases = []struct {
 	{"cp.get_url", []any{"@HTTP@/missing", "@DEST@/m.txt"}},
 	{"cp.get_file_str", []any{"salt://hello.txt"}},
 	{"cp.get_file_str", []any{"salt://nope"}},
+	{"cp.get_template", []any{"salt://tmpl/motd", "@DEST@/motd", kw("x", int64(1))}},
+	{"cp.get_template", []any{"salt://tmpl/nope", "@DEST@/nope2"}},
+	{"cp.get_template", []any{"salt://tmpl/motd", "@DEST@/nodir/motd", kw("x", "y")}},
+	{"cp.get_template", []any{"salt://tmpl/motd", "@DEST@/mk/motd", kw("x", "y", "makedirs", true)}},
+	{"cp.get_template", []any{"salt://tmpl/motd", "@DEST@/motd3"}},
+	{"cp.get_template", []any{"salt://tmpl/motd", "@DEST@/motd4", kw("template", "mako")}},
+	{"cp.get_file", []any{"salt://{{ grains.id }}.txt", "@DEST@/{{ grains.id }}.copy", kw("template", "jinja")}},
 	{"cp.cache_master", nil},
 	{"cp.list_minion", nil},
 }
@@ -194,11 +201,18 @@ func TestCpRemote(t *testing.T) {
 func checkFiles(t *testing.T, r *rig) {
 	for p, want := range map[string]string{
 		"f.txt": fstest.F, "no/f.txt": fstest.F, "big.txt": string(fstest.Big(fstest.BigSize)), "dir/specprobe/link.txt": fstest.F,
-		"u.txt": "hello\n", "h.txt": "web /page.txt\n",
+		"u.txt": "hello\n", "h.txt": "web /page.txt\n", "motd": "id=minion1 env=base x=1\n", "mk/motd": "id=minion1 env=base x=y\n",
+		"minion1.copy": "me\n",
 	} {
 		b, err := os.ReadFile(filepath.Join(r.dest, p))
 		if err != nil || string(b) != want {
 			t.Errorf("%s: %v (%d bytes)", p, err, len(b))
+		}
+	}
+	// get_template moves Salt's mkstemp output: mode 0600; get_file: 0644.
+	for p, mode := range map[string]os.FileMode{"motd": 0o600, "f.txt": 0o644} {
+		if st, err := os.Stat(filepath.Join(r.dest, p)); err != nil || st.Mode().Perm() != mode {
+			t.Errorf("%s: mode %v %v", p, st.Mode(), err)
 		}
 	}
 	if st, err := os.Stat(filepath.Join(r.dest, "dir/specprobe/sub/empty")); err != nil || !st.IsDir() {
