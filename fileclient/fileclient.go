@@ -131,7 +131,7 @@ func SaltURL(p, saltenv string) string {
 // checkProto is Client._check_proto: the path of a salt:// url.
 func checkProto(url string) (string, error) {
 	if !strings.HasPrefix(url, "salt://") {
-		return "", fmt.Errorf("Unsupported path: %s", url) //nolint:staticcheck // Salt's MinionError text
+		return "", fmt.Errorf("Unsupported path: %s", url)
 	}
 	p, _ := SplitEnv(url)
 	return p, nil

@@ -108,7 +108,7 @@ func localPath(url string) (string, error) {
 		p = strings.TrimRight(p, "/")
 	}
 	if !filepath.IsAbs(p) {
-		return "", fmt.Errorf("Path '%s' is not absolute", p) //nolint:staticcheck // Salt's text
+		return "", fmt.Errorf("Path '%s' is not absolute", p)
 	}
 	return p, nil
 }
@@ -162,11 +162,11 @@ func (c *FileClient) httpDo(ctx context.Context, url string) (*http.Response, er
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		// salt.utils.http.query's error, in get_url's MinionError text.
-		return nil, fmt.Errorf("Error: %w reading %s", err, req.URL.Path) //nolint:staticcheck // Salt's text
+		return nil, fmt.Errorf("Error: %w reading %s", err, req.URL.Path)
 	}
 	if resp.StatusCode >= 400 {
 		resp.Body.Close()
-		return nil, fmt.Errorf("Error: HTTP %d: %s reading %s", resp.StatusCode, http.StatusText(resp.StatusCode), req.URL.Path) //nolint:staticcheck // Salt's text
+		return nil, fmt.Errorf("Error: HTTP %d: %s reading %s", resp.StatusCode, http.StatusText(resp.StatusCode), req.URL.Path)
 	}
 	return resp, nil
 }

@@ -607,7 +607,7 @@ func saltFunc(c *host.Call) render.SaltFunc {
 // renderString renders text with a template engine (only jinja).
 func renderString(ctx context.Context, c *host.Call, fc fileclient.Client, template, env string, src []byte) (string, error) {
 	if template != "jinja" {
-		return "", fmt.Errorf("Attempted to render with unavailable engine %s", template) //nolint:staticcheck // Salt's text
+		return "", fmt.Errorf("Attempted to render with unavailable engine %s", template)
 	}
 	if strings.TrimSpace(string(src)) == "" {
 		return string(src), nil // render.Render makes {} of it; Jinja gives it back
