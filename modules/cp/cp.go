@@ -325,6 +325,9 @@ func getURL(ctx context.Context, c *host.Call) (any, error) {
 	if err != nil {
 		return nil, host.Errorf("%v", err)
 	}
+	if !strings.HasPrefix(path, "salt://") {
+		return got, nil // get_url's "" (a missing destination directory)
+	}
 	return orFalse(got), nil
 }
 

@@ -152,6 +152,8 @@ var cases = []struct {
 	{"cp.get_url", []any{"file://@ROOT@/hello.txt", "@DEST@/ignored"}},
 	{"cp.get_url", []any{"@HTTP@/page.txt", "@DEST@/h.txt"}},
 	{"cp.get_url", []any{"@HTTP@/page.txt", nil}},
+	{"cp.get_url", []any{"@HTTP@/page.txt", "@DEST@/nodir/h.txt"}},
+	{"cp.get_url", []any{"@HTTP@/page.txt", "@DEST@/mkdir/", kw("makedirs", true)}},
 	{"cp.get_url", []any{"@HTTP@/missing", "@DEST@/m.txt"}},
 	{"cp.get_file_str", []any{"salt://hello.txt"}},
 	{"cp.get_file_str", []any{"salt://nope"}},
@@ -201,7 +203,7 @@ func TestCpRemote(t *testing.T) {
 func checkFiles(t *testing.T, r *rig) {
 	for p, want := range map[string]string{
 		"f.txt": fstest.F, "no/f.txt": fstest.F, "big.txt": string(fstest.Big(fstest.BigSize)), "dir/specprobe/link.txt": fstest.F,
-		"u.txt": "hello\n", "h.txt": "web /page.txt\n", "motd": "id=minion1 env=base x=1\n", "mk/motd": "id=minion1 env=base x=y\n",
+		"u.txt": "hello\n", "h.txt": "web /page.txt\n", "mkdir/page.txt": "web /page.txt\n", "motd": "id=minion1 env=base x=1\n", "mk/motd": "id=minion1 env=base x=y\n",
 		"minion1.copy": "me\n",
 	} {
 		b, err := os.ReadFile(filepath.Join(r.dest, p))
