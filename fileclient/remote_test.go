@@ -306,3 +306,25 @@ func TestRemoteListsAndOpts(t *testing.T) {
 }
 
 func mapGet(m *data.Map, k string) any { v, _ := m.Get(k); return v }
+
+// TestRemoteEndlessStreamRefused: a master that never sends the empty
+// end chunk is cut off once it sent more than the file's size (from
+// _file_find) plus a margin; nothing is installed.
+func TestRemoteEndlessStreamRefused(t *testing.T) {
+	r := startRemote(t)
+	ctx := context.Background()
+	chunk := fstest.Big(1 << 20)
+	r.master.SetReplyHook(func(load *data.Map, reply any) any {
+		if c, _ := load.String("cmd"); c == "_serve_file" {
+			return data.M("data", chunk, "dest", "specprobe/f.txt")
+		}
+		return reply
+	})
+	_, err := r.fc.CacheFile(ctx, "salt://specprobe/f.txt", "base")
+	if err == nil || !strings.Contains(err.Error(), "the master sent more than") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(r.cache, "files/base/specprobe/f.txt")); !os.IsNotExist(err) {
+		t.Errorf("installed: %v", err)
+	}
+}
