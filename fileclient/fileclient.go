@@ -385,7 +385,7 @@ func (c *FileClient) download(ctx context.Context, rel, saltenv, dest, cachedir 
 // downloadSlack is how much more than the size _file_find reported a
 // download may grow (the file may change on the master meanwhile) before
 // it is refused as an endless stream.
-const downloadSlack = 64 << 20
+var downloadSlack int64 = 64 << 20
 
 // maxDownload is the download limit for a _file_find stat list (0: none).
 func maxDownload(st []any) int64 {

@@ -312,6 +312,7 @@ func mapGet(m *data.Map, k string) any { v, _ := m.Get(k); return v }
 // _file_find) plus a margin; nothing is installed.
 func TestRemoteEndlessStreamRefused(t *testing.T) {
 	r := startRemote(t)
+	defer fileclient.SetDownloadSlack(2 << 20)()
 	ctx := context.Background()
 	chunk := fstest.Big(1 << 20)
 	r.master.SetReplyHook(func(load *data.Map, reply any) any {
