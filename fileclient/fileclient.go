@@ -36,6 +36,17 @@ type FileClient struct {
 	cachedir string
 	hashType string
 	id       string
+	// insecureTLS skips the certificate check of https:// downloads
+	// (Salt's verify_ssl=False).
+	insecureTLS bool
+}
+
+// WithVerifySSL returns a copy of c whose https:// downloads check the
+// server's certificate (true, the default) or not (Salt's verify_ssl).
+func (c *FileClient) WithVerifySSL(verify bool) *FileClient {
+	cp := *c
+	cp.insecureTLS = !verify
+	return &cp
 }
 
 func newClient(ch host.MasterRequester, opts *data.Map) *FileClient {

@@ -356,7 +356,7 @@ func cacheFile(ctx context.Context, c *host.Call) (any, error) {
 	if p, ok := cachedMatches(fc, path, env, c.Get("source_hash")); ok {
 		return p, nil
 	}
-	got, err := fc.CacheFile(ctx, path, env)
+	got, err := fc.WithVerifySSL(data.Truthy(c.Get("verify_ssl"))).CacheFile(ctx, path, env)
 	if err != nil {
 		return nil, host.Errorf("%v", err)
 	}

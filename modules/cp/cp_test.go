@@ -221,3 +221,21 @@ func checkFiles(t *testing.T, r *rig) {
 		t.Errorf("empty dir: %v", err)
 	}
 }
+
+// TestCacheFileVerifySSL: cp.cache_file of an https url checks the
+// certificate unless verify_ssl=False.
+func TestCacheFileVerifySSL(t *testing.T) {
+	r := localRig(t)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("tls\n")) }))
+	defer srv.Close()
+	ctx := context.Background()
+	res := host.Run(ctx, r.env, host.Request{Kind: host.Exec, Fun: "cp.cache_file", Args: []any{srv.URL + "/x"}})
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "certificate") {
+		t.Fatalf("verified: %v %v", res.Return, res.Err)
+	}
+	res = host.Run(ctx, r.env, host.Request{Kind: host.Exec, Fun: "cp.cache_file", Args: []any{srv.URL + "/x", kw("verify_ssl", false)}})
+	p, _ := res.Return.(string)
+	if b, err := os.ReadFile(p); res.Err != nil || err != nil || string(b) != "tls\n" {
+		t.Fatalf("verify_ssl=False: %v %v %q", res.Return, res.Err, b)
+	}
+}
