@@ -329,3 +329,24 @@ func TestRemoteEndlessStreamRefused(t *testing.T) {
 		t.Errorf("installed: %v", err)
 	}
 }
+
+// BenchmarkRemoteCacheHit is one CacheFile of a cached, unchanged file
+// through a saltgo minion's request channel to mastertest (_file_hash and
+// _file_find round trips, the local hash).
+func BenchmarkRemoteCacheHit(b *testing.B) {
+	root := b.TempDir()
+	fstest.Write(b, root, map[string]string{"a/f.txt": strings.Repeat("x", 4096)})
+	rig := fctest.Start(b, map[string][]string{"base": {root}})
+	fc := fileclient.NewRemote(rig.Minion, rig.Opts())
+	ctx := context.Background()
+	if _, err := fc.CacheFile(ctx, "salt://a/f.txt", "base"); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := fc.CacheFile(ctx, "salt://a/f.txt", "base"); err != nil {
+			b.Fatal(err)
+		}
+		rig.FileLoads()
+	}
+}
