@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -239,20 +238,18 @@ func (c *FileClient) GetFile(ctx context.Context, url, dest string, makedirs boo
 }
 
 func (c *FileClient) getFile(ctx context.Context, url, dest string, makedirs bool, saltenv string, gzip int, cachedir string) (string, error) {
-	p, senv := SplitEnv(url)
-	if senv != "" {
+	if _, senv := SplitEnv(url); senv != "" {
 		saltenv = senv
 	}
 	rel, err := checkProto(url)
 	if err != nil {
 		return "", fmt.Errorf("fileclient: %w", err)
 	}
-	_ = p
 	server, err := c.HashFile(ctx, SaltURL(rel, ""), saltenv)
 	if err != nil {
 		return "", err
 	}
-	st, err := c.statFile(ctx, rel, saltenv)
+	serverStat, err := c.statFile(ctx, rel, saltenv)
 	if err != nil {
 		return "", err
 	}
@@ -291,7 +288,7 @@ func (c *FileClient) getFile(ctx context.Context, url, dest string, makedirs boo
 			}
 		}
 	}
-	return c.download(ctx, rel, saltenv, dest, cachedir, gzip, server, maxDownload(st))
+	return c.download(ctx, rel, saltenv, dest, cachedir, gzip, server, maxDownload(serverStat))
 }
 
 // download runs the _serve_file loop into a temporary file and installs
@@ -566,8 +563,6 @@ func (c *FileClient) MasterTops(ctx context.Context, grains *data.Map) (*data.Ma
 	}
 	return m, nil
 }
-
-var _ io.Writer = (*os.File)(nil)
 
 // HashFileReply is hash_file as cp.hash_file returns it: for a salt://
 // url the file server's reply as it came ({"hash_type", "hsum"}, or ""
