@@ -93,6 +93,7 @@ recurse:
 
 line_file:
   file.managed:
+    - replace: False
     - name: {{ root }}/edit/line.txt
     - makedirs: True
     - contents: |
@@ -103,14 +104,15 @@ line_file:
 line_insert:
   file.line:
     - name: {{ root }}/edit/line.txt
-    - content: inserted-after-two
+    - content: inserted line
     - mode: ensure
-    - after: two
+    - after: "^two$"
     - require:
       - file: line_file
 
 replace_file:
   file.managed:
+    - replace: False
     - name: {{ root }}/edit/replace.txt
     - makedirs: True
     - contents: |
@@ -127,6 +129,7 @@ replace:
 
 append_file:
   file.managed:
+    - replace: False
     - name: {{ root }}/edit/append.txt
     - makedirs: True
     - contents: |
@@ -143,6 +146,8 @@ append:
 
 blockreplace_file:
   file.managed:
+    - replace: False
+    - replace: False
     - name: {{ root }}/edit/block.txt
     - makedirs: True
     - contents: |

@@ -4,7 +4,7 @@
 {% macro show(id, value) -%}
 {{ id }}:
   test.succeed_without_changes:
-    - comment: {{ value | json }}
+    - comment: {{ value | string | json }}
 {% endmacro %}
 {{ show('salt_call', salt['test.echo']('echoed')) }}
 {{ show('salt_dot_call', salt.test.echo('echoed-dot')) }}
@@ -43,7 +43,7 @@
 {{ show('f_to_bool_str', 'nope' | to_bool) }}
 {{ show('f_sequence_str', 'one' | sequence) }}
 {{ show('f_sequence_list', ['a', 'b'] | sequence) }}
-{{ show('f_strftime', '2024-03-05 10:11:12' | strftime('%d/%m/%Y %H:%M')) }}
+{{ show('f_strftime', 1700000000 | strftime('%d/%m/%Y %H:%M')) }}
 {{ show('print_dict', {'k': 'v', 'n': none, 't': true} | string) }}
 {{ show('print_list', ['a', 1, none] | string) }}
 {% include 'jinja/included.jinja' %}

@@ -1,0 +1,4 @@
+{% for x in %}
+broken:
+  test.nop: []
+{% endfor %}

@@ -1,0 +1,3 @@
+uses_unknown_filter:
+  test.succeed_without_changes:
+    - comment: {{ "x" | no_such_filter }}

@@ -1,0 +1,3 @@
+slow_state:
+  cmd.run:
+    - name: sleep 8
