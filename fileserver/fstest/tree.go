@@ -78,13 +78,29 @@ func Big(n int) []byte {
 // serve <root>/base as base and <root>/prod as prod.
 func RecordedTree(t testing.TB) string {
 	t.Helper()
-	src := filepath.Join(wiretest.Dir("3007.14"), "fileserver-roots")
 	dst := filepath.Join(t.TempDir(), "fileserver-roots")
+	Copy(t, filepath.Join(wiretest.Dir("3007.14"), "fileserver-roots"), dst, nil)
+	if err := os.MkdirAll(filepath.Join(dst, "base/emptydir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// Copy copies the tree src to dst (symlinks as symlinks), leaving out the
+// paths (relative to src) that skip returns true for.
+func Copy(t testing.TB, src, dst string, skip func(rel string) bool) {
+	t.Helper()
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(src, p)
+		if skip != nil && rel != "." && skip(rel) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
 		out := filepath.Join(dst, rel)
 		switch {
 		case d.Type()&fs.ModeSymlink != 0:
@@ -106,10 +122,6 @@ func RecordedTree(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(filepath.Join(dst, "base/emptydir"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }
 
 // RecordedRoots are the file_roots of RecordedTree's copy.
