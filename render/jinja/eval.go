@@ -99,7 +99,6 @@ type tmpl struct {
 	name   string // file-server path ("" for the main template)
 	source string
 	body   []node
-	vars   map[string]any // its own tplfile/tpldir/tpldot
 }
 
 // evaluator runs one render.
