@@ -125,3 +125,12 @@ func TestMissingImport(t *testing.T) {
 		t.Errorf("error text\n got %q\nwant %q", re.Text, want)
 	}
 }
+
+// localFilesFuzz is localFiles for a fuzz target.
+func localFilesFuzz(f *testing.F) (fileclient.Client, error) {
+	root, err := filepath.Abs("testdata/roots")
+	if err != nil {
+		return nil, err
+	}
+	return fileclient.NewLocal(data.M("file_roots", data.M("base", []any{root}), "cachedir", f.TempDir(), "hash_type", "sha256"))
+}
