@@ -159,7 +159,7 @@ func (m *macro) callWith(ev *evaluator, args []any, kw *data.Map, caller *macro)
 	if len(args) > len(n.params) {
 		varargs = args[len(n.params):]
 	}
-	s.vars["varargs"] = append([]any{}, varargs...)
+	s.vars["varargs"] = append(data.Tuple{}, varargs...)
 	if kw == nil {
 		kw = data.NewMap()
 	}
