@@ -52,13 +52,20 @@ func (e *Error) Unwrap() error { return e.Err }
 // errRaise is the global raise() (TemplateError in Salt: "Jinja error: ...").
 type undefined struct {
 	name string // the variable name, or the attribute
-	obj  any    // the object lacking the attribute (hasObj)
+	obj  any    // the object lacking the attribute (has)
 	has  bool
+	key  any    // a non-string key the object lacks ("has no element")
+	hint string // Jinja's explicit hint, when it gives one
 }
 
 func (u *undefined) message() string {
-	if !u.has {
+	switch {
+	case u.hint != "":
+		return u.hint
+	case !u.has:
 		return fmt.Sprintf("'%s' is undefined", u.name)
+	case u.key != nil:
+		return fmt.Sprintf("%s has no element %s", objectTypeRepr(u.obj), data.Repr(u.key))
 	}
 	return fmt.Sprintf("%s has no attribute %s", pyQuote(objectTypeRepr(u.obj)), pyQuote(u.name))
 }
@@ -338,7 +345,7 @@ func (ev *evaluator) assign(targets []expr, unpack bool, v any, s *scope) error 
 	if !unpack {
 		return ev.assignOne(targets[0], v, s)
 	}
-	items, err := ev.iterate(v)
+	items, err := ev.unpackItems(v)
 	if err != nil {
 		return err
 	}
@@ -475,7 +482,7 @@ func (ev *evaluator) bindTargets(n *forNode, item any, s *scope) error {
 		s.vars[n.targets[0]] = item
 		return nil
 	}
-	parts, err := ev.iterate(item)
+	parts, err := ev.unpackItems(item)
 	if err != nil {
 		return err
 	}
@@ -489,6 +496,15 @@ func (ev *evaluator) bindTargets(n *forNode, item any, s *scope) error {
 		s.vars[name] = parts[i]
 	}
 	return nil
+}
+
+// unpackItems is iterate with Python's wording for a, b = x.
+func (ev *evaluator) unpackItems(v any) ([]any, error) {
+	switch v.(type) {
+	case []any, data.Tuple, *data.Map, string, []byte, *undefined:
+		return ev.iterate(v)
+	}
+	return nil, ev.errf(KindOther, "cannot unpack non-iterable %s object", typeName(v))
 }
 
 // ---- expressions ----
@@ -595,10 +611,16 @@ func (ev *evaluator) eval(x expr, s *scope) (any, error) {
 			if f, ok := v.(float64); ok {
 				return -f, nil
 			}
+			if !isNum(v) {
+				return nil, ev.errf(KindOther, "bad operand type for unary -: '%s'", typeName(v))
+			}
 			return ev.binop("-", int64(0), v)
 		default:
 			if _, ok := v.(float64); ok {
 				return v, nil
+			}
+			if !isNum(v) {
+				return nil, ev.errf(KindOther, "bad operand type for unary +: '%s'", typeName(v))
 			}
 			return ev.binop("+", int64(0), v)
 		}
@@ -663,7 +685,7 @@ func (ev *evaluator) eval(x expr, s *scope) (any, error) {
 			return ev.eval(x.a, s)
 		}
 		if x.b == nil {
-			return &undefined{name: "the inline if-expression on line " + fmt.Sprint(x.line) + " evaluated to false and no else section was defined."}, nil
+			return &undefined{hint: "the inline if-expression on line " + fmt.Sprint(x.line) + " evaluated to false and no else section was defined."}, nil
 		}
 		return ev.eval(x.b, s)
 	case *sliceExpr:

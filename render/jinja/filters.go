@@ -266,7 +266,7 @@ func init() {
 				return nil, err
 			}
 			if len(items) == 0 {
-				return &undefined{name: "No first item, sequence was empty."}, nil
+				return &undefined{hint: "No first item, sequence was empty."}, nil
 			}
 			return items[0], nil
 		},
@@ -276,7 +276,7 @@ func init() {
 				return nil, err
 			}
 			if len(items) == 0 {
-				return &undefined{name: "No last item, sequence was empty."}, nil
+				return &undefined{hint: "No last item, sequence was empty."}, nil
 			}
 			return items[len(items)-1], nil
 		},
@@ -1180,7 +1180,7 @@ func minMax(sign int) filterFunc {
 			return nil, err
 		}
 		if len(items) == 0 {
-			return &undefined{name: "No aggregated item, sequence was empty."}, nil
+			return &undefined{hint: "No aggregated item, sequence was empty."}, nil
 		}
 		sorted, err := ev.sortItems(items, sign > 0, cs, attr)
 		if err != nil {

@@ -152,7 +152,7 @@ func (m *macro) callWith(ev *evaluator, args []any, kw *data.Map, caller *macro)
 				}
 				s.vars[p] = v
 			} else {
-				s.vars[p] = &undefined{name: p}
+				s.vars[p] = &undefined{hint: fmt.Sprintf("parameter %s was not provided", pyQuote(p))}
 			}
 		}
 	}

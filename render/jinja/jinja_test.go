@@ -245,7 +245,7 @@ func TestErrors(t *testing.T) {
 	}{
 		{"{{ undefined_var.attr }}", KindUndefined, "'undefined_var' is undefined", 1},
 		{"a\n{{ grains.nope }}", KindUndefined, "'dict object' has no attribute 'nope'", 2},
-		{"{{ grains.ipv4[5] }}", KindUndefined, "'list object' has no attribute '5'", 1},
+		{"{{ grains.ipv4[5] }}", KindUndefined, "list object has no element 5", 1},
 		{"{% if x %}{% endif %}", KindUndefined, "'x' is undefined", 1},
 		{"{% for i in x %}{% endfor %}", KindUndefined, "'x' is undefined", 1},
 		{"{{ x == 1 }}", KindUndefined, "'x' is undefined", 1},
@@ -260,6 +260,15 @@ func TestErrors(t *testing.T) {
 		{"{{ 1 / 0 }}", KindOther, "division by zero", 1},
 		{"{{ raise('stop here') }}", KindSyntax, "stop here", 1},
 		{"{{ salt['no.such']() }}", KindSalt, "no no.such", 1},
+		{"{% macro m(a) %}{{ a }}{% endmacro %}{{ m() }}", KindUndefined, "parameter 'a' was not provided", 1},
+		{"{% for a, b in [1] %}{% endfor %}", KindOther, "cannot unpack non-iterable int object", 1},
+		{"{{ 'a' * 'b' }}", KindOther, "can't multiply sequence by non-int of type 'str'", 1},
+		{"{{ -'a' }}", KindOther, "bad operand type for unary -: 'str'", 1},
+		{"{{ 'open }}", KindSyntax, "unexpected char \"'\" at 3", 1},
+		{"{{ }}", KindSyntax, "Expected an expression, got 'end of print statement'", 1},
+		{"{{ [1, 2 }}", KindSyntax, "unexpected '}', expected ']'", 1},
+		{"{{ {'a' 1} }}", KindSyntax, "expected token ':', got 'integer'", 1},
+		{"{{ [1]|first(x) if false else [][0] }}", KindUndefined, "list object has no element 0", 1},
 		{"{% macro r() %}{{ r() }}{% endmacro %}{{ r() }}", KindOther, "maximum recursion depth exceeded", 1},
 	}
 	for _, tc := range tests {

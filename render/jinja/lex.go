@@ -38,8 +38,10 @@ func (t token) String() string {
 		return "end of statement block"
 	case tString:
 		return "string"
-	case tInt, tFloat:
-		return "number"
+	case tInt:
+		return "integer"
+	case tFloat:
+		return "float"
 	case tName:
 		return t.val
 	}
@@ -153,7 +155,7 @@ func lex(src string, o lexOpts) ([]token, error) {
 		toks = append(toks, token{kind: begin, line: line})
 		// expression tokens
 		closed := false
-		balance := 0 // open brackets: "}}" inside {'a': {}} is not the end
+		var stack []byte // open brackets: no end tag while one is open (Jinja's balancing stack)
 		for p < len(src) {
 			c := src[p]
 			switch {
@@ -165,12 +167,18 @@ func lex(src string, o lexOpts) ([]token, error) {
 				p++
 				continue
 			}
-			if balance > 0 && c == '}' && endKind == tVarEnd {
-				// a closing brace of a dict literal
-				balance--
-				toks = append(toks, token{kind: tOp, val: "}", line: line})
+			if len(stack) > 0 && (c == '}' || c == ')' || c == ']') {
+				want := map[byte]byte{'(': ')', '[': ']', '{': '}'}[stack[len(stack)-1]]
+				if c != want {
+					return nil, &SyntaxError{Msg: fmt.Sprintf("unexpected '%c', expected '%c'", c, want), Line: line}
+				}
+				stack = stack[:len(stack)-1]
+				toks = append(toks, token{kind: tOp, val: string(c), line: line})
 				p++
 				continue
+			}
+			if len(stack) > 0 {
+				goto expr
 			}
 			if c == '-' && strings.HasPrefix(src[p+1:], endStr) {
 				toks = append(toks, token{kind: endKind, line: line})
@@ -194,6 +202,7 @@ func lex(src string, o lexOpts) ([]token, error) {
 				}
 				break
 			}
+		expr:
 			switch {
 			case isNameStart(c):
 				s := p
@@ -231,7 +240,7 @@ func lex(src string, o lexOpts) ([]token, error) {
 			case c == '\'' || c == '"':
 				s, n, nl, err := lexString(src[p:])
 				if err != nil {
-					return nil, &SyntaxError{Msg: err.Error(), Line: line}
+					return nil, &SyntaxError{Msg: fmt.Sprintf("unexpected char %s at %d", pyQuote(string(c)), p), Line: line}
 				}
 				toks = append(toks, token{kind: tString, val: s, line: line})
 				line += nl
@@ -242,11 +251,9 @@ func lex(src string, o lexOpts) ([]token, error) {
 					if strings.HasPrefix(src[p:], op) {
 						switch op {
 						case "(", "[", "{":
-							balance++
+							stack = append(stack, op[0])
 						case ")", "]", "}":
-							if balance > 0 {
-								balance--
-							}
+							return nil, &SyntaxError{Msg: fmt.Sprintf("unexpected '%s'", op), Line: line}
 						}
 						toks = append(toks, token{kind: tOp, val: op, line: line})
 						p += len(op)

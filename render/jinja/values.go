@@ -251,6 +251,17 @@ func (ev *evaluator) binop(op string, l, r any) (any, error) {
 			}
 		}
 	case "*":
+		_, ls := l.(string)
+		_, ll := l.([]any)
+		_, rs := r.(string)
+		_, rl := r.([]any)
+		if (ls || ll) && !isNum(r) || (rs || rl) && !isNum(l) {
+			other := r
+			if rs || rl {
+				other = l
+			}
+			return nil, ev.errf(KindOther, "can't multiply sequence by non-int of type '%s'", typeName(other))
+		}
 		if n, ok := toInt(r); ok {
 			if _, isBool := r.(bool); !isBool || true {
 				switch a := l.(type) {
@@ -464,7 +475,7 @@ func (ev *evaluator) getitem(obj any, key any) (any, error) {
 			if i >= 0 && i < int64(len(rs)) {
 				return string(rs[i]), nil
 			}
-			return &undefined{name: pyStr(key), obj: obj, has: true}, nil
+			return &undefined{name: pyStr(key), obj: obj, has: true, key: key}, nil
 		}
 		if i < 0 {
 			i += n
@@ -495,7 +506,10 @@ func (ev *evaluator) getitem(obj any, key any) (any, error) {
 			return v, nil
 		}
 	}
-	return &undefined{name: pyStr(key), obj: obj, has: true}, nil
+	if _, ok := key.(string); ok {
+		return &undefined{name: pyStr(key), obj: obj, has: true}, nil
+	}
+	return &undefined{name: pyStr(key), obj: obj, has: true, key: key}, nil
 }
 
 func (lo *loopObj) attr(ev *evaluator, name string) (any, error) {
@@ -522,12 +536,12 @@ func (lo *loopObj) attr(ev *evaluator, name string) (any, error) {
 		return int64(lo.depth0), nil
 	case "previtem":
 		if i == 0 {
-			return &undefined{name: "there is no previous item"}, nil
+			return &undefined{hint: "there is no previous item"}, nil
 		}
 		return lo.items[i-1], nil
 	case "nextitem":
 		if i == n-1 {
-			return &undefined{name: "there is no next item"}, nil
+			return &undefined{hint: "there is no next item"}, nil
 		}
 		return lo.items[i+1], nil
 	case "cycle":
