@@ -93,7 +93,7 @@ func TestRenderErrors(t *testing.T) {
 		{"unknown renderer", "#!py\ndef run():\n    return {}\n", `The renderer "py" is not available`},
 		{"unknown renderer in pipe", "#!mako|yaml\na: 1\n", `The renderer "mako|yaml" is not available`},
 		{"salt function fails", "{{ salt['test.fail']() }}\n", "Problem running salt function in Jinja template: boom; line 1\n\n---\n{{ salt['test.fail']() }}    <======================\n---"},
-		{"raise", "{{ raise('custom') }}\n", "Jinja syntax error: custom; line 1\n\n---\n{{ raise('custom') }}    <======================\n---"},
+		{"raise", "{{ raise('custom') }}\n", "Jinja error: custom; line 1\n\n---\n{{ raise('custom') }}    <======================\n---"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

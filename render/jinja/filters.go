@@ -546,19 +546,19 @@ func init() {
 			return s, nil
 		},
 		"python": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
-			return data.Repr(v), nil
+			return pformat(v), nil
 		},
 		"load_yaml": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			s, ok := v.(string)
 			if !ok {
-				return v, nil
+				return nil, ev.errf(KindSyntax, "Unable to load yaml from %s", pyStr(v))
 			}
 			return ev.loadYAML(s)
 		},
 		"load_json": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			s, ok := v.(string)
 			if !ok {
-				return v, nil
+				return nil, ev.errf(KindSyntax, "Unable to load json from %s", pyStr(v))
 			}
 			return ev.loadJSON(s)
 		},
@@ -978,6 +978,54 @@ func pySplitLines(s string) []string {
 		out = []string{""}
 	}
 	return out
+}
+
+// pformat is pprint.pformat for values that fit one line: dict keys
+// sorted (long values are not wrapped at 80 columns as pprint does).
+func pformat(v any) string {
+	var b strings.Builder
+	var w func(v any)
+	w = func(v any) {
+		switch x := v.(type) {
+		case *data.Map:
+			b.WriteByte('{')
+			for i, k := range x.SortedKeys() {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				w(k)
+				b.WriteString(": ")
+				e, _ := x.Get(k)
+				w(e)
+			}
+			b.WriteByte('}')
+		case []any:
+			b.WriteByte('[')
+			for i, e := range x {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				w(e)
+			}
+			b.WriteByte(']')
+		case data.Tuple:
+			b.WriteByte('(')
+			for i, e := range x {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				w(e)
+			}
+			if len(x) == 1 {
+				b.WriteByte(',')
+			}
+			b.WriteByte(')')
+		default:
+			b.WriteString(data.Repr(v))
+		}
+	}
+	w(v)
+	return b.String()
 }
 
 func orEmpty(l []any) []any {

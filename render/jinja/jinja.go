@@ -573,23 +573,41 @@ func init() {
 			return &namespace{m: m}, nil
 		}),
 		"raise": builtin(func(ev *evaluator, args []any, kw *data.Map) (any, error) {
+			// salt.exceptions.TemplateError: Salt words it "Jinja error: msg"
 			msg := ""
 			if len(args) > 0 {
 				msg = pyStr(args[0])
 			}
-			return nil, ev.errf(KindSyntax, "%s", msg)
+			return nil, ev.errf(KindOther, "%s", msg)
 		}),
 		"ifelse": builtin(func(ev *evaluator, args []any, kw *data.Map) (any, error) {
-			// salt.utils.data.ifelse: pairs of (condition, value), then a default
+			// salt.modules.match.ifelse: (target, value) pairs then a
+			// default; True matches, False never does, a string is a
+			// compound target matched by match.compound
+			if len(args)%2 == 0 {
+				return nil, ev.errf(KindOther, "The ifelse function must have an odd number of arguments!")
+			}
 			for i := 0; i+1 < len(args); i += 2 {
-				if data.Truthy(args[i]) {
-					return args[i+1], nil
+				switch k := args[i].(type) {
+				case bool:
+					if k {
+						return args[i+1], nil
+					}
+				default:
+					ns, _ := ev.globals.vars["salt"].(*saltNS)
+					if ns == nil || ns.call == nil {
+						return nil, ev.errf(KindSalt, "ifelse needs match.compound to match %s", data.Repr(k))
+					}
+					ok, err := ns.call(ev.ctx, "match.compound", []any{pyStr(k)}, data.NewMap())
+					if err != nil {
+						return nil, ev.wrap(KindSalt, err)
+					}
+					if data.Truthy(ok) {
+						return args[i+1], nil
+					}
 				}
 			}
-			if len(args)%2 == 1 {
-				return args[len(args)-1], nil
-			}
-			return nil, nil
+			return args[len(args)-1], nil
 		}),
 		"odict": builtin(func(ev *evaluator, args []any, kw *data.Map) (any, error) {
 			m := data.NewMap()

@@ -43,6 +43,8 @@ func render(t *testing.T, src string, files map[string]string) (string, error) {
 				return "got:" + pyStr(args[0]), nil
 			case "test.kwarg":
 				return kw, nil
+			case "match.compound":
+				return args[0] == "minion1", nil
 			}
 			return nil, errors.New("no " + fun)
 		},
@@ -258,7 +260,10 @@ func TestErrors(t *testing.T) {
 		{"{{ 1 + }}", KindSyntax, "unexpected 'end of print statement'", 1},
 		{"{{ 'a' + 1 }}", KindOther, "can only concatenate str (not \"int\") to str", 1},
 		{"{{ 1 / 0 }}", KindOther, "division by zero", 1},
-		{"{{ raise('stop here') }}", KindSyntax, "stop here", 1},
+		{"{{ raise('stop here') }}", KindOther, "stop here", 1},
+		{"{{ ifelse(True, 1) }}", KindOther, "The ifelse function must have an odd number of arguments!", 1},
+		{"{{ 1|load_json }}", KindSyntax, "Unable to load json from 1", 1},
+		{"{{ '{'|load_json }}", KindSyntax, "Unable to load json from {", 1},
 		{"{{ salt['no.such']() }}", KindSalt, "no no.such", 1},
 		{"{% macro m(a) %}{{ a }}{% endmacro %}{{ m() }}", KindUndefined, "parameter 'a' was not provided", 1},
 		{"{% for a, b in [1] %}{% endfor %}", KindOther, "cannot unpack non-iterable int object", 1},

@@ -33,7 +33,7 @@ func (ev *evaluator) loadYAML(s string) (any, error) {
 func (ev *evaluator) loadJSON(s string) (any, error) {
 	v, err := DecodeJSON([]byte(s))
 	if err != nil {
-		return nil, ev.errf(KindSyntax, "Encountered error loading json: %s", err)
+		return nil, ev.errf(KindSyntax, "Unable to load json from %s", s)
 	}
 	return v, nil
 }
