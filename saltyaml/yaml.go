@@ -33,6 +33,12 @@ type Error struct {
 	File string
 	Line int
 	Err  error
+	// Column (1-based) of the problem, and the context PyYAML names for
+	// constructor errors ("while constructing a mapping" at
+	// ContextLine:ContextColumn), when known.
+	Column                     int
+	Context                    string
+	ContextLine, ContextColumn int
 }
 
 // Error renders "file:line: message".
@@ -265,7 +271,9 @@ func (c *yamlConv) mapping(n *yaml.Node, depth int) (any, error) {
 			k = string(kk)
 		}
 		if m.Has(k) {
-			return nil, c.errf(p[0], "found conflicting ID '%v'", k)
+			e := c.errf(p[0], "found conflicting ID '%v'", k).(*Error)
+			e.Column, e.Context, e.ContextLine, e.ContextColumn = p[0].Column, "while constructing a mapping", n.Line, n.Column
+			return nil, e
 		}
 		v, err := c.value(p[1], depth+1)
 		if err != nil {
