@@ -71,6 +71,7 @@ func (e *Env) Render(ctx context.Context, src string, vars map[string]any, tplfi
 		return "", err
 	}
 	var b strings.Builder
+	b.Grow(len(src) * 2)
 	ev.out = &b
 	s := newScope(ctxScope)
 	if err := ev.exec(main.body, s); err != nil {

@@ -322,13 +322,15 @@ func yamlSingleOK(s string) bool {
 	return true
 }
 
+// yamlEscapes are PyYAML's ESCAPE_REPLACEMENTS.
+var yamlEscapes = map[rune]string{0: "0", 7: "a", 8: "b", 9: "t", 10: "n", 11: "v", 12: "f", 13: "r", 27: "e", '"': "\"", '\\': "\\", 0x85: "N", 0xa0: "_", 0x2028: "L", 0x2029: "P"}
+
 // yamlDoubleQuote is PyYAML's write_double_quoted (ASCII only, no wrapping).
 func yamlDoubleQuote(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
-	esc := map[rune]string{0: "0", 7: "a", 8: "b", 9: "t", 10: "n", 11: "v", 12: "f", 13: "r", 27: "e", '"': "\"", '\\': "\\", 0x85: "N", 0xa0: "_", 0x2028: "L", 0x2029: "P"}
 	for _, r := range s {
-		if e, ok := esc[r]; ok {
+		if e, ok := yamlEscapes[r]; ok {
 			b.WriteString("\\" + e)
 			continue
 		}

@@ -149,6 +149,13 @@ func normBig(b *big.Int) any {
 func (ev *evaluator) binop(op string, l, r any) (any, error) {
 	_, lf := l.(float64)
 	_, rf := r.(float64)
+	if a, ok := l.(int64); ok {
+		if b, ok := r.(int64); ok {
+			if v, ok := fastIntOp(op, a, b); ok {
+				return v, nil
+			}
+		}
+	}
 	if isNum(l) && isNum(r) {
 		if !lf && !rf {
 			a, b := bigOf(l), bigOf(r)
@@ -306,6 +313,37 @@ func (ev *evaluator) binop(op string, l, r any) (any, error) {
 		}
 	}
 	return nil, ev.errf(KindOther, "unsupported operand type(s) for %s: '%s' and '%s'", op, typeName(l), typeName(r))
+}
+
+// fastIntOp does int64 arithmetic that cannot overflow without big.Int.
+func fastIntOp(op string, a, b int64) (any, bool) {
+	const lim = 1 << 31
+	small := a > -lim && a < lim && b > -lim && b < lim
+	if !small {
+		return nil, false
+	}
+	switch op {
+	case "+":
+		return a + b, true
+	case "-":
+		return a - b, true
+	case "*":
+		return a * b, true
+	case "//", "%":
+		if b == 0 {
+			return nil, false
+		}
+		q, m := a/b, a%b
+		if m != 0 && (m < 0) != (b < 0) {
+			q--
+			m += b
+		}
+		if op == "//" {
+			return q, true
+		}
+		return m, true
+	}
+	return nil, false
 }
 
 // compare is Python's comparison operators.
