@@ -285,8 +285,6 @@ func (c *yamlConv) mapping(n *yaml.Node, depth int) (any, error) {
 }
 
 var (
-	reBool  = regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
-	reNull  = regexp.MustCompile(`^(?:~|null|Null|NULL|)$`)
 	reInt   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
 	reFloat = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
 )
@@ -345,17 +343,23 @@ func (c *yamlConv) scalar(n *yaml.Node) (any, error) {
 	return s, nil
 }
 
+// bool11 are the YAML 1.1 booleans PyYAML resolves.
+var bool11 = map[string]bool{
+	"yes": true, "Yes": true, "YES": true, "no": true, "No": true, "NO": true,
+	"true": true, "True": true, "TRUE": true, "false": true, "False": true, "FALSE": true,
+	"on": true, "On": true, "ON": true, "off": true, "Off": true, "OFF": true,
+}
+
 func resolve11(s string) string {
-	// PyYAML keys its implicit resolvers by the first character: a plain
-	// scalar starting with anything else is a string, without a regexp
-	if s != "" && !strings.ContainsRune("~nNyYtTfFoO0123456789+-.", rune(s[0])) {
-		return "!!str"
-	}
+	// PyYAML keys its implicit resolvers by the first character; only
+	// numbers need the regexps
 	switch {
-	case reNull.MatchString(s):
+	case s == "" || s == "~" || s == "null" || s == "Null" || s == "NULL":
 		return "!!null"
-	case reBool.MatchString(s):
+	case bool11[s]:
 		return "!!bool"
+	case !strings.ContainsRune("0123456789+-.", rune(s[0])):
+		return "!!str"
 	case reInt.MatchString(s):
 		return "!!int"
 	case reFloat.MatchString(s):
