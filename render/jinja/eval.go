@@ -377,6 +377,9 @@ func (ev *evaluator) assignOne(t expr, v any, s *scope) error {
 		if !ok {
 			return ev.errf(KindSyntax, "cannot assign attribute on non-namespace object")
 		}
+		if reaches(v, ns) {
+			return ev.errf(KindOther, "cannot store a namespace inside itself")
+		}
 		ns.m.Set(t.attr, v)
 		return nil
 	}
@@ -496,6 +499,61 @@ func (ev *evaluator) bindTargets(n *forNode, item any, s *scope) error {
 		s.vars[name] = parts[i]
 	}
 	return nil
+}
+
+// reaches reports whether container (a *data.Map, *namespace or list)
+// can be reached from v: storing v in it would make a cycle, which
+// Python allows but nothing here could print or compare.
+func reaches(v any, container any) bool {
+	var arr *any
+	if l, ok := container.([]any); ok {
+		if cap(l) == 0 {
+			return false
+		}
+		arr = &l[:1][0]
+	}
+	seen := map[*data.Map]bool{}
+	var walk func(v any, depth int) bool
+	walk = func(v any, depth int) bool {
+		if depth > 10000 {
+			return true
+		}
+		switch x := v.(type) {
+		case *data.Map:
+			if x == container {
+				return true
+			}
+			if seen[x] {
+				return false
+			}
+			seen[x] = true
+			found := false
+			x.Range(func(_, e any) bool { found = walk(e, depth+1); return !found })
+			return found
+		case *namespace:
+			if x == container {
+				return true
+			}
+			return walk(x.m, depth+1)
+		case []any:
+			if arr != nil && cap(x) > 0 && &x[:1][0] == arr {
+				return true
+			}
+			for _, e := range x {
+				if walk(e, depth+1) {
+					return true
+				}
+			}
+		case data.Tuple:
+			for _, e := range x {
+				if walk(e, depth+1) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v, 0)
 }
 
 // unpackItems is iterate with Python's wording for a, b = x.
@@ -838,6 +896,9 @@ func (ev *evaluator) writeBack(target expr, v any, s *scope) error {
 		if err != nil {
 			return err
 		}
+		if reaches(v, obj) {
+			return ev.errf(KindOther, "cannot store a container inside itself")
+		}
 		switch o := obj.(type) {
 		case *data.Map:
 			o.Set(t.attr, v)
@@ -852,6 +913,9 @@ func (ev *evaluator) writeBack(target expr, v any, s *scope) error {
 		k, err := ev.eval(t.key, s)
 		if err != nil {
 			return err
+		}
+		if reaches(v, obj) {
+			return ev.errf(KindOther, "cannot store a container inside itself")
 		}
 		switch o := obj.(type) {
 		case *data.Map:

@@ -303,3 +303,25 @@ func TestStepBudget(t *testing.T) {
 		t.Fatalf("error = %v, want context.Canceled", err)
 	}
 }
+
+// TestNoCycles: a container stored inside itself is refused (Python
+// allows it; nothing here could print or compare it).
+func TestNoCycles(t *testing.T) {
+	for _, src := range []string{
+		"{% set d = {} %}{% do d.update({'x': d}) %}",
+		"{% set d = {} %}{% do d.update(x=d) %}",
+		"{% set d = {} %}{% do d.setdefault('x', [d]) %}",
+		"{% set d = {'l': []} %}{% do d.l.append(d) %}",
+		"{% set l = [[1]] %}{% do l[0].append(l) %}",
+		"{% set ns = namespace() %}{% set ns.me = ns %}",
+	} {
+		_, err := render(t, src, nil)
+		if err == nil || !strings.Contains(err.Error(), "inside itself") {
+			t.Errorf("%s: error %v, want a refusal", src, err)
+		}
+	}
+	// updating a dict with itself (a copy of its items) is fine
+	if got, err := render(t, "{% set d = {'a': 1} %}{% do d.update(d) %}{{ d }}", nil); err != nil || got != "{'a': 1}" {
+		t.Errorf("update with itself: %q, %v", got, err)
+	}
+}
