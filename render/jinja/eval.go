@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
@@ -782,16 +781,6 @@ func (ev *evaluator) toStr(v any) (string, error) {
 		return x, nil
 	case *undefined:
 		return "", ev.undefErr(x)
-	case *macro:
-		return fmt.Sprintf("<Macro '%s'>", x.node.name), nil
-	case *loopObj:
-		return "<LoopContext>", nil
-	case *namespace:
-		return "<Namespace " + data.Repr(x.m) + ">", nil
-	case callable:
-		return "<function>", nil
-	case *big.Int:
-		return x.String(), nil
 	}
 	return pyStr(v), nil
 }

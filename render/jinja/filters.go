@@ -1021,7 +1021,7 @@ func pformat(v any) string {
 			}
 			b.WriteByte(')')
 		default:
-			b.WriteString(data.Repr(v))
+			writeRepr(&b, v)
 		}
 	}
 	w(v)

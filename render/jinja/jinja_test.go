@@ -325,3 +325,24 @@ func TestNoCycles(t *testing.T) {
 		t.Errorf("update with itself: %q, %v", got, err)
 	}
 }
+
+// TestObjectReprs: template objects print as Jinja/Salt objects do
+// (without the addresses).
+func TestObjectReprs(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"{% for i in [1, 2] %}{{ loop }}{% endfor %}", "<LoopContext 1/2><LoopContext 2/2>"},
+		{"{% set ns = namespace(a=1) %}{{ ns }}|{{ [ns] }}", "<Namespace {'a': 1}>|[<Namespace {'a': 1}>]"},
+		{"{% macro m() %}{% endmacro %}{{ m }}|{{ [m] }}", "<Macro 'm'>|[<Macro 'm'>]"},
+		{"{{ salt.test.echo }}|{{ 'a'.upper }}", "<function test.echo>|<built-in method upper of str object>"},
+		{"{{ salt }}", "<salt.utils.templates.AliasedLoader object>"},
+	}
+	for _, tc := range tests {
+		got, err := render(t, tc.src, nil)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: got %q, %v; want %q", tc.src, got, err, tc.want)
+		}
+	}
+	if _, err := render(t, "{{ {'a': salt}|json }}", nil); err == nil || err.Error() != "Object of type AliasedLoader is not JSON serializable" {
+		t.Errorf("json of the salt object: %v", err)
+	}
+}

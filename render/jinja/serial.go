@@ -392,7 +392,7 @@ func yamlScalar(v any, forceQuote bool) (string, error) {
 		}
 		return "!!binary |\n  " + base64Std(x), nil
 	}
-	return "", fmt.Errorf("cannot represent an object: %s", data.Repr(v))
+	return "", fmt.Errorf("cannot represent an object: %s", pyStr(v))
 }
 
 func yamlString(s string, flow bool) string {

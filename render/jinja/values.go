@@ -60,10 +60,16 @@ func typeName(v any) string {
 		return "LoopContext"
 	case *undefined:
 		return "StrictUndefined"
+	case *saltNS:
+		return "AliasedLoader"
+	case *saltMod:
+		return "LoaderModule"
+	case *method:
+		return "builtin_function_or_method"
 	case callable:
 		return "function"
 	}
-	return fmt.Sprintf("%T", v)
+	return "object"
 }
 
 // pyStr is Python's str().
@@ -76,7 +82,129 @@ func pyStr(v any) string {
 	case int:
 		return strconv.Itoa(x)
 	}
-	return data.Str(v)
+	if isPlain(v) {
+		return data.Str(v)
+	}
+	var b strings.Builder
+	writeRepr(&b, v)
+	return b.String()
+}
+
+// isPlain reports whether v holds only data-model values (no template
+// objects), so that package data can print it.
+func isPlain(v any) bool {
+	switch x := v.(type) {
+	case nil, bool, int64, uint64, float64, string, []byte, *big.Int:
+		return true
+	case []any:
+		for _, e := range x {
+			if !isPlain(e) {
+				return false
+			}
+		}
+		return true
+	case data.Tuple:
+		for _, e := range x {
+			if !isPlain(e) {
+				return false
+			}
+		}
+		return true
+	case *data.Map:
+		ok := true
+		x.Range(func(_, e any) bool { ok = isPlain(e); return ok })
+		return ok
+	}
+	return false
+}
+
+// writeRepr is repr() for values that may hold template objects.
+func writeRepr(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeRepr(b, e)
+		}
+		b.WriteByte(']')
+	case data.Tuple:
+		b.WriteByte('(')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeRepr(b, e)
+		}
+		if len(x) == 1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(')')
+	case *data.Map:
+		if x.Ordered {
+			b.WriteString("OrderedDict(")
+			if x.Len() > 0 {
+				b.WriteByte('[')
+			}
+		} else {
+			b.WriteByte('{')
+		}
+		i := 0
+		x.Range(func(k, e any) bool {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			i++
+			if x.Ordered {
+				b.WriteByte('(')
+				writeRepr(b, k)
+				b.WriteString(", ")
+				writeRepr(b, e)
+				b.WriteByte(')')
+			} else {
+				writeRepr(b, k)
+				b.WriteString(": ")
+				writeRepr(b, e)
+			}
+			return true
+		})
+		if x.Ordered {
+			if x.Len() > 0 {
+				b.WriteByte(']')
+			}
+			b.WriteByte(')')
+		} else {
+			b.WriteByte('}')
+		}
+	case *macro:
+		fmt.Fprintf(b, "<Macro %s>", pyQuote(x.node.name))
+	case *loopObj:
+		fmt.Fprintf(b, "<LoopContext %d/%d>", x.index0+1, len(x.items))
+	case *namespace:
+		b.WriteString("<Namespace ")
+		writeRepr(b, x.m)
+		b.WriteByte('>')
+	case *saltNS:
+		b.WriteString("<salt.utils.templates.AliasedLoader object>")
+	case *saltMod:
+		fmt.Fprintf(b, "<salt.loader.lazy.LoaderModule %s>", pyQuote(x.mod))
+	case *saltFunc:
+		fmt.Fprintf(b, "<function %s>", x.name)
+	case *method:
+		fmt.Fprintf(b, "<built-in method %s of %s object>", x.name, typeName(x.recv))
+	case *undefined:
+		b.WriteString("Undefined")
+	case callable:
+		b.WriteString("<built-in function>")
+	default:
+		if isPlain(v) {
+			b.WriteString(data.Repr(v))
+		} else {
+			fmt.Fprintf(b, "<%s object>", typeName(v))
+		}
+	}
 }
 
 // pyQuote is repr() of a str.
