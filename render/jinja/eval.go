@@ -12,7 +12,7 @@ import (
 // Limits that keep a hostile template from running forever or eating the
 // host's memory.
 const (
-	maxSteps      = 5_000_000 // evaluation steps per render
+	maxSteps      = 2_000_000 // evaluation steps per render
 	maxCallDepth  = 200       // nested macro calls / includes
 	maxOutputSize = 64 << 20  // bytes of rendered text
 )
