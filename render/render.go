@@ -29,6 +29,11 @@ type Options struct {
 	Vars map[string]any
 	// Salt serves salt['mod.fun'] calls.
 	Salt SaltFunc
+	// SaltHas reports whether an execution function exists, for
+	// "'mod.fun' in salt" and for salt['mod.fun'] on a missing function
+	// (an undefined error, as Salt's loader gives); nil takes every name
+	// as existing (a missing one then fails when called).
+	SaltHas func(fun string) bool
 	// Files fetches {% include %}, {% import %}, {% from %} and
 	// import_yaml/json/text targets.
 	Files fileclient.Client

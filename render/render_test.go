@@ -28,6 +28,7 @@ func opts() Options {
 			"tpldot":       "specprobe.sub",
 		},
 		Saltenv: "base",
+		SaltHas: func(fun string) bool { return fun == "test.echo" || fun == "test.fail" },
 		Salt: func(ctx context.Context, fun string, args []any, kw *data.Map) (any, error) {
 			switch fun {
 			case "test.echo":
@@ -63,6 +64,7 @@ func TestRenderPipeline(t *testing.T) {
 		{"whitespace only", "  \n\n", data.NewMap()},
 		{"comments only is an empty map", "# nothing\n", data.NewMap()},
 		{"salt context", "e: {{ salt['test.echo']('e') }}\nf: {{ salt.test.echo('f') }}\n", ord(data.M("e", "e", "f", "f"))},
+		{"function in salt", "- {{ 'test.echo' in salt }}\n- {{ 'nope.fun' in salt }}\n", []any{true, false}},
 		{"context vars", "- {{ sls }}\n- {{ slspath }}\n- {{ slsdotpath }}\n- {{ slscolonpath }}\n- {{ sls_path }}\n- {{ tplfile }}\n- {{ tpldir }}\n- {{ tpldot }}\n- {{ saltenv }}\n- {{ opts['renderer'] }}\n",
 			[]any{"specprobe.sub.jctx2", "specprobe/sub", "specprobe.sub", "specprobe:sub", "specprobe_sub", "specprobe/sub/jctx2.sls", "specprobe/sub", "specprobe.sub", "base", "jinja|yaml"}},
 		{"default on undefined", "a: {{ env|default('UNDEF') }}\n", ord(data.M("a", "UNDEF"))},
@@ -97,6 +99,7 @@ func TestRenderErrors(t *testing.T) {
 		{"unknown renderer", "#!py\ndef run():\n    return {}\n", `The renderer "py" is not available`},
 		{"unknown renderer in pipe", "#!mako|yaml\na: 1\n", `The renderer "mako|yaml" is not available`},
 		{"salt function fails", "{{ salt['test.fail']() }}\n", "Problem running salt function in Jinja template: boom; line 1\n\n---\n{{ salt['test.fail']() }}    <======================\n---"},
+		{"missing salt function", "{{ salt['nope.fun']() }}\n", "Jinja variable 'salt.utils.templates.AliasedLoader object' has no attribute 'nope.fun'; line 1\n\n---\n{{ salt['nope.fun']() }}    <======================\n---"},
 		{"raise", "{{ raise('custom') }}\n", "Jinja error: custom; line 1\n\n---\n{{ raise('custom') }}    <======================\n---"},
 	}
 	for _, tc := range tests {

@@ -70,8 +70,11 @@ func (u *undefined) message() string {
 }
 
 func objectTypeRepr(v any) string {
-	if v == nil {
+	switch v.(type) {
+	case nil:
 		return "None"
+	case *saltNS:
+		return "salt.utils.templates.AliasedLoader object"
 	}
 	return typeName(v) + " object"
 }
