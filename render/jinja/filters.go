@@ -797,6 +797,7 @@ func init() {
 	delete(filters, "skip")
 	delete(filters, "dictsort_ignorecase")
 	filters["d"] = filters["default"]
+	filters["date_format"] = filters["strftime"]
 	filters["count"] = filters["length"]
 	filters["yaml_safe"] = filters["yaml"]
 	filters["unique_list"] = filters["unique"]
@@ -1391,23 +1392,39 @@ func urlQuote(s, safe string) string {
 	return b.String()
 }
 
+// strftimeFilter is salt.utils.dateutils.strftime (also date_format):
+// an epoch number (or a string of one) in local time, as
+// datetime.fromtimestamp; date strings need timelib, which Salt's
+// wording asks for.
 func strftimeFilter(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 	format := pyStr(arg(args, kw, 0, "format", "%Y-%m-%d"))
 	var t time.Time
+	fromFloat := func(f float64) time.Time {
+		sec, frac := math.Modf(f)
+		return time.Unix(int64(sec), int64(frac*1e9)).Local()
+	}
 	switch x := v.(type) {
+	case nil:
+		t = time.Now()
 	case int64:
-		t = time.Unix(x, 0).UTC()
+		t = time.Unix(x, 0).Local()
 	case float64:
-		sec, frac := math.Modf(x)
-		t = time.Unix(int64(sec), int64(frac*1e9)).UTC()
+		t = fromFloat(x)
+	case bool:
+		n, _ := toInt(x)
+		t = time.Unix(n, 0).Local()
 	case string:
-		if n, err := strconv.ParseInt(x, 10, 64); err == nil {
-			t = time.Unix(n, 0).UTC()
+		if n, err := strconv.ParseInt(x, 10, 64); err == nil && x != "" && strings.Trim(x, "0123456789") == "" {
+			t = time.Unix(n, 0).Local()
+			break
+		}
+		if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			t = fromFloat(f)
 			break
 		}
 		return nil, ev.errf(KindOther, "Unable to parse %s. Consider installing timelib", x)
 	default:
-		return nil, ev.errf(KindOther, "Unable to parse %s", pyStr(v))
+		return nil, ev.errf(KindOther, "Unable to parse %s. Consider installing timelib", pyStr(v))
 	}
 	return pyStrftime(t, format), nil
 }

@@ -41,7 +41,7 @@ func TestSaltFilters(t *testing.T) {
 		{"{{ 'salt'|base64_encode }}|{{ 'c2FsdA=='|base64_decode }}", "c2FsdA==|salt"},
 		{"{{ \"it's a\"|quote }}|{{ 'plain'|quote }}", `'it'"'"'s a'|plain`},
 		{"{{ 1577923200|strftime('%Y') }}", "2020"}, // live
-		{"{{ 0|strftime('%Y-%m-%d %H:%M:%S') }}", "1970-01-01 00:00:00"},
+		{"{{ 1040814000|strftime }}|{{ '1040814000'|date_format('%d/%m/%Y') }}|{{ 1040814000.5|strftime('%b %d') }}", "2002-12-25|25/12/2002|Dec 25"},
 		{"{{ [3, 1, 2]|min }}|{{ [3, 1, 2]|max }}|{{ [1, 2, 3, 4]|avg }}", "1|3|2.5"},
 		{"{{ [1, 2]|union([2, 3]) }}|{{ [1, 2]|intersect([2, 3]) }}|{{ [1, 2]|difference([2, 3]) }}|{{ [1, 2]|symmetric_difference([2, 3]) }}", "[1, 2, 3]|[2]|[1]|[1, 3]"},
 		{"{{ [1, [2, [3, None]]]|flatten }}|{{ [1, [2, [3]]]|flatten(levels=1) }}", "[1, 2, 3]|[1, 2, [3]]"},

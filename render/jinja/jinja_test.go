@@ -261,6 +261,7 @@ func TestErrors(t *testing.T) {
 		{"{{ 'a' + 1 }}", KindOther, "can only concatenate str (not \"int\") to str", 1},
 		{"{{ 1 / 0 }}", KindOther, "division by zero", 1},
 		{"{{ raise('stop here') }}", KindOther, "stop here", 1},
+		{"{{ '2002/12/25'|strftime }}", KindOther, "Unable to parse 2002/12/25. Consider installing timelib", 1},
 		{"{{ ifelse(True, 1) }}", KindOther, "The ifelse function must have an odd number of arguments!", 1},
 		{"{{ 1|load_json }}", KindSyntax, "Unable to load json from 1", 1},
 		{"{{ '{'|load_json }}", KindSyntax, "Unable to load json from {", 1},
