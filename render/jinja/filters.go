@@ -361,7 +361,7 @@ func init() {
 		"rejectattr": selectFilter(true, true),
 		"sum": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			attr := arg(args, kw, 0, "attribute", nil)
-			var total any = arg(args, kw, 1, "start", int64(0))
+			total := arg(args, kw, 1, "start", int64(0))
 			items, err := listOf(ev, v)
 			if err != nil {
 				return nil, err
@@ -378,8 +378,8 @@ func init() {
 			}
 			return total, nil
 		},
-		"min": minMax(-1),
-		"max": minMax(1),
+		"min": pyMinMax("min"),
+		"max": pyMinMax("max"),
 		"batch": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			n, _ := toInt(arg(args, kw, 0, "linecount", int64(1)))
 			if n <= 0 {
@@ -596,7 +596,7 @@ func init() {
 		},
 		"sequence": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			switch v.(type) {
-			case []any, data.Tuple:
+			case []any, data.Tuple, *data.Map:
 				return v, nil
 			}
 			return []any{v}, nil
@@ -631,7 +631,7 @@ func init() {
 				return nil, err
 			}
 			if len(items) == 0 {
-				return 0.0, nil
+				return nil, ev.errf(KindOther, "division by zero")
 			}
 			var t float64
 			for _, it := range items {
@@ -660,17 +660,29 @@ func init() {
 			return orEmpty(flatten(items, levels, preserve)), nil
 		},
 		"to_num": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
-			s, ok := v.(string)
-			if !ok {
-				return v, nil
-			}
-			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			// int(text), else float(text), else the text
+			switch x := v.(type) {
+			case int64, *big.Int:
+				return x, nil
+			case bool:
+				n, _ := toInt(x)
 				return n, nil
+			case float64:
+				if math.IsInf(x, 0) || math.IsNaN(x) {
+					return nil, ev.errf(KindOther, "cannot convert float %s to integer", data.Repr(x))
+				}
+				return int64(x), nil
+			case string:
+				t := strings.TrimSpace(x)
+				if n, err := strconv.ParseInt(strings.ReplaceAll(t, "_", ""), 10, 64); err == nil && !strings.HasPrefix(t, "_") && !strings.HasSuffix(t, "_") && !strings.Contains(t, "__") {
+					return n, nil
+				}
+				if f, err := strconv.ParseFloat(t, 64); err == nil && !strings.HasPrefix(strings.ToLower(strings.TrimLeft(t, "+-")), "0x") {
+					return f, nil
+				}
+				return x, nil
 			}
-			if f, err := strconv.ParseFloat(s, 64); err == nil {
-				return f, nil
-			}
-			return v, nil
+			return nil, ev.errf(KindOther, "int() argument must be a string, a bytes-like object or a real number, not '%s'", typeName(v))
 		},
 		"is_list": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			_, ok := v.([]any)
@@ -686,21 +698,13 @@ func init() {
 			return ipCheck(v, 6), nil
 		},
 		"path_join": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
-			parts := []string{pyStr(v)}
+			// salt.utils.path.join: later parts lose their leading "/"
+			root := path.Clean(pyStr(v))
+			parts := []string{root}
 			for _, a := range args {
-				parts = append(parts, pyStr(a))
+				parts = append(parts, strings.TrimLeft(path.Clean(pyStr(a)), "/"))
 			}
-			out := ""
-			for _, p := range parts {
-				if strings.HasPrefix(p, "/") {
-					out = p
-				} else if out == "" || strings.HasSuffix(out, "/") {
-					out += p
-				} else {
-					out += "/" + p
-				}
-			}
-			return out, nil
+			return path.Clean(path.Join(parts...)), nil
 		},
 		"traverse": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			key := pyStr(arg(args, kw, 0, "key", ""))
@@ -794,8 +798,6 @@ func init() {
 			return n == 1, nil
 		},
 	}
-	delete(filters, "skip")
-	delete(filters, "dictsort_ignorecase")
 	filters["d"] = filters["default"]
 	filters["date_format"] = filters["strftime"]
 	filters["count"] = filters["length"]
@@ -1220,22 +1222,31 @@ func selectFilter(reject, byAttr bool) filterFunc {
 	}
 }
 
-func minMax(sign int) filterFunc {
+// pyMinMax is Python's min()/max(), which Salt's min and max filters are
+// (they replace Jinja's, so no attribute or case_sensitive arguments).
+func pyMinMax(name string) filterFunc {
 	return func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
-		cs := data.Truthy(arg(args, kw, 0, "case_sensitive", false))
-		attr := arg(args, kw, 1, "attribute", nil)
+		if len(args) > 0 || kw.Len() > 0 {
+			return nil, ev.errf(KindOther, "lst_%s() takes 1 positional argument but %d were given", name, 1+len(args)+kw.Len())
+		}
 		items, err := listOf(ev, v)
 		if err != nil {
 			return nil, err
 		}
 		if len(items) == 0 {
-			return &undefined{hint: "No aggregated item, sequence was empty."}, nil
+			return nil, ev.errf(KindOther, "%s() arg is an empty sequence", name)
 		}
-		sorted, err := ev.sortItems(items, sign > 0, cs, attr)
-		if err != nil {
-			return nil, err
+		best := items[0]
+		for _, it := range items[1:] {
+			c, ok := data.Compare(it, best)
+			if !ok {
+				return nil, ev.errf(KindOther, "'<' not supported between instances of '%s' and '%s'", typeName(it), typeName(best))
+			}
+			if name == "min" && c < 0 || name == "max" && c > 0 {
+				best = it
+			}
 		}
-		return sorted[0], nil
+		return best, nil
 	}
 }
 

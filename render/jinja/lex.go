@@ -116,7 +116,6 @@ func lex(src string, o lexOpts) ([]token, error) {
 		}
 		text := src[pos:next]
 		isBlock := tag == "{%" || tag == "{#"
-		startLine := line
 		// raw block
 		if tag == "{%" {
 			if end, body, ok := rawBlock(src, next); ok {
@@ -132,7 +131,7 @@ func lex(src string, o lexOpts) ([]token, error) {
 		}
 		emitData(text, mod == '-', isBlock && o.lstripBlocks && mod != '+')
 		line += strings.Count(text, "\n")
-		startLine = line
+		startLine := line
 		p := next + 2
 		if mod != 0 {
 			p++

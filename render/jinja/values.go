@@ -6,7 +6,6 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/saltgo/saltgo/data"
 )
@@ -1106,5 +1105,3 @@ func formatSpec(v any, spec string) (string, error) {
 	}
 	return s, nil
 }
-
-func isSpaceRune(r rune) bool { return unicode.IsSpace(r) }
