@@ -42,6 +42,11 @@ type Options struct {
 	// JinjaEnv are the jinja_env / jinja_sls_env options (trim_blocks,
 	// lstrip_blocks...), as a map of keyword arguments.
 	JinjaEnv *data.Map
+	// Template renders a file template (file.managed, cp.get_template:
+	// salt.utils.templates) rather than an SLS (salt.template's
+	// compile_template): the Pipeline is used as given, a "#!" first line
+	// is text, and an empty source renders to "" instead of {}.
+	Template bool
 }
 
 // DefaultPipeline is Salt's default renderer option.
@@ -66,10 +71,10 @@ func (e *Error) Unwrap() error { return e.Err }
 // jinja alone). Errors are *Error carrying Salt's texts (Jinja variable
 // 'x' is undefined; line N ...). A source that is empty or only
 // whitespace renders to an empty map without running any renderer, as
-// salt.template.compile_template does.
+// salt.template.compile_template does (not with Options.Template).
 func Render(ctx context.Context, src []byte, o Options) (any, error) {
 	text := string(src)
-	if strings.TrimSpace(text) == "" {
+	if strings.TrimSpace(text) == "" && !o.Template {
 		return data.NewMap(), nil
 	}
 	pipe := o.Pipeline
@@ -80,7 +85,7 @@ func Render(ctx context.Context, src []byte, o Options) (any, error) {
 	if i := strings.IndexByte(text, '\n'); i >= 0 {
 		first = text[:i]
 	}
-	if strings.HasPrefix(first, "#!") && !strings.HasPrefix(first, "#!/") {
+	if !o.Template && strings.HasPrefix(first, "#!") && !strings.HasPrefix(first, "#!/") {
 		pipe = strings.TrimSpace(first[2:])
 	}
 	names, err := ParsePipeline(pipe)

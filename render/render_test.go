@@ -84,6 +84,24 @@ func TestRenderPipeline(t *testing.T) {
 	}
 }
 
+// TestTemplateMode: file templates (file.managed, cp.get_template) keep a
+// "#!" line as text and render an empty source to "".
+func TestTemplateMode(t *testing.T) {
+	o := opts()
+	o.Pipeline, o.Template = "jinja", true
+	for src, want := range map[string]string{
+		"#!py\nid={{ grains.id }}\n": "#!py\nid=minion1\n",
+		"#!/bin/sh\necho hi\n":       "#!/bin/sh\necho hi\n",
+		"":                           "",
+		"  \n":                       "  \n",
+	} {
+		got, err := Render(context.Background(), []byte(src), o)
+		if err != nil || got != want {
+			t.Errorf("Render(%q) = %q, %v; want %q", src, got, err, want)
+		}
+	}
+}
+
 func TestRenderErrors(t *testing.T) {
 	tests := []struct {
 		name, src, want string
