@@ -4,13 +4,15 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
 
 // FuzzRender: any source renders or fails with an error; it never panics
 // and never runs away (the Jinja engine bounds steps, recursion and output
-// size). Seeded with the test trees' files and tricky fragments.
+// size). Seeded with the test trees' files (render's and the state trees') and
+// tricky fragments.
 func FuzzRender(f *testing.F) {
 	seeds := []string{
 		"{{ undefined_var.attr }}",
@@ -29,14 +31,16 @@ func FuzzRender(f *testing.F) {
 		"{{ 'abc'|regex_replace('(', 'x') }}{{ [1, [2]]|flatten|unique|sort }}",
 		"{{ a[1:2:0] }}{{ ((((((((((1)))))))))) }}{{ [[[[[[]]]]]] }}",
 	}
-	_ = filepath.WalkDir("testdata/roots", func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			if b, err := os.ReadFile(p); err == nil {
-				seeds = append(seeds, string(b))
+	for _, dir := range []string{"testdata/roots", "../testdata/states"} {
+		_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".sls") || strings.HasSuffix(p, ".jinja") || strings.HasSuffix(p, ".yaml")) {
+				if b, err := os.ReadFile(p); err == nil {
+					seeds = append(seeds, string(b))
+				}
 			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	for _, s := range seeds {
 		f.Add(s)
 	}
