@@ -10,6 +10,7 @@ import (
 	"hash"
 	"math"
 	"math/big"
+	"math/rand/v2"
 	"net/netip"
 	"path"
 	"regexp"
@@ -801,17 +802,112 @@ func init() {
 	filters["d"] = filters["default"]
 	filters["date_format"] = filters["strftime"]
 	filters["count"] = filters["length"]
-	filters["yaml_safe"] = filters["yaml"]
-	filters["unique_list"] = filters["unique"]
 	filters["is_iter"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 		switch v.(type) {
-		case []any, data.Tuple, *data.Map:
+		case []any, data.Tuple, *data.Map, []byte:
 			return true, nil
 		}
 		return false, nil
 	}
-	filters["dirname"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
-		return path.Dir(pyStr(v)), nil
+	filters["pprint"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		return pformat(v), nil
+	}
+	filters["random"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		items, err := listOf(ev, v)
+		if err != nil {
+			return nil, err
+		}
+		if len(items) == 0 {
+			return &undefined{hint: "No random item, sequence was empty."}, nil
+		}
+		return items[rand.IntN(len(items))], nil
+	}
+	filters["method_call"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		// getattr(obj, name, lambda *a, **k: None)(*args, **kwargs)
+		if len(args) == 0 {
+			return nil, ev.errf(KindOther, "method_call() missing 1 required positional argument: 'f_name'")
+		}
+		m, err := ev.getattr(v, pyStr(args[0]))
+		if err != nil {
+			return nil, err
+		}
+		c, ok := m.(callable)
+		if !ok {
+			return nil, nil
+		}
+		return c.call(ev, args[1:], kw)
+	}
+	filters["groupby"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		attr := arg(args, kw, 0, "attribute", nil)
+		def := arg(args, kw, 1, "default", nil)
+		items, err := listOf(ev, v)
+		if err != nil {
+			return nil, err
+		}
+		keys := make([]any, len(items))
+		for i, it := range items {
+			k, err := ev.attrPath(it, attr)
+			if err != nil {
+				return nil, err
+			}
+			if _, u := k.(*undefined); u && def != nil {
+				k = def
+			}
+			if err := ev.need(k); err != nil {
+				return nil, err
+			}
+			keys[i] = k
+		}
+		idx := make([]int, len(items))
+		for i := range idx {
+			idx[i] = i
+		}
+		var bad bool
+		sort.SliceStable(idx, func(a, b int) bool {
+			c, ok := data.Compare(keys[idx[a]], keys[idx[b]])
+			bad = bad || !ok
+			return c < 0
+		})
+		if bad {
+			return nil, ev.errf(KindOther, "'<' not supported between the group keys")
+		}
+		var out []any
+		for _, i := range idx {
+			if n := len(out); n > 0 && data.Equal(out[n-1].(data.Tuple)[0], keys[i]) {
+				g := out[n-1].(data.Tuple)
+				g[1] = append(g[1].([]any), items[i])
+				continue
+			}
+			out = append(out, data.Tuple{keys[i], []any{items[i]}})
+		}
+		return orEmpty(out), nil
+	}
+	filters["slice"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		n, _ := toInt(arg(args, kw, 0, "slices", int64(1)))
+		fill := arg(args, kw, 1, "fill_with", nil)
+		if n <= 0 {
+			return nil, ev.errf(KindOther, "slices must be positive")
+		}
+		items, err := listOf(ev, v)
+		if err != nil {
+			return nil, err
+		}
+		per, extra := len(items)/int(n), len(items)%int(n)
+		var out []any
+		off := 0
+		for i := 0; i < int(n); i++ {
+			size := per
+			if i < extra {
+				size++
+			}
+			part := append([]any{}, items[off:off+size]...)
+			off += size
+			if fill != nil && i >= extra && extra > 0 {
+				part = append(part, fill)
+			}
+			out = append(out, part)
+		}
+		return out, nil
 	}
 
 	tests = map[string]testFunc{

@@ -67,6 +67,10 @@ func TestSaltFilters(t *testing.T) {
 		{"{{ '%s=%s'|format('a', 1) }}|{{ '<a>'|e }}|{{ 'a b'|urlencode }}", "a=1|&lt;a&gt;|a%20b"},
 		{"{{ {'a': 1}|items|list }}", "[('a', 1)]"},
 		{"{{ [{'a': {'b': 1}}]|map(attribute='a.b')|list }}", "[1]"},
+		{"{% for g in [{'k': 'b', 'v': 1}, {'k': 'a', 'v': 2}, {'k': 'b', 'v': 3}]|groupby('k') %}{{ g.grouper }}={{ g.list|map(attribute='v')|list }};{% endfor %}", "a=[2];b=[1, 3];"},
+		{"{{ [1, 2, 3, 4, 5]|slice(2)|list }}|{{ [1]|random }}|{{ {'b': 1, 'a': 2}|pprint }}", "[[1, 2, 3], [4, 5]]|1|{'a': 2, 'b': 1}"},
+		{"{{ 'a,b'|method_call('split', ',') }}|{{ 'x'|method_call('nope') }}", "['a', 'b']|None"},
+		{"{{ [1]|is_iter }}|{{ 'a'|is_iter }}", "True|False"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {

@@ -580,6 +580,13 @@ func (ev *evaluator) getattr(obj any, name string) (any, error) {
 		if name == "index" || name == "count" {
 			return &method{recv: []any(o), name: name}, nil
 		}
+		// groupby's (grouper, list) tuples
+		if len(o) == 2 && name == "grouper" {
+			return o[0], nil
+		}
+		if len(o) == 2 && name == "list" {
+			return o[1], nil
+		}
 	case int64, *big.Int, bool:
 		switch name {
 		case "real", "numerator":
