@@ -902,7 +902,7 @@ func init() {
 			}
 			part := append([]any{}, items[off:off+size]...)
 			off += size
-			if fill != nil && i >= extra && extra > 0 {
+			if fill != nil && i >= extra {
 				part = append(part, fill)
 			}
 			out = append(out, part)
