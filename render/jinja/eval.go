@@ -123,6 +123,7 @@ type evaluator struct {
 	inMacro int
 	globals *scope
 	cache   map[string]*tmpl
+	modules map[*tmpl]*scope // imported without context, run once
 }
 
 func (ev *evaluator) step() error {

@@ -60,7 +60,7 @@ func (e *Env) Render(ctx context.Context, src string, vars map[string]any, tplfi
 		ctxScope.vars[k] = v
 		root.vars[k] = v
 	}
-	ev := &evaluator{ctx: ctx, env: e, top: main, globals: root, cache: map[string]*tmpl{}}
+	ev := &evaluator{ctx: ctx, env: e, top: main, globals: root, cache: map[string]*tmpl{}, modules: map[*tmpl]*scope{}}
 	if e.Salt != nil || vars["salt"] == nil {
 		ns := &saltNS{ctx: ctx, call: e.Salt, exists: e.Functions}
 		root.vars["salt"] = ns
@@ -340,6 +340,22 @@ func (ev *evaluator) setTplGlobals(name, rel string) {
 	ev.globals.vars["tpldot"] = dot
 }
 
+// importModule is runModule for import and from: without context the
+// module runs once per render and is shared, as Jinja's Template.module.
+func (ev *evaluator) importModule(t *tmpl, parent *scope, withContext bool) (*scope, error) {
+	if withContext {
+		return ev.runModule(t, parent, true, false)
+	}
+	if ms, ok := ev.modules[t]; ok {
+		return ms, nil
+	}
+	ms, err := ev.runModule(t, parent, false, false)
+	if err == nil {
+		ev.modules[t] = ms
+	}
+	return ms, err
+}
+
 // runModule executes t's top level and returns its exported names.
 func (ev *evaluator) runModule(t *tmpl, parent *scope, withContext bool, out bool) (*scope, error) {
 	ev.depth++
@@ -380,7 +396,7 @@ func (ev *evaluator) execImport(n *importNode, s *scope) error {
 	if err != nil {
 		return err
 	}
-	ms, err := ev.runModule(t, s, n.withContext, false)
+	ms, err := ev.importModule(t, s, n.withContext)
 	if err != nil {
 		return err
 	}
@@ -403,7 +419,7 @@ func (ev *evaluator) execFrom(n *fromNode, s *scope) error {
 	if err != nil {
 		return err
 	}
-	ms, err := ev.runModule(t, s, n.withContext, false)
+	ms, err := ev.importModule(t, s, n.withContext)
 	if err != nil {
 		return err
 	}

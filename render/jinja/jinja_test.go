@@ -205,6 +205,9 @@ func TestImports(t *testing.T) {
 		{"{% import_yaml 'formula/defaults.yaml' as d %}{{ d }}", "{'port': 80, 'os': 'Debian'}"},
 		{"{% import_json 'formula/defaults.json' as d %}{{ d }}", "{'z': 1, 'a': 2}"},
 		{"{% import_text 'formula/motd.txt' as d %}{{ d }}", "hello minion1"},
+		// a module imported without context is shared (Jinja's Template.module)
+		{"{% from 'formula/map.jinja' import conf %}{% do conf.update({'x': 1}) %}{% from 'formula/map.jinja' import conf as again %}{{ again.x }}", "1"},
+		{"{% from 'formula/map.jinja' import conf with context %}{% do conf.update({'x': 1}) %}{% from 'formula/map.jinja' import conf as again with context %}{{ again.x is defined }}", "False"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {
