@@ -83,7 +83,7 @@ func Decode(b []byte, name string) (any, map[string]int, error) {
 	} else if !errors.Is(err, io.EOF) {
 		return nil, nil, yamlError(name, err)
 	}
-	if n := expandedSize(&doc, map[*yaml.Node]int{}, 0); n > maxYAMLNodes {
+	if hasAlias(&doc) && expandedSize(&doc, map[*yaml.Node]int{}, 0) > maxYAMLNodes {
 		return nil, nil, &Error{File: name, Line: 1, Err: errors.New("document too large once aliases are expanded")}
 	}
 	c := &yamlConv{name: name}
@@ -106,6 +106,21 @@ func Decode(b []byte, name string) (any, map[string]int, error) {
 		}
 	}
 	return v, lines, nil
+}
+
+// hasAlias reports whether the document uses an alias; without one its
+// size is the input's and needs no measuring.
+func hasAlias(n *yaml.Node) bool {
+	stack := []*yaml.Node{n}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n.Kind == yaml.AliasNode {
+			return true
+		}
+		stack = append(stack, n.Content...)
+	}
+	return false
 }
 
 // expandedSize counts the nodes of n with aliases expanded, memoised per
