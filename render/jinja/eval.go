@@ -55,6 +55,17 @@ type undefined struct {
 	has  bool
 	key  any    // a non-string key the object lacks ("has no element")
 	hint string // Jinja's explicit hint, when it gives one
+	// soft is Jinja's default Undefined (not strict): it prints as "",
+	// is false and iterates as empty; other uses still fail
+	soft bool
+}
+
+// truth is bool(v), a soft undefined being false.
+func truth(v any) bool {
+	if _, ok := v.(*undefined); ok {
+		return false
+	}
+	return data.Truthy(v)
 }
 
 func (u *undefined) message() string {
@@ -160,7 +171,7 @@ func (ev *evaluator) undefErr(u *undefined) error {
 
 // need returns an error when v is undefined (StrictUndefined).
 func (ev *evaluator) need(v any) error {
-	if u, ok := v.(*undefined); ok {
+	if u, ok := v.(*undefined); ok && !u.soft {
 		return ev.undefErr(u)
 	}
 	return nil
@@ -667,7 +678,7 @@ func (ev *evaluator) eval(x expr, s *scope) (any, error) {
 		}
 		switch x.op {
 		case "not":
-			return !data.Truthy(v), nil
+			return !truth(v), nil
 		case "-":
 			if f, ok := v.(float64); ok {
 				return -f, nil
@@ -692,7 +703,7 @@ func (ev *evaluator) eval(x expr, s *scope) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if data.Truthy(l) == (x.op == "or") {
+			if truth(l) == (x.op == "or") {
 				return l, nil
 			}
 			return ev.eval(x.r, s)
@@ -742,11 +753,13 @@ func (ev *evaluator) eval(x expr, s *scope) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if data.Truthy(c) {
+		if truth(c) {
 			return ev.eval(x.a, s)
 		}
 		if x.b == nil {
-			return &undefined{hint: "the inline if-expression on line " + fmt.Sprint(x.line) + " evaluated to false and no else section was defined."}, nil
+			// Jinja uses the default Undefined here, even under
+			// StrictUndefined: it prints as "" and is false
+			return &undefined{hint: "the inline if-expression on line " + fmt.Sprint(x.line) + " evaluated to false and no else section was defined.", soft: true}, nil
 		}
 		return ev.eval(x.b, s)
 	case *sliceExpr:
@@ -775,7 +788,7 @@ func (ev *evaluator) truthy(v any) (bool, error) {
 	if err := ev.need(v); err != nil {
 		return false, err
 	}
-	return data.Truthy(v), nil
+	return truth(v), nil
 }
 
 // toStr is str(v) for output.
@@ -784,6 +797,9 @@ func (ev *evaluator) toStr(v any) (string, error) {
 	case string:
 		return x, nil
 	case *undefined:
+		if x.soft {
+			return "", nil
+		}
 		return "", ev.undefErr(x)
 	}
 	return pyStr(v), nil
@@ -1026,6 +1042,9 @@ func sliceBounds(a, b *int64, step, n int64) (int64, int64) {
 func (ev *evaluator) iterate(v any) ([]any, error) {
 	switch x := v.(type) {
 	case *undefined:
+		if x.soft {
+			return nil, nil
+		}
 		return nil, ev.undefErr(x)
 	case []any:
 		return x, nil

@@ -65,6 +65,7 @@ func TestExpressions(t *testing.T) {
 		{"{{ 'b' in 'abc' }}|{{ 2 in [1, 2] }}|{{ 'os' in grains }}|{{ 'x' not in grains }}", "True|True|True|True"},
 		{"{{ not 1 }}|{{ 1 and 2 }}|{{ 0 or 'x' }}|{{ None or [] }}", "False|2|x|[]"},
 		{"{{ 'yes' if grains.os == 'Debian' else 'no' }}|{{ 'a' if false else 'b' }}", "yes|b"},
+		{"[{{ 'a' if false }}]|{{ ('a' if false) is defined }}|{% for i in ('a' if false) %}x{% endfor %}|{{ not ('a' if false) }}", "[]|False||True"},
 		{"{{ grains.os }}|{{ grains['id'] }}|{{ grains.ipv4[1] }}|{{ grains.ipv4.0 }}|{{ grains.ipv4[-1] }}", "Debian|minion1|10.0.0.5|127.0.0.1|10.0.0.5"},
 		{"{{ 'abcdef'[1:3] }}|{{ [1,2,3,4][::2] }}|{{ 'abc'[::-1] }}|{{ [1,2,3][-2:] }}", "bc|[1, 3]|cba|[2, 3]"},
 		{"{{ '%s-%d' % ('x', 3) }}|{{ '%05.1f' % 3.14159 }}|{{ '%(a)s' % {'a': 1} }}|{{ '%s' % [1] }}", "x-3|003.1|1|[1]"},
