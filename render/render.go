@@ -112,6 +112,11 @@ func Render(ctx context.Context, src []byte, o Options) (any, error) {
 			return nil, err
 		}
 	}
+	// compile_template gives a text result Windows newlines back when
+	// the source had them
+	if s, ok := cur.(string); ok && !o.Template && strings.Contains(text, "\r\n") && !strings.Contains(s, "\r\n") {
+		cur = strings.ReplaceAll(s, "\n", "\r\n")
+	}
 	return cur, nil
 }
 

@@ -61,6 +61,8 @@ func TestRenderPipeline(t *testing.T) {
 		{"shebang jinja alone keeps text", "#!jinja\n{{ grains.id }}\n", "#!jinja\nminion1\n"},
 		{"old style yaml_jinja", "#!yaml_jinja\na: {{ 1 + 1 }}\n", ord(data.M("a", int64(2)))},
 		{"empty file", "", data.NewMap()},
+		{"windows newlines back on text", "#!jinja\r\na\r\n{{ 1 }}\r\n", "#!jinja\r\na\r\n1\r\n"},
+		{"windows newlines in yaml", "a: 1\r\nb: {{ 2 }}\r\n", ord(data.M("a", int64(1), "b", int64(2)))},
 		{"whitespace only", "  \n\n", data.NewMap()},
 		{"comments only is an empty map", "# nothing\n", data.NewMap()},
 		{"salt context", "e: {{ salt['test.echo']('e') }}\nf: {{ salt.test.echo('f') }}\n", ord(data.M("e", "e", "f", "f"))},

@@ -160,6 +160,9 @@ func TestWhitespace(t *testing.T) {
 		{"x\n\n", "x\n\n", false, false},
 		{"x", "x", false, false},
 		{"{{ 'a' }}\n{{ 'b' }}", "a\nb", true, false},
+		// Jinja writes "\n" for every newline of the template (Salt on
+		// Linux adds a "\n" back)
+		{"a\r\nb {{ 'x\r\ny' }}\r\nc\r\n", "a\nb x\ny\nc\n", false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {

@@ -99,7 +99,7 @@ func lex(src string, o lexOpts) ([]token, error) {
 		}
 		stripNext, trimNL = false, false
 		if text != "" {
-			toks = append(toks, token{kind: tData, val: text, line: line})
+			toks = append(toks, token{kind: tData, val: normNewlines(text), line: line})
 		}
 	}
 	for pos < len(src) {
@@ -121,7 +121,7 @@ func lex(src string, o lexOpts) ([]token, error) {
 			if end, body, ok := rawBlock(src, next); ok {
 				emitData(text, mod == '-', isBlock && o.lstripBlocks && mod != '+')
 				line += strings.Count(text, "\n")
-				toks = append(toks, token{kind: tData, val: body.text, line: line})
+				toks = append(toks, token{kind: tData, val: normNewlines(body.text), line: line})
 				line += strings.Count(src[next:end], "\n")
 				pos = end
 				stripNext = body.stripAfter
@@ -282,6 +282,15 @@ func lex(src string, o lexOpts) ([]token, error) {
 	return toks, nil
 }
 
+// normNewlines is Jinja's newline_sequence ("\n") applied to template
+// data and string literals: "\r\n" and "\r" become "\n".
+func normNewlines(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
 func lastEndsLine(toks []token) bool {
 	if len(toks) == 0 {
 		return true
@@ -390,7 +399,7 @@ func lexString(s string) (string, int, int, error) {
 		c := s[i]
 		switch {
 		case c == q:
-			return b.String(), i + 1, nl, nil
+			return normNewlines(b.String()), i + 1, nl, nil
 		case c == '\\' && i+1 < len(s):
 			i++
 			switch e := s[i]; e {
