@@ -771,20 +771,69 @@ func init() {
 			return !data.Truthy(v), nil
 		},
 		"to_snake_case": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
-			s := pyStr(v)
+			// salt.utils.stringutils.camel_to_snake_case
+			r := []rune(pyStr(v))
+			if len(r) == 0 {
+				return nil, ev.errf(KindOther, "string index out of range")
+			}
 			var b strings.Builder
-			for i, r := range s {
-				if unicode.IsUpper(r) {
-					if i > 0 {
-						b.WriteByte('_')
-					}
-					b.WriteRune(unicode.ToLower(r))
-				} else {
-					b.WriteRune(r)
+			b.WriteRune(unicode.ToLower(r[0]))
+			for i := 1; i < len(r); i++ {
+				if unicode.IsUpper(r[i]) && (unicode.IsLower(r[i-1]) || i != len(r)-1 && unicode.IsLower(r[i+1])) {
+					b.WriteByte('_')
 				}
+				b.WriteRune(unicode.ToLower(r[i]))
 			}
 			return b.String(), nil
 		},
+		"to_camelcase": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			words := strings.Split(pyStr(v), "_")
+			if data.Truthy(arg(args, kw, 0, "uppercamel", false)) {
+				words[0] = pyCapitalize(words[0])
+			}
+			out := words[0]
+			for _, w := range words[1:] {
+				out += pyCapitalize(w)
+			}
+			return out, nil
+		},
+		"substring_in_list": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			items, err := listOf(ev, arg(args, kw, 0, "list_to_search", nil))
+			if err != nil {
+				return nil, err
+			}
+			for _, it := range items {
+				ok, err := ev.contains(it, v)
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					return true, nil
+				}
+			}
+			return false, nil
+		},
+		"exactly_n_true": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			n, _ := toInt(arg(args, kw, 0, "amount", int64(1)))
+			items, err := listOf(ev, v)
+			if err != nil {
+				return nil, err
+			}
+			t := int64(0)
+			for _, it := range items {
+				if truth(it) {
+					t++
+				}
+			}
+			return t == n, nil
+		},
+		"uuid": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return uuid5(pyStr(v)), nil
+		},
+		"set_dict_key_value":    dictKeyValue("set"),
+		"update_dict_key_value": dictKeyValue("update"),
+		"append_dict_key_value": dictKeyValue("append"),
+		"extend_dict_key_value": dictKeyValue("extend"),
 		"exactly_one_true": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			items, err := listOf(ev, v)
 			if err != nil {
@@ -1343,6 +1392,91 @@ func pyMinMax(name string) filterFunc {
 			}
 		}
 		return best, nil
+	}
+}
+
+// globalUUID is salt.utils.jinja.GLOBAL_UUID, the uuid filter's namespace.
+var globalUUID = [16]byte{0x91, 0x63, 0x3e, 0xbf, 0x1c, 0x86, 0x5e, 0x33, 0x93, 0x5a, 0x28, 0x06, 0x1f, 0x4b, 0x48, 0x0e}
+
+// uuid5 is str(uuid.uuid5(GLOBAL_UUID, name)).
+func uuid5(name string) string {
+	h := sha1.New()
+	h.Write(globalUUID[:])
+	h.Write([]byte(name))
+	u := h.Sum(nil)[:16]
+	u[6] = u[6]&0x0f | 0x50
+	u[8] = u[8]&0x3f | 0x80
+	x := hex.EncodeToString(u)
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
+}
+
+// dictKeyValue is salt.utils.dictupdate's set/update/append/extend
+// _dict_key_value: the dict is changed in place (missing or non-dict
+// keys along the path become dicts) and returned.
+func dictKeyValue(op string) filterFunc {
+	return func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		in, ok := v.(*data.Map)
+		if !ok {
+			return nil, ev.errf(KindOther, "%s_dict_key_value needs a dict, not %s", op, typeName(v))
+		}
+		keys := pyStr(arg(args, kw, 0, "keys", ""))
+		val := arg(args, kw, 1, "value", nil)
+		delim := pyStr(arg(args, kw, 2, "delimiter", ":"))
+		if reaches(val, in) {
+			return nil, ev.errf(KindOther, "cannot store a dict inside itself")
+		}
+		ptr, last := in, keys
+		if delim != "" && strings.Contains(keys, delim) {
+			parts := strings.Split(keys, delim)
+			last = parts[len(parts)-1]
+			for _, k := range parts[:len(parts)-1] {
+				next, ok := ptr.Get(k)
+				m, isMap := next.(*data.Map)
+				if !ok || !isMap {
+					m = data.NewMap()
+					ptr.Set(k, m)
+				}
+				ptr = m
+			}
+		}
+		cur, has := ptr.Get(last)
+		switch op {
+		case "set":
+			ptr.Set(last, val)
+		case "update":
+			if !has || cur == nil {
+				cur = data.NewMap()
+				ptr.Set(last, cur)
+			}
+			m, ok := cur.(*data.Map)
+			if !ok {
+				return nil, ev.errf(KindSalt, "The last key contains a <class '%s'>, which cannot update.", typeName(cur))
+			}
+			src, ok := val.(*data.Map)
+			if !ok {
+				return nil, ev.errf(KindSalt, "Cannot update <class 'dict'> with a <class '%s'>.", typeName(val))
+			}
+			src.Range(func(k, e any) bool { m.Set(k, e); return true })
+		case "append", "extend":
+			if !has || cur == nil {
+				cur = []any{}
+			}
+			l, ok := cur.([]any)
+			if !ok {
+				return nil, ev.errf(KindSalt, "The last key contains a <class '%s'>, which cannot %s.", typeName(cur), op)
+			}
+			if op == "append" {
+				l = append(l, val)
+			} else {
+				items, err := ev.iterate(val)
+				if err != nil {
+					return nil, ev.errf(KindSalt, "Cannot extend <class 'list'> with a <class '%s'>.", typeName(val))
+				}
+				l = append(l, items...)
+			}
+			ptr.Set(last, l)
+		}
+		return in, nil
 	}
 }
 

@@ -71,6 +71,10 @@ func TestSaltFilters(t *testing.T) {
 		{"{{ [1, 2, 3, 4, 5]|slice(2)|list }}|{{ [1]|random }}|{{ {'b': 1, 'a': 2}|pprint }}", "[[1, 2, 3], [4, 5]]|1|{'a': 2, 'b': 1}"},
 		{"{{ 'a,b'|method_call('split', ',') }}|{{ 'x'|method_call('nope') }}", "['a', 'b']|None"},
 		{"{{ [1]|is_iter }}|{{ 'a'|is_iter }}", "True|False"},
+		{"{{ 'example'|uuid }}", "9ade8beb-355a-50d8-9011-1c99848a7719"}, // Python's uuid5 on Salt's GLOBAL_UUID (the docstring's value is stale)
+		{"{{ 'camelCaseHTTPServer'|to_snake_case }}|{{ 'snake_case_x'|to_camelcase }}|{{ 'snake_case'|to_camelcase(uppercamel=True) }}", "camel_case_http_server|snakeCaseX|SnakeCase"},
+		{"{{ 'ab'|substring_in_list(['xaby', 'z']) }}|{{ [1, 0, 1]|exactly_n_true(2) }}|{{ [1, 1]|exactly_one_true }}", "True|True|False"},
+		{"{{ {}|set_dict_key_value('a:b:c', 1) }}|{{ {'a': {'l': [1]}}|append_dict_key_value('a:l', 2) }}|{{ {}|extend_dict_key_value('x', [1, 2]) }}|{{ {'a': {'b': 1}}|update_dict_key_value('a', {'c': 2}) }}", "{'a': {'b': {'c': 1}}}|{'a': {'l': [1, 2]}}|{'x': [1, 2]}|{'a': {'b': 1, 'c': 2}}"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {
