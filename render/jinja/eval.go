@@ -206,11 +206,13 @@ func (ev *evaluator) execNode(n node, s *scope) error {
 		if err != nil {
 			return err
 		}
-		str, err := ev.toStr(v)
-		if err != nil {
-			return err
+		if u, ok := v.(*undefined); ok {
+			if !u.soft {
+				return ev.undefErr(u)
+			}
+			v = ""
 		}
-		ev.out.WriteString(str)
+		ev.out.WriteString(printable(v))
 	case *ifNode:
 		ev.mark(n.line)
 		for i, c := range n.conds {

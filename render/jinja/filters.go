@@ -546,6 +546,19 @@ func init() {
 			s = strings.TrimSuffix(s, "\n...")
 			return s, nil
 		},
+		"dict_to_sls_yaml_params": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			m, ok := v.(*data.Map)
+			if !ok {
+				return nil, ev.errf(KindOther, "'%s' object has no attribute 'items'", typeName(v))
+			}
+			var l []any
+			m.Range(func(k, e any) bool { l = append(l, data.M(k, e)); return true })
+			s, err := yamlDump(orEmpty(l), data.Truthy(arg(args, kw, 0, "flow_style", false)))
+			if err != nil {
+				return nil, ev.wrap(KindOther, err)
+			}
+			return strings.TrimSuffix(strings.TrimSpace(s), "\n..."), nil
+		},
 		"python": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			return pformat(v), nil
 		},

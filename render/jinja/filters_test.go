@@ -16,6 +16,7 @@ func TestSaltFilters(t *testing.T) {
 		{"{{ '<é>'|tojson }}", `"\u003c\u00e9\u003e"`},
 		{"{{ {'a': [1]}|json(indent=2) }}", "{\n  \"a\": [\n    1\n  ]\n}"},
 		{"{{ {'k': 'v'}|python }}", "{'k': 'v'}"},
+		{"{{ {'name': 'x', 'mode': 644}|dict_to_sls_yaml_params }}", "- name: x\n- mode: 644"},
 		{"{{ {'b': [1, (2,)], 'a': None}|python }}", "{'a': None, 'b': [1, (2,)]}"},
 		{"{{ ('k: 1'|load_yaml).k }}", "1"}, // live
 		{"{{ '{\"a\": [1, 2]}'|load_json }}", "{'a': [1, 2]}"},
@@ -51,7 +52,7 @@ func TestSaltFilters(t *testing.T) {
 		{"{{ '/etc'|path_join('salt', 'minion') }}|{{ 'a'|path_join('/abs') }}|{{ '/srv//x/'|path_join('../y') }}", "/etc/salt/minion|a/abs|/srv/y"},
 		{"{{ {'a': {'b': [1, 2]}}|traverse('a:b:1') }}|{{ {'a': 1}|traverse('x', 'def') }}", "2|def"},
 		{"{{ ifelse(False, 'a', True, 'b', 'c') }}|{{ ifelse(False, 'a', 'c') }}|{{ ifelse('minion1', 'm', 'c') }}|{{ ifelse('other*', 'o', 'd') }}", "b|c|m|d"},
-		{"{{ odict([('b', 1), ('a', 2)]) }}", "OrderedDict([('b', 1), ('a', 2)])"},
+		{"{{ odict([('b', 1), ('a', 2)]) }}|{{ odict([('b', 1)])|string }}", "{'b': 1, 'a': 2}|OrderedDict([('b', 1)])"},
 		// Jinja's own filters as formulas use them
 		{"{{ none|default('d') }}|{{ ''|default('d', true) }}|{{ x|d('u') }}", "None|d|u"},
 		{"{{ [1, 2]|join(',') }}|{{ ['b', 'a']|sort }}|{{ [3, 1]|sort(reverse=true) }}|{{ 'abc'|length }}|{{ [1, 2]|count }}", "1,2|['a', 'b']|[3, 1]|3|2"},

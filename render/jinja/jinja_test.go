@@ -105,6 +105,19 @@ func TestExpressions(t *testing.T) {
 	}
 }
 
+// TestOrderedDictOutput: {{ }} prints an OrderedDict as a dict
+// (SerializerExtension's finalizer), str() keeps Python's form.
+func TestOrderedDictOutput(t *testing.T) {
+	od := data.M("b", int64(1), "a", []any{data.M("x", "y")})
+	data.MarkOrdered(od)
+	env := &Env{}
+	got, err := env.Render(context.Background(), "{{ od }}|{{ [od] }}|{{ od|string }}|{{ 'x' ~ od.a }}", map[string]any{"od": od}, "")
+	want := "{'b': 1, 'a': [{'x': 'y'}]}|[{'b': 1, 'a': [{'x': 'y'}]}]|OrderedDict([('b', 1), ('a', [OrderedDict([('x', 'y')])])])|x[OrderedDict([('x', 'y')])]"
+	if err != nil || got != want {
+		t.Errorf("got %q, %v\nwant %q", got, err, want)
+	}
+}
+
 func TestStatements(t *testing.T) {
 	tests := []struct{ src, want string }{
 		{"{% for i in [1,2,3] %}{{ loop.index }}{{ loop.index0 }}{{ loop.revindex }}{{ loop.first }}{{ loop.last }}{{ loop.length }} {% endfor %}", "103TrueFalse3 212FalseFalse3 321FalseTrue3 "},

@@ -118,7 +118,22 @@ func isPlain(v any) bool {
 }
 
 // writeRepr is repr() for values that may hold template objects.
-func writeRepr(b *strings.Builder, v any) {
+func writeRepr(b *strings.Builder, v any) { writeReprP(b, v, false) }
+
+// printable is what {{ v }} writes: SerializerExtension's finalizer makes
+// every mapping a PrintableDict, so an OrderedDict prints as {...} too.
+func printable(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	var b strings.Builder
+	writeReprP(&b, v, true)
+	return b.String()
+}
+
+// writeReprP is writeRepr; plain prints OrderedDicts as dicts.
+func writeReprP(b *strings.Builder, v any, plain bool) {
+	writeRepr := func(b *strings.Builder, v any) { writeReprP(b, v, plain) }
 	switch x := v.(type) {
 	case []any:
 		b.WriteByte('[')
@@ -142,6 +157,10 @@ func writeRepr(b *strings.Builder, v any) {
 		}
 		b.WriteByte(')')
 	case *data.Map:
+		if x.Ordered && plain {
+			x = x.Copy()
+			x.Ordered = false
+		}
 		if x.Ordered {
 			b.WriteString("OrderedDict(")
 			if x.Len() > 0 {
