@@ -871,6 +871,88 @@ func init() {
 		}
 		return false, nil
 	}
+	// SerializerExtension's itertools filters; Python returns iterators
+	// (printed as "<zip object ...>"), these return the list of tuples
+	filters["zip"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		seqs, err := ev.seqArgs(v, args)
+		if err != nil {
+			return nil, err
+		}
+		var out []any
+		for i := 0; ; i++ {
+			t := make(data.Tuple, len(seqs))
+			for j, s := range seqs {
+				if i >= len(s) {
+					return orEmpty(out), nil
+				}
+				t[j] = s[i]
+			}
+			out = append(out, t)
+		}
+	}
+	filters["zip_longest"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		seqs, err := ev.seqArgs(v, args)
+		if err != nil {
+			return nil, err
+		}
+		fill, _ := kw.Get("fillvalue")
+		n := 0
+		for _, s := range seqs {
+			n = max(n, len(s))
+		}
+		out := make([]any, n)
+		for i := range n {
+			t := make(data.Tuple, len(seqs))
+			for j, s := range seqs {
+				if i < len(s) {
+					t[j] = s[i]
+				} else {
+					t[j] = fill
+				}
+			}
+			out[i] = t
+		}
+		return out, nil
+	}
+	filters["product"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		seqs, err := ev.seqArgs(v, args)
+		if err != nil {
+			return nil, err
+		}
+		out := []any{data.Tuple{}}
+		for _, s := range seqs {
+			var next []any
+			for _, p := range out {
+				for _, e := range s {
+					if len(next) >= 1_000_000 {
+						return nil, ev.errf(KindOther, "product too large")
+					}
+					next = append(next, append(append(data.Tuple{}, p.(data.Tuple)...), e))
+				}
+			}
+			out = next
+		}
+		return orEmpty(out), nil
+	}
+	filters["combinations"] = combFilter(false, false)
+	filters["combinations_with_replacement"] = combFilter(false, true)
+	filters["permutations"] = combFilter(true, false)
+	filters["compress"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		seqs, err := ev.seqArgs(v, args)
+		if err != nil {
+			return nil, err
+		}
+		if len(seqs) != 2 {
+			return nil, ev.errf(KindOther, "compress() takes 2 arguments")
+		}
+		var out []any
+		for i := 0; i < len(seqs[0]) && i < len(seqs[1]); i++ {
+			if truth(seqs[1][i]) {
+				out = append(out, seqs[0][i])
+			}
+		}
+		return orEmpty(out), nil
+	}
 	filters["pprint"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 		return pformat(v), nil
 	}
@@ -1490,6 +1572,78 @@ func dictKeyValue(op string) filterFunc {
 			ptr.Set(last, l)
 		}
 		return in, nil
+	}
+}
+
+// seqArgs lists the items of v and of each argument.
+func (ev *evaluator) seqArgs(v any, args []any) ([][]any, error) {
+	out := make([][]any, 0, 1+len(args))
+	for _, a := range append([]any{v}, args...) {
+		items, err := ev.iterate(a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items)
+	}
+	return out, nil
+}
+
+// combFilter is itertools.combinations, combinations_with_replacement or
+// permutations (r defaults to the length for permutations).
+func combFilter(perm, repl bool) filterFunc {
+	return func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		items, err := ev.iterate(v)
+		if err != nil {
+			return nil, err
+		}
+		rv := arg(args, kw, 0, "r", nil)
+		r := int64(len(items))
+		if rv != nil {
+			var ok bool
+			if r, ok = toInt(rv); !ok || r < 0 {
+				return nil, ev.errf(KindOther, "r must be non-negative")
+			}
+		} else if !perm {
+			return nil, ev.errf(KindOther, "missing required argument 'r' (pos 2)")
+		}
+		var out []any
+		var cur data.Tuple
+		used := make([]bool, len(items))
+		var rec func(start int) bool
+		rec = func(start int) bool {
+			if int64(len(cur)) == r {
+				out = append(out, append(data.Tuple{}, cur...))
+				return len(out) < 1_000_000
+			}
+			for i := range items {
+				if perm {
+					if used[i] {
+						continue
+					}
+				} else if i < start {
+					continue
+				}
+				used[i] = true
+				cur = append(cur, items[i])
+				next := i + 1
+				if repl {
+					next = i
+				}
+				ok := rec(next)
+				cur = cur[:len(cur)-1]
+				used[i] = false
+				if !ok {
+					return false
+				}
+			}
+			return true
+		}
+		if r <= int64(len(items)) || repl {
+			if !rec(0) {
+				return nil, ev.errf(KindOther, "too many combinations")
+			}
+		}
+		return orEmpty(out), nil
 	}
 }
 

@@ -72,6 +72,8 @@ func TestSaltFilters(t *testing.T) {
 		{"{{ [1, 2, 3, 4, 5]|slice(2)|list }}|{{ [1]|random }}|{{ {'b': 1, 'a': 2}|pprint }}", "[[1, 2, 3], [4, 5]]|1|{'a': 2, 'b': 1}"},
 		{"{{ 'a,b'|method_call('split', ',') }}|{{ 'x'|method_call('nope') }}", "['a', 'b']|None"},
 		{"{{ [1]|is_iter }}|{{ 'a'|is_iter }}", "True|False"},
+		{"{{ [1, 2]|zip('ab')|list }}|{{ [1]|zip_longest([2, 3], fillvalue=0)|list }}|{{ [1, 2]|product('ab')|list }}", "[(1, 'a'), (2, 'b')]|[(1, 2), (0, 3)]|[(1, 'a'), (1, 'b'), (2, 'a'), (2, 'b')]"},
+		{"{{ 'abc'|combinations(2)|list }}|{{ 'ab'|combinations_with_replacement(2)|list }}|{{ 'abc'|permutations(2)|list|length }}|{{ 'abc'|compress([1, 0, 1])|list }}", "[('a', 'b'), ('a', 'c'), ('b', 'c')]|[('a', 'a'), ('a', 'b'), ('b', 'b')]|6|['a', 'c']"},
 		{"{{ 'example'|uuid }}", "9ade8beb-355a-50d8-9011-1c99848a7719"}, // Python's uuid5 on Salt's GLOBAL_UUID (the docstring's value is stale)
 		{"{{ 'camelCaseHTTPServer'|to_snake_case }}|{{ 'snake_case_x'|to_camelcase }}|{{ 'snake_case'|to_camelcase(uppercamel=True) }}", "camel_case_http_server|snakeCaseX|SnakeCase"},
 		{"{{ 'ab'|substring_in_list(['xaby', 'z']) }}|{{ [1, 0, 1]|exactly_n_true(2) }}|{{ [1, 1]|exactly_one_true }}", "True|True|False"},
