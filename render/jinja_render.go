@@ -27,9 +27,10 @@ func renderJinja(ctx context.Context, src string, o Options) (any, error) {
 	if o.Salt != nil {
 		env.Salt = jinja.SaltFunc(o.Salt)
 	}
+	env.Functions = o.SaltHas
 	vars := make(map[string]any, len(o.Vars)+1)
 	for k, v := range o.Vars {
-		vars[k] = v
+		vars[k] = data.Canonical(v)
 	}
 	if _, ok := vars["saltenv"]; !ok && o.Saltenv != "" {
 		vars["saltenv"] = o.Saltenv
@@ -48,6 +49,9 @@ func loader(o Options) jinja.Loader {
 		return nil
 	}
 	saltenv := o.Saltenv
+	if saltenv == "" {
+		saltenv, _ = o.Vars["saltenv"].(string)
+	}
 	if saltenv == "" {
 		saltenv = "base"
 	}

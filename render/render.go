@@ -29,6 +29,11 @@ type Options struct {
 	Vars map[string]any
 	// Salt serves salt['mod.fun'] calls.
 	Salt SaltFunc
+	// SaltHas reports whether an execution function exists, for
+	// "'mod.fun' in salt" and for salt['mod.fun'] on a missing function
+	// (an undefined error, as Salt's loader gives); nil takes every name
+	// as existing (a missing one then fails when called).
+	SaltHas func(fun string) bool
 	// Files fetches {% include %}, {% import %}, {% from %} and
 	// import_yaml/json/text targets.
 	Files fileclient.Client
@@ -37,6 +42,11 @@ type Options struct {
 	// JinjaEnv are the jinja_env / jinja_sls_env options (trim_blocks,
 	// lstrip_blocks...), as a map of keyword arguments.
 	JinjaEnv *data.Map
+	// Template renders a file template (file.managed, cp.get_template:
+	// salt.utils.templates) rather than an SLS (salt.template's
+	// compile_template): the Pipeline is used as given, a "#!" first line
+	// is text, and an empty source renders to "" instead of {}.
+	Template bool
 }
 
 // DefaultPipeline is Salt's default renderer option.
@@ -61,10 +71,10 @@ func (e *Error) Unwrap() error { return e.Err }
 // jinja alone). Errors are *Error carrying Salt's texts (Jinja variable
 // 'x' is undefined; line N ...). A source that is empty or only
 // whitespace renders to an empty map without running any renderer, as
-// salt.template.compile_template does.
+// salt.template.compile_template does (not with Options.Template).
 func Render(ctx context.Context, src []byte, o Options) (any, error) {
 	text := string(src)
-	if strings.TrimSpace(text) == "" {
+	if strings.TrimSpace(text) == "" && !o.Template {
 		return data.NewMap(), nil
 	}
 	pipe := o.Pipeline
@@ -75,7 +85,7 @@ func Render(ctx context.Context, src []byte, o Options) (any, error) {
 	if i := strings.IndexByte(text, '\n'); i >= 0 {
 		first = text[:i]
 	}
-	if strings.HasPrefix(first, "#!") && !strings.HasPrefix(first, "#!/") {
+	if !o.Template && strings.HasPrefix(first, "#!") && !strings.HasPrefix(first, "#!/") {
 		pipe = strings.TrimSpace(first[2:])
 	}
 	names, err := ParsePipeline(pipe)
@@ -101,6 +111,11 @@ func Render(ctx context.Context, src []byte, o Options) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+	// compile_template gives a text result Windows newlines back when
+	// the source had them
+	if s, ok := cur.(string); ok && !o.Template && strings.Contains(text, "\r\n") && !strings.Contains(s, "\r\n") {
+		cur = strings.ReplaceAll(s, "\n", "\r\n")
 	}
 	return cur, nil
 }
@@ -146,15 +161,20 @@ func renderYAML(s string) (any, error) {
 		var ye *saltyaml.Error
 		if errors.As(err, &ye) {
 			msg = strings.TrimPrefix(ye.Err.Error(), "YAML syntax error: ")
-		}
-		if msg == "found character that cannot start any token" || strings.Contains(msg, "found a tab character") {
-			msg = "Illegal tab character"
+			if ye.Context != "" {
+				// a ConstructorError: Salt prints str(exc), PyYAML's
+				// marked form (libyaml marks carry no snippet)
+				msg = fmt.Sprintf("%s\n  in \"<unicode string>\", line %d, column %d\n%s\n  in \"<unicode string>\", line %d, column %d",
+					ye.Context, ye.ContextLine, ye.ContextColumn, msg, ye.Line, ye.Column)
+			}
 		}
 		return nil, &Error{Renderer: "yaml", Text: msg, Err: err}
 	}
 	if !data.Truthy(v) {
 		return data.NewMap(), nil
 	}
+	// Salt's YAML renderer loads with dictclass=OrderedDict
+	data.MarkOrdered(v)
 	return v, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
@@ -13,7 +12,7 @@ import (
 // Limits that keep a hostile template from running forever or eating the
 // host's memory.
 const (
-	maxSteps      = 5_000_000 // evaluation steps per render
+	maxSteps      = 2_000_000 // evaluation steps per render
 	maxCallDepth  = 200       // nested macro calls / includes
 	maxOutputSize = 64 << 20  // bytes of rendered text
 )
@@ -52,20 +51,41 @@ func (e *Error) Unwrap() error { return e.Err }
 // errRaise is the global raise() (TemplateError in Salt: "Jinja error: ...").
 type undefined struct {
 	name string // the variable name, or the attribute
-	obj  any    // the object lacking the attribute (hasObj)
+	obj  any    // the object lacking the attribute (has)
 	has  bool
+	key  any    // a non-string key the object lacks ("has no element")
+	hint string // Jinja's explicit hint, when it gives one
+	// soft is Jinja's default Undefined (not strict): it prints as "",
+	// is false and iterates as empty; other uses still fail
+	soft bool
+}
+
+// truth is bool(v), a soft undefined being false.
+func truth(v any) bool {
+	if _, ok := v.(*undefined); ok {
+		return false
+	}
+	return data.Truthy(v)
 }
 
 func (u *undefined) message() string {
-	if !u.has {
+	switch {
+	case u.hint != "":
+		return u.hint
+	case !u.has:
 		return fmt.Sprintf("'%s' is undefined", u.name)
+	case u.key != nil:
+		return fmt.Sprintf("%s has no element %s", objectTypeRepr(u.obj), data.Repr(u.key))
 	}
 	return fmt.Sprintf("%s has no attribute %s", pyQuote(objectTypeRepr(u.obj)), pyQuote(u.name))
 }
 
 func objectTypeRepr(v any) string {
-	if v == nil {
+	switch v.(type) {
+	case nil:
 		return "None"
+	case *saltNS:
+		return "salt.utils.templates.AliasedLoader object"
 	}
 	return typeName(v) + " object"
 }
@@ -99,7 +119,6 @@ type tmpl struct {
 	name   string // file-server path ("" for the main template)
 	source string
 	body   []node
-	vars   map[string]any // its own tplfile/tpldir/tpldot
 }
 
 // evaluator runs one render.
@@ -115,6 +134,7 @@ type evaluator struct {
 	inMacro int
 	globals *scope
 	cache   map[string]*tmpl
+	modules map[*tmpl]*scope // imported without context, run once
 }
 
 func (ev *evaluator) step() error {
@@ -151,7 +171,7 @@ func (ev *evaluator) undefErr(u *undefined) error {
 
 // need returns an error when v is undefined (StrictUndefined).
 func (ev *evaluator) need(v any) error {
-	if u, ok := v.(*undefined); ok {
+	if u, ok := v.(*undefined); ok && !u.soft {
 		return ev.undefErr(u)
 	}
 	return nil
@@ -186,11 +206,13 @@ func (ev *evaluator) execNode(n node, s *scope) error {
 		if err != nil {
 			return err
 		}
-		str, err := ev.toStr(v)
-		if err != nil {
-			return err
+		if u, ok := v.(*undefined); ok {
+			if !u.soft {
+				return ev.undefErr(u)
+			}
+			v = ""
 		}
-		ev.out.WriteString(str)
+		ev.out.WriteString(printable(v))
 	case *ifNode:
 		ev.mark(n.line)
 		for i, c := range n.conds {
@@ -339,7 +361,7 @@ func (ev *evaluator) assign(targets []expr, unpack bool, v any, s *scope) error 
 	if !unpack {
 		return ev.assignOne(targets[0], v, s)
 	}
-	items, err := ev.iterate(v)
+	items, err := ev.unpackItems(v)
 	if err != nil {
 		return err
 	}
@@ -371,6 +393,9 @@ func (ev *evaluator) assignOne(t expr, v any, s *scope) error {
 		if !ok {
 			return ev.errf(KindSyntax, "cannot assign attribute on non-namespace object")
 		}
+		if reaches(v, ns) {
+			return ev.errf(KindOther, "cannot store a namespace inside itself")
+		}
 		ns.m.Set(t.attr, v)
 		return nil
 	}
@@ -383,8 +408,9 @@ type loopObj struct {
 	index0 int
 	depth0 int
 	rec    func(any) (any, error)
-	last   any
-	seen   bool
+	// loop.changed's memory
+	last any
+	seen bool
 }
 
 func (ev *evaluator) execFor(n *forNode, s *scope) error {
@@ -448,7 +474,6 @@ func (ev *evaluator) runFor(n *forNode, s *scope, iterOverride any, depth0 int) 
 			return err
 		}
 		err := ev.exec(n.body, inner)
-		lo.last, lo.seen = item, true
 		if err == errBreak {
 			break
 		}
@@ -476,7 +501,7 @@ func (ev *evaluator) bindTargets(n *forNode, item any, s *scope) error {
 		s.vars[n.targets[0]] = item
 		return nil
 	}
-	parts, err := ev.iterate(item)
+	parts, err := ev.unpackItems(item)
 	if err != nil {
 		return err
 	}
@@ -490,6 +515,70 @@ func (ev *evaluator) bindTargets(n *forNode, item any, s *scope) error {
 		s.vars[name] = parts[i]
 	}
 	return nil
+}
+
+// reaches reports whether container (a *data.Map, *namespace or list)
+// can be reached from v: storing v in it would make a cycle, which
+// Python allows but nothing here could print or compare.
+func reaches(v any, container any) bool {
+	var arr *any
+	if l, ok := container.([]any); ok {
+		if cap(l) == 0 {
+			return false
+		}
+		arr = &l[:1][0]
+	}
+	seen := map[*data.Map]bool{}
+	var walk func(v any, depth int) bool
+	walk = func(v any, depth int) bool {
+		if depth > 10000 {
+			return true
+		}
+		switch x := v.(type) {
+		case *data.Map:
+			if x == container {
+				return true
+			}
+			if seen[x] {
+				return false
+			}
+			seen[x] = true
+			found := false
+			x.Range(func(_, e any) bool { found = walk(e, depth+1); return !found })
+			return found
+		case *namespace:
+			if x == container {
+				return true
+			}
+			return walk(x.m, depth+1)
+		case []any:
+			if arr != nil && cap(x) > 0 && &x[:1][0] == arr {
+				return true
+			}
+			for _, e := range x {
+				if walk(e, depth+1) {
+					return true
+				}
+			}
+		case data.Tuple:
+			for _, e := range x {
+				if walk(e, depth+1) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v, 0)
+}
+
+// unpackItems is iterate with Python's wording for a, b = x.
+func (ev *evaluator) unpackItems(v any) ([]any, error) {
+	switch v.(type) {
+	case []any, data.Tuple, *data.Map, string, []byte, *undefined:
+		return ev.iterate(v)
+	}
+	return nil, ev.errf(KindOther, "cannot unpack non-iterable %s object", typeName(v))
 }
 
 // ---- expressions ----
@@ -591,10 +680,22 @@ func (ev *evaluator) eval(x expr, s *scope) (any, error) {
 		}
 		switch x.op {
 		case "not":
-			return !data.Truthy(v), nil
+			return !truth(v), nil
 		case "-":
+			if f, ok := v.(float64); ok {
+				return -f, nil
+			}
+			if !isNum(v) {
+				return nil, ev.errf(KindOther, "bad operand type for unary -: '%s'", typeName(v))
+			}
 			return ev.binop("-", int64(0), v)
 		default:
+			if _, ok := v.(float64); ok {
+				return v, nil
+			}
+			if !isNum(v) {
+				return nil, ev.errf(KindOther, "bad operand type for unary +: '%s'", typeName(v))
+			}
 			return ev.binop("+", int64(0), v)
 		}
 	case *binExpr:
@@ -604,7 +705,7 @@ func (ev *evaluator) eval(x expr, s *scope) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if data.Truthy(l) == (x.op == "or") {
+			if truth(l) == (x.op == "or") {
 				return l, nil
 			}
 			return ev.eval(x.r, s)
@@ -654,11 +755,13 @@ func (ev *evaluator) eval(x expr, s *scope) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if data.Truthy(c) {
+		if truth(c) {
 			return ev.eval(x.a, s)
 		}
 		if x.b == nil {
-			return &undefined{name: "the inline if-expression on line " + fmt.Sprint(x.line) + " evaluated to false and no else section was defined."}, nil
+			// Jinja uses the default Undefined here, even under
+			// StrictUndefined: it prints as "" and is false
+			return &undefined{hint: "the inline if-expression on line " + fmt.Sprint(x.line) + " evaluated to false and no else section was defined.", soft: true}, nil
 		}
 		return ev.eval(x.b, s)
 	case *sliceExpr:
@@ -687,7 +790,7 @@ func (ev *evaluator) truthy(v any) (bool, error) {
 	if err := ev.need(v); err != nil {
 		return false, err
 	}
-	return data.Truthy(v), nil
+	return truth(v), nil
 }
 
 // toStr is str(v) for output.
@@ -696,17 +799,10 @@ func (ev *evaluator) toStr(v any) (string, error) {
 	case string:
 		return x, nil
 	case *undefined:
+		if x.soft {
+			return "", nil
+		}
 		return "", ev.undefErr(x)
-	case *macro:
-		return fmt.Sprintf("<Macro '%s'>", x.node.name), nil
-	case *loopObj:
-		return "<LoopContext>", nil
-	case *namespace:
-		return "<Namespace " + data.Repr(x.m) + ">", nil
-	case callable:
-		return "<function>", nil
-	case *big.Int:
-		return x.String(), nil
 	}
 	return pyStr(v), nil
 }
@@ -811,6 +907,9 @@ func (ev *evaluator) writeBack(target expr, v any, s *scope) error {
 		if err != nil {
 			return err
 		}
+		if reaches(v, obj) {
+			return ev.errf(KindOther, "cannot store a container inside itself")
+		}
 		switch o := obj.(type) {
 		case *data.Map:
 			o.Set(t.attr, v)
@@ -825,6 +924,9 @@ func (ev *evaluator) writeBack(target expr, v any, s *scope) error {
 		k, err := ev.eval(t.key, s)
 		if err != nil {
 			return err
+		}
+		if reaches(v, obj) {
+			return ev.errf(KindOther, "cannot store a container inside itself")
 		}
 		switch o := obj.(type) {
 		case *data.Map:
@@ -942,6 +1044,9 @@ func sliceBounds(a, b *int64, step, n int64) (int64, int64) {
 func (ev *evaluator) iterate(v any) ([]any, error) {
 	switch x := v.(type) {
 	case *undefined:
+		if x.soft {
+			return nil, nil
+		}
 		return nil, ev.undefErr(x)
 	case []any:
 		return x, nil

@@ -10,6 +10,7 @@ import (
 	"hash"
 	"math"
 	"math/big"
+	"math/rand/v2"
 	"net/netip"
 	"path"
 	"regexp"
@@ -156,7 +157,7 @@ func init() {
 		},
 		"lower":      strFilter(strings.ToLower),
 		"upper":      strFilter(strings.ToUpper),
-		"title":      strFilter(pyTitle),
+		"title":      strFilter(jinjaTitle),
 		"capitalize": strFilter(pyCapitalize),
 		"trim": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			s := pyStr(v)
@@ -251,8 +252,14 @@ func init() {
 				return math.Ceil(f*p) / p, nil
 			case "floor":
 				return math.Floor(f*p) / p, nil
+			case "common":
+			default:
+				return nil, ev.errf(KindOther, "method must be common, ceil or floor")
 			}
-			return math.Round(f*p) / p, nil
+			if _, isFloat := v.(float64); !isFloat {
+				return v, nil // round() of an int is the int
+			}
+			return math.RoundToEven(f*p) / p, nil
 		},
 		"first": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			items, err := listOf(ev, v)
@@ -260,7 +267,7 @@ func init() {
 				return nil, err
 			}
 			if len(items) == 0 {
-				return &undefined{name: "No first item, sequence was empty."}, nil
+				return &undefined{hint: "No first item, sequence was empty."}, nil
 			}
 			return items[0], nil
 		},
@@ -270,7 +277,7 @@ func init() {
 				return nil, err
 			}
 			if len(items) == 0 {
-				return &undefined{name: "No last item, sequence was empty."}, nil
+				return &undefined{hint: "No last item, sequence was empty."}, nil
 			}
 			return items[len(items)-1], nil
 		},
@@ -355,7 +362,7 @@ func init() {
 		"rejectattr": selectFilter(true, true),
 		"sum": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			attr := arg(args, kw, 0, "attribute", nil)
-			var total any = arg(args, kw, 1, "start", int64(0))
+			total := arg(args, kw, 1, "start", int64(0))
 			items, err := listOf(ev, v)
 			if err != nil {
 				return nil, err
@@ -372,8 +379,8 @@ func init() {
 			}
 			return total, nil
 		},
-		"min": minMax(-1),
-		"max": minMax(1),
+		"min": pyMinMax("min"),
+		"max": pyMinMax("max"),
 		"batch": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			n, _ := toInt(arg(args, kw, 0, "linecount", int64(1)))
 			if n <= 0 {
@@ -405,23 +412,23 @@ func init() {
 			} else {
 				pad = pyStr(width)
 			}
-			s := pyStr(v)
-			nl := "\n"
-			s += nl
-			lines := strings.Split(s, nl)
-			rest := lines[1:]
-			for i, l := range rest {
-				if blank || strings.TrimSpace(l) != "" {
-					rest[i] = pad + l
+			lines := pySplitLines(pyStr(v) + "\n")
+			var out string
+			if blank {
+				out = strings.Join(lines, "\n"+pad)
+			} else {
+				out = lines[0]
+				if len(lines) > 1 {
+					rest := make([]string, len(lines)-1)
+					for i, l := range lines[1:] {
+						if l != "" {
+							l = pad + l
+						}
+						rest[i] = l
+					}
+					out += "\n" + strings.Join(rest, "\n")
 				}
 			}
-			out := lines[0] + nl + strings.Join(rest, nl)
-			out = out[:len(out)-len(nl)]
-			if strings.HasSuffix(out, nl+pad) && !blank {
-				out = strings.TrimSuffix(out, pad)
-			}
-			// remove the newline added above
-			out = strings.TrimSuffix(out, nl)
 			if first {
 				out = pad + out
 			}
@@ -458,6 +465,31 @@ func init() {
 				return nil, ev.errf(KindOther, "Can only get item pairs from a mapping.")
 			}
 			return dictMethods["items"](ev, &method{recv: m}, nil, nil)
+		},
+		"filesizeformat": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			f, ok := toFloat(v)
+			if !ok {
+				return nil, ev.errf(KindOther, "could not convert %s to float", typeName(v))
+			}
+			binary := data.Truthy(arg(args, kw, 0, "binary", false))
+			base, prefixes := 1000.0, []string{"kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"}
+			if binary {
+				base, prefixes = 1024.0, []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"}
+			}
+			if f == 1 {
+				return "1 Byte", nil
+			}
+			if f < base {
+				return strconv.FormatInt(int64(f), 10) + " Bytes", nil
+			}
+			unit := base
+			for i, p := range prefixes {
+				unit = math.Pow(base, float64(i+2))
+				if f < unit || i == len(prefixes)-1 {
+					return strconv.FormatFloat(base*f/unit, 'f', 1, 64) + " " + p, nil
+				}
+			}
+			return "", nil
 		},
 		"safe":   func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) { return v, nil },
 		"e":      escapeFilter,
@@ -514,20 +546,33 @@ func init() {
 			s = strings.TrimSuffix(s, "\n...")
 			return s, nil
 		},
+		"dict_to_sls_yaml_params": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			m, ok := v.(*data.Map)
+			if !ok {
+				return nil, ev.errf(KindOther, "'%s' object has no attribute 'items'", typeName(v))
+			}
+			var l []any
+			m.Range(func(k, e any) bool { l = append(l, data.M(k, e)); return true })
+			s, err := yamlDump(orEmpty(l), data.Truthy(arg(args, kw, 0, "flow_style", false)))
+			if err != nil {
+				return nil, ev.wrap(KindOther, err)
+			}
+			return strings.TrimSuffix(strings.TrimSpace(s), "\n..."), nil
+		},
 		"python": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
-			return data.Repr(v), nil
+			return pformat(v), nil
 		},
 		"load_yaml": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			s, ok := v.(string)
 			if !ok {
-				return v, nil
+				return nil, ev.errf(KindSyntax, "Unable to load yaml from %s", pyStr(v))
 			}
 			return ev.loadYAML(s)
 		},
 		"load_json": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			s, ok := v.(string)
 			if !ok {
-				return v, nil
+				return nil, ev.errf(KindSyntax, "Unable to load json from %s", pyStr(v))
 			}
 			return ev.loadJSON(s)
 		},
@@ -565,7 +610,7 @@ func init() {
 		},
 		"sequence": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			switch v.(type) {
-			case []any, data.Tuple:
+			case []any, data.Tuple, *data.Map:
 				return v, nil
 			}
 			return []any{v}, nil
@@ -600,7 +645,7 @@ func init() {
 				return nil, err
 			}
 			if len(items) == 0 {
-				return 0.0, nil
+				return nil, ev.errf(KindOther, "division by zero")
 			}
 			var t float64
 			for _, it := range items {
@@ -629,17 +674,29 @@ func init() {
 			return orEmpty(flatten(items, levels, preserve)), nil
 		},
 		"to_num": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
-			s, ok := v.(string)
-			if !ok {
-				return v, nil
-			}
-			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			// int(text), else float(text), else the text
+			switch x := v.(type) {
+			case int64, *big.Int:
+				return x, nil
+			case bool:
+				n, _ := toInt(x)
 				return n, nil
+			case float64:
+				if math.IsInf(x, 0) || math.IsNaN(x) {
+					return nil, ev.errf(KindOther, "cannot convert float %s to integer", data.Repr(x))
+				}
+				return int64(x), nil
+			case string:
+				t := strings.TrimSpace(x)
+				if n, err := strconv.ParseInt(strings.ReplaceAll(t, "_", ""), 10, 64); err == nil && !strings.HasPrefix(t, "_") && !strings.HasSuffix(t, "_") && !strings.Contains(t, "__") {
+					return n, nil
+				}
+				if f, err := strconv.ParseFloat(t, 64); err == nil && !strings.HasPrefix(strings.ToLower(strings.TrimLeft(t, "+-")), "0x") {
+					return f, nil
+				}
+				return x, nil
 			}
-			if f, err := strconv.ParseFloat(s, 64); err == nil {
-				return f, nil
-			}
-			return v, nil
+			return nil, ev.errf(KindOther, "int() argument must be a string, a bytes-like object or a real number, not '%s'", typeName(v))
 		},
 		"is_list": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			_, ok := v.([]any)
@@ -655,21 +712,13 @@ func init() {
 			return ipCheck(v, 6), nil
 		},
 		"path_join": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
-			parts := []string{pyStr(v)}
+			// salt.utils.path.join: later parts lose their leading "/"
+			root := path.Clean(pyStr(v))
+			parts := []string{root}
 			for _, a := range args {
-				parts = append(parts, pyStr(a))
+				parts = append(parts, strings.TrimLeft(path.Clean(pyStr(a)), "/"))
 			}
-			out := ""
-			for _, p := range parts {
-				if strings.HasPrefix(p, "/") {
-					out = p
-				} else if out == "" || strings.HasSuffix(out, "/") {
-					out += p
-				} else {
-					out += "/" + p
-				}
-			}
-			return out, nil
+			return path.Clean(path.Join(parts...)), nil
 		},
 		"traverse": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			key := pyStr(arg(args, kw, 0, "key", ""))
@@ -735,20 +784,69 @@ func init() {
 			return !data.Truthy(v), nil
 		},
 		"to_snake_case": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
-			s := pyStr(v)
+			// salt.utils.stringutils.camel_to_snake_case
+			r := []rune(pyStr(v))
+			if len(r) == 0 {
+				return nil, ev.errf(KindOther, "string index out of range")
+			}
 			var b strings.Builder
-			for i, r := range s {
-				if unicode.IsUpper(r) {
-					if i > 0 {
-						b.WriteByte('_')
-					}
-					b.WriteRune(unicode.ToLower(r))
-				} else {
-					b.WriteRune(r)
+			b.WriteRune(unicode.ToLower(r[0]))
+			for i := 1; i < len(r); i++ {
+				if unicode.IsUpper(r[i]) && (unicode.IsLower(r[i-1]) || i != len(r)-1 && unicode.IsLower(r[i+1])) {
+					b.WriteByte('_')
 				}
+				b.WriteRune(unicode.ToLower(r[i]))
 			}
 			return b.String(), nil
 		},
+		"to_camelcase": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			words := strings.Split(pyStr(v), "_")
+			if data.Truthy(arg(args, kw, 0, "uppercamel", false)) {
+				words[0] = pyCapitalize(words[0])
+			}
+			out := words[0]
+			for _, w := range words[1:] {
+				out += pyCapitalize(w)
+			}
+			return out, nil
+		},
+		"substring_in_list": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			items, err := listOf(ev, arg(args, kw, 0, "list_to_search", nil))
+			if err != nil {
+				return nil, err
+			}
+			for _, it := range items {
+				ok, err := ev.contains(it, v)
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					return true, nil
+				}
+			}
+			return false, nil
+		},
+		"exactly_n_true": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			n, _ := toInt(arg(args, kw, 0, "amount", int64(1)))
+			items, err := listOf(ev, v)
+			if err != nil {
+				return nil, err
+			}
+			t := int64(0)
+			for _, it := range items {
+				if truth(it) {
+					t++
+				}
+			}
+			return t == n, nil
+		},
+		"uuid": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return uuid5(pyStr(v)), nil
+		},
+		"set_dict_key_value":    dictKeyValue("set"),
+		"update_dict_key_value": dictKeyValue("update"),
+		"append_dict_key_value": dictKeyValue("append"),
+		"extend_dict_key_value": dictKeyValue("extend"),
 		"exactly_one_true": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			items, err := listOf(ev, v)
 			if err != nil {
@@ -763,21 +861,197 @@ func init() {
 			return n == 1, nil
 		},
 	}
-	delete(filters, "skip")
-	delete(filters, "dictsort_ignorecase")
 	filters["d"] = filters["default"]
+	filters["date_format"] = filters["strftime"]
 	filters["count"] = filters["length"]
-	filters["yaml_safe"] = filters["yaml"]
-	filters["unique_list"] = filters["unique"]
 	filters["is_iter"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 		switch v.(type) {
-		case []any, data.Tuple, *data.Map:
+		case []any, data.Tuple, *data.Map, []byte:
 			return true, nil
 		}
 		return false, nil
 	}
-	filters["dirname"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
-		return path.Dir(pyStr(v)), nil
+	// SerializerExtension's itertools filters; Python returns iterators
+	// (printed as "<zip object ...>"), these return the list of tuples
+	filters["zip"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		seqs, err := ev.seqArgs(v, args)
+		if err != nil {
+			return nil, err
+		}
+		var out []any
+		for i := 0; ; i++ {
+			t := make(data.Tuple, len(seqs))
+			for j, s := range seqs {
+				if i >= len(s) {
+					return orEmpty(out), nil
+				}
+				t[j] = s[i]
+			}
+			out = append(out, t)
+		}
+	}
+	filters["zip_longest"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		seqs, err := ev.seqArgs(v, args)
+		if err != nil {
+			return nil, err
+		}
+		fill, _ := kw.Get("fillvalue")
+		n := 0
+		for _, s := range seqs {
+			n = max(n, len(s))
+		}
+		out := make([]any, n)
+		for i := range n {
+			t := make(data.Tuple, len(seqs))
+			for j, s := range seqs {
+				if i < len(s) {
+					t[j] = s[i]
+				} else {
+					t[j] = fill
+				}
+			}
+			out[i] = t
+		}
+		return out, nil
+	}
+	filters["product"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		seqs, err := ev.seqArgs(v, args)
+		if err != nil {
+			return nil, err
+		}
+		out := []any{data.Tuple{}}
+		for _, s := range seqs {
+			var next []any
+			for _, p := range out {
+				for _, e := range s {
+					if len(next) >= 1_000_000 {
+						return nil, ev.errf(KindOther, "product too large")
+					}
+					next = append(next, append(append(data.Tuple{}, p.(data.Tuple)...), e))
+				}
+			}
+			out = next
+		}
+		return orEmpty(out), nil
+	}
+	filters["combinations"] = combFilter(false, false)
+	filters["combinations_with_replacement"] = combFilter(false, true)
+	filters["permutations"] = combFilter(true, false)
+	filters["compress"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		seqs, err := ev.seqArgs(v, args)
+		if err != nil {
+			return nil, err
+		}
+		if len(seqs) != 2 {
+			return nil, ev.errf(KindOther, "compress() takes 2 arguments")
+		}
+		var out []any
+		for i := 0; i < len(seqs[0]) && i < len(seqs[1]); i++ {
+			if truth(seqs[1][i]) {
+				out = append(out, seqs[0][i])
+			}
+		}
+		return orEmpty(out), nil
+	}
+	filters["pprint"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		return pformat(v), nil
+	}
+	filters["random"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		items, err := listOf(ev, v)
+		if err != nil {
+			return nil, err
+		}
+		if len(items) == 0 {
+			return &undefined{hint: "No random item, sequence was empty."}, nil
+		}
+		return items[rand.IntN(len(items))], nil
+	}
+	filters["method_call"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		// getattr(obj, name, lambda *a, **k: None)(*args, **kwargs)
+		if len(args) == 0 {
+			return nil, ev.errf(KindOther, "method_call() missing 1 required positional argument: 'f_name'")
+		}
+		m, err := ev.getattr(v, pyStr(args[0]))
+		if err != nil {
+			return nil, err
+		}
+		c, ok := m.(callable)
+		if !ok {
+			return nil, nil
+		}
+		return c.call(ev, args[1:], kw)
+	}
+	filters["groupby"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		attr := arg(args, kw, 0, "attribute", nil)
+		def := arg(args, kw, 1, "default", nil)
+		items, err := listOf(ev, v)
+		if err != nil {
+			return nil, err
+		}
+		keys := make([]any, len(items))
+		for i, it := range items {
+			k, err := ev.attrPath(it, attr)
+			if err != nil {
+				return nil, err
+			}
+			if _, u := k.(*undefined); u && def != nil {
+				k = def
+			}
+			if err := ev.need(k); err != nil {
+				return nil, err
+			}
+			keys[i] = k
+		}
+		idx := make([]int, len(items))
+		for i := range idx {
+			idx[i] = i
+		}
+		var bad bool
+		sort.SliceStable(idx, func(a, b int) bool {
+			c, ok := data.Compare(keys[idx[a]], keys[idx[b]])
+			bad = bad || !ok
+			return c < 0
+		})
+		if bad {
+			return nil, ev.errf(KindOther, "'<' not supported between the group keys")
+		}
+		var out []any
+		for _, i := range idx {
+			if n := len(out); n > 0 && data.Equal(out[n-1].(data.Tuple)[0], keys[i]) {
+				g := out[n-1].(data.Tuple)
+				g[1] = append(g[1].([]any), items[i])
+				continue
+			}
+			out = append(out, data.Tuple{keys[i], []any{items[i]}})
+		}
+		return orEmpty(out), nil
+	}
+	filters["slice"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		n, _ := toInt(arg(args, kw, 0, "slices", int64(1)))
+		fill := arg(args, kw, 1, "fill_with", nil)
+		if n <= 0 {
+			return nil, ev.errf(KindOther, "slices must be positive")
+		}
+		items, err := listOf(ev, v)
+		if err != nil {
+			return nil, err
+		}
+		per, extra := len(items)/int(n), len(items)%int(n)
+		var out []any
+		off := 0
+		for i := 0; i < int(n); i++ {
+			size := per
+			if i < extra {
+				size++
+			}
+			part := append([]any{}, items[off:off+size]...)
+			off += size
+			if fill != nil && i >= extra {
+				part = append(part, fill)
+			}
+			out = append(out, part)
+		}
+		return out, nil
 	}
 
 	tests = map[string]testFunc{
@@ -902,6 +1176,99 @@ func init() {
 		return ok, nil
 	}
 	tests["equalto"] = tests["eq"]
+}
+
+var wordBeginning = regexp.MustCompile(`([-\s({\[<]+)`)
+
+// jinjaTitle is Jinja's title filter: words begin after whitespace, "-",
+// or an opening bracket.
+func jinjaTitle(s string) string {
+	var b strings.Builder
+	last := 0
+	cap := func(w string) {
+		if w == "" {
+			return
+		}
+		r := []rune(w)
+		b.WriteString(strings.ToUpper(string(r[0])) + strings.ToLower(string(r[1:])))
+	}
+	for _, loc := range wordBeginning.FindAllStringIndex(s, -1) {
+		cap(s[last:loc[0]])
+		b.WriteString(s[loc[0]:loc[1]])
+		last = loc[1]
+	}
+	cap(s[last:])
+	return b.String()
+}
+
+// pySplitLines is str.splitlines().
+func pySplitLines(s string) []string {
+	var out []string
+	for s != "" {
+		i := strings.IndexAny(s, "\n\r")
+		if i < 0 {
+			out = append(out, s)
+			break
+		}
+		end := i + 1
+		if s[i] == '\r' && end < len(s) && s[end] == '\n' {
+			end++
+		}
+		out = append(out, s[:i])
+		s = s[end:]
+	}
+	if out == nil {
+		out = []string{""}
+	}
+	return out
+}
+
+// pformat is pprint.pformat for values that fit one line: dict keys
+// sorted (long values are not wrapped at 80 columns as pprint does).
+func pformat(v any) string {
+	var b strings.Builder
+	var w func(v any)
+	w = func(v any) {
+		switch x := v.(type) {
+		case *data.Map:
+			b.WriteByte('{')
+			for i, k := range x.SortedKeys() {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				w(k)
+				b.WriteString(": ")
+				e, _ := x.Get(k)
+				w(e)
+			}
+			b.WriteByte('}')
+		case []any:
+			b.WriteByte('[')
+			for i, e := range x {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				w(e)
+			}
+			b.WriteByte(']')
+		case data.Tuple:
+			b.WriteByte('(')
+			for i, e := range x {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				w(e)
+			}
+			if len(x) == 1 {
+				b.WriteByte(',')
+			}
+			b.WriteByte(')')
+		default:
+			writeRepr(&b, v)
+		}
+	}
+	w(v)
+	return b.String()
 }
 
 func orEmpty(l []any) []any {
@@ -1095,22 +1462,188 @@ func selectFilter(reject, byAttr bool) filterFunc {
 	}
 }
 
-func minMax(sign int) filterFunc {
+// pyMinMax is Python's min()/max(), which Salt's min and max filters are
+// (they replace Jinja's, so no attribute or case_sensitive arguments).
+func pyMinMax(name string) filterFunc {
 	return func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
-		cs := data.Truthy(arg(args, kw, 0, "case_sensitive", false))
-		attr := arg(args, kw, 1, "attribute", nil)
+		if len(args) > 0 || kw.Len() > 0 {
+			return nil, ev.errf(KindOther, "lst_%s() takes 1 positional argument but %d were given", name, 1+len(args)+kw.Len())
+		}
 		items, err := listOf(ev, v)
 		if err != nil {
 			return nil, err
 		}
 		if len(items) == 0 {
-			return &undefined{name: "No aggregated item, sequence was empty."}, nil
+			return nil, ev.errf(KindOther, "%s() arg is an empty sequence", name)
 		}
-		sorted, err := ev.sortItems(items, sign > 0, cs, attr)
+		best := items[0]
+		for _, it := range items[1:] {
+			c, ok := data.Compare(it, best)
+			if !ok {
+				return nil, ev.errf(KindOther, "'<' not supported between instances of '%s' and '%s'", typeName(it), typeName(best))
+			}
+			if name == "min" && c < 0 || name == "max" && c > 0 {
+				best = it
+			}
+		}
+		return best, nil
+	}
+}
+
+// globalUUID is salt.utils.jinja.GLOBAL_UUID, the uuid filter's namespace.
+var globalUUID = [16]byte{0x91, 0x63, 0x3e, 0xbf, 0x1c, 0x86, 0x5e, 0x33, 0x93, 0x5a, 0x28, 0x06, 0x1f, 0x4b, 0x48, 0x0e}
+
+// uuid5 is str(uuid.uuid5(GLOBAL_UUID, name)).
+func uuid5(name string) string {
+	h := sha1.New()
+	h.Write(globalUUID[:])
+	h.Write([]byte(name))
+	u := h.Sum(nil)[:16]
+	u[6] = u[6]&0x0f | 0x50
+	u[8] = u[8]&0x3f | 0x80
+	x := hex.EncodeToString(u)
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
+}
+
+// dictKeyValue is salt.utils.dictupdate's set/update/append/extend
+// _dict_key_value: the dict is changed in place (missing or non-dict
+// keys along the path become dicts) and returned.
+func dictKeyValue(op string) filterFunc {
+	return func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		in, ok := v.(*data.Map)
+		if !ok {
+			return nil, ev.errf(KindOther, "%s_dict_key_value needs a dict, not %s", op, typeName(v))
+		}
+		keys := pyStr(arg(args, kw, 0, "keys", ""))
+		val := arg(args, kw, 1, "value", nil)
+		delim := pyStr(arg(args, kw, 2, "delimiter", ":"))
+		if reaches(val, in) {
+			return nil, ev.errf(KindOther, "cannot store a dict inside itself")
+		}
+		ptr, last := in, keys
+		if delim != "" && strings.Contains(keys, delim) {
+			parts := strings.Split(keys, delim)
+			last = parts[len(parts)-1]
+			for _, k := range parts[:len(parts)-1] {
+				next, ok := ptr.Get(k)
+				m, isMap := next.(*data.Map)
+				if !ok || !isMap {
+					m = data.NewMap()
+					ptr.Set(k, m)
+				}
+				ptr = m
+			}
+		}
+		cur, has := ptr.Get(last)
+		switch op {
+		case "set":
+			ptr.Set(last, val)
+		case "update":
+			if !has || cur == nil {
+				cur = data.NewMap()
+				ptr.Set(last, cur)
+			}
+			m, ok := cur.(*data.Map)
+			if !ok {
+				return nil, ev.errf(KindSalt, "The last key contains a <class '%s'>, which cannot update.", typeName(cur))
+			}
+			src, ok := val.(*data.Map)
+			if !ok {
+				return nil, ev.errf(KindSalt, "Cannot update <class 'dict'> with a <class '%s'>.", typeName(val))
+			}
+			src.Range(func(k, e any) bool { m.Set(k, e); return true })
+		case "append", "extend":
+			if !has || cur == nil {
+				cur = []any{}
+			}
+			l, ok := cur.([]any)
+			if !ok {
+				return nil, ev.errf(KindSalt, "The last key contains a <class '%s'>, which cannot %s.", typeName(cur), op)
+			}
+			if op == "append" {
+				l = append(l, val)
+			} else {
+				items, err := ev.iterate(val)
+				if err != nil {
+					return nil, ev.errf(KindSalt, "Cannot extend <class 'list'> with a <class '%s'>.", typeName(val))
+				}
+				l = append(l, items...)
+			}
+			ptr.Set(last, l)
+		}
+		return in, nil
+	}
+}
+
+// seqArgs lists the items of v and of each argument.
+func (ev *evaluator) seqArgs(v any, args []any) ([][]any, error) {
+	out := make([][]any, 0, 1+len(args))
+	for _, a := range append([]any{v}, args...) {
+		items, err := ev.iterate(a)
 		if err != nil {
 			return nil, err
 		}
-		return sorted[0], nil
+		out = append(out, items)
+	}
+	return out, nil
+}
+
+// combFilter is itertools.combinations, combinations_with_replacement or
+// permutations (r defaults to the length for permutations).
+func combFilter(perm, repl bool) filterFunc {
+	return func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		items, err := ev.iterate(v)
+		if err != nil {
+			return nil, err
+		}
+		rv := arg(args, kw, 0, "r", nil)
+		r := int64(len(items))
+		if rv != nil {
+			var ok bool
+			if r, ok = toInt(rv); !ok || r < 0 {
+				return nil, ev.errf(KindOther, "r must be non-negative")
+			}
+		} else if !perm {
+			return nil, ev.errf(KindOther, "missing required argument 'r' (pos 2)")
+		}
+		var out []any
+		var cur data.Tuple
+		used := make([]bool, len(items))
+		var rec func(start int) bool
+		rec = func(start int) bool {
+			if int64(len(cur)) == r {
+				out = append(out, append(data.Tuple{}, cur...))
+				return len(out) < 1_000_000
+			}
+			for i := range items {
+				if perm {
+					if used[i] {
+						continue
+					}
+				} else if i < start {
+					continue
+				}
+				used[i] = true
+				cur = append(cur, items[i])
+				next := i + 1
+				if repl {
+					next = i
+				}
+				ok := rec(next)
+				cur = cur[:len(cur)-1]
+				used[i] = false
+				if !ok {
+					return false
+				}
+			}
+			return true
+		}
+		if r <= int64(len(items)) || repl {
+			if !rec(0) {
+				return nil, ev.errf(KindOther, "too many combinations")
+			}
+		}
+		return orEmpty(out), nil
 	}
 }
 
@@ -1267,23 +1800,39 @@ func urlQuote(s, safe string) string {
 	return b.String()
 }
 
+// strftimeFilter is salt.utils.dateutils.strftime (also date_format):
+// an epoch number (or a string of one) in local time, as
+// datetime.fromtimestamp; date strings need timelib, which Salt's
+// wording asks for.
 func strftimeFilter(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 	format := pyStr(arg(args, kw, 0, "format", "%Y-%m-%d"))
 	var t time.Time
+	fromFloat := func(f float64) time.Time {
+		sec, frac := math.Modf(f)
+		return time.Unix(int64(sec), int64(frac*1e9)).Local()
+	}
 	switch x := v.(type) {
+	case nil:
+		t = time.Now()
 	case int64:
-		t = time.Unix(x, 0).UTC()
+		t = time.Unix(x, 0).Local()
 	case float64:
-		sec, frac := math.Modf(x)
-		t = time.Unix(int64(sec), int64(frac*1e9)).UTC()
+		t = fromFloat(x)
+	case bool:
+		n, _ := toInt(x)
+		t = time.Unix(n, 0).Local()
 	case string:
-		if n, err := strconv.ParseInt(x, 10, 64); err == nil {
-			t = time.Unix(n, 0).UTC()
+		if n, err := strconv.ParseInt(x, 10, 64); err == nil && x != "" && strings.Trim(x, "0123456789") == "" {
+			t = time.Unix(n, 0).Local()
+			break
+		}
+		if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			t = fromFloat(f)
 			break
 		}
 		return nil, ev.errf(KindOther, "Unable to parse %s. Consider installing timelib", x)
 	default:
-		return nil, ev.errf(KindOther, "Unable to parse %s", pyStr(v))
+		return nil, ev.errf(KindOther, "Unable to parse %s. Consider installing timelib", pyStr(v))
 	}
 	return pyStrftime(t, format), nil
 }

@@ -43,6 +43,8 @@ func render(t *testing.T, src string, files map[string]string) (string, error) {
 				return "got:" + pyStr(args[0]), nil
 			case "test.kwarg":
 				return kw, nil
+			case "match.compound":
+				return args[0] == "minion1", nil
 			}
 			return nil, errors.New("no " + fun)
 		},
@@ -63,6 +65,7 @@ func TestExpressions(t *testing.T) {
 		{"{{ 'b' in 'abc' }}|{{ 2 in [1, 2] }}|{{ 'os' in grains }}|{{ 'x' not in grains }}", "True|True|True|True"},
 		{"{{ not 1 }}|{{ 1 and 2 }}|{{ 0 or 'x' }}|{{ None or [] }}", "False|2|x|[]"},
 		{"{{ 'yes' if grains.os == 'Debian' else 'no' }}|{{ 'a' if false else 'b' }}", "yes|b"},
+		{"[{{ 'a' if false }}]|{{ ('a' if false) is defined }}|{% for i in ('a' if false) %}x{% endfor %}|{{ not ('a' if false) }}", "[]|False||True"},
 		{"{{ grains.os }}|{{ grains['id'] }}|{{ grains.ipv4[1] }}|{{ grains.ipv4.0 }}|{{ grains.ipv4[-1] }}", "Debian|minion1|10.0.0.5|127.0.0.1|10.0.0.5"},
 		{"{{ 'abcdef'[1:3] }}|{{ [1,2,3,4][::2] }}|{{ 'abc'[::-1] }}|{{ [1,2,3][-2:] }}", "bc|[1, 3]|cba|[2, 3]"},
 		{"{{ '%s-%d' % ('x', 3) }}|{{ '%05.1f' % 3.14159 }}|{{ '%(a)s' % {'a': 1} }}|{{ '%s' % [1] }}", "x-3|003.1|1|[1]"},
@@ -102,6 +105,19 @@ func TestExpressions(t *testing.T) {
 	}
 }
 
+// TestOrderedDictOutput: {{ }} prints an OrderedDict as a dict
+// (SerializerExtension's finalizer), str() keeps Python's form.
+func TestOrderedDictOutput(t *testing.T) {
+	od := data.M("b", int64(1), "a", []any{data.M("x", "y")})
+	data.MarkOrdered(od)
+	env := &Env{}
+	got, err := env.Render(context.Background(), "{{ od }}|{{ [od] }}|{{ od|string }}|{{ 'x' ~ od.a }}", map[string]any{"od": od}, "")
+	want := "{'b': 1, 'a': [{'x': 'y'}]}|[{'b': 1, 'a': [{'x': 'y'}]}]|OrderedDict([('b', 1), ('a', [OrderedDict([('x', 'y')])])])|x[OrderedDict([('x', 'y')])]"
+	if err != nil || got != want {
+		t.Errorf("got %q, %v\nwant %q", got, err, want)
+	}
+}
+
 func TestStatements(t *testing.T) {
 	tests := []struct{ src, want string }{
 		{"{% for i in [1,2,3] %}{{ loop.index }}{{ loop.index0 }}{{ loop.revindex }}{{ loop.first }}{{ loop.last }}{{ loop.length }} {% endfor %}", "103TrueFalse3 212FalseFalse3 321FalseTrue3 "},
@@ -117,7 +133,7 @@ func TestStatements(t *testing.T) {
 		{"{% set d = {} %}{% do d.update({'b': 1}) %}{% do d.update(a=2) %}{% do d.setdefault('c', []) %}{{ d }}", "{'b': 1, 'a': 2, 'c': []}"},
 		{"{% set d = {'x': 1} %}{{ d.pop('x') }}{{ d }}", "1{}"},
 		{"{%- macro greet(name, greeting='Hello') -%}\n{{ greeting }} {{ name }}!\n{%- endmacro %}\n{{ greet('a') }}|{{ greet('b', greeting='Hi') }}|{{ greet(name='c') }}", "\nHello a!|Hi b!|Hello c!"},
-		{"{% macro v() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ v(1, 2, k=3) }}", "[1, 2]{'k': 3}"},
+		{"{% macro v() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ v(1, 2, k=3) }}", "(1, 2){'k': 3}"},
 		{"{% macro fact(n) %}{% if n <= 1 %}1{% else %}{{ n * fact(n - 1)|int }}{% endif %}{% endmacro %}{{ fact(5) }}", "120"},
 		{"{% macro wrap() %}<{{ caller() }}>{% endmacro %}{% call wrap() %}inner{% endcall %}", "<inner>"},
 		{"{% with a = 1, b = 2 %}{{ a + b }}{% endwith %}{{ a is defined }}", "3False"},
@@ -157,6 +173,9 @@ func TestWhitespace(t *testing.T) {
 		{"x\n\n", "x\n\n", false, false},
 		{"x", "x", false, false},
 		{"{{ 'a' }}\n{{ 'b' }}", "a\nb", true, false},
+		// Jinja writes "\n" for every newline of the template (Salt on
+		// Linux adds a "\n" back)
+		{"a\r\nb {{ 'x\r\ny' }}\r\nc\r\n", "a\nb x\ny\nc\n", false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {
@@ -203,6 +222,9 @@ func TestImports(t *testing.T) {
 		{"{% import_yaml 'formula/defaults.yaml' as d %}{{ d }}", "{'port': 80, 'os': 'Debian'}"},
 		{"{% import_json 'formula/defaults.json' as d %}{{ d }}", "{'z': 1, 'a': 2}"},
 		{"{% import_text 'formula/motd.txt' as d %}{{ d }}", "hello minion1"},
+		// a module imported without context is shared (Jinja's Template.module)
+		{"{% from 'formula/map.jinja' import conf %}{% do conf.update({'x': 1}) %}{% from 'formula/map.jinja' import conf as again %}{{ again.x }}", "1"},
+		{"{% from 'formula/map.jinja' import conf with context %}{% do conf.update({'x': 1}) %}{% from 'formula/map.jinja' import conf as again with context %}{{ again.x is defined }}", "False"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {
@@ -245,7 +267,7 @@ func TestErrors(t *testing.T) {
 	}{
 		{"{{ undefined_var.attr }}", KindUndefined, "'undefined_var' is undefined", 1},
 		{"a\n{{ grains.nope }}", KindUndefined, "'dict object' has no attribute 'nope'", 2},
-		{"{{ grains.ipv4[5] }}", KindUndefined, "'list object' has no attribute '5'", 1},
+		{"{{ grains.ipv4[5] }}", KindUndefined, "list object has no element 5", 1},
 		{"{% if x %}{% endif %}", KindUndefined, "'x' is undefined", 1},
 		{"{% for i in x %}{% endfor %}", KindUndefined, "'x' is undefined", 1},
 		{"{{ x == 1 }}", KindUndefined, "'x' is undefined", 1},
@@ -258,8 +280,21 @@ func TestErrors(t *testing.T) {
 		{"{{ 1 + }}", KindSyntax, "unexpected 'end of print statement'", 1},
 		{"{{ 'a' + 1 }}", KindOther, "can only concatenate str (not \"int\") to str", 1},
 		{"{{ 1 / 0 }}", KindOther, "division by zero", 1},
-		{"{{ raise('stop here') }}", KindSyntax, "stop here", 1},
+		{"{{ raise('stop here') }}", KindOther, "stop here", 1},
+		{"{{ '2002/12/25'|strftime }}", KindOther, "Unable to parse 2002/12/25. Consider installing timelib", 1},
+		{"{{ ifelse(True, 1) }}", KindOther, "The ifelse function must have an odd number of arguments!", 1},
+		{"{{ 1|load_json }}", KindSyntax, "Unable to load json from 1", 1},
+		{"{{ '{'|load_json }}", KindSyntax, "Unable to load json from {", 1},
 		{"{{ salt['no.such']() }}", KindSalt, "no no.such", 1},
+		{"{% macro m(a) %}{{ a }}{% endmacro %}{{ m() }}", KindUndefined, "parameter 'a' was not provided", 1},
+		{"{% for a, b in [1] %}{% endfor %}", KindOther, "cannot unpack non-iterable int object", 1},
+		{"{{ 'a' * 'b' }}", KindOther, "can't multiply sequence by non-int of type 'str'", 1},
+		{"{{ -'a' }}", KindOther, "bad operand type for unary -: 'str'", 1},
+		{"{{ 'open }}", KindSyntax, "unexpected char \"'\" at 3", 1},
+		{"{{ }}", KindSyntax, "Expected an expression, got 'end of print statement'", 1},
+		{"{{ [1, 2 }}", KindSyntax, "unexpected '}', expected ']'", 1},
+		{"{{ {'a' 1} }}", KindSyntax, "expected token ':', got 'integer'", 1},
+		{"{{ [1]|first(x) if false else [][0] }}", KindUndefined, "list object has no element 0", 1},
 		{"{% macro r() %}{{ r() }}{% endmacro %}{{ r() }}", KindOther, "maximum recursion depth exceeded", 1},
 	}
 	for _, tc := range tests {
@@ -287,5 +322,48 @@ func TestStepBudget(t *testing.T) {
 	_, err = (&Env{}).Render(ctx, src, nil, "")
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error = %v, want context.Canceled", err)
+	}
+}
+
+// TestNoCycles: a container stored inside itself is refused (Python
+// allows it; nothing here could print or compare it).
+func TestNoCycles(t *testing.T) {
+	for _, src := range []string{
+		"{% set d = {} %}{% do d.update({'x': d}) %}",
+		"{% set d = {} %}{% do d.update(x=d) %}",
+		"{% set d = {} %}{% do d.setdefault('x', [d]) %}",
+		"{% set d = {'l': []} %}{% do d.l.append(d) %}",
+		"{% set l = [[1]] %}{% do l[0].append(l) %}",
+		"{% set ns = namespace() %}{% set ns.me = ns %}",
+	} {
+		_, err := render(t, src, nil)
+		if err == nil || !strings.Contains(err.Error(), "inside itself") {
+			t.Errorf("%s: error %v, want a refusal", src, err)
+		}
+	}
+	// updating a dict with itself (a copy of its items) is fine
+	if got, err := render(t, "{% set d = {'a': 1} %}{% do d.update(d) %}{{ d }}", nil); err != nil || got != "{'a': 1}" {
+		t.Errorf("update with itself: %q, %v", got, err)
+	}
+}
+
+// TestObjectReprs: template objects print as Jinja/Salt objects do
+// (without the addresses).
+func TestObjectReprs(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"{% for i in [1, 2] %}{{ loop }}{% endfor %}", "<LoopContext 1/2><LoopContext 2/2>"},
+		{"{% set ns = namespace(a=1) %}{{ ns }}|{{ [ns] }}", "<Namespace {'a': 1}>|[<Namespace {'a': 1}>]"},
+		{"{% macro m() %}{% endmacro %}{{ m }}|{{ [m] }}", "<Macro 'm'>|[<Macro 'm'>]"},
+		{"{{ salt.test.echo }}|{{ 'a'.upper }}", "<function test.echo>|<built-in method upper of str object>"},
+		{"{{ salt }}", "<salt.utils.templates.AliasedLoader object>"},
+	}
+	for _, tc := range tests {
+		got, err := render(t, tc.src, nil)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: got %q, %v; want %q", tc.src, got, err, tc.want)
+		}
+	}
+	if _, err := render(t, "{{ {'a': salt}|json }}", nil); err == nil || err.Error() != "Object of type AliasedLoader is not JSON serializable" {
+		t.Errorf("json of the salt object: %v", err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/saltgo/saltgo/data"
 )
@@ -60,10 +59,16 @@ func typeName(v any) string {
 		return "LoopContext"
 	case *undefined:
 		return "StrictUndefined"
+	case *saltNS:
+		return "AliasedLoader"
+	case *saltMod:
+		return "LoaderModule"
+	case *method:
+		return "builtin_function_or_method"
 	case callable:
 		return "function"
 	}
-	return fmt.Sprintf("%T", v)
+	return "object"
 }
 
 // pyStr is Python's str().
@@ -76,7 +81,148 @@ func pyStr(v any) string {
 	case int:
 		return strconv.Itoa(x)
 	}
-	return data.Str(v)
+	if isPlain(v) {
+		return data.Str(v)
+	}
+	var b strings.Builder
+	writeRepr(&b, v)
+	return b.String()
+}
+
+// isPlain reports whether v holds only data-model values (no template
+// objects), so that package data can print it.
+func isPlain(v any) bool {
+	switch x := v.(type) {
+	case nil, bool, int64, uint64, float64, string, []byte, *big.Int:
+		return true
+	case []any:
+		for _, e := range x {
+			if !isPlain(e) {
+				return false
+			}
+		}
+		return true
+	case data.Tuple:
+		for _, e := range x {
+			if !isPlain(e) {
+				return false
+			}
+		}
+		return true
+	case *data.Map:
+		ok := true
+		x.Range(func(_, e any) bool { ok = isPlain(e); return ok })
+		return ok
+	}
+	return false
+}
+
+// writeRepr is repr() for values that may hold template objects.
+func writeRepr(b *strings.Builder, v any) { writeReprP(b, v, false) }
+
+// printable is what {{ v }} writes: SerializerExtension's finalizer makes
+// every mapping a PrintableDict, so an OrderedDict prints as {...} too.
+func printable(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	var b strings.Builder
+	writeReprP(&b, v, true)
+	return b.String()
+}
+
+// writeReprP is writeRepr; plain prints OrderedDicts as dicts.
+func writeReprP(b *strings.Builder, v any, plain bool) {
+	writeRepr := func(b *strings.Builder, v any) { writeReprP(b, v, plain) }
+	switch x := v.(type) {
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeRepr(b, e)
+		}
+		b.WriteByte(']')
+	case data.Tuple:
+		b.WriteByte('(')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeRepr(b, e)
+		}
+		if len(x) == 1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(')')
+	case *data.Map:
+		if x.Ordered && plain {
+			x = x.Copy()
+			x.Ordered = false
+		}
+		if x.Ordered {
+			b.WriteString("OrderedDict(")
+			if x.Len() > 0 {
+				b.WriteByte('[')
+			}
+		} else {
+			b.WriteByte('{')
+		}
+		i := 0
+		x.Range(func(k, e any) bool {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			i++
+			if x.Ordered {
+				b.WriteByte('(')
+				writeRepr(b, k)
+				b.WriteString(", ")
+				writeRepr(b, e)
+				b.WriteByte(')')
+			} else {
+				writeRepr(b, k)
+				b.WriteString(": ")
+				writeRepr(b, e)
+			}
+			return true
+		})
+		if x.Ordered {
+			if x.Len() > 0 {
+				b.WriteByte(']')
+			}
+			b.WriteByte(')')
+		} else {
+			b.WriteByte('}')
+		}
+	case *macro:
+		fmt.Fprintf(b, "<Macro %s>", pyQuote(x.node.name))
+	case *loopObj:
+		fmt.Fprintf(b, "<LoopContext %d/%d>", x.index0+1, len(x.items))
+	case *namespace:
+		b.WriteString("<Namespace ")
+		writeRepr(b, x.m)
+		b.WriteByte('>')
+	case *saltNS:
+		b.WriteString("<salt.utils.templates.AliasedLoader object>")
+	case *saltMod:
+		fmt.Fprintf(b, "<salt.loader.lazy.LoaderModule %s>", pyQuote(x.mod))
+	case *saltFunc:
+		fmt.Fprintf(b, "<function %s>", x.name)
+	case *method:
+		fmt.Fprintf(b, "<built-in method %s of %s object>", x.name, typeName(x.recv))
+	case *undefined:
+		b.WriteString("Undefined")
+	case callable:
+		b.WriteString("<built-in function>")
+	default:
+		if isPlain(v) {
+			b.WriteString(data.Repr(v))
+		} else {
+			fmt.Fprintf(b, "<%s object>", typeName(v))
+		}
+	}
 }
 
 // pyQuote is repr() of a str.
@@ -149,6 +295,13 @@ func normBig(b *big.Int) any {
 func (ev *evaluator) binop(op string, l, r any) (any, error) {
 	_, lf := l.(float64)
 	_, rf := r.(float64)
+	if a, ok := l.(int64); ok {
+		if b, ok := r.(int64); ok {
+			if v, ok := fastIntOp(op, a, b); ok {
+				return v, nil
+			}
+		}
+	}
 	if isNum(l) && isNum(r) {
 		if !lf && !rf {
 			a, b := bigOf(l), bigOf(r)
@@ -176,10 +329,10 @@ func (ev *evaluator) binop(op string, l, r any) (any, error) {
 					}
 					return nil, ev.errf(KindOther, "integer division or modulo by zero")
 				}
-				q, m := new(big.Int).DivMod(a, b, new(big.Int))
-				// Python floors: DivMod is Euclidean; fix for negative divisor
-				if b.Sign() < 0 && m.Sign() != 0 {
-					q.Add(q, big.NewInt(1))
+				// Python floors the quotient; QuoRem truncates
+				q, m := new(big.Int).QuoRem(a, b, new(big.Int))
+				if m.Sign() != 0 && (m.Sign() < 0) != (b.Sign() < 0) {
+					q.Sub(q, big.NewInt(1))
 					m.Add(m, b)
 				}
 				if op == "//" {
@@ -251,6 +404,17 @@ func (ev *evaluator) binop(op string, l, r any) (any, error) {
 			}
 		}
 	case "*":
+		_, ls := l.(string)
+		_, ll := l.([]any)
+		_, rs := r.(string)
+		_, rl := r.([]any)
+		if (ls || ll) && !isNum(r) || (rs || rl) && !isNum(l) {
+			other := r
+			if rs || rl {
+				other = l
+			}
+			return nil, ev.errf(KindOther, "can't multiply sequence by non-int of type '%s'", typeName(other))
+		}
 		if n, ok := toInt(r); ok {
 			if _, isBool := r.(bool); !isBool || true {
 				switch a := l.(type) {
@@ -295,6 +459,37 @@ func (ev *evaluator) binop(op string, l, r any) (any, error) {
 		}
 	}
 	return nil, ev.errf(KindOther, "unsupported operand type(s) for %s: '%s' and '%s'", op, typeName(l), typeName(r))
+}
+
+// fastIntOp does int64 arithmetic that cannot overflow without big.Int.
+func fastIntOp(op string, a, b int64) (any, bool) {
+	const lim = 1 << 31
+	small := a > -lim && a < lim && b > -lim && b < lim
+	if !small {
+		return nil, false
+	}
+	switch op {
+	case "+":
+		return a + b, true
+	case "-":
+		return a - b, true
+	case "*":
+		return a * b, true
+	case "//", "%":
+		if b == 0 {
+			return nil, false
+		}
+		q, m := a/b, a%b
+		if m != 0 && (m < 0) != (b < 0) {
+			q--
+			m += b
+		}
+		if op == "//" {
+			return q, true
+		}
+		return m, true
+	}
+	return nil, false
 }
 
 // compare is Python's comparison operators.
@@ -404,6 +599,13 @@ func (ev *evaluator) getattr(obj any, name string) (any, error) {
 		if name == "index" || name == "count" {
 			return &method{recv: []any(o), name: name}, nil
 		}
+		// groupby's (grouper, list) tuples
+		if len(o) == 2 && name == "grouper" {
+			return o[0], nil
+		}
+		if len(o) == 2 && name == "list" {
+			return o[1], nil
+		}
 	case int64, *big.Int, bool:
 		switch name {
 		case "real", "numerator":
@@ -464,7 +666,7 @@ func (ev *evaluator) getitem(obj any, key any) (any, error) {
 			if i >= 0 && i < int64(len(rs)) {
 				return string(rs[i]), nil
 			}
-			return &undefined{name: pyStr(key), obj: obj, has: true}, nil
+			return &undefined{name: pyStr(key), obj: obj, has: true, key: key}, nil
 		}
 		if i < 0 {
 			i += n
@@ -495,7 +697,10 @@ func (ev *evaluator) getitem(obj any, key any) (any, error) {
 			return v, nil
 		}
 	}
-	return &undefined{name: pyStr(key), obj: obj, has: true}, nil
+	if _, ok := key.(string); ok {
+		return &undefined{name: pyStr(key), obj: obj, has: true}, nil
+	}
+	return &undefined{name: pyStr(key), obj: obj, has: true, key: key}, nil
 }
 
 func (lo *loopObj) attr(ev *evaluator, name string) (any, error) {
@@ -522,12 +727,12 @@ func (lo *loopObj) attr(ev *evaluator, name string) (any, error) {
 		return int64(lo.depth0), nil
 	case "previtem":
 		if i == 0 {
-			return &undefined{name: "there is no previous item"}, nil
+			return &undefined{hint: "there is no previous item"}, nil
 		}
 		return lo.items[i-1], nil
 	case "nextitem":
 		if i == n-1 {
-			return &undefined{name: "there is no next item"}, nil
+			return &undefined{hint: "there is no next item"}, nil
 		}
 		return lo.items[i+1], nil
 	case "cycle":
@@ -926,5 +1131,3 @@ func formatSpec(v any, spec string) (string, error) {
 	}
 	return s, nil
 }
-
-func isSpaceRune(r rune) bool { return unicode.IsSpace(r) }
