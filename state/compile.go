@@ -1155,3 +1155,24 @@ func (h *HighState) CallHighstate(ctx context.Context, exclude []any) (any, erro
 	}
 	return h.CallHigh(ctx, high)
 }
+
+// VerifyHigh is State.verify_high (show_sls, show_low_sls).
+func VerifyHigh(high *data.Map) []string { return verifyHigh(high) }
+
+// CompileHighData is State.compile_high_data: the ordered low chunks.
+func CompileHighData(high *data.Map) []*data.Map { return compileHighData(high) }
+
+// CompileHighstate is BaseHighState.compile_highstate (show_highstate):
+// the rendered high data of the top-file matches, or the errors.
+func (h *HighState) CompileHighstate(ctx context.Context) (*data.Map, []string, error) {
+	matches, errs, err := h.Matches(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	high, rerrs, err := h.RenderHighstate(ctx, matches)
+	if err != nil {
+		return nil, nil, err
+	}
+	errs = append(errs, rerrs...)
+	return high, errs, nil
+}

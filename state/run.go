@@ -1381,3 +1381,37 @@ func lTag(name, id string) string {
 }
 
 func stack() string { return string(debug.Stack()) }
+
+// CallChunk is State.call_chunk on a fresh run (state.sls_id): run low and
+// whatever it requires; the results of everything that ran.
+func (r *Runner) CallChunk(ctx context.Context, low *data.Map, chunks []*data.Map) (*data.Map, error) {
+	if r.running == nil {
+		r.running = data.NewMap()
+	}
+	if r.pre == nil {
+		r.pre = map[string]*data.Map{}
+	}
+	r.active = map[string]bool{}
+	r.callChunk(ctx, low, chunks, 0)
+	r.running.Delete("__FAILHARD__")
+	if r.err != nil {
+		return nil, r.err
+	}
+	return r.running, nil
+}
+
+// Single is state.single's run of one chunk without requisites: the
+// verify errors, or {tag: result}.
+func (r *Runner) Single(ctx context.Context, low *data.Map) (*data.Map, []string, error) {
+	r.running = data.NewMap()
+	r.pre = map[string]*data.Map{}
+	r.active = map[string]bool{}
+	if errs := r.verifyData(low.Copy()); len(errs) > 0 {
+		return nil, errs, nil
+	}
+	ret := r.call(ctx, low, []*data.Map{low}, 1)
+	if r.err != nil {
+		return nil, nil, r.err
+	}
+	return data.M(Tag(low), ret), nil, nil
+}
