@@ -32,6 +32,8 @@ type Config struct {
 	Saltenv string
 	// Test is test=True.
 	Test bool
+	// Render renders SLS and top files (render.Render when nil).
+	Render func(ctx context.Context, src []byte, o render.Options) (any, error)
 }
 
 // HighState compiles top files and SLS files into high data and runs
@@ -266,7 +268,11 @@ func (h *HighState) render(ctx context.Context, local, rel, saltenv, sls string)
 	if data.Truthy(mustGet(h.opts, "jinja_lstrip_blocks")) && !je.Has("lstrip_blocks") {
 		je.Set("lstrip_blocks", true)
 	}
-	return render.Render(ctx, src, render.Options{
+	rf := h.cfg.Render
+	if rf == nil {
+		rf = render.Render
+	}
+	return rf(ctx, src, render.Options{
 		Pipeline: str(mustGet(h.opts, "renderer")),
 		Vars:     vars,
 		Salt:     h.saltFunc(),
