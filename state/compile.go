@@ -171,7 +171,7 @@ func (h *HighState) availFilter(ctx context.Context, env, pat string) []string {
 	}
 	var out []string
 	for _, s := range list {
-		if match.FnmatchString(s, pat) {
+		if fnmatch(s, pat) {
 			out = append(out, s)
 		}
 	}

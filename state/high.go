@@ -627,7 +627,7 @@ func applyExclude(high *data.Map) {
 				continue
 			}
 			for _, ex := range exSls {
-				if match.FnmatchString(s, ex) {
+				if fnmatch(s, ex) {
 					exID = append(exID, id)
 				}
 			}
@@ -859,4 +859,13 @@ func findSlsIDs(sls string, high *data.Map) [][2]string {
 		}
 	}
 	return out
+}
+
+// fnmatch is Python's fnmatch.fnmatch; a pattern without wildcards is a
+// plain comparison (the common case for requisites, done without a regexp).
+func fnmatch(name, pat string) bool {
+	if !strings.ContainsAny(pat, "*?[") {
+		return name == pat
+	}
+	return match.FnmatchString(name, pat)
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/fileclient"
 	"github.com/saltgo/saltgo/host"
-	"github.com/saltgo/saltgo/minion/match"
 )
 
 // Runner runs low chunks the way salt.state.State does: requisites,
@@ -268,7 +267,7 @@ func (r *Runner) checkRequisite(low *data.Map, chunks []*data.Map, pre bool) (st
 			for _, ch := range chunks {
 				if key == "sls" {
 					vs := str(val)
-					if match.FnmatchString(getStr(ch, "__sls__"), vs) || containsAny(listOf(mustGet(ch, "__sls_included_from__")), vs) {
+					if fnmatch(getStr(ch, "__sls__"), vs) || containsAny(listOf(mustGet(ch, "__sls_included_from__")), vs) {
 						found = true
 						reqs.chunks[rs] = append(reqs.chunks[rs], ch)
 					}
@@ -278,7 +277,7 @@ func (r *Runner) checkRequisite(low *data.Map, chunks []*data.Map, pre bool) (st
 				if !isStr {
 					return "", nil, fmt.Errorf("Could not locate requisite of [%s] present in state with name [%s]", key, data.Str(mustGet(ch, "name")))
 				}
-				if match.FnmatchString(str(mustGet(ch, "name")), vs) || match.FnmatchString(str(mustGet(ch, "__id__")), vs) {
+				if fnmatch(str(mustGet(ch, "name")), vs) || fnmatch(str(mustGet(ch, "__id__")), vs) {
 					if key == "id" || getStr(ch, "state") == key {
 						found = true
 						reqs.chunks[rs] = append(reqs.chunks[rs], ch)
@@ -435,7 +434,7 @@ func (r *Runner) callChunk(ctx context.Context, low *data.Map, chunks []*data.Ma
 					}
 					if key == "sls" {
 						vs := str(val)
-						if match.FnmatchString(getStr(ch, "__sls__"), vs) || containsAny(listOf(mustGet(ch, "__sls_included_from__")), vs) {
+						if fnmatch(getStr(ch, "__sls__"), vs) || containsAny(listOf(mustGet(ch, "__sls_included_from__")), vs) {
 							if rq == "prereq" {
 								ch.Set("__prereq__", true)
 							}
@@ -445,7 +444,7 @@ func (r *Runner) callChunk(ctx context.Context, low *data.Map, chunks []*data.Ma
 						continue
 					}
 					vs := str(val)
-					if match.FnmatchString(str(mustGet(ch, "name")), vs) || match.FnmatchString(str(mustGet(ch, "__id__")), vs) {
+					if fnmatch(str(mustGet(ch, "name")), vs) || fnmatch(str(mustGet(ch, "__id__")), vs) {
 						if key == "id" || getStr(ch, "state") == key {
 							if rq == "prereq" {
 								ch.Set("__prereq__", true)
@@ -684,7 +683,7 @@ func (r *Runner) verifyData(low *data.Map) []string {
 			k := firstKey(m)
 			if getStr(low, "state") == k {
 				v := str(mustGet(m, k))
-				if match.FnmatchString(str(name), v) || match.FnmatchString(getStr(low, "__id__"), v) {
+				if fnmatch(str(name), v) || fnmatch(getStr(low, "__id__"), v) {
 					errs = append(errs, fmt.Sprintf("Recursive require detected in SLS %s for require %s in ID %s", data.Str(mustGet(low, "__sls__")), data.Repr(m), data.Str(mustGet(low, "__id__"))))
 				}
 			}

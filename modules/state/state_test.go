@@ -19,7 +19,7 @@ func (j jobs) FindJob(string) *data.Map     { return data.NewMap() }
 func (j jobs) KillJob(string) bool          { return false }
 func newJobs(ms ...*data.Map) host.JobTable { return jobs{running: ms} }
 
-func treeEnv(t *testing.T, files map[string]string) *host.Env {
+func treeEnv(t testing.TB, files map[string]string) *host.Env {
 	t.Helper()
 	root := t.TempDir()
 	for p, body := range files {
