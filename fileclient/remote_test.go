@@ -4,28 +4,26 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/fileclient"
+	"github.com/saltgo/saltgo/fileclient/fctest"
 	"github.com/saltgo/saltgo/fileserver/fstest"
 	"github.com/saltgo/saltgo/internal/mastertest"
-	"github.com/saltgo/saltgo/minion"
 )
 
 // bigSize spans three 1 MiB chunks of the master's file_buffer_size.
 const bigSize = 2*1048576 + 12345
 
 type remoteRig struct {
+	*fctest.Rig
 	master *mastertest.Master
-	min    *minion.Minion
 	fc     *fileclient.FileClient
 	root   string
 	cache  string
@@ -39,76 +37,13 @@ func startRemote(t *testing.T) *remoteRig {
 	root := fstest.Tree(t)
 	fstest.Write(t, root, map[string]string{"huge.bin": string(fstest.Big(bigSize)), "empty.txt": "",
 		"text/big.json": strings.Repeat(`{"key": "value"}`+"\n", 200000)})
-	dir := t.TempDir()
-	m, err := mastertest.Start(mastertest.Config{PKIDir: filepath.Join(dir, "master-pki"), Gen: 3, AutoAccept: true,
-		FileRoots: map[string][]string{"base": {root}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Close)
-	s := minion.Settings{
-		ID: "minion1", Master: "127.0.0.1", MasterPort: m.RetPort(),
-		PKIDir: filepath.Join(dir, "pki"), CacheDir: filepath.Join(dir, "cache"),
-		AuthTimeout: 5 * time.Second, AuthTries: 2, RequestTimeout: 20 * time.Second, RequestTries: 1,
-		AcceptanceWaitTime: 150 * time.Millisecond, ReconDefault: 30 * time.Millisecond, ReconMax: 150 * time.Millisecond,
-		ReturnRetryTimer: 100 * time.Millisecond, ReturnRetryTimerMax: 200 * time.Millisecond,
-	}
-	ready := make(chan struct{})
-	var once sync.Once
-	mn, err := minion.New(s, minion.Options{
-		Executor:          minion.ExecutorFunc(func(context.Context, *minion.Call) minion.Return { return minion.Return{Return: true} }),
-		Logger:            slog.New(slog.DiscardHandler),
-		RejectedExitDelay: func() time.Duration { return 0 },
-		Ready:             func() { once.Do(func() { close(ready) }) },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mn.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("minion did not stop")
-		}
-	})
-	select {
-	case <-ready:
-	case <-time.After(20 * time.Second):
-		t.Fatal("minion not ready")
-	}
-	opts := data.M("id", "minion1", "cachedir", s.CacheDir, "hash_type", "sha256")
-	return &remoteRig{master: m, min: mn, fc: fileclient.NewRemote(mn, opts), root: root, cache: s.CacheDir}
+	rig := fctest.Start(t, map[string][]string{"base": {root}})
+	return &remoteRig{Rig: rig, master: rig.Master, fc: fileclient.NewRemote(rig.Minion, rig.Opts()), root: root, cache: rig.CacheDir}
 }
 
-// fileLoads drains the master's recorded requests and returns the
-// file-server ones (the minion's own requests are skipped).
-func (r *remoteRig) fileLoads() []*data.Map {
-	var out []*data.Map
-	for {
-		select {
-		case req := <-r.master.Requests():
-			cmd, _ := req.Load.String("cmd")
-			if strings.HasPrefix(cmd, "_file") || strings.HasPrefix(cmd, "_serve") || strings.HasPrefix(cmd, "_dir") ||
-				strings.HasPrefix(cmd, "_symlink") || strings.HasPrefix(cmd, "_master_") {
-				out = append(out, req.Load)
-			}
-		default:
-			return out
-		}
-	}
-}
+func (r *remoteRig) fileLoads() []*data.Map { return r.FileLoads() }
 
-func cmds(loads []*data.Map) []string {
-	out := make([]string, len(loads))
-	for i, l := range loads {
-		out[i], _ = l.String("cmd")
-	}
-	return out
-}
+func cmds(loads []*data.Map) []string { return fctest.Cmds(loads) }
 
 // TestRemoteEndToEnd: a saltgo minion signed in to mastertest fetches
 // files through Remote: a 3-chunk file, the cache hit without download, a

@@ -13,9 +13,9 @@ import (
 // Limits that keep a hostile template from running forever or eating the
 // host's memory.
 const (
-	maxSteps      = 20_000_000 // evaluation steps per render
-	maxCallDepth  = 200        // nested macro calls / includes
-	maxOutputSize = 64 << 20   // bytes of rendered text
+	maxSteps      = 5_000_000 // evaluation steps per render
+	maxCallDepth  = 200       // nested macro calls / includes
+	maxOutputSize = 64 << 20  // bytes of rendered text
 )
 
 // ErrKind tells which of Salt's error wordings applies.
@@ -234,9 +234,19 @@ func (ev *evaluator) execNode(n node, s *scope) error {
 	case *callBlockNode:
 		ev.mark(n.line)
 		caller := &macro{node: &macroNode{name: "caller", params: n.params, defaults: n.defs, body: n.body}, scope: s, ev: ev, tmpl: ev.top}
-		inner := newScope(s)
-		inner.vars["caller"] = caller
-		v, err := ev.eval(n.call, inner)
+		fn, err := ev.evalNeed(n.call.fn, s)
+		if err != nil {
+			return err
+		}
+		m, ok := fn.(*macro)
+		if !ok {
+			return ev.errf(KindOther, "'%s' object is not a macro", typeName(fn))
+		}
+		args, kw, err := ev.evalArgs(n.call.args, n.call.kwNames, n.call.kwVals, n.call.star, n.call.starstar, s)
+		if err != nil {
+			return err
+		}
+		v, err := m.callWith(ev, args, kw, caller)
 		if err != nil {
 			return err
 		}
@@ -426,12 +436,13 @@ func (ev *evaluator) runFor(n *forNode, s *scope, iterOverride any, depth0 int) 
 			return ev.captureFn(func() error { return ev.runFor(n, s, v, depth0+1) })
 		}
 	}
+	inner := newScope(s)
 	for i, item := range items {
 		if err := ev.step(); err != nil {
 			return err
 		}
 		lo.index0 = i
-		inner := newScope(s)
+		clear(inner.vars)
 		inner.vars["loop"] = lo
 		if err := ev.bindTargets(n, item, inner); err != nil {
 			return err

@@ -114,6 +114,11 @@ type macro struct {
 }
 
 func (m *macro) call(ev *evaluator, args []any, kw *data.Map) (any, error) {
+	return m.callWith(ev, args, kw, nil)
+}
+
+// callWith calls the macro; caller is the body of a {% call %} block.
+func (m *macro) callWith(ev *evaluator, args []any, kw *data.Map, caller *macro) (any, error) {
 	n := m.node
 	ev.depth++
 	defer func() { ev.depth-- }()
@@ -150,10 +155,8 @@ func (m *macro) call(ev *evaluator, args []any, kw *data.Map) (any, error) {
 		kw = data.NewMap()
 	}
 	s.vars["kwargs"] = kw
-	if _, ok := s.vars["caller"]; !ok {
-		if c, ok := m.scope.lookup("caller"); ok {
-			_ = c
-		}
+	if caller != nil {
+		s.vars["caller"] = caller
 	}
 	if len(varargs) > 0 && !usesName(n.body, "varargs") {
 		return nil, ev.errf(KindOther, "macro '%s' takes not more than %d argument(s)", n.name, len(n.params))

@@ -153,6 +153,7 @@ func lex(src string, o lexOpts) ([]token, error) {
 		toks = append(toks, token{kind: begin, line: line})
 		// expression tokens
 		closed := false
+		balance := 0 // open brackets: "}}" inside {'a': {}} is not the end
 		for p < len(src) {
 			c := src[p]
 			switch {
@@ -161,6 +162,13 @@ func lex(src string, o lexOpts) ([]token, error) {
 				p++
 				continue
 			case c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
+				p++
+				continue
+			}
+			if balance > 0 && c == '}' && endKind == tVarEnd {
+				// a closing brace of a dict literal
+				balance--
+				toks = append(toks, token{kind: tOp, val: "}", line: line})
 				p++
 				continue
 			}
@@ -232,6 +240,14 @@ func lex(src string, o lexOpts) ([]token, error) {
 				found := false
 				for _, op := range operators {
 					if strings.HasPrefix(src[p:], op) {
+						switch op {
+						case "(", "[", "{":
+							balance++
+						case ")", "]", "}":
+							if balance > 0 {
+								balance--
+							}
+						}
 						toks = append(toks, token{kind: tOp, val: op, line: line})
 						p += len(op)
 						found = true

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
+	"strings"
 )
 
 // ---- expression nodes ----
@@ -341,18 +342,11 @@ func (ps *parser) subparse(ends []string) ([]node, string, error) {
 }
 
 func quoteTags(ends []string) string {
-	s := ""
+	q := make([]string, len(ends))
 	for i, e := range ends {
-		if i > 0 {
-			if i == len(ends)-1 {
-				s += " or "
-			} else {
-				s += ", "
-			}
-		}
-		s += "'" + e + "'"
+		q[i] = "'" + e + "'"
 	}
-	return s
+	return strings.Join(q, " or ")
 }
 
 func blockOf(ends []string) string {
@@ -1055,26 +1049,32 @@ func (ps *parser) parsePow() (expr, error) {
 	return x, nil
 }
 
-func (ps *parser) parseUnary() (expr, error) {
+func (ps *parser) parseUnary() (expr, error) { return ps.parseUnaryF(true) }
+
+func (ps *parser) parseUnaryF(withFilter bool) (expr, error) {
+	var x expr
 	if ps.isOp("-") || ps.isOp("+") {
 		t := ps.next()
 		if err := ps.enter(); err != nil {
 			return nil, err
 		}
 		defer func() { ps.depth-- }()
-		x, err := ps.parseUnary()
+		y, err := ps.parseUnaryF(false)
 		if err != nil {
 			return nil, err
 		}
-		return ps.parseFilterExpr(&unaryExpr{pos{t.line}, t.val, x})
+		x = &unaryExpr{pos{t.line}, t.val, y}
+	} else {
+		p, err := ps.parsePrimary()
+		if err != nil {
+			return nil, err
+		}
+		if x, err = ps.parsePostfix(p); err != nil {
+			return nil, err
+		}
 	}
-	x, err := ps.parsePrimary()
-	if err != nil {
-		return nil, err
-	}
-	x, err = ps.parsePostfix(x)
-	if err != nil {
-		return nil, err
+	if !withFilter {
+		return x, nil
 	}
 	return ps.parseFilterExpr(x)
 }
