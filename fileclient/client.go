@@ -3,13 +3,20 @@
 // (<cachedir>/files/<saltenv>/<path>, checked by hash on every use, as
 // salt.fileclient.RemoteClient does) over the master's request channel, or
 // reads them straight from file_roots when file_client is local.
+//
+// Both flavours are one FileClient over a channel, as in Salt: Remote's
+// channel is the master's request channel (host.MasterRequester), Local's
+// is package fileserver answering from file_roots in-process (Salt's
+// FSClient over FSChan). Local therefore also copies salt:// files into the
+// cache, as FSClient does, and CacheFile returns the cache copy.
 package fileclient
 
 import (
 	"context"
-	"errors"
+	"fmt"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/fileserver"
 	"github.com/saltgo/saltgo/host"
 )
 
@@ -22,6 +29,15 @@ type Hash struct {
 
 // IsZero reports whether h is the "file not found" hash.
 func (h Hash) IsZero() bool { return h.Sum == "" }
+
+// Map is the hash as Salt returns it: {"hsum": ..., "hash_type": ...}, or
+// an empty map for the zero Hash.
+func (h Hash) Map() *data.Map {
+	if h.IsZero() {
+		return data.NewMap()
+	}
+	return data.M("hsum", h.Sum, "hash_type", h.Type)
+}
 
 // StateFile is an SLS file found for an sls name.
 type StateFile struct {
@@ -65,11 +81,49 @@ type Client interface {
 	CachePath(saltenv, path string) string
 }
 
+var _ Client = (*FileClient)(nil)
+
 // New returns the file client for env: the master's file server over
-// env.Services.Master, or file_roots when file_client is local (or there
-// is no master).
-//
-// Skeleton: the implementation lands with issue 12's file client work.
+// env.Services.Master, or file_roots when file_client is local, env.Local
+// is set or there is no master. It returns a *FileClient (Open gives it
+// with its full type).
 func New(env *host.Env) (Client, error) {
-	return nil, errors.New("fileclient: not implemented")
+	fc, err := Open(env)
+	if err != nil {
+		return nil, err
+	}
+	return fc, nil
+}
+
+// Open is New with the concrete type, for callers that need more than the
+// Client interface (the cp module: get_file with a destination, get_dir,
+// get_url, is_cached ...).
+func Open(env *host.Env) (*FileClient, error) {
+	if env == nil {
+		return nil, fmt.Errorf("fileclient: no environment")
+	}
+	fcOpt, _ := env.Opt("file_client")
+	if env.Local || data.Str(fcOpt) == "local" || env.Services.Master == nil {
+		return NewLocal(env.Opts)
+	}
+	return NewRemote(env.Services.Master, env.Opts), nil
+}
+
+// NewLocal returns the file_client: local client over opts' file_roots.
+func NewLocal(opts *data.Map) (*FileClient, error) {
+	roots, err := fileserver.FromOpts(opts)
+	if err != nil {
+		return nil, fmt.Errorf("fileclient: %w", err)
+	}
+	if v, ok := opts.Get("file_buffer_size"); !ok || v == nil {
+		roots.BufferSize = 262144 // the minion's default, as FSChan uses
+	}
+	fc := newClient(roots, opts)
+	fc.local = true
+	return fc, nil
+}
+
+// NewRemote returns the client of the master's file server over ch.
+func NewRemote(ch host.MasterRequester, opts *data.Map) *FileClient {
+	return newClient(ch, opts)
 }
