@@ -535,3 +535,51 @@ func (c *FileClient) MasterTops(ctx context.Context, grains *data.Map) (*data.Ma
 }
 
 var _ io.Writer = (*os.File)(nil)
+
+// HashFileReply is hash_file as cp.hash_file returns it: for a salt://
+// url the file server's reply as it came ({"hash_type", "hsum"}, or ""
+// when missing), for a local path {"hsum", "hash_type"} with the minion's
+// hash_type ([{}, None] when it is not a file, as Salt returns it).
+func (c *FileClient) HashFileReply(ctx context.Context, url, saltenv string) (any, error) {
+	p, err := checkProto(url)
+	if err != nil {
+		h, err := c.HashFile(ctx, url, saltenv)
+		if err != nil {
+			return nil, err
+		}
+		if h.IsZero() {
+			// RemoteClient.__hash_and_stat_file returns the tuple ({}, None)
+			// for a local path that is not a file, and hash_file passes it on.
+			return []any{data.NewMap(), nil}, nil
+		}
+		return h.Map(), nil
+	}
+	if _, senv := SplitEnv(url); senv != "" {
+		saltenv = senv
+	}
+	v, err := c.send(ctx, data.M("path", p, "saltenv", saltenv, "cmd", "_file_hash"))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ParseHash(v); err != nil {
+		return nil, fmt.Errorf("fileclient: _file_hash of %s: %w", url, err)
+	}
+	return v, nil
+}
+
+// CacheLocalFile is Client.cache_local_file: copies a local file into
+// <cachedir>/localfiles/<path> and returns the copy's path.
+func (c *FileClient) CacheLocalFile(p string) (string, error) {
+	dest := filepath.Join(c.cachedir, "localfiles", strings.TrimLeft(p, "/"))
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "", fmt.Errorf("fileclient: %w", err)
+	}
+	if err := atomicfile.WriteMkdir(dest, b, 0o644, 0o755); err != nil {
+		return "", fmt.Errorf("fileclient: %w", err)
+	}
+	return dest, nil
+}
+
+// ExtrnPath is where an http(s) url is cached (Client._extrn_path).
+func (c *FileClient) ExtrnPath(url, saltenv string) string { return c.extrnPath(url, saltenv, "") }

@@ -207,7 +207,7 @@ func TestURLs(t *testing.T) {
 	if b, _ := os.ReadFile(p); string(b) != "web /dir/page.txt" {
 		t.Errorf("http content %q", b)
 	}
-	if _, err := fc.CacheFile(ctx, srv.URL+"/missing", "base"); err == nil || !strings.Contains(err.Error(), "HTTP error 404") {
+	if _, err := fc.CacheFile(ctx, srv.URL+"/missing", "base"); err == nil || !strings.Contains(err.Error(), "Error: HTTP 404: Not Found reading /missing") {
 		t.Errorf("404: %v", err)
 	}
 	b, ok, err := fc.ReadURL(ctx, srv.URL+"/r", "base")

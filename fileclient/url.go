@@ -161,11 +161,12 @@ func (c *FileClient) httpDo(ctx context.Context, url string) (*http.Response, er
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("Error reading %s: %w", url, err) //nolint:staticcheck // Salt's text
+		// salt.utils.http.query's error, in get_url's MinionError text.
+		return nil, fmt.Errorf("Error: %w reading %s", err, req.URL.Path) //nolint:staticcheck // Salt's text
 	}
 	if resp.StatusCode >= 400 {
 		resp.Body.Close()
-		return nil, fmt.Errorf("HTTP error %d reading %s: %s", resp.StatusCode, url, http.StatusText(resp.StatusCode)) //nolint:staticcheck // Salt's text
+		return nil, fmt.Errorf("Error: HTTP %d: %s reading %s", resp.StatusCode, http.StatusText(resp.StatusCode), req.URL.Path) //nolint:staticcheck // Salt's text
 	}
 	return resp, nil
 }

@@ -7,9 +7,13 @@ package render
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/fileclient"
+	"github.com/saltgo/saltgo/render/jinja"
+	"github.com/saltgo/saltgo/saltyaml"
 )
 
 // SaltFunc calls an execution function for Jinja's salt['mod.fun'](...).
@@ -35,12 +39,136 @@ type Options struct {
 	JinjaEnv *data.Map
 }
 
+// DefaultPipeline is Salt's default renderer option.
+const DefaultPipeline = "jinja|yaml"
+
+// Error is a render failure with Salt's text (Text), the renderer that
+// failed and, for Jinja, the template error. The SLS compiler prints it
+// as "Rendering SLS '<saltenv>:<sls>' failed: " + Text.
+type Error struct {
+	Renderer string
+	Text     string
+	Err      error
+}
+
+func (e *Error) Error() string { return e.Text }
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
 // Render runs src through the pipeline: the result is what the last
 // renderer produced (a *data.Map or []any from yaml/json, a string from
-// jinja alone). Errors carry Salt's texts (Jinja variable 'x' is
-// undefined; line N ...).
-//
-// Skeleton: the implementation lands with issue 12's render work.
+// jinja alone). Errors are *Error carrying Salt's texts (Jinja variable
+// 'x' is undefined; line N ...). A source that is empty or only
+// whitespace renders to an empty map without running any renderer, as
+// salt.template.compile_template does.
 func Render(ctx context.Context, src []byte, o Options) (any, error) {
-	return nil, errors.New("render: not implemented")
+	text := string(src)
+	if strings.TrimSpace(text) == "" {
+		return data.NewMap(), nil
+	}
+	pipe := o.Pipeline
+	if pipe == "" {
+		pipe = DefaultPipeline
+	}
+	first := text
+	if i := strings.IndexByte(text, '\n'); i >= 0 {
+		first = text[:i]
+	}
+	if strings.HasPrefix(first, "#!") && !strings.HasPrefix(first, "#!/") {
+		pipe = strings.TrimSpace(first[2:])
+	}
+	names, err := ParsePipeline(pipe)
+	if err != nil {
+		return nil, err
+	}
+	var cur any = text
+	for _, name := range names {
+		s, ok := cur.(string)
+		if !ok {
+			return nil, &Error{Renderer: name, Text: fmt.Sprintf("renderer %s needs text input, got %s", name, typeNameOf(cur))}
+		}
+		switch name {
+		case "jinja":
+			cur, err = renderJinja(ctx, s, o)
+		case "yaml":
+			cur, err = renderYAML(s)
+		case "json":
+			cur, err = renderJSON(s)
+		case "text", "raw":
+			cur = s
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return cur, nil
+}
+
+// oldStyle are Salt's combined renderer names.
+var oldStyle = map[string]string{"yaml_jinja": "jinja|yaml", "json_jinja": "jinja|json"}
+
+// supported are the renderers this package implements.
+var supported = map[string]bool{"jinja": true, "yaml": true, "json": true, "text": true}
+
+// ParsePipeline splits a renderer option ("jinja|yaml") into renderer
+// names; a renderer that is not implemented is an *Error worded as Salt
+// logs it ('The renderer "py" is not available').
+func ParsePipeline(pipe string) ([]string, error) {
+	if p, ok := oldStyle[strings.TrimSpace(pipe)]; ok {
+		pipe = p
+	}
+	var names []string
+	for _, part := range strings.Split(pipe, "|") {
+		name, _, _ := strings.Cut(strings.TrimSpace(part)+" ", " ")
+		if !supported[name] {
+			return nil, &Error{Renderer: name, Text: fmt.Sprintf("The renderer \"%s\" is not available", pipe)}
+		}
+		names = append(names, name)
+	}
+	return names, nil
+}
+
+func typeNameOf(v any) string {
+	switch v.(type) {
+	case *data.Map:
+		return "dict"
+	case []any:
+		return "list"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func renderYAML(s string) (any, error) {
+	v, err := saltyaml.Load([]byte(s))
+	if err != nil {
+		msg := err.Error()
+		var ye *saltyaml.Error
+		if errors.As(err, &ye) {
+			msg = strings.TrimPrefix(ye.Err.Error(), "YAML syntax error: ")
+		}
+		if msg == "found character that cannot start any token" || strings.Contains(msg, "found a tab character") {
+			msg = "Illegal tab character"
+		}
+		return nil, &Error{Renderer: "yaml", Text: msg, Err: err}
+	}
+	if !data.Truthy(v) {
+		return data.NewMap(), nil
+	}
+	return v, nil
+}
+
+func renderJSON(s string) (any, error) {
+	if strings.HasPrefix(s, "#!") {
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			s = s[i+1:]
+		} else {
+			s = ""
+		}
+	}
+	v, err := jinja.DecodeJSON([]byte(s))
+	if err != nil {
+		return nil, &Error{Renderer: "json", Text: err.Error(), Err: err}
+	}
+	return v, nil
 }

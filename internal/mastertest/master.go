@@ -5,7 +5,8 @@
 // (generations legacy, 2 and 3) on 127.0.0.1: key acceptance with Salt's
 // pki layout, signed auth replies with session keys (and pub_sig, as with
 // master_sign_pubkey, when Config.SignPubKey is set), AES requests
-// (_pillar, _return, _minion_event), signed publishes with serials, and
+// (_pillar, _return, _minion_event, the file server over Config.FileRoots,
+// _master_opts), signed publishes with serials, and
 // hooks to inject faults. Its replies are checked against the recorded
 // bytes of real masters (testdata/salt-wire).
 //
@@ -33,6 +34,7 @@ import (
 	"time"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/fileserver"
 	"github.com/saltgo/saltgo/jid"
 	"github.com/saltgo/saltgo/transport/crypt"
 	"github.com/saltgo/saltgo/transport/payload"
@@ -59,6 +61,15 @@ type Config struct {
 	RetAddr, PubAddr string
 	// Logger (nil: discard).
 	Logger *slog.Logger
+	// FileRoots are the file server's file_roots (saltenv -> directories);
+	// nil serves no saltenv. The file-server requests (_file_list,
+	// _serve_file, ...) are answered by package fileserver's roots
+	// backend, as a 3007 master with the default options does (1 MiB
+	// chunks, sha256); FileServer, when set, replaces it (other options).
+	FileRoots  map[string][]string
+	FileServer *fileserver.Roots
+	// MasterOpts are set over the recorded default _master_opts reply.
+	MasterOpts *data.Map
 }
 
 // Request is one decoded request the master handled.
@@ -92,6 +103,10 @@ type Master struct {
 	// Tamper, if set, may replace (or drop, ok=false) the encoded reply to a
 	// request whose cmd is given.
 	tamper func(cmd string, reply []byte) ([]byte, bool)
+	// replyHook, if set, may replace the decoded reply to an AES request
+	// before it is encrypted (SetReplyHook).
+	replyHook func(load *data.Map, reply any) any
+	files     *fileserver.Roots
 
 	reqs    chan Request
 	returns chan *data.Map
@@ -109,6 +124,10 @@ func Start(cfg Config) (*Master, error) {
 	}
 	m := &Master{cfg: cfg, log: cfg.Logger, key: key, pubP: pubPEM, sessions: map[string]*crypt.Crypticle{},
 		reqs: make(chan Request, 256), returns: make(chan *data.Map, 256), events: make(chan *data.Map, 256)}
+	m.files = cfg.FileServer
+	if m.files == nil {
+		m.files = &fileserver.Roots{Roots: cfg.FileRoots, FollowSymlinks: true, HashType: "sha256", BufferSize: fileserver.DefaultBufferSize}
+	}
 	if cfg.SignPubKey {
 		if m.signKey, m.signPubP, err = crypt.LoadOrGenerateKeyPair(cfg.PKIDir, "master_sign", 2048); err != nil {
 			return nil, err
@@ -249,6 +268,16 @@ func (m *Master) SetAESKey(key string) error {
 func (m *Master) SetTamper(f func(cmd string, reply []byte) ([]byte, bool)) {
 	m.mu.Lock()
 	m.tamper = f
+	m.mu.Unlock()
+}
+
+// SetReplyHook installs a hook that may replace the decoded reply to an
+// AES request (the load has the channel keys removed) before it is
+// encrypted: tests use it to serve a tampered _serve_file chunk. nil
+// removes it.
+func (m *Master) SetReplyHook(f func(load *data.Map, reply any) any) {
+	m.mu.Lock()
+	m.replyHook = f
 	m.mu.Unlock()
 }
 
@@ -559,8 +588,22 @@ func (m *Master) aesRequest(env *data.Map) (any, string, error) {
 		case m.events <- load:
 		default:
 		}
-	default:
+	case "_master_opts":
+		ret = m.masterOpts(load)
+	case "_master_tops":
 		ret = data.NewMap()
+	default:
+		if fileserverCmds[cmd] {
+			ret = m.files.Serve(load.Copy())
+		} else {
+			ret = data.NewMap()
+		}
+	}
+	m.mu.Lock()
+	hook := m.replyHook
+	m.mu.Unlock()
+	if hook != nil {
+		ret = hook(load, ret)
 	}
 	b, err := key.Dumps(ret, nonce)
 	if err != nil {
@@ -570,6 +613,41 @@ func (m *Master) aesRequest(env *data.Map) (any, string, error) {
 }
 
 func mapGet(m *data.Map, k string) any { v, _ := m.Get(k); return v }
+
+// fileserverCmds are the file-server commands a 3007 master binds in
+// AESFuncs.__setup_fileserver.
+var fileserverCmds = map[string]bool{
+	"_serve_file": true, "_file_hash": true, "_file_hash_and_stat": true, "_file_find": true,
+	"_file_list": true, "_file_list_emptydirs": true, "_dir_list": true, "_symlink_list": true,
+	"_file_envs": true,
+}
+
+// masterOpts is AESFuncs._master_opts with a default master's options (as
+// recorded from 3007.14): file_roots reveals only the saltenv names.
+func (m *Master) masterOpts(load *data.Map) *data.Map {
+	roots := data.NewMap()
+	for _, env := range m.files.Envs() {
+		roots.Set(env, []any{})
+	}
+	if roots.Len() == 0 {
+		roots.Set("base", []any{})
+	}
+	mo := data.M("file_roots", roots, "top_file_merging_strategy", "merge", "env_order", []any{}, "default_top", "base")
+	if v, _ := load.Get("env_only"); data.Truthy(v) {
+		return mo
+	}
+	for _, kv := range [][2]any{
+		{"renderer", "jinja|yaml"}, {"failhard", false}, {"state_top", "top.sls"}, {"state_top_saltenv", nil},
+		{"nodegroups", data.NewMap()}, {"state_auto_order", true}, {"state_events", false}, {"state_aggregate", false},
+		{"jinja_env", data.NewMap()}, {"jinja_sls_env", data.NewMap()}, {"jinja_lstrip_blocks", false}, {"jinja_trim_blocks", false},
+	} {
+		mo.Set(kv[0], kv[1])
+	}
+	if m.cfg.MasterOpts != nil {
+		m.cfg.MasterOpts.Range(func(k, v any) bool { mo.Set(k, v); return true })
+	}
+	return mo
+}
 
 // Job describes a publish.
 type Job struct {

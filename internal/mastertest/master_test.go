@@ -21,7 +21,14 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // the recorded minion key as accepted.
 func recordedMaster(t *testing.T, release string, gen int) (*Master, *wiretest.Conversation) {
 	t.Helper()
-	conv := wiretest.Load(t, release, "conversation.json")
+	return recordedMasterOf(t, release, "conversation.json", Config{Gen: gen, Pillar: func(string, *data.Map) *data.Map { return data.M("wire", "x") }})
+}
+
+// recordedMasterOf is recordedMaster for the recording file, with cfg
+// (its PKIDir is set here).
+func recordedMasterOf(t *testing.T, release, file string, cfg Config) (*Master, *wiretest.Conversation) {
+	t.Helper()
+	conv := wiretest.Load(t, release, file)
 	dir := t.TempDir()
 	pki := filepath.Join(dir, "pki")
 	if err := crypt.EnsurePKIDir(pki); err != nil {
@@ -32,7 +39,8 @@ func recordedMaster(t *testing.T, release string, gen int) (*Master, *wiretest.C
 			t.Fatal(err)
 		}
 	}
-	m, err := Start(Config{PKIDir: pki, Gen: gen, Pillar: func(string, *data.Map) *data.Map { return data.M("wire", "x") }})
+	cfg.PKIDir = pki
+	m, err := Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

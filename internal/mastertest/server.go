@@ -79,13 +79,15 @@ type ServerConfig struct {
 	Pillar func(id string, grains *data.Map) *data.Map
 	// ExtraConf is appended to the master config file (YAML lines).
 	ExtraConf string
+	// FileRoots are the file server's file_roots (Config.FileRoots).
+	FileRoots map[string][]string
 }
 
 // StartServer starts a Server whose minions are real ones: it runs a
 // generation-3 Master with its pki_dir under cfg.Dir. Close stops both.
 func StartServer(cfg ServerConfig) (*Server, error) {
 	s := newServer(cfg.Dir, nil)
-	m, err := Start(Config{PKIDir: s.PKIDir, Gen: 3, Pillar: cfg.Pillar})
+	m, err := Start(Config{PKIDir: s.PKIDir, Gen: 3, Pillar: cfg.Pillar, FileRoots: cfg.FileRoots})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,1351 @@
+package jinja
+
+import (
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"hash"
+	"math"
+	"math/big"
+	"net/netip"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/saltgo/saltgo/data"
+)
+
+// filterFunc is a filter: the value, the positional and keyword arguments.
+type filterFunc func(ev *evaluator, v any, args []any, kw *data.Map) (any, error)
+
+var filters map[string]filterFunc
+
+// arg returns positional argument i or keyword name, or def.
+func arg(args []any, kw *data.Map, i int, name string, def any) any {
+	if i < len(args) {
+		return args[i]
+	}
+	if v, ok := kw.Get(name); ok {
+		return v
+	}
+	return def
+}
+
+func (ev *evaluator) applyFilter(f *filterExpr, v any, s *scope) (any, error) {
+	fn, ok := filters[f.name]
+	if !ok {
+		return nil, ev.errf(KindSyntax, "No filter named '%s'.", f.name)
+	}
+	args, kw, err := ev.evalArgs(f.args, f.kwNames, f.kwVals, nil, nil, s)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range args {
+		if err := ev.need(a); err != nil {
+			return nil, err
+		}
+	}
+	if f.name != "default" && f.name != "d" {
+		if err := ev.need(v); err != nil {
+			return nil, err
+		}
+	}
+	return fn(ev, v, args, kw)
+}
+
+func (ev *evaluator) evalTest(x *testExpr, s *scope) (any, error) {
+	fn, ok := tests[x.name]
+	if !ok {
+		return nil, ev.errf(KindSyntax, "No test named '%s'.", x.name)
+	}
+	v, err := ev.eval(x.obj, s)
+	if err != nil {
+		return nil, err
+	}
+	args, kw, err := ev.evalArgs(x.args, x.kwNames, x.kwVals, nil, nil, s)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range args {
+		if err := ev.need(a); err != nil {
+			return nil, err
+		}
+	}
+	if x.name != "defined" && x.name != "undefined" {
+		if err := ev.need(v); err != nil {
+			return nil, err
+		}
+	}
+	r, err := fn(ev, v, args, kw)
+	if err != nil {
+		return nil, err
+	}
+	return r != x.neg, nil
+}
+
+type testFunc func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error)
+
+var tests map[string]testFunc
+
+func strArg(ev *evaluator, v any, what string) (string, error) {
+	s, ok := v.(string)
+	if !ok {
+		return "", ev.errf(KindOther, "%s: expected string, got %s", what, typeName(v))
+	}
+	return s, nil
+}
+
+func listOf(ev *evaluator, v any) ([]any, error) {
+	return ev.iterate(v)
+}
+
+func init() {
+	filters = map[string]filterFunc{
+		"default": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			def := arg(args, kw, 0, "default_value", "")
+			boolean := data.Truthy(arg(args, kw, 1, "boolean", false))
+			if _, ok := v.(*undefined); ok {
+				return def, nil
+			}
+			if boolean && !data.Truthy(v) {
+				return def, nil
+			}
+			return v, nil
+		},
+		"length": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			switch x := v.(type) {
+			case string:
+				return int64(len([]rune(x))), nil
+			case *data.Map:
+				return int64(x.Len()), nil
+			case *namespace:
+				return int64(x.m.Len()), nil
+			}
+			items, err := ev.iterate(v)
+			if err != nil {
+				return nil, ev.errf(KindOther, "object of type '%s' has no len()", typeName(v))
+			}
+			return int64(len(items)), nil
+		},
+		"join": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			sep := pyStr(arg(args, kw, 0, "d", ""))
+			attr := arg(args, kw, 1, "attribute", nil)
+			items, err := listOf(ev, v)
+			if err != nil {
+				return nil, err
+			}
+			parts := make([]string, len(items))
+			for i, it := range items {
+				if attr != nil {
+					if it, err = ev.attrPath(it, attr); err != nil {
+						return nil, err
+					}
+				}
+				if parts[i], err = ev.toStr(it); err != nil {
+					return nil, err
+				}
+			}
+			return strings.Join(parts, sep), nil
+		},
+		"lower":      strFilter(strings.ToLower),
+		"upper":      strFilter(strings.ToUpper),
+		"title":      strFilter(pyTitle),
+		"capitalize": strFilter(pyCapitalize),
+		"trim": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			s := pyStr(v)
+			if c := arg(args, kw, 0, "chars", nil); c != nil {
+				return strings.Trim(s, pyStr(c)), nil
+			}
+			return strings.TrimFunc(s, unicode.IsSpace), nil
+		},
+		"replace": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			if len(args) < 2 {
+				return nil, ev.errf(KindOther, "replace() expected at least 2 arguments")
+			}
+			n := -1
+			if len(args) > 2 {
+				c, _ := toInt(args[2])
+				n = int(c)
+			}
+			return strings.Replace(pyStr(v), pyStr(args[0]), pyStr(args[1]), n), nil
+		},
+		"string": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) { return ev.toStr(v) },
+		"int": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			def := arg(args, kw, 0, "default", int64(0))
+			base, _ := toInt(arg(args, kw, 1, "base", int64(10)))
+			switch x := v.(type) {
+			case int64, *big.Int:
+				return x, nil
+			case bool:
+				n, _ := toInt(x)
+				return n, nil
+			case float64:
+				if math.IsNaN(x) || math.IsInf(x, 0) {
+					return def, nil
+				}
+				return int64(x), nil
+			case string:
+				s := strings.TrimSpace(strings.ReplaceAll(x, "_", ""))
+				if n, err := strconv.ParseInt(s, int(base), 64); err == nil {
+					return n, nil
+				}
+				if base == 10 {
+					if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+						return int64(f), nil
+					}
+				}
+				if base == 16 || base == 8 || base == 2 {
+					if n, err := strconv.ParseInt(s, 0, 64); err == nil {
+						return n, nil
+					}
+				}
+			}
+			return def, nil
+		},
+		"float": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			def := arg(args, kw, 0, "default", 0.0)
+			switch x := v.(type) {
+			case string:
+				if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+					return f, nil
+				}
+				return def, nil
+			}
+			if f, ok := toFloat(v); ok {
+				return f, nil
+			}
+			return def, nil
+		},
+		"abs": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			switch x := v.(type) {
+			case int64:
+				if x < 0 {
+					return -x, nil
+				}
+				return x, nil
+			case float64:
+				return math.Abs(x), nil
+			case bool:
+				n, _ := toInt(x)
+				return n, nil
+			}
+			return nil, ev.errf(KindOther, "bad operand type for abs(): '%s'", typeName(v))
+		},
+		"round": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			prec, _ := toInt(arg(args, kw, 0, "precision", int64(0)))
+			method := pyStr(arg(args, kw, 1, "method", "common"))
+			f, ok := toFloat(v)
+			if !ok {
+				return nil, ev.errf(KindOther, "must be real number, not %s", typeName(v))
+			}
+			p := math.Pow(10, float64(prec))
+			switch method {
+			case "ceil":
+				return math.Ceil(f*p) / p, nil
+			case "floor":
+				return math.Floor(f*p) / p, nil
+			}
+			return math.Round(f*p) / p, nil
+		},
+		"first": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			items, err := listOf(ev, v)
+			if err != nil {
+				return nil, err
+			}
+			if len(items) == 0 {
+				return &undefined{name: "No first item, sequence was empty."}, nil
+			}
+			return items[0], nil
+		},
+		"last": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			items, err := listOf(ev, v)
+			if err != nil {
+				return nil, err
+			}
+			if len(items) == 0 {
+				return &undefined{name: "No last item, sequence was empty."}, nil
+			}
+			return items[len(items)-1], nil
+		},
+		"list": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			items, err := listOf(ev, v)
+			if err != nil {
+				return nil, err
+			}
+			return append([]any{}, items...), nil
+		},
+		"reverse": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			if s, ok := v.(string); ok {
+				r := []rune(s)
+				for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+					r[i], r[j] = r[j], r[i]
+				}
+				return string(r), nil
+			}
+			items, err := listOf(ev, v)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]any, len(items))
+			for i, it := range items {
+				out[len(items)-1-i] = it
+			}
+			return out, nil
+		},
+		"sort": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			rev := data.Truthy(arg(args, kw, 0, "reverse", false))
+			cs := data.Truthy(arg(args, kw, 1, "case_sensitive", false))
+			attr := arg(args, kw, 2, "attribute", nil)
+			items, err := listOf(ev, v)
+			if err != nil {
+				return nil, err
+			}
+			return ev.sortItems(items, rev, cs, attr)
+		},
+		"dictsort": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			m, ok := v.(*data.Map)
+			if !ok {
+				return nil, ev.errf(KindOther, "You can only sort by either \"key\" or \"value\"")
+			}
+			cs := data.Truthy(arg(args, kw, 0, "case_sensitive", false))
+			by := pyStr(arg(args, kw, 1, "by", "key"))
+			rev := data.Truthy(arg(args, kw, 2, "reverse", false))
+			var items []any
+			m.Range(func(k, v any) bool { items = append(items, data.Tuple{k, v}); return true })
+			idx := int64(0)
+			if by == "value" {
+				idx = 1
+			}
+			return ev.sortItems(items, rev, cs, idx)
+		},
+		"unique": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			items, err := listOf(ev, v)
+			if err != nil {
+				return nil, err
+			}
+			var out []any
+			for _, it := range items {
+				dup := false
+				for _, o := range out {
+					if data.Equal(o, it) {
+						dup = true
+						break
+					}
+				}
+				if !dup {
+					out = append(out, it)
+				}
+			}
+			if out == nil {
+				out = []any{}
+			}
+			return out, nil
+		},
+		"map":        mapFilter,
+		"select":     selectFilter(false, false),
+		"reject":     selectFilter(true, false),
+		"selectattr": selectFilter(false, true),
+		"rejectattr": selectFilter(true, true),
+		"sum": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			attr := arg(args, kw, 0, "attribute", nil)
+			var total any = arg(args, kw, 1, "start", int64(0))
+			items, err := listOf(ev, v)
+			if err != nil {
+				return nil, err
+			}
+			for _, it := range items {
+				if attr != nil {
+					if it, err = ev.attrPath(it, attr); err != nil {
+						return nil, err
+					}
+				}
+				if total, err = ev.binop("+", total, it); err != nil {
+					return nil, err
+				}
+			}
+			return total, nil
+		},
+		"min": minMax(-1),
+		"max": minMax(1),
+		"batch": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			n, _ := toInt(arg(args, kw, 0, "linecount", int64(1)))
+			if n <= 0 {
+				return nil, ev.errf(KindOther, "batch size must be positive")
+			}
+			fill := arg(args, kw, 1, "fill_with", nil)
+			items, err := listOf(ev, v)
+			if err != nil {
+				return nil, err
+			}
+			var out []any
+			for i := 0; i < len(items); i += int(n) {
+				end := min(i+int(n), len(items))
+				row := append([]any{}, items[i:end]...)
+				for fill != nil && len(row) < int(n) {
+					row = append(row, fill)
+				}
+				out = append(out, row)
+			}
+			return orEmpty(out), nil
+		},
+		"indent": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			width := arg(args, kw, 0, "width", int64(4))
+			first := data.Truthy(arg(args, kw, 1, "first", false))
+			blank := data.Truthy(arg(args, kw, 2, "blank", false))
+			pad := ""
+			if w, ok := toInt(width); ok {
+				pad = strings.Repeat(" ", int(max(w, 0)))
+			} else {
+				pad = pyStr(width)
+			}
+			s := pyStr(v)
+			nl := "\n"
+			s += nl
+			lines := strings.Split(s, nl)
+			rest := lines[1:]
+			for i, l := range rest {
+				if blank || strings.TrimSpace(l) != "" {
+					rest[i] = pad + l
+				}
+			}
+			out := lines[0] + nl + strings.Join(rest, nl)
+			out = out[:len(out)-len(nl)]
+			if strings.HasSuffix(out, nl+pad) && !blank {
+				out = strings.TrimSuffix(out, pad)
+			}
+			// remove the newline added above
+			out = strings.TrimSuffix(out, nl)
+			if first {
+				out = pad + out
+			}
+			return out, nil
+		},
+		"center": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			w, _ := toInt(arg(args, kw, 0, "width", int64(80)))
+			s, err := formatSpec(pyStr(v), "^"+strconv.FormatInt(w, 10))
+			if err != nil {
+				return nil, ev.wrap(KindOther, err)
+			}
+			return s, nil
+		},
+		"wordcount": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return int64(len(regexp.MustCompile(`\w+`).FindAllString(pyStr(v), -1))), nil
+		},
+		"format": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			var a any = data.Tuple(args)
+			if kw.Len() > 0 {
+				a = kw
+			}
+			s, err := pyPercent(pyStr(v), a)
+			if err != nil {
+				return nil, ev.wrap(KindOther, err)
+			}
+			return s, nil
+		},
+		"attr": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return ev.getattr(v, pyStr(arg(args, kw, 0, "name", "")))
+		},
+		"items": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			m, ok := v.(*data.Map)
+			if !ok {
+				return nil, ev.errf(KindOther, "Can only get item pairs from a mapping.")
+			}
+			return dictMethods["items"](ev, &method{recv: m}, nil, nil)
+		},
+		"safe":   func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) { return v, nil },
+		"e":      escapeFilter,
+		"escape": escapeFilter,
+		"striptags": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			s := regexp.MustCompile(`(?s)<!--.*?-->|<[^>]*>`).ReplaceAllString(pyStr(v), "")
+			return strings.Join(strings.Fields(s), " "), nil
+		},
+		"truncate": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			n, _ := toInt(arg(args, kw, 0, "length", int64(255)))
+			killwords := data.Truthy(arg(args, kw, 1, "killwords", false))
+			end := pyStr(arg(args, kw, 2, "end", "..."))
+			leeway, _ := toInt(arg(args, kw, 3, "leeway", int64(5)))
+			r := []rune(pyStr(v))
+			if int64(len(r)) <= n+leeway {
+				return string(r), nil
+			}
+			cut := max(n-int64(len([]rune(end))), 0)
+			s := string(r[:cut])
+			if killwords {
+				return s + end, nil
+			}
+			if i := strings.LastIndex(s, " "); i >= 0 {
+				s = s[:i]
+			}
+			return s + end, nil
+		},
+		"urlencode": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return urlQuote(pyStr(v), "/"), nil
+		},
+		"tojson": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			s, err := pyJSON(v, true, indentArg(arg(args, kw, 0, "indent", nil)))
+			if err != nil {
+				return nil, ev.wrap(KindOther, err)
+			}
+			r := strings.NewReplacer("<", `\u003c`, ">", `\u003e`, "&", `\u0026`, "'", `\u0027`)
+			return r.Replace(s), nil
+		},
+		"json": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			sortKeys := data.Truthy(arg(args, kw, 0, "sort_keys", true))
+			s, err := pyJSON(v, sortKeys, indentArg(arg(args, kw, 1, "indent", nil)))
+			if err != nil {
+				return nil, ev.wrap(KindOther, err)
+			}
+			return strings.TrimSpace(s), nil
+		},
+		"yaml": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			flow := data.Truthy(arg(args, kw, 0, "flow_style", true))
+			s, err := yamlDump(v, flow)
+			if err != nil {
+				return nil, ev.wrap(KindOther, err)
+			}
+			s = strings.TrimSpace(s)
+			s = strings.TrimSuffix(s, "\n...")
+			return s, nil
+		},
+		"python": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return data.Repr(v), nil
+		},
+		"load_yaml": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			s, ok := v.(string)
+			if !ok {
+				return v, nil
+			}
+			return ev.loadYAML(s)
+		},
+		"load_json": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			s, ok := v.(string)
+			if !ok {
+				return v, nil
+			}
+			return ev.loadJSON(s)
+		},
+		"load_text": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return v, nil
+		},
+		"yaml_encode": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			// salt.utils.yaml_encode: a scalar as YAML would write it
+			switch v.(type) {
+			case []any, data.Tuple, *data.Map:
+				return nil, ev.errf(KindOther, "yaml_encode only supports scalars")
+			}
+			s, err := yamlScalar(v, true)
+			if err != nil {
+				return nil, ev.wrap(KindOther, err)
+			}
+			return s, nil
+		},
+		"yaml_dquote": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			s, err := strArg(ev, v, "yaml_dquote")
+			if err != nil {
+				return nil, err
+			}
+			return yamlDoubleQuote(s), nil
+		},
+		"yaml_squote": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			s, err := strArg(ev, v, "yaml_squote")
+			if err != nil {
+				return nil, err
+			}
+			return "'" + strings.ReplaceAll(s, "'", "''") + "'", nil
+		},
+		"to_bool": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return toBool(v), nil
+		},
+		"sequence": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			switch v.(type) {
+			case []any, data.Tuple:
+				return v, nil
+			}
+			return []any{v}, nil
+		},
+		"regex_match":   regexFilter("match"),
+		"regex_search":  regexFilter("search"),
+		"regex_replace": regexReplace,
+		"regex_escape": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return pyReEscape(pyStr(v)), nil
+		},
+		"md5":    hashFilter(md5.New),
+		"sha1":   hashFilter(sha1.New),
+		"sha256": hashFilter(sha256.New),
+		"sha512": hashFilter(sha512.New),
+		"base64_encode": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return base64.StdEncoding.EncodeToString([]byte(pyStr(v))), nil
+		},
+		"base64_decode": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			b, err := base64.StdEncoding.DecodeString(pyStr(v))
+			if err != nil {
+				return nil, ev.errf(KindOther, "Incorrect padding")
+			}
+			return string(b), nil
+		},
+		"quote": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return shQuote(pyStr(v)), nil
+		},
+		"strftime": strftimeFilter,
+		"avg": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			items, err := listOf(ev, v)
+			if err != nil {
+				return nil, err
+			}
+			if len(items) == 0 {
+				return 0.0, nil
+			}
+			var t float64
+			for _, it := range items {
+				f, ok := toFloat(it)
+				if !ok {
+					return nil, ev.errf(KindOther, "unsupported operand type(s) for +: 'float' and '%s'", typeName(it))
+				}
+				t += f
+			}
+			return t / float64(len(items)), nil
+		},
+		"union":                setOp("union"),
+		"intersect":            setOp("intersect"),
+		"difference":           setOp("difference"),
+		"symmetric_difference": setOp("symmetric_difference"),
+		"flatten": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			levels := int64(-1)
+			if l := arg(args, kw, 0, "levels", nil); l != nil {
+				levels, _ = toInt(l)
+			}
+			preserve := data.Truthy(arg(args, kw, 1, "preserve_nulls", false))
+			items, err := listOf(ev, v)
+			if err != nil {
+				return nil, err
+			}
+			return orEmpty(flatten(items, levels, preserve)), nil
+		},
+		"to_num": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			s, ok := v.(string)
+			if !ok {
+				return v, nil
+			}
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return n, nil
+			}
+			if f, err := strconv.ParseFloat(s, 64); err == nil {
+				return f, nil
+			}
+			return v, nil
+		},
+		"is_list": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			_, ok := v.([]any)
+			return ok, nil
+		},
+		"is_ip": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return ipCheck(v, 0), nil
+		},
+		"is_ipv4": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return ipCheck(v, 4), nil
+		},
+		"is_ipv6": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return ipCheck(v, 6), nil
+		},
+		"path_join": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			parts := []string{pyStr(v)}
+			for _, a := range args {
+				parts = append(parts, pyStr(a))
+			}
+			out := ""
+			for _, p := range parts {
+				if strings.HasPrefix(p, "/") {
+					out = p
+				} else if out == "" || strings.HasSuffix(out, "/") {
+					out += p
+				} else {
+					out += "/" + p
+				}
+			}
+			return out, nil
+		},
+		"traverse": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			key := pyStr(arg(args, kw, 0, "key", ""))
+			def := arg(args, kw, 1, "default", nil)
+			delim := pyStr(arg(args, kw, 2, "delimiter", ":"))
+			if r, ok := data.Traverse(v, key, delim); ok {
+				return r, nil
+			}
+			return def, nil
+		},
+		"to_entries": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			m, ok := v.(*data.Map)
+			if !ok {
+				return nil, ev.errf(KindOther, "to_entries: expected a dict")
+			}
+			var out []any
+			m.Range(func(k, v any) bool { out = append(out, data.M("key", k, "value", v)); return true })
+			return orEmpty(out), nil
+		},
+		"from_entries": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			items, err := listOf(ev, v)
+			if err != nil {
+				return nil, err
+			}
+			m := data.NewMap()
+			for _, it := range items {
+				e, ok := it.(*data.Map)
+				if !ok {
+					continue
+				}
+				k, _ := e.Get("key")
+				val, _ := e.Get("value")
+				m.Set(k, val)
+			}
+			return m, nil
+		},
+		"skip": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) { return nil, nil },
+		"dictsort_ignorecase": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return nil, nil
+		},
+		"sorted_ignorecase": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			items, err := listOf(ev, v)
+			if err != nil {
+				return nil, err
+			}
+			return ev.sortItems(items, false, false, nil)
+		},
+		"str_to_num": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return filters["to_num"](ev, v, args, kw)
+		},
+		"contains_whitespace": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return strings.IndexFunc(pyStr(v), unicode.IsSpace) >= 0, nil
+		},
+		"is_hex": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			s, ok := v.(string)
+			if !ok {
+				return false, nil
+			}
+			_, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X"), 16, 64)
+			return err == nil, nil
+		},
+		"is_empty": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			return !data.Truthy(v), nil
+		},
+		"to_snake_case": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			s := pyStr(v)
+			var b strings.Builder
+			for i, r := range s {
+				if unicode.IsUpper(r) {
+					if i > 0 {
+						b.WriteByte('_')
+					}
+					b.WriteRune(unicode.ToLower(r))
+				} else {
+					b.WriteRune(r)
+				}
+			}
+			return b.String(), nil
+		},
+		"exactly_one_true": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			items, err := listOf(ev, v)
+			if err != nil {
+				return nil, err
+			}
+			n := 0
+			for _, it := range items {
+				if data.Truthy(it) {
+					n++
+				}
+			}
+			return n == 1, nil
+		},
+	}
+	delete(filters, "skip")
+	delete(filters, "dictsort_ignorecase")
+	filters["d"] = filters["default"]
+	filters["count"] = filters["length"]
+	filters["yaml_safe"] = filters["yaml"]
+	filters["unique_list"] = filters["unique"]
+	filters["is_iter"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		switch v.(type) {
+		case []any, data.Tuple, *data.Map:
+			return true, nil
+		}
+		return false, nil
+	}
+	filters["dirname"] = func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		return path.Dir(pyStr(v)), nil
+	}
+
+	tests = map[string]testFunc{
+		"defined": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			_, u := v.(*undefined)
+			return !u, nil
+		},
+		"undefined": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			_, u := v.(*undefined)
+			return u, nil
+		},
+		"none": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) { return v == nil, nil },
+		"string": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			_, ok := v.(string)
+			return ok, nil
+		},
+		"number": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) { return isNum(v), nil },
+		"integer": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			switch v.(type) {
+			case int64, *big.Int:
+				return true, nil
+			}
+			return false, nil
+		},
+		"float": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			_, ok := v.(float64)
+			return ok, nil
+		},
+		"boolean": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) { _, ok := v.(bool); return ok, nil },
+		"true":    func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) { return v == true, nil },
+		"false":   func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) { return v == false, nil },
+		"mapping": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			_, ok := v.(*data.Map)
+			return ok, nil
+		},
+		"sequence": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			switch v.(type) {
+			case []any, data.Tuple, string, *data.Map:
+				return true, nil
+			}
+			return false, nil
+		},
+		"iterable": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			switch v.(type) {
+			case []any, data.Tuple, string, *data.Map, []byte:
+				return true, nil
+			}
+			return false, nil
+		},
+		"callable": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			_, ok := v.(callable)
+			return ok, nil
+		},
+		"odd": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			n, ok := toInt(v)
+			return ok && n%2 != 0, nil
+		},
+		"even": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			n, ok := toInt(v)
+			return ok && n%2 == 0, nil
+		},
+		"divisibleby": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			n, _ := toInt(v)
+			d, _ := toInt(arg(args, kw, 0, "num", int64(1)))
+			if d == 0 {
+				return false, ev.errf(KindOther, "integer division or modulo by zero")
+			}
+			return n%d == 0, nil
+		},
+		"equalto": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			return data.Equal(v, arg(args, kw, 0, "other", nil)), nil
+		},
+		"sameas": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			o := arg(args, kw, 0, "other", nil)
+			switch v.(type) {
+			case nil, bool:
+				return v == o, nil
+			}
+			return data.Equal(v, o), nil
+		},
+		"in": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			return ev.contains(arg(args, kw, 0, "seq", nil), v)
+		},
+		"lower": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			s := pyStr(v)
+			return strings.ToLower(s) == s, nil
+		},
+		"upper": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			s := pyStr(v)
+			return strings.ToUpper(s) == s, nil
+		},
+		"match": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			re, err := ev.compileRe(pyStr(arg(args, kw, 0, "regex", "")), args, kw, 1)
+			if err != nil {
+				return false, err
+			}
+			loc := re.FindStringIndex(pyStr(v))
+			return loc != nil && loc[0] == 0, nil
+		},
+		"list": func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			switch v.(type) {
+			case []any, data.Tuple:
+				return true, nil
+			}
+			return false, nil
+		},
+	}
+	for op, name := range map[string]string{"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"} {
+		f := func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+			return ev.compare(op, v, arg(args, kw, 0, "other", nil))
+		}
+		tests[name] = f
+		tests[op] = f
+	}
+	tests["escaped"] = func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) { return false, nil }
+	tests["filter"] = func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+		_, ok := filters[pyStr(v)]
+		return ok, nil
+	}
+	tests["test"] = func(ev *evaluator, v any, args []any, kw *data.Map) (bool, error) {
+		_, ok := tests[pyStr(v)]
+		return ok, nil
+	}
+	tests["equalto"] = tests["eq"]
+}
+
+func orEmpty(l []any) []any {
+	if l == nil {
+		return []any{}
+	}
+	return l
+}
+
+func strFilter(f func(string) string) filterFunc {
+	return func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		s, err := ev.toStr(v)
+		if err != nil {
+			return nil, err
+		}
+		return f(s), nil
+	}
+}
+
+func escapeFilter(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
+	return r.Replace(pyStr(v)), nil
+}
+
+func indentArg(v any) int {
+	if v == nil {
+		return -1
+	}
+	n, ok := toInt(v)
+	if !ok {
+		return -1
+	}
+	return int(n)
+}
+
+// attrPath follows "a.b.0" (Jinja's make_attrgetter).
+func (ev *evaluator) attrPath(v any, attr any) (any, error) {
+	if n, ok := attr.(int64); ok {
+		return ev.getitem(v, n)
+	}
+	for _, part := range strings.Split(pyStr(attr), ".") {
+		var key any = part
+		if n, err := strconv.ParseInt(part, 10, 64); err == nil {
+			key = n
+		}
+		nv, err := ev.getitem(v, key)
+		if err != nil {
+			return nil, err
+		}
+		v = nv
+	}
+	return v, nil
+}
+
+func (ev *evaluator) sortItems(items []any, rev, cs bool, attr any) ([]any, error) {
+	out := append([]any{}, items...)
+	keys := make([]any, len(out))
+	for i, it := range out {
+		k := it
+		if attr != nil {
+			var err error
+			if k, err = ev.attrPath(it, attr); err != nil {
+				return nil, err
+			}
+			if err := ev.need(k); err != nil {
+				return nil, err
+			}
+		}
+		if s, ok := k.(string); ok && !cs {
+			k = strings.ToLower(s)
+		}
+		keys[i] = k
+	}
+	idx := make([]int, len(out))
+	for i := range idx {
+		idx[i] = i
+	}
+	var bad bool
+	sort.SliceStable(idx, func(a, b int) bool {
+		c, ok := data.Compare(keys[idx[a]], keys[idx[b]])
+		if !ok {
+			bad = true
+		}
+		if rev {
+			return c > 0
+		}
+		return c < 0
+	})
+	if bad {
+		return nil, ev.errf(KindOther, "'<' not supported between instances of '%s' and '%s'", typeName(keys[0]), typeName(keys[len(keys)-1]))
+	}
+	sorted := make([]any, len(out))
+	for i, j := range idx {
+		sorted[i] = out[j]
+	}
+	return sorted, nil
+}
+
+func mapFilter(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+	items, err := listOf(ev, v)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, 0, len(items))
+	if a, ok := kw.Get("attribute"); ok {
+		def, hasDef := kw.Get("default")
+		for _, it := range items {
+			r, err := ev.attrPath(it, a)
+			if err != nil {
+				return nil, err
+			}
+			if _, u := r.(*undefined); u && hasDef {
+				r = def
+			}
+			out = append(out, r)
+		}
+		return out, nil
+	}
+	if len(args) == 0 {
+		return out, nil
+	}
+	name := pyStr(args[0])
+	f, ok := filters[name]
+	if !ok {
+		return nil, ev.errf(KindSyntax, "No filter named '%s'.", name)
+	}
+	for _, it := range items {
+		if err := ev.need(it); err != nil {
+			return nil, err
+		}
+		r, err := f(ev, it, args[1:], kw)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func selectFilter(reject, byAttr bool) filterFunc {
+	return func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		items, err := listOf(ev, v)
+		if err != nil {
+			return nil, err
+		}
+		var attr any
+		if byAttr {
+			if len(args) == 0 {
+				return nil, ev.errf(KindOther, "Missing parameter for attribute name")
+			}
+			attr, args = args[0], args[1:]
+		}
+		var test testFunc
+		if len(args) > 0 {
+			name := pyStr(args[0])
+			t, ok := tests[name]
+			if !ok {
+				return nil, ev.errf(KindSyntax, "No test named '%s'.", name)
+			}
+			test, args = t, args[1:]
+		}
+		var out []any
+		for _, it := range items {
+			x := it
+			if attr != nil {
+				if x, err = ev.attrPath(it, attr); err != nil {
+					return nil, err
+				}
+			}
+			var ok bool
+			if test == nil {
+				if err := ev.need(x); err != nil {
+					return nil, err
+				}
+				ok = data.Truthy(x)
+			} else {
+				if _, u := x.(*undefined); u {
+					ok = false
+					if t, _ := test(ev, x, args, nil); t {
+						ok = true
+					}
+				} else if ok, err = test(ev, x, args, nil); err != nil {
+					return nil, err
+				}
+			}
+			if ok != reject {
+				out = append(out, it)
+			}
+		}
+		return orEmpty(out), nil
+	}
+}
+
+func minMax(sign int) filterFunc {
+	return func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		cs := data.Truthy(arg(args, kw, 0, "case_sensitive", false))
+		attr := arg(args, kw, 1, "attribute", nil)
+		items, err := listOf(ev, v)
+		if err != nil {
+			return nil, err
+		}
+		if len(items) == 0 {
+			return &undefined{name: "No aggregated item, sequence was empty."}, nil
+		}
+		sorted, err := ev.sortItems(items, sign > 0, cs, attr)
+		if err != nil {
+			return nil, err
+		}
+		return sorted[0], nil
+	}
+}
+
+func toBool(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case int64:
+		return x > 0
+	case float64:
+		return x > 0
+	case string:
+		switch strings.ToLower(x) {
+		case "yes", "1", "true":
+			return true
+		}
+		return false
+	case []any:
+		return len(x) > 0
+	case data.Tuple:
+		return len(x) > 0
+	case *data.Map:
+		return x.Len() > 0
+	}
+	return false
+}
+
+func hashFilter(h func() hash.Hash) filterFunc {
+	return func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		d := h()
+		d.Write([]byte(pyStr(v)))
+		return hex.EncodeToString(d.Sum(nil)), nil
+	}
+}
+
+func shQuote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	if regexp.MustCompile(`^[\w@%+=:,./-]+$`).MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
+}
+
+func setOp(op string) filterFunc {
+	return func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+		a, err := listOf(ev, v)
+		if err != nil {
+			return nil, err
+		}
+		if len(args) == 0 {
+			return nil, ev.errf(KindOther, "%s() missing 1 required positional argument", op)
+		}
+		b, err := listOf(ev, args[0])
+		if err != nil {
+			return nil, err
+		}
+		in := func(l []any, x any) bool {
+			for _, y := range l {
+				if data.Equal(x, y) {
+					return true
+				}
+			}
+			return false
+		}
+		var out []any
+		add := func(x any) {
+			if !in(out, x) {
+				out = append(out, x)
+			}
+		}
+		switch op {
+		case "union":
+			for _, x := range a {
+				add(x)
+			}
+			for _, x := range b {
+				add(x)
+			}
+		case "intersect":
+			for _, x := range a {
+				if in(b, x) {
+					add(x)
+				}
+			}
+		case "difference":
+			for _, x := range a {
+				if !in(b, x) {
+					add(x)
+				}
+			}
+		default:
+			for _, x := range a {
+				if !in(b, x) {
+					add(x)
+				}
+			}
+			for _, x := range b {
+				if !in(a, x) {
+					add(x)
+				}
+			}
+		}
+		return orEmpty(out), nil
+	}
+}
+
+func flatten(items []any, levels int64, preserve bool) []any {
+	var out []any
+	for _, it := range items {
+		if it == nil && !preserve {
+			continue
+		}
+		if l, ok := it.([]any); ok && levels != 0 {
+			out = append(out, flatten(l, levels-1, preserve)...)
+			continue
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+func ipCheck(v any, family int) bool {
+	s, ok := v.(string)
+	if !ok {
+		return false
+	}
+	addr, err := netip.ParseAddr(s)
+	if err != nil {
+		return false
+	}
+	switch family {
+	case 4:
+		return addr.Is4()
+	case 6:
+		return addr.Is6()
+	}
+	return true
+}
+
+func urlQuote(s, safe string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_.-~", c) >= 0 || strings.IndexByte(safe, c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			b.WriteString("%" + strings.ToUpper(hex.EncodeToString([]byte{c})))
+		}
+	}
+	return b.String()
+}
+
+func strftimeFilter(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+	format := pyStr(arg(args, kw, 0, "format", "%Y-%m-%d"))
+	var t time.Time
+	switch x := v.(type) {
+	case int64:
+		t = time.Unix(x, 0).UTC()
+	case float64:
+		sec, frac := math.Modf(x)
+		t = time.Unix(int64(sec), int64(frac*1e9)).UTC()
+	case string:
+		if n, err := strconv.ParseInt(x, 10, 64); err == nil {
+			t = time.Unix(n, 0).UTC()
+			break
+		}
+		return nil, ev.errf(KindOther, "Unable to parse %s. Consider installing timelib", x)
+	default:
+		return nil, ev.errf(KindOther, "Unable to parse %s", pyStr(v))
+	}
+	return pyStrftime(t, format), nil
+}
+
+// pyStrftime implements the common strftime directives.
+func pyStrftime(t time.Time, f string) string {
+	var b strings.Builder
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' || i+1 >= len(f) {
+			b.WriteByte(f[i])
+			continue
+		}
+		i++
+		switch f[i] {
+		case 'Y':
+			b.WriteString(strconv.Itoa(t.Year()))
+		case 'y':
+			b.WriteString(t.Format("06"))
+		case 'm':
+			b.WriteString(t.Format("01"))
+		case 'd':
+			b.WriteString(t.Format("02"))
+		case 'H':
+			b.WriteString(t.Format("15"))
+		case 'I':
+			b.WriteString(t.Format("03"))
+		case 'M':
+			b.WriteString(t.Format("04"))
+		case 'S':
+			b.WriteString(t.Format("05"))
+		case 'p':
+			b.WriteString(t.Format("PM"))
+		case 'b':
+			b.WriteString(t.Format("Jan"))
+		case 'B':
+			b.WriteString(t.Format("January"))
+		case 'a':
+			b.WriteString(t.Format("Mon"))
+		case 'A':
+			b.WriteString(t.Format("Monday"))
+		case 'j':
+			b.WriteString(t.Format("002"))
+		case 'f':
+			b.WriteString(t.Format(".000000")[1:])
+		case 'z':
+			b.WriteString(t.Format("-0700"))
+		case 'Z':
+			b.WriteString(t.Format("MST"))
+		case 's':
+			b.WriteString(strconv.FormatInt(t.Unix(), 10))
+		case 'e':
+			b.WriteString(t.Format("_2"))
+		case 'F':
+			b.WriteString(t.Format("2006-01-02"))
+		case 'T':
+			b.WriteString(t.Format("15:04:05"))
+		case '%':
+			b.WriteByte('%')
+		default:
+			b.WriteByte('%')
+			b.WriteByte(f[i])
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,112 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/saltgo/saltgo/data"
+)
+
+// opts is a render context like the one the state compiler builds for
+// specprobe/sub/jctx2.sls (spec §5.2, live values).
+func opts() Options {
+	return Options{
+		Vars: map[string]any{
+			"grains":       data.M("os", "Debian", "id", "minion1", "ipv4", []any{"127.0.0.1"}),
+			"pillar":       data.M("pkgs", []any{"a", "b"}, "root", "/srv/app"),
+			"opts":         data.M("renderer", "jinja|yaml"),
+			"saltenv":      "base",
+			"sls":          "specprobe.sub.jctx2",
+			"slspath":      "specprobe/sub",
+			"slsdotpath":   "specprobe.sub",
+			"slscolonpath": "specprobe:sub",
+			"sls_path":     "specprobe_sub",
+			"tplpath":      "/var/cache/salt/minion/files/base/specprobe/sub/jctx2.sls",
+			"tplfile":      "specprobe/sub/jctx2.sls",
+			"tpldir":       "specprobe/sub",
+			"tpldot":       "specprobe.sub",
+		},
+		Saltenv: "base",
+		Salt: func(ctx context.Context, fun string, args []any, kw *data.Map) (any, error) {
+			switch fun {
+			case "test.echo":
+				return args[0], nil
+			case "test.fail":
+				return nil, errors.New("boom")
+			}
+			return nil, errors.New("'" + fun + "' is not available.")
+		},
+	}
+}
+
+func TestRenderPipeline(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      any
+	}{
+		{"default jinja|yaml", "a:\n  - {{ grains.os }}\nb: {{ pillar.pkgs|json }}\n", data.M("a", []any{"Debian"}, "b", []any{"a", "b"})},
+		{"yaml keeps order", "z: 1\na: 2\nm: 3\n", data.M("z", int64(1), "a", int64(2), "m", int64(3))},
+		{"yaml 1.1 typing", "a: yes\nb: 010\nc: 1e3\n", data.M("a", true, "b", int64(10), "c", "1e3")},
+		{"shebang yaml skips jinja", "#!yaml\na: '{{ x }}'\n", data.M("a", "{{ x }}")},
+		{"shebang json", "#!json\n{\"b\": 1, \"a\": [true, null]}", data.M("b", int64(1), "a", []any{true, nil})},
+		{"shebang jinja|json", "#!jinja|json\n{\"os\": \"{{ grains.os }}\"}", data.M("os", "Debian")},
+		{"shebang jinja alone keeps text", "#!jinja\n{{ grains.id }}\n", "#!jinja\nminion1\n"},
+		{"old style yaml_jinja", "#!yaml_jinja\na: {{ 1 + 1 }}\n", data.M("a", int64(2))},
+		{"empty file", "", data.NewMap()},
+		{"whitespace only", "  \n\n", data.NewMap()},
+		{"comments only is an empty map", "# nothing\n", data.NewMap()},
+		{"salt context", "e: {{ salt['test.echo']('e') }}\nf: {{ salt.test.echo('f') }}\n", data.M("e", "e", "f", "f")},
+		{"context vars", "- {{ sls }}\n- {{ slspath }}\n- {{ slsdotpath }}\n- {{ slscolonpath }}\n- {{ sls_path }}\n- {{ tplfile }}\n- {{ tpldir }}\n- {{ tpldot }}\n- {{ saltenv }}\n- {{ opts['renderer'] }}\n",
+			[]any{"specprobe.sub.jctx2", "specprobe/sub", "specprobe.sub", "specprobe:sub", "specprobe_sub", "specprobe/sub/jctx2.sls", "specprobe/sub", "specprobe.sub", "base", "jinja|yaml"}},
+		{"default on undefined", "a: {{ env|default('UNDEF') }}\n", data.M("a", "UNDEF")},
+		{"loop states", "{% for p in pillar.pkgs %}\npkg_{{ p }}:\n  test.nop:\n    - name: {{ p }}\n{% endfor %}\n",
+			data.M("pkg_a", data.M("test.nop", []any{data.M("name", "a")}), "pkg_b", data.M("test.nop", []any{data.M("name", "b")}))},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Render(context.Background(), []byte(tc.src), opts())
+			if err != nil {
+				t.Fatalf("Render: %v", err)
+			}
+			if !data.Equal(got, tc.want) || data.Repr(got) != data.Repr(tc.want) {
+				t.Errorf("got %s, want %s", data.Repr(got), data.Repr(tc.want))
+			}
+		})
+	}
+}
+
+func TestRenderErrors(t *testing.T) {
+	tests := []struct {
+		name, src, want string
+	}{
+		{"undefined (live)", "{{ undefined_var.attr }}\n", "Jinja variable 'undefined_var' is undefined; line 1\n\n---\n{{ undefined_var.attr }}    <======================\n---"},
+		{"missing attribute", "a: {{ grains.nope }}\n", "Jinja variable 'dict object' has no attribute 'nope'; line 1\n\n---\na: {{ grains.nope }}    <======================\n---"},
+		{"no such test (live)", "a: 1\nb: 2\nc: 3\n{{ x is ip_address }}\n", "Jinja syntax error: No test named 'ip_address'.; line 4\n\n---\na: 1\nb: 2\nc: 3\n{{ x is ip_address }}    <======================\n---"},
+		{"yaml mapping values (live)", "a: b: c\n", "mapping values are not allowed in this context"},
+		{"unknown renderer", "#!py\ndef run():\n    return {}\n", `The renderer "py" is not available`},
+		{"unknown renderer in pipe", "#!mako|yaml\na: 1\n", `The renderer "mako|yaml" is not available`},
+		{"salt function fails", "{{ salt['test.fail']() }}\n", "Problem running salt function in Jinja template: boom; line 1\n\n---\n{{ salt['test.fail']() }}    <======================\n---"},
+		{"raise", "{{ raise('custom') }}\n", "Jinja syntax error: custom; line 1\n\n---\n{{ raise('custom') }}    <======================\n---"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Render(context.Background(), []byte(tc.src), opts())
+			var re *Error
+			if !errors.As(err, &re) {
+				t.Fatalf("Render error = %v (%T), want a *render.Error", err, err)
+			}
+			if re.Text != tc.want {
+				t.Errorf("error text\n got %q\nwant %q", re.Text, tc.want)
+			}
+		})
+	}
+}
+
+func TestContextWindow(t *testing.T) {
+	src := "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n14\n"
+	want := "---\n[...]\n3\n4\n5\n6\n7\n8    <======================\n9\n10\n11\n12\n13\n[...]\n---"
+	if got := Context(src, 8, marker); got != want {
+		t.Errorf("Context:\n got %q\nwant %q", got, want)
+	}
+}

@@ -1,0 +1,4 @@
+hello file:
+  file.managed:
+    - name: /tmp/never-applied/hello.txt
+    - source: salt://files/hello.txt
