@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "script args: $*"
+echo "script stderr" >&2

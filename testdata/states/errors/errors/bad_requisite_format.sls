@@ -1,0 +1,3 @@
+bad_req:
+  test.succeed_without_changes:
+    - require: not-a-list-of-maps

@@ -1,0 +1,3 @@
+dup_id:
+  test.succeed_without_changes:
+    - comment: from a

@@ -1,0 +1,3 @@
+include:
+  - errors.conflict_a
+  - errors.conflict_b

@@ -1,0 +1,3 @@
+base:
+  '*':
+    - errors.unknown_function

@@ -1,0 +1,6 @@
+include:
+  - ..relup
+  - .sibling
+
+leaf_state:
+  test.succeed_without_changes: []

@@ -1,0 +1,2 @@
+envform_state:
+  test.succeed_without_changes: []

@@ -1,0 +1,2 @@
+excluded_state:
+  test.succeed_without_changes: []

@@ -1,0 +1,2 @@
+glob_one_state:
+  test.succeed_without_changes: []

@@ -1,0 +1,2 @@
+glob_two_state:
+  test.succeed_without_changes: []

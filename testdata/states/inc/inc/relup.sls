@@ -1,0 +1,2 @@
+relup_state:
+  test.succeed_without_changes: []

@@ -1,0 +1,6 @@
+include:
+  - inc.excluded
+
+sub_state:
+  test.succeed_without_changes:
+    - comment: original comment

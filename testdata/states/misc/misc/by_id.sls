@@ -1,0 +1,2 @@
+by_id_state:
+  test.succeed_without_changes: []

@@ -1,0 +1,2 @@
+grain_matched_state:
+  test.succeed_without_changes: []

@@ -1,0 +1,2 @@
+not_matched_state:
+  test.succeed_without_changes: []

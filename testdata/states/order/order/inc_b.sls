@@ -1,0 +1,2 @@
+b_only:
+  test.succeed_without_changes: []
