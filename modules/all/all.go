@@ -8,6 +8,7 @@ import (
 	_ "github.com/saltgo/saltgo/modules/config"
 	_ "github.com/saltgo/saltgo/modules/cp"
 	_ "github.com/saltgo/saltgo/modules/event"
+	_ "github.com/saltgo/saltgo/modules/file"
 	_ "github.com/saltgo/saltgo/modules/grains"
 	_ "github.com/saltgo/saltgo/modules/lxc"
 	_ "github.com/saltgo/saltgo/modules/mccloudlxc"

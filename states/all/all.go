@@ -4,5 +4,7 @@
 package all
 
 import (
+	_ "github.com/saltgo/saltgo/states/cmd"
+	_ "github.com/saltgo/saltgo/states/file"
 	_ "github.com/saltgo/saltgo/states/test"
 )

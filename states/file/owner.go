@@ -1,0 +1,19 @@
+package file
+
+import (
+	"os/user"
+	"strconv"
+)
+
+// primaryGroup is the name of a user's primary group.
+func primaryGroup(uid int64) (string, error) {
+	u, err := user.LookupId(strconv.FormatInt(uid, 10))
+	if err != nil {
+		return "", err
+	}
+	g, err := user.LookupGroupId(u.Gid)
+	if err != nil {
+		return "", err
+	}
+	return g.Name, nil
+}
