@@ -577,3 +577,52 @@ func TestStartTimeAndDuration(t *testing.T) {
 		t.Errorf("%v", got)
 	}
 }
+
+// twoEnvs is a tree with base and dev environments, each with a top file.
+func twoEnvs(t *testing.T, opts ...any) *host.Env {
+	t.Helper()
+	e := env(t, tree{
+		"top.sls": "base:\n  '*':\n    - b1\ndev:\n  '*':\n    - from_base_top\n",
+		"b1.sls":  "b1:\n  test.nop\n",
+	})
+	dev := t.TempDir()
+	for p, body := range map[string]string{
+		"top.sls":           "dev:\n  '*':\n    - d1\nbase:\n  '*':\n    - ignored\n",
+		"d1.sls":            "d1:\n  test.nop\n",
+		"from_base_top.sls": "from_base_top:\n  test.nop\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dev, p), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fr := mustGet(e.Opts, "file_roots").(*data.Map)
+	fr.Set("dev", []any{dev})
+	for i := 0; i < len(opts); i += 2 {
+		e.Opts.Set(opts[i], opts[i+1])
+	}
+	return e
+}
+
+func TestTopMerging(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []any
+		want string
+	}{
+		{"merge: base wins, dev's own section ignored", nil, "{'base': ['b1'], 'dev': ['from_base_top']}"},
+		{"same: each env's own top", []any{"top_file_merging_strategy", "same"}, "{'base': ['b1'], 'dev': ['d1']}"},
+		{"merge_all", []any{"top_file_merging_strategy", "merge_all"}, "{'base': ['b1', 'ignored'], 'dev': ['from_base_top', 'd1']}"},
+		{"env_order dev first", []any{"env_order", []any{"dev", "base"}}, "{'base': ['b1'], 'dev': ['from_base_top']}"},
+		{"state_top_saltenv dev", []any{"state_top_saltenv", "dev"}, "{'dev': ['d1']}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ret, err := highstate(t, twoEnvs(t, tc.opts...), false, "").ShowTop(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := data.Repr(ret); got != tc.want {
+				t.Errorf("%s, want %s", got, tc.want)
+			}
+		})
+	}
+}

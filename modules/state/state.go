@@ -141,6 +141,10 @@ func begin(c *host.Call) (conflict any, done func()) {
 		}
 	}
 	if len(found) > 0 {
+		if q, ok := kw(c, "queue"); ok && data.Truthy(q) || data.Truthy(c.Get("queue")) {
+			c.Retcode = exCompilerError
+			return data.List(append(found, "saltgo does not queue state runs (queue="+data.Str(firstNonNil(c.Get("queue"), q))+"): run it again when the running state job has finished")), func() {}
+		}
 		c.Retcode = exCompilerError
 		return data.List(found), func() {}
 	}
@@ -158,6 +162,15 @@ func begin(c *host.Call) (conflict any, done func()) {
 		delete(local.runs, key)
 		local.mu.Unlock()
 	}
+}
+
+func firstNonNil(vs ...any) any {
+	for _, v := range vs {
+		if v != nil {
+			return v
+		}
+	}
+	return nil
 }
 
 // testValue is _get_test_value: test=None means the test option.
@@ -287,7 +300,10 @@ func checkResult(running *data.Map) bool {
 		return false
 	}
 	ok := true
-	running.Range(func(_, v any) bool {
+	running.Range(func(k, v any) bool {
+		if _, isList := v.([]any); isList && k == "__extend__" {
+			return true
+		}
 		r, isMap := v.(*data.Map)
 		if !isMap {
 			ok = false
@@ -522,9 +538,7 @@ func showHighstate(ctx context.Context, c *host.Call) (any, error) {
 		c.Retcode = exCompilerError
 		return data.List(errs), nil
 	}
-	if high.Len() == 0 {
-		c.Retcode = exCompilerError
-	}
+	setRetcode(c, high)
 	return high, nil
 }
 
