@@ -291,6 +291,16 @@ test_|-on_good_|-on_good_|-succeed_without_changes | True | State was not run be
 test_|-on_all_|-on_all_|-succeed_without_changes | True | State was not run because onfail req did not change ran=False
 test_|-on_any_|-on_any_|-succeed_without_changes | True | Success!
 `},
+		{"onfail sees None as a failure in test mode", tree{"t.sls": `
+would_change:
+  test.succeed_with_changes
+handler:
+  test.nop:
+    - onfail:
+      - would_change
+`}, "t", true, `test_|-would_change_|-would_change_|-succeed_with_changes | None | If we weren't testing, this would be successful with changes changed
+test_|-handler_|-handler_|-nop | True | Success!
+`},
 		{"require_any", tree{"a.sls": `
 b_fail:
   test.fail_without_changes
@@ -624,5 +634,60 @@ func TestTopMerging(t *testing.T) {
 				t.Errorf("%s, want %s", got, tc.want)
 			}
 		})
+	}
+}
+
+func init() {
+	host.Register(&host.Module{Kind: host.State, Name: "boom", Funcs: []*host.Func{
+		{Name: "panics", Params: []host.Param{host.Req("name")}, VarKwargs: true, Fn: func(context.Context, *host.Call) (any, error) { panic("kaboom") }},
+		{Name: "fails", Params: []host.Param{host.Req("name")}, VarKwargs: true, Fn: func(context.Context, *host.Call) (any, error) {
+			return nil, host.Errorf("disk on fire")
+		}},
+		{Name: "needs", Params: []host.Param{host.Req("name"), host.Req("path")}, Fn: func(_ context.Context, c *host.Call) (any, error) {
+			return data.M("name", c.Get("name"), "changes", data.NewMap(), "result", true, "comment", data.Str(c.Get("path"))), nil
+		}},
+		{Name: "seen", Params: []host.Param{host.Req("name")}, VarKwargs: true, Fn: func(_ context.Context, c *host.Call) (any, error) {
+			ch := state.Of(c)
+			keys := []string{}
+			c.Kwargs().Range(func(k, _ any) bool { keys = append(keys, data.Str(k)); return true })
+			return data.M("name", c.Get("name"), "changes", data.NewMap(), "result", true,
+				"comment", fmt.Sprintf("test=%v env=%s id=%s kwargs=%v", ch.Test, ch.Saltenv, data.Str(mustGet(ch.Low, "__id__")), keys)), nil
+		}},
+	}})
+}
+
+func TestStateFunctionFailures(t *testing.T) {
+	e := env(t, tree{"x.sls": `
+p:
+  boom.panics
+f:
+  boom.fails
+n:
+  boom.needs
+ok:
+  boom.needs:
+    - path: /etc
+s:
+  boom.seen:
+    - extra: 1
+    - require:
+      - ok
+`})
+	ret := runSLS(t, e, "x", false).(*data.Map)
+	comment := func(tag string) string { return data.Str(mustGet(mustGet(ret, tag).(*data.Map), "comment")) }
+	if c := comment("boom_|-p_|-p_|-panics"); !strings.HasPrefix(c, "An exception occurred in this state: Traceback (most recent call last):\n") || !strings.Contains(c, "kaboom") {
+		t.Errorf("panic comment %q", c)
+	}
+	if c := comment("boom_|-f_|-f_|-fails"); !strings.HasPrefix(c, "An exception occurred in this state: Traceback") || !strings.Contains(c, "disk on fire") {
+		t.Errorf("error comment %q", c)
+	}
+	if c := comment("boom_|-n_|-n_|-needs"); c != "Missing parameter path for state boom.needs\n" {
+		t.Errorf("missing parameter comment %q", c)
+	}
+	if c := comment("boom_|-ok_|-ok_|-needs"); c != "/etc" {
+		t.Errorf("bound parameter %q", c)
+	}
+	if c := comment("boom_|-s_|-s_|-seen"); c != "test=false env=base id=s kwargs=[extra]" {
+		t.Errorf("chunk seen by the function: %q", c)
 	}
 }
