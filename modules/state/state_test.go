@@ -61,13 +61,13 @@ func TestStateFunctions(t *testing.T) {
 		{"sls fails with retcode 2", "state.sls", []any{"one"}, nil, 2, "'test_|-second_|-second_|-fail_without_changes': {'name': 'second', 'changes': {}, 'result': False, 'comment': 'Failure!'"},
 		{"apply without mods is the highstate", "state.apply", nil, nil, 2, "'test_|-first_|-hi_|-succeed_with_changes'"},
 		{"pillar override reaches jinja", "state.apply", []any{"one", kwargs("pillar", data.M("greeting", "hello"))}, nil, 2, "'test_|-first_|-hello_|-succeed_with_changes'"},
-		{"pillar must be a dict", "state.sls", []any{"one", kwargs("pillar", "x")}, nil, 1, "Pillar data must be formatted as a dictionary, unless pillar_enc is specified."},
+		{"pillar must be a dict", "state.sls", []any{"one", kwargs("pillar", "x")}, nil, 1, "\"ERROR executing 'state.sls': Pillar data must be formatted as a dictionary, unless pillar_enc is specified.\""},
 		{"test=True", "state.sls", []any{"one", kwargs("test", true)}, nil, 2, "If we weren't testing, this would be successful with changes"},
 		{"comma list", "state.sls", []any{"two,one"}, nil, 2, "'test_|-solo_|-solo_|-nop'"},
 		{"exclude", "state.sls", []any{"one", kwargs("exclude", []any{data.M("id", "second")})}, nil, 0, "'test_|-first_|-hi_|-succeed_with_changes'"},
 		{"missing sls", "state.sls", []any{"nosuch"}, nil, 1, "[\"No matching sls found for 'nosuch' in env 'base'\"]"},
 		{"sls_id runs the ID and its requisites", "state.sls_id", []any{"second", "one"}, nil, 2, "'test_|-first_|-hi_|-succeed_with_changes'"},
-		{"sls_id missing ID", "state.sls_id", []any{"zzz", "one"}, nil, 1, "No matches for ID 'zzz' found in SLS 'one' within saltenv 'base'"},
+		{"sls_id missing ID", "state.sls_id", []any{"zzz", "one"}, nil, 1, "\"ERROR executing 'state.sls_id': No matches for ID 'zzz' found in SLS 'one' within saltenv 'base'\""},
 		{"single", "state.single", []any{"test.succeed_without_changes", "name=foo"}, nil, 0, "{'test_|-foo_|-foo_|-succeed_without_changes': {'name': 'foo', 'changes': {}, 'result': True, 'comment': 'Success!', '__sls__': None, '__run_num__': 0"},
 		{"single invalid function", "state.single", []any{"nodot", "name=foo"}, nil, 1, "'Invalid function passed'"},
 		{"show_top", "state.show_top", nil, nil, 0, "{'base': ['one']}"},
@@ -106,6 +106,25 @@ func TestOutputterIsHighstate(t *testing.T) {
 		f, _, err := host.Lookup(host.Exec, fun)
 		if err != nil || f.Outputter != "highstate" {
 			t.Errorf("%s: outputter %q (%v)", fun, f.Outputter, err)
+		}
+	}
+}
+
+// TestSaltCallFailures: a SaltInvocationError raised by the state module
+// is printed by salt-call as the bare message, exit 1.
+func TestSaltCallFailures(t *testing.T) {
+	env := treeEnv(t, map[string]string{"bad.sls": "x:\n  test.configurable_test_state:\n    - bogus: 1\n"})
+	for _, tc := range []struct {
+		args []any
+		want string
+	}{
+		{[]any{"bad"}, "'bogus' is an invalid keyword argument for 'test.configurable_test_state'\n"},
+		{[]any{"bad", kwargs("pillar", []any{1})}, "Pillar data must be formatted as a dictionary, unless pillar_enc is specified.\n"},
+	} {
+		res := host.Run(context.Background(), env, host.Request{Kind: host.Exec, Fun: "state.sls", Args: tc.args})
+		f := res.SaltCallFailure()
+		if f == nil || f.Stderr != tc.want || f.Code != 1 {
+			t.Errorf("%v: failure %+v, want stderr %q exit 1", tc.args, f, tc.want)
 		}
 	}
 }
