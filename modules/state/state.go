@@ -127,9 +127,7 @@ func begin(c *host.Call) (conflict any, done func()) {
 	defer local.mu.Unlock()
 	var found []string
 	if c.Env.Services.Jobs != nil {
-		local.mu.Unlock()
-		found = conflicts(c, concurrent)
-		local.mu.Lock()
+		found = conflicts(c, concurrent) // the job table; local.mu is not taken
 	} else if !concurrent {
 		for _, d := range local.runs {
 			j := data.Str(mustGet(d, "jid"))
