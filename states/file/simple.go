@@ -341,11 +341,9 @@ func directory(_ context.Context, c *host.Call, r *run) error {
 		if err := filemod.Mkdir(name, usr, grp, dirMode); err != nil || !isDir(name) {
 			return r.fail(fmt.Sprintf("Failed to create directory %s", name))
 		}
-		r.res.Changes = data.NewMap()
 		r.res.Changes.Set(name, data.M("directory", "new"))
 		return nil
 	}
-	r.res.Changes = data.NewMap()
 	var errs []string
 	perms := func(p, mode string) {
 		pr, err := filemod.CheckPerms(p, r.res.Changes, usr, grp, mode, follow, false)
