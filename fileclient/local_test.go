@@ -15,6 +15,7 @@ import (
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/fileclient"
+	"github.com/saltgo/saltgo/fileserver"
 	"github.com/saltgo/saltgo/fileserver/fstest"
 	"github.com/saltgo/saltgo/host"
 )
@@ -224,3 +225,56 @@ func TestURLs(t *testing.T) {
 }
 
 func sha256hex(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
+
+// cancelAfter is a channel that cancels the download's context after n
+// _serve_file replies, as a killed salt-call would stop mid-file.
+type cancelAfter struct {
+	ch     host.MasterRequester
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Request(ctx context.Context, load *data.Map) (any, error) {
+	v, err := c.ch.Request(ctx, load)
+	if cmd, _ := load.String("cmd"); cmd == "_serve_file" {
+		if c.n--; c.n == 0 {
+			c.cancel()
+		}
+	}
+	return v, err
+}
+
+// TestInterruptedDownloadLeavesNothing: a download stopped between chunks
+// installs nothing (the old cached copy stays) and leaves no temporary
+// file.
+func TestInterruptedDownloadLeavesNothing(t *testing.T) {
+	root := fstest.Tree(t)
+	cache := t.TempDir()
+	roots, err := fileserver.FromOpts(data.M("file_roots", data.M("base", []any{root}), "file_buffer_size", int64(4096)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := data.M("cachedir", cache)
+	good, err := fileclient.NewRemote(roots, opts).CacheFile(context.Background(), "salt://specprobe/big.txt", "base")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fstest.Write(t, root, map[string]string{"specprobe/big.txt": strings.Repeat("new", 100000)})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fc := fileclient.NewRemote(&cancelAfter{ch: roots, n: 3, cancel: cancel}, opts)
+	if _, err := fc.CacheFile(ctx, "salt://specprobe/big.txt", "base"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if b, _ := os.ReadFile(good); string(b) != string(fstest.Big(fstest.BigSize)) {
+		t.Error("the cached copy changed")
+	}
+	ents, _ := os.ReadDir(filepath.Dir(good))
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if want := []string{"big.txt"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("cache dir holds %v", names)
+	}
+}

@@ -4,9 +4,12 @@
 package fstest
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/saltgo/saltgo/transport/wiretest"
 )
 
 // F is the content of specprobe/f.txt.
@@ -66,4 +69,50 @@ func Big(n int) []byte {
 		b[i] = byte(x)
 	}
 	return b
+}
+
+// RecordedTree copies the tree the 3007.14 file-server recording was made
+// with (testdata/salt-wire/3007.14/fileserver-roots: base and prod,
+// symlinks kept) to a new temporary directory, creates the empty
+// directory git cannot keep (base/emptydir), and returns the copy's root:
+// serve <root>/base as base and <root>/prod as prod.
+func RecordedTree(t testing.TB) string {
+	t.Helper()
+	src := filepath.Join(wiretest.Dir("3007.14"), "fileserver-roots")
+	dst := filepath.Join(t.TempDir(), "fileserver-roots")
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		out := filepath.Join(dst, rel)
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(target, out)
+		case d.IsDir():
+			return os.MkdirAll(out, 0o755)
+		default:
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(out, b, 0o644)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dst, "base/emptydir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// RecordedRoots are the file_roots of RecordedTree's copy.
+func RecordedRoots(root string) map[string][]string {
+	return map[string][]string{"base": {filepath.Join(root, "base")}, "prod": {filepath.Join(root, "prod")}}
 }

@@ -5,55 +5,17 @@ import (
 	"compress/gzip"
 	"context"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/fileserver/fstest"
 	"github.com/saltgo/saltgo/transport/crypt"
 	"github.com/saltgo/saltgo/transport/payload"
-	"github.com/saltgo/saltgo/transport/wiretest"
 )
 
 // recordedRoot is where the recording's master had its file_roots.
 const recordedRoot = "/tmp/fileserver-roots"
-
-// copyTree copies the recorded tree (symlinks as symlinks) to dst and
-// creates the empty directory git cannot keep (base/emptydir).
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		out := filepath.Join(dst, rel)
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(target, out)
-		case d.IsDir():
-			return os.MkdirAll(out, 0o755)
-		default:
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(out, b, 0o644)
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(dst, "base/emptydir"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestRecordedFileServerReplay feeds every recorded file-server request
 // (3007.14 fileserver.json, encrypted with the recorded session key) to
@@ -64,10 +26,9 @@ func copyTree(t *testing.T, src, dst string) {
 // are compared decompressed).
 func TestRecordedFileServerReplay(t *testing.T) {
 	const release = "3007.14"
-	root := filepath.Join(t.TempDir(), "fileserver-roots")
-	copyTree(t, filepath.Join(wiretest.Dir(release), "fileserver-roots"), root)
+	root := fstest.RecordedTree(t)
 	m, conv := recordedMasterOf(t, release, "fileserver.json", Config{Gen: 3,
-		FileRoots: map[string][]string{"base": {filepath.Join(root, "base")}, "prod": {filepath.Join(root, "prod")}}})
+		FileRoots: fstest.RecordedRoots(root)})
 	c, err := crypt.NewCrypticle(conv.Keys.SessionKey)
 	if err != nil {
 		t.Fatal(err)

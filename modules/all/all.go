@@ -14,6 +14,9 @@ import (
 	_ "github.com/saltgo/saltgo/modules/mccloudlxc"
 	_ "github.com/saltgo/saltgo/modules/pillar"
 	_ "github.com/saltgo/saltgo/modules/saltutil"
+	_ "github.com/saltgo/saltgo/modules/state"
 	_ "github.com/saltgo/saltgo/modules/sys"
 	_ "github.com/saltgo/saltgo/modules/test"
+	// State modules (file, cmd, test...) come with the state module.
+	_ "github.com/saltgo/saltgo/states/all"
 )
