@@ -198,17 +198,35 @@ func TestRecurseSerializeTemplate(t *testing.T) {
 	dst := fx.p("rec")
 	top, inner := filepath.Join(dst, "top.txt"), filepath.Join(dst, "sub/inner.txt")
 	um := fmt.Sprintf("0%o", 0o666&^currentUmask())
-	ret := fx.apply("file.recurse", false, "name", dst, "source", "salt://rdir")
+	sub := filepath.Join(dst, "sub")
+	// test=True: each sub-state's comment under "#### path ####", as Salt.
+	ret := fx.apply("file.recurse", true, "name", dst, "source", "salt://rdir")
+	tnote := " is set to be changed" + note
+	want(t, ret, nil, fmt.Sprintf("#### %s ####\nThe following files will be changed:\n%s: directory - new\n\n\n"+
+		"#### %s ####\nThe following files will be changed:\n%s: directory - new\n\n\n"+
+		"#### %s ####\nThe file %s%s\n\n#### %s ####\nThe file %s%s", dst, dst, sub, sub, inner, inner, tnote, top, top, tnote),
+		data.M(dst, data.M(dst, data.M("directory", "new")), sub, data.M(sub, data.M("directory", "new")),
+			inner, data.M("newfile", inner), top, data.M("newfile", top)))
+	if _, err := os.Stat(dst); err == nil {
+		t.Fatal("test=True created the directory")
+	}
+	// The top directory is made without a change entry; the others through
+	// file.directory (whose changes nest under the path, as Salt's).
+	ret = fx.apply("file.recurse", false, "name", dst, "source", "salt://rdir")
 	want(t, ret, true, fmt.Sprintf("Recursively updated %s", dst), data.M(
-		dst, data.M("directory", "new"), filepath.Join(dst, "sub"), data.M("directory", "new"),
+		sub, data.M(sub, data.M("directory", "new")),
 		inner, data.M("diff", "New file", "mode", um), top, data.M("diff", "New file", "mode", um)))
 	if readFile(t, inner) != "inner\n" {
 		t.Fatal("recurse content")
 	}
 	want(t, fx.apply("file.recurse", false, "name", dst, "source", "salt://rdir"), true, fmt.Sprintf("The directory %s is in the correct state", dst), nil)
-	writeFile(t, filepath.Join(dst, "extra"), "x", 0o644)
+	writeFile(t, filepath.Join(dst, "extra/x"), "x", 0o644)
+	want(t, fx.apply("file.recurse", true, "name", dst, "source", "salt://rdir", "clean", true), nil,
+		fmt.Sprintf("#### removed ####\n%s\n%s", filepath.Join(dst, "extra"), filepath.Join(dst, "extra/x")), nil)
 	want(t, fx.apply("file.recurse", false, "name", dst, "source", "salt://rdir", "clean", true), true, fmt.Sprintf("Recursively updated %s", dst),
 		data.M("removed", []any{filepath.Join(dst, "extra")}))
+	want(t, fx.apply("file.recurse", false, "name", dst, "source", "salt://nope"), false, "Recurse failed: none of the specified sources were found", nil)
+	want(t, fx.apply("file.recurse", false, "name", dst, "source", "/local"), false, "Invalid source '/local' (must be a salt:// URI)", nil)
 
 	// serialize: json (indent 2, sorted keys) and yaml (block style).
 	ds := data.M("b", int64(2), "a", []any{int64(1), "two", true}, "c", data.M("nested", "value"))
