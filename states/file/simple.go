@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-		"strings"
+	"strings"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
@@ -509,7 +509,7 @@ func (r *run) defaultOwner(usr, grp any) (any, any) {
 		if v, ok := r.opt("user"); ok && data.Truthy(v) {
 			usr = v
 		} else {
-			usr = "root"
+			usr = currentUser()
 		}
 	}
 	if grp == nil {
