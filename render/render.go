@@ -155,6 +155,8 @@ func renderYAML(s string) (any, error) {
 	if !data.Truthy(v) {
 		return data.NewMap(), nil
 	}
+	// Salt's YAML renderer loads with dictclass=OrderedDict
+	data.MarkOrdered(v)
 	return v, nil
 }
 

@@ -338,6 +338,11 @@ func (c *yamlConv) scalar(n *yaml.Node) (any, error) {
 }
 
 func resolve11(s string) string {
+	// PyYAML keys its implicit resolvers by the first character: a plain
+	// scalar starting with anything else is a string, without a regexp
+	if s != "" && !strings.ContainsRune("~nNyYtTfFoO0123456789+-.", rune(s[0])) {
+		return "!!str"
+	}
 	switch {
 	case reNull.MatchString(s):
 		return "!!null"

@@ -405,8 +405,10 @@ func strOf(v any) string {
 	return data.Str(v)
 }
 
-// splitArgs splits a command line the way Python's shlex.split does
+// SplitArgs splits a command line the way Python's shlex.split does
 // (quotes and backslashes, no shell expansion).
+func SplitArgs(s string) ([]string, error) { return splitArgs(s) }
+
 func splitArgs(s string) ([]string, error) {
 	var out []string
 	var cur strings.Builder

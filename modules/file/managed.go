@@ -94,6 +94,21 @@ func (s *Source) SourceList(ctx context.Context, source, sourceHash any) (string
 			if !sum.IsZero() {
 				return src, h, nil
 			}
+			// A directory of the file server counts too (file.recurse).
+			p, senv := fileclient.SplitEnv(src)
+			if senv == "" {
+				senv = s.Saltenv
+			}
+			p = strings.Trim(strings.TrimPrefix(p, "salt://"), "/")
+			dirs, err := s.Files.DirList(ctx, senv, p)
+			if err != nil {
+				return "", "", err
+			}
+			for _, d := range dirs {
+				if strings.TrimSuffix(d, "/") == p {
+					return src, h, nil
+				}
+			}
 		case "file", "":
 			p := strings.TrimPrefix(src, "file://")
 			if _, err := os.Stat(p); err == nil {

@@ -99,7 +99,6 @@ type tmpl struct {
 	name   string // file-server path ("" for the main template)
 	source string
 	body   []node
-	vars   map[string]any // its own tplfile/tpldir/tpldot
 }
 
 // evaluator runs one render.
@@ -383,8 +382,9 @@ type loopObj struct {
 	index0 int
 	depth0 int
 	rec    func(any) (any, error)
-	last   any
-	seen   bool
+	// loop.changed's memory
+	last any
+	seen bool
 }
 
 func (ev *evaluator) execFor(n *forNode, s *scope) error {
@@ -448,7 +448,6 @@ func (ev *evaluator) runFor(n *forNode, s *scope, iterOverride any, depth0 int) 
 			return err
 		}
 		err := ev.exec(n.body, inner)
-		lo.last, lo.seen = item, true
 		if err == errBreak {
 			break
 		}
@@ -593,8 +592,14 @@ func (ev *evaluator) eval(x expr, s *scope) (any, error) {
 		case "not":
 			return !data.Truthy(v), nil
 		case "-":
+			if f, ok := v.(float64); ok {
+				return -f, nil
+			}
 			return ev.binop("-", int64(0), v)
 		default:
+			if _, ok := v.(float64); ok {
+				return v, nil
+			}
 			return ev.binop("+", int64(0), v)
 		}
 	case *binExpr:

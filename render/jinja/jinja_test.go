@@ -117,7 +117,7 @@ func TestStatements(t *testing.T) {
 		{"{% set d = {} %}{% do d.update({'b': 1}) %}{% do d.update(a=2) %}{% do d.setdefault('c', []) %}{{ d }}", "{'b': 1, 'a': 2, 'c': []}"},
 		{"{% set d = {'x': 1} %}{{ d.pop('x') }}{{ d }}", "1{}"},
 		{"{%- macro greet(name, greeting='Hello') -%}\n{{ greeting }} {{ name }}!\n{%- endmacro %}\n{{ greet('a') }}|{{ greet('b', greeting='Hi') }}|{{ greet(name='c') }}", "\nHello a!|Hi b!|Hello c!"},
-		{"{% macro v() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ v(1, 2, k=3) }}", "[1, 2]{'k': 3}"},
+		{"{% macro v() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ v(1, 2, k=3) }}", "(1, 2){'k': 3}"},
 		{"{% macro fact(n) %}{% if n <= 1 %}1{% else %}{{ n * fact(n - 1)|int }}{% endif %}{% endmacro %}{{ fact(5) }}", "120"},
 		{"{% macro wrap() %}<{{ caller() }}>{% endmacro %}{% call wrap() %}inner{% endcall %}", "<inner>"},
 		{"{% with a = 1, b = 2 %}{{ a + b }}{% endwith %}{{ a is defined }}", "3False"},

@@ -566,7 +566,7 @@ func rsplitN(s, sep string, n int) []string {
 
 func splitWhitespace(s string, n int, right bool) []string {
 	fields := strings.Fields(s)
-	if n < 0 || len(fields) <= n+1 {
+	if n < 0 || len(fields) <= n {
 		return fields
 	}
 	if right {

@@ -176,10 +176,10 @@ func (ev *evaluator) binop(op string, l, r any) (any, error) {
 					}
 					return nil, ev.errf(KindOther, "integer division or modulo by zero")
 				}
-				q, m := new(big.Int).DivMod(a, b, new(big.Int))
-				// Python floors: DivMod is Euclidean; fix for negative divisor
-				if b.Sign() < 0 && m.Sign() != 0 {
-					q.Add(q, big.NewInt(1))
+				// Python floors the quotient; QuoRem truncates
+				q, m := new(big.Int).QuoRem(a, b, new(big.Int))
+				if m.Sign() != 0 && (m.Sign() < 0) != (b.Sign() < 0) {
+					q.Sub(q, big.NewInt(1))
 					m.Add(m, b)
 				}
 				if op == "//" {

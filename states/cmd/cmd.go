@@ -302,9 +302,13 @@ func reinterpreted(r *data.Map) *data.Map {
 		if idx != -1 {
 			last = stdout[idx+1:]
 		}
-		for _, item := range strings.Fields(last) {
+		items, err := cmdmod.SplitArgs(last)
+		if err != nil {
+			items = []string{"="} // unbalanced quotes: a parse failure below
+		}
+		for _, item := range items {
 			k, v, ok := strings.Cut(item, "=")
-			if !ok || strings.Contains(v, "=") {
+			if !ok || k == "" || strings.Contains(v, "=") {
 				r.Set("comment", "Failed parsing script output! Stdout must be JSON or a line of name=value pairs.")
 				r.Set("result", false)
 				ch := data.NewMap()
@@ -312,7 +316,7 @@ func reinterpreted(r *data.Map) *data.Map {
 				r.Set("changes", ch)
 				return r
 			}
-			fields.Set(k, strings.Trim(v, `"'`))
+			fields.Set(k, v)
 		}
 	}
 	changedV, ok := fields.Get("changed")

@@ -100,6 +100,8 @@ type run struct {
 	ch   *state.Chunk
 	name string
 	res  *filemod.Result
+	// skipWatch adds Salt's skip_watch: True (a failed check_cmd).
+	skipWatch bool
 }
 
 func newRun(c *host.Call) *run {
@@ -117,6 +119,9 @@ func (r *run) ret() *data.Map {
 	m := data.M("name", r.name, "changes", r.res.Changes, "result", r.res.Result, "comment", r.res.Comment)
 	if len(r.res.Warnings) > 0 {
 		m.Set("warnings", r.res.Warnings)
+	}
+	if r.skipWatch {
+		m.Set("skip_watch", true)
 	}
 	return m
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/fileclient"
 	"github.com/saltgo/saltgo/host"
+	_ "github.com/saltgo/saltgo/modules/cmd"
 	"github.com/saltgo/saltgo/state"
 	_ "github.com/saltgo/saltgo/states/file"
 )

@@ -264,6 +264,11 @@ func managed(ctx context.Context, c *host.Call, r *run) error {
 		r.res.Changes = data.NewMap()
 		return r.fail(fmt.Sprintf("Unable to manage file: %v", err))
 	}
+	if cc := c.Get("check_cmd"); data.Truthy(cc) {
+		if done, err := r.checkCmd(ctx, m, content, data.Str(cc)); done || err != nil {
+			return err
+		}
+	}
 	if comment != "" && contents == nil {
 		return r.fail(comment)
 	}
@@ -274,5 +279,49 @@ func managed(ctx context.Context, c *host.Call, r *run) error {
 	return nil
 }
 
-// Ensure os is used (isFile etc. live in file.go).
-var _ = os.Stat
+// checkCmd is file.managed's check_cmd: the new file is first made as a
+// temporary copy, and check_cmd runs on it; a failing command stops the
+// state (Salt's mod_run_check_cmd). done is true when the state's result
+// is final.
+func (r *run) checkCmd(ctx context.Context, m *filemod.Managed, content *filemod.Content, cmd string) (bool, error) {
+	tmp, err := os.CreateTemp(r.c.Str("tmp_dir"), "*"+r.c.Str("tmp_ext"))
+	if err != nil {
+		return true, r.fail(fmt.Sprintf("Unable to check_cmd file: %v", err))
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	if isFile(m.Name) {
+		if err := filemod.CopyFile(m.Name, tmp.Name()); err != nil {
+			return true, r.fail(fmt.Sprintf("Unable to copy file %s to %s: %v", m.Name, tmp.Name(), err))
+		}
+	}
+	tm := *m
+	tm.Name = tmp.Name()
+	sub := filemod.NewResult()
+	cc := *content
+	if err := tm.ManageFile(ctx, sub, &cc); err != nil {
+		r.res.Changes = data.NewMap()
+		return true, r.fail(fmt.Sprintf("Unable to check_cmd file: %v", err))
+	}
+	if sub.Changes.Len() == 0 {
+		return false, nil
+	}
+	res := host.Run(ctx, r.c.Env, host.Request{Kind: host.Exec, Fun: "cmd.run_all", Args: []any{cmd + " " + tmp.Name()}})
+	if res.Err != nil {
+		return true, r.fail(fmt.Sprintf("Unable to check_cmd file: %v", res.Err))
+	}
+	out, _ := res.Return.(*data.Map)
+	if rc, _ := out.Get("retcode"); !data.Equal(rc, int64(0)) {
+		comment := "check_cmd execution failed"
+		if so, _ := out.String("stdout"); so != "" {
+			comment += "\n" + so
+		}
+		if se, _ := out.String("stderr"); se != "" {
+			comment += "\n" + se
+		}
+		r.res.Changes = data.NewMap()
+		r.res.Result, r.res.Comment, r.skipWatch = false, comment, true
+		return true, nil
+	}
+	return false, nil
+}

@@ -3,6 +3,8 @@ package file_test
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/saltgo/saltgo/data"
@@ -139,4 +141,35 @@ func TestManagedLocalAndHTTPSource(t *testing.T) {
 	if readFile(t, name) != "from local\n" {
 		t.Fatal("local source not copied")
 	}
+}
+
+func TestManagedBackupMinion(t *testing.T) {
+	fx := newFixture(t, nil)
+	name := fx.p("etc/app.conf")
+	writeFile(t, name, "old\n", 0o600)
+	want(t, fx.apply("file.managed", false, "name", name, "contents", "new", "backup", "minion"), true,
+		fmt.Sprintf("File %s updated", name), data.M("diff", "--- \n+++ \n@@ -1 +1 @@\n-old\n+new\n"))
+	matches, _ := filepath.Glob(filepath.Join(fx.cache, "file_backup", strings.TrimPrefix(name, "/")+"_*"))
+	if len(matches) != 1 {
+		t.Fatalf("backups: %v", matches)
+	}
+	if readFile(t, matches[0]) != "old\n" || modeOf(t, name) != 0o600 {
+		t.Fatalf("backup %q, mode %o", readFile(t, matches[0]), modeOf(t, name))
+	}
+}
+
+func TestManagedCheckCmd(t *testing.T) {
+	fx := newFixture(t, nil)
+	name := fx.p("checked.conf")
+	writeFile(t, name, "good\n", 0o644)
+	ret := fx.apply("file.managed", false, "name", name, "contents", "bad", "check_cmd", "grep -q good")
+	want(t, ret, false, "check_cmd execution failed", nil)
+	if sw, _ := ret.Get("skip_watch"); sw != true {
+		t.Errorf("skip_watch = %v", sw)
+	}
+	if readFile(t, name) != "good\n" {
+		t.Fatal("a file failing check_cmd was installed")
+	}
+	want(t, fx.apply("file.managed", false, "name", name, "contents", "good too", "check_cmd", "grep -q good"), true,
+		fmt.Sprintf("File %s updated", name), data.M("diff", "--- \n+++ \n@@ -1 +1 @@\n-good\n+good too\n"))
 }

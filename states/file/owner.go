@@ -17,3 +17,12 @@ func primaryGroup(uid int64) (string, error) {
 	}
 	return g.Name, nil
 }
+
+// currentUser is the name of the user running the minion (Salt's default
+// for the "user" option).
+func currentUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return "root"
+}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
@@ -302,8 +300,13 @@ func directory(_ context.Context, c *host.Call, r *run) error {
 			}
 		}
 		if clean {
-			for _, p := range cleanCandidates(name, walkL, excludePat) {
-				tchanges.Set(p, data.M("removed", "Removed due to clean"))
+			for _, e := range walkL {
+				for _, n := range append(append([]string{}, e.files...), e.dirs...) {
+					p := filepath.Join(e.root, n)
+					if rel, _ := filepath.Rel(name, p); includeExclude(rel, "", excludePat) {
+						tchanges.Set(p, data.M("removed", "Removed due to clean"))
+					}
+				}
 			}
 		}
 		if !isDir(name) {
@@ -341,11 +344,9 @@ func directory(_ context.Context, c *host.Call, r *run) error {
 		if err := filemod.Mkdir(name, usr, grp, dirMode); err != nil || !isDir(name) {
 			return r.fail(fmt.Sprintf("Failed to create directory %s", name))
 		}
-		r.res.Changes = data.NewMap()
 		r.res.Changes.Set(name, data.M("directory", "new"))
 		return nil
 	}
-	r.res.Changes = data.NewMap()
 	var errs []string
 	perms := func(p, mode string) {
 		pr, err := filemod.CheckPerms(p, r.res.Changes, usr, grp, mode, follow, false)
@@ -406,14 +407,8 @@ func directory(_ context.Context, c *host.Call, r *run) error {
 		}
 	}
 	if clean {
-		var removed []any
-		for _, p := range cleanCandidates(name, walkL, excludePat) {
-			if err := filemod.Remove(p); err == nil {
-				removed = append(removed, p)
-			}
-		}
-		if len(removed) > 0 {
-			r.res.Changes.Set("removed", removed)
+		if removed := cleanDir(name, nil, excludePat, false); len(removed) > 0 {
+			r.res.Changes.Set("removed", data.List(removed))
 			r.res.Comment = fmt.Sprintf("Files cleaned from directory %s", name)
 		}
 	}
@@ -439,52 +434,6 @@ func directory(_ context.Context, c *host.Call, r *run) error {
 		}
 	}
 	return nil
-}
-
-// cleanCandidates lists what clean would remove: everything under name
-// not excluded by exclude_pat (a glob, or "E@regex"). Requisites that
-// keep files (Salt's _gen_keep_files) are not looked at.
-func cleanCandidates(name string, walkL []walkEntry, excludePat string) []string {
-	var out []string
-	for _, e := range walkL {
-		for _, n := range append(append([]string{}, e.files...), e.dirs...) {
-			p := filepath.Join(e.root, n)
-			rel, _ := filepath.Rel(name, p)
-			if excluded(rel, excludePat) {
-				continue
-			}
-			out = append(out, p)
-		}
-	}
-	// Remove children before their directories are looked at again.
-	sort.Sort(sort.Reverse(sort.StringSlice(out)))
-	var keep []string
-	for _, p := range out {
-		keep = append(keep, p)
-	}
-	sort.Strings(keep)
-	// Only the topmost of nested removals is needed.
-	var top []string
-	for _, p := range keep {
-		if len(top) > 0 && strings.HasPrefix(p, top[len(top)-1]+"/") && isDir(top[len(top)-1]) {
-			continue
-		}
-		top = append(top, p)
-	}
-	return top
-}
-
-// excluded is Salt's check_include_exclude(path, None, exclude_pat) == False.
-func excluded(rel, pat string) bool {
-	if pat == "" {
-		return false
-	}
-	if re, ok := strings.CutPrefix(pat, "E@"); ok {
-		rx, err := regexp.Compile(re)
-		return err == nil && rx.MatchString(rel)
-	}
-	ok, _ := filepath.Match(pat, rel)
-	return ok
 }
 
 func touch(_ context.Context, c *host.Call, r *run) error {
@@ -560,7 +509,7 @@ func (r *run) defaultOwner(usr, grp any) (any, any) {
 		if v, ok := r.opt("user"); ok && data.Truthy(v) {
 			usr = v
 		} else {
-			usr = "root"
+			usr = currentUser()
 		}
 	}
 	if grp == nil {

@@ -16,192 +16,235 @@ import (
 	"github.com/saltgo/saltgo/saltyaml"
 )
 
-// recurse is Salt's file.recurse for salt:// directories: every file under
-// the source is managed below name (with template, user, group,
-// file_mode), directories are made (dir_mode; empty ones with
-// include_empty), and clean removes what the source does not have.
+// recurse is Salt's file.recurse: the files under a salt:// directory are
+// managed below name (file.managed with makedirs, template, user, group,
+// file_mode), the directories holding them through file.directory
+// (dir_mode; empty ones too with include_empty), and clean removes what
+// the source does not have. Results are merged as Salt's merge_ret does.
 func recurse(ctx context.Context, c *host.Call, r *run) error {
 	name := r.name
-	if !filepath.IsAbs(name) {
-		return r.fail(fmt.Sprintf("Specified file %s is not an absolute path", name))
-	}
-	source := c.Str("source")
-	if !strings.HasPrefix(source, "salt://") {
-		return r.fail(fmt.Sprintf("Invalid source '%s' (must be a salt:// URI)", source))
+	if _, ok := c.Kwargs().Get("mode"); ok {
+		return r.fail("'mode' is not allowed in 'file.recurse'. Please use 'file_mode' and 'dir_mode'.")
 	}
 	usr, grp := r.owner(), c.Get("group")
+	dirMode := filemod.NormalizeMode(c.Get("dir_mode"))
+	fileMode := filemod.NormalizeMode(c.Get("file_mode"))
 	if msg := r.checkUser(usr, grp); msg != "" {
 		return r.fail(msg)
 	}
-	if isFile(name) {
-		return r.fail(fmt.Sprintf("The path %s exists and is not a directory", name))
+	if !filepath.IsAbs(name) {
+		return r.fail(fmt.Sprintf("Specified file %s is not an absolute path", name))
+	}
+	var sources []any
+	for _, s := range textList(c.Get("source")) {
+		s = strings.TrimRight(s, "/")
+		if !strings.HasPrefix(s, "salt://") {
+			return r.fail(fmt.Sprintf("Invalid source '%s' (must be a salt:// URI)", s))
+		}
+		sources = append(sources, s)
 	}
 	src, err := r.source()
 	if err != nil {
 		return r.fail(err.Error())
 	}
-	p, senv := fileclient.SplitEnv(source)
-	saltenv := r.ch.Saltenv
-	if senv != "" {
-		saltenv = senv
-	}
-	prefix := strings.Trim(strings.TrimPrefix(p, "salt://"), "/")
-	files, err := src.Files.FileList(ctx, saltenv, prefix+"/")
+	source, _, err := src.SourceList(ctx, sources, "")
 	if err != nil {
-		return r.fail(err.Error())
+		return r.fail(fmt.Sprintf("Recurse failed: %v", err))
 	}
-	if len(files) == 0 {
-		return r.fail("Recurse failed: none of the specified sources were found")
+	p, senv := fileclient.SplitEnv(source)
+	if senv == "" {
+		senv = r.ch.Saltenv
 	}
-	dirMode := filemod.NormalizeMode(c.Get("dir_mode"))
-	fileMode := filemod.NormalizeMode(c.Get("file_mode"))
+	srcpath := strings.TrimPrefix(p, "salt://")
+	dirs, err := src.Files.DirList(ctx, senv, srcpath+"/")
+	if err != nil {
+		return r.fail(fmt.Sprintf("Recurse failed: %v", err))
+	}
+	found := false
+	for _, d := range dirs {
+		if strings.TrimSuffix(d, "/") == srcpath {
+			found = true
+		}
+	}
+	if !found {
+		return r.fail(fmt.Sprintf("The directory '%s' does not exist on the salt fileserver in saltenv '%s'", srcpath, senv))
+	}
+	if !isDir(name) {
+		if exists(name) {
+			return r.fail(fmt.Sprintf("The path %s exists and is not a directory", name))
+		}
+		if !r.test() {
+			if err := filemod.Mkdir(name, usr, grp, dirMode); err != nil {
+				return r.fail(err.Error())
+			}
+		}
+	}
 	ctxMap, msg := mergeContext(c.Get("defaults"), c.Get("context"))
 	if msg != "" {
 		return r.fail(msg)
 	}
-	keep := map[string]bool{name: true}
-	var comments []string
-	changed := false
-	addDir := func(dir string) {
-		keep[dir] = true
-		if isDir(dir) {
-			return
-		}
-		if r.test() {
-			r.res.Changes.Set(dir, data.M("directory", "new"))
-			changed = true
-			return
-		}
-		if err := filemod.Mkdir(dir, usr, grp, dirMode); err != nil {
-			r.res.Result = false
-			comments = append(comments, err.Error())
-			return
-		}
-		r.res.Changes.Set(dir, data.M("directory", "new"))
-		changed = true
+	comments := data.NewMap() // path -> []string, in insertion order
+	addComment := func(path string, cm ...string) {
+		prev, _ := comments.Get(path)
+		l, _ := prev.([]string)
+		comments.Set(path, append(l, cm...))
 	}
-	addDir(name)
-	for _, f := range files {
-		rel := strings.TrimPrefix(f, prefix+"/")
-		if excluded(rel, c.Str("exclude_pat")) {
-			continue
+	merge := func(path string, sub *filemod.Result) {
+		if sub.Result == false || r.res.Result == true {
+			r.res.Result = sub.Result
 		}
-		if inc := c.Str("include_pat"); inc != "" && !matchInclude(rel, inc) {
+		if sub.Result != true && sub.Comment != "" {
+			addComment(path, sub.Comment)
+		}
+		if sub.Changes.Len() > 0 {
+			r.res.Changes.Set(path, sub.Changes)
+		}
+	}
+	include, exclude := c.Str("include_pat"), c.Str("exclude_pat")
+	maxdepth := -1
+	if v := c.Get("maxdepth"); v != nil {
+		n, _ := data.AsInt(v)
+		maxdepth = int(n)
+	}
+	validRel := func(rel string) bool {
+		if rel == "." || strings.HasPrefix(rel, "../") || rel == ".." {
+			return false
+		}
+		return maxdepth < 0 || strings.Count(rel, "/") <= maxdepth
+	}
+	files, err := src.Files.FileList(ctx, senv, srcpath+"/")
+	if err != nil {
+		return r.fail(fmt.Sprintf("Recurse failed: %v", err))
+	}
+	type mfile struct{ dest, url string }
+	var mfiles []mfile
+	mdirs := map[string]bool{}
+	var keep []string
+	for _, f := range files {
+		rel := strings.TrimPrefix(f, srcpath+"/")
+		if strings.TrimSpace(f) == "" || !strings.HasPrefix(f, srcpath+"/") || !validRel(rel) || !includeExclude(rel, include, exclude) {
 			continue
 		}
 		dest := filepath.Join(name, filepath.FromSlash(rel))
-		for d := filepath.Dir(dest); d != name && strings.HasPrefix(d, name); d = filepath.Dir(d) {
-			keep[d] = true
-		}
-		var dirs []string
-		for d := filepath.Dir(dest); d != name && strings.HasPrefix(d, name); d = filepath.Dir(d) {
-			dirs = append([]string{d}, dirs...)
-		}
-		for _, d := range dirs {
-			addDir(d)
-		}
-		keep[dest] = true
-		url := fileclient.SaltURL(f, saltenv)
-		m := &filemod.Managed{
-			Name: dest, Source: url, User: usr, Group: grp, Mode: fileMode, Template: c.Str("template"),
-			Makedirs: true, DirMode: dirMode, Backup: c.Str("backup"), ShowChanges: true, Follow: true,
-			Test: r.test(), Src: src, Render: r.renderer(url, ctxMap),
-		}
-		sub := filemod.NewResult()
-		cont, comment, err := m.GetManaged(ctx)
-		switch {
-		case err != nil:
-			sub.Fail(fmt.Sprintf("Unable to manage file: %v", err))
-		case comment != "":
-			sub.Fail(comment)
-		case r.test():
-			ch, err := m.CheckFileMeta(ctx, cont)
-			if err != nil {
-				sub.Fail(err.Error())
-			} else {
-				sub.Changes = ch
-			}
-		default:
-			if !c.Bool("replace") && exists(dest) {
-				break
-			}
-			if err := m.ManageFile(ctx, sub, cont); err != nil {
-				sub.Fail(fmt.Sprintf("Unable to manage file: %v", err))
-			}
-		}
-		if sub.Result == false {
-			r.res.Result = false
-			comments = append(comments, sub.Comment)
-		}
-		if sub.Changes.Len() > 0 {
-			r.res.Changes.Set(dest, sub.Changes)
-			changed = true
-		}
+		keep = append(keep, dest)
+		mdirs[filepath.Dir(dest)] = true
+		mfiles = append(mfiles, mfile{dest, fileclient.SaltURL(f, senv)})
 	}
 	if c.Bool("include_empty") {
-		empty, err := src.Files.EmptyDirs(ctx, saltenv, prefix+"/")
-		if err == nil {
-			for _, d := range empty {
-				rel := strings.TrimPrefix(strings.TrimSuffix(d, "/"), prefix+"/")
-				if rel == prefix || rel == "" {
-					continue
+		for _, d := range dirs {
+			d = strings.TrimSuffix(d, "/")
+			rel := strings.TrimPrefix(d, srcpath+"/")
+			if !strings.HasPrefix(d, srcpath+"/") || !validRel(rel) || !includeExclude(rel, include, exclude) {
+				continue
+			}
+			dest := filepath.Join(name, filepath.FromSlash(rel))
+			mdirs[dest] = true
+			keep = append(keep, dest)
+		}
+	}
+	clean := c.Bool("clean")
+	var dirList []string
+	for d := range mdirs {
+		dirList = append(dirList, d)
+	}
+	sort.Strings(dirList)
+	for _, d := range dirList {
+		if clean && exists(d) && !isDir(d) {
+			sub := filemod.NewResult()
+			if r.test() {
+				sub.Result, sub.Comment = nil, fmt.Sprintf("Replacing %s with a directory", d)
+				merge(d, sub)
+				continue
+			}
+			_ = filemod.Remove(d)
+			sub.Changes.Set("diff", "Replaced file with a directory")
+			merge(d, sub)
+		}
+		merge(d, r.subState(ctx, "file.directory", "name", d, "user", usr, "group", grp, "recurse", []any{},
+			"dir_mode", nilIf(dirMode), "makedirs", true))
+	}
+	sort.Slice(mfiles, func(i, j int) bool { return mfiles[i].dest < mfiles[j].dest })
+	for _, mf := range mfiles {
+		if clean && isDir(mf.dest) && c.Bool("replace") {
+			sub := filemod.NewResult()
+			if r.test() {
+				sub.Result, sub.Comment = nil, fmt.Sprintf("Replacing directory %s with a file", mf.dest)
+				merge(mf.dest, sub)
+				continue
+			}
+			_ = filemod.Remove(mf.dest)
+			sub.Changes.Set("diff", "Replaced directory with a new file")
+			merge(mf.dest, sub)
+		}
+		kv := []any{"name", mf.dest, "source", mf.url, "keep_source", c.Get("keep_source"), "user", usr, "group", grp,
+			"mode", nilIf(fileMode), "template", c.Get("template"), "makedirs", true, "replace", c.Get("replace"),
+			"context", ctxMap, "backup", c.Get("backup")}
+		merge(mf.dest, r.subState(ctx, "file.managed", kv...))
+	}
+	if clean {
+		if removed := cleanDir(name, keep, exclude, r.test()); len(removed) > 0 {
+			if r.test() {
+				if r.res.Result == true {
+					r.res.Result = nil
 				}
-				addDir(filepath.Join(name, filepath.FromSlash(rel)))
+				addComment("removed", removed...)
+			} else {
+				r.res.Changes.Set("removed", data.List(removed))
 			}
 		}
 	}
-	if c.Bool("clean") {
-		var removed []string
-		_ = filepath.Walk(name, func(p string, info os.FileInfo, err error) error {
-			if err != nil || keep[p] {
-				return nil
-			}
-			rel, _ := filepath.Rel(name, p)
-			if excluded(rel, c.Str("exclude_pat")) {
-				if info != nil && info.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			removed = append(removed, p)
-			if info != nil && info.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		})
-		sort.Strings(removed)
-		if len(removed) > 0 {
-			var list []any
-			for _, p := range removed {
-				if !r.test() {
-					_ = filemod.Remove(p)
-				}
-				list = append(list, p)
-			}
-			r.res.Changes.Set("removed", list)
-			changed = true
-		}
+	var parts []string
+	comments.Range(func(k, v any) bool {
+		parts = append(parts, fmt.Sprintf("\n#### %s ####\n%s", data.Str(k), strings.Join(v.([]string), "\n")))
+		return true
+	})
+	r.res.Comment = strings.TrimSpace(strings.Join(parts, "\n"))
+	if r.res.Comment == "" {
+		r.res.Comment = fmt.Sprintf("Recursively updated %s", name)
 	}
-	switch {
-	case len(comments) > 0:
-		r.res.Comment = strings.Join(comments, "\n")
-	case r.test() && changed:
-		r.res.Result = nil
-		r.res.Comment = fmt.Sprintf("Recursively updated %s", name)
-	case changed:
-		r.res.Comment = fmt.Sprintf("Recursively updated %s", name)
-	default:
+	if r.res.Changes.Len() == 0 && data.Truthy(r.res.Result) {
 		r.res.Comment = fmt.Sprintf("The directory %s is in the correct state", name)
 	}
 	return nil
 }
 
-func matchInclude(rel, pat string) bool {
-	if _, ok := strings.CutPrefix(pat, "E@"); ok {
-		return excluded(rel, pat) // excluded matches the regex
+func nilIf(s string) any {
+	if s == "" {
+		return nil
 	}
-	ok, _ := filepath.Match(pat, filepath.Base(rel))
-	return ok
+	return s
+}
+
+// subState runs another function of this state module with the same
+// chunk (file.recurse calls file.managed and file.directory as Salt's
+// does), returning its result.
+func (r *run) subState(ctx context.Context, fun string, kv ...any) *filemod.Result {
+	res := filemod.NewResult()
+	f, _, err := host.Lookup(host.State, fun)
+	if err != nil {
+		return res.Fail(err.Error())
+	}
+	call, err := host.Bind(f, nil, data.M(kv...))
+	if err != nil {
+		return res.Fail(err.Error())
+	}
+	call.Env, call.Fun = r.c.Env, fun
+	out, err := host.Invoke(ctx, call)
+	if err != nil {
+		return res.Fail(err.Error())
+	}
+	m, _ := out.(*data.Map)
+	if m == nil {
+		return res.Fail(fmt.Sprintf("%s returned %s", fun, data.Repr(out)))
+	}
+	res.Result, _ = m.Get("result")
+	res.Comment, _ = m.String("comment")
+	if ch, ok := m.Get("changes"); ok {
+		if chm, ok := ch.(*data.Map); ok {
+			res.Changes = chm
+		}
+	}
+	return res
 }
 
 // sortedCopy returns v with every map's keys sorted (json sort_keys).
