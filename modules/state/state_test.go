@@ -79,7 +79,7 @@ func TestStateFunctions(t *testing.T) {
 			"['The function \"state.apply\" is running as PID 15041 and was started at 2026, Dec 03 10:21:38.202444 with jid 20261203102138202444']"},
 		{"queue is refused while a state runs", "state.sls", []any{"two", kwargs("queue", true)}, newJobs(data.M("fun", "state.apply", "jid", "20261203102138202444", "pid", int64(15041))), 1,
 			"saltgo does not queue state runs (queue=True): run it again when the running state job has finished"},
-		{"show_highstate", "state.show_highstate", nil, nil, 0, "'second': {'test': [{'require': ['first']}, 'fail_without_changes', {'order': 10001}], '__sls__': 'one', '__env__': 'base'}"},
+		{"show_highstate", "state.show_highstate", nil, nil, 0, "('require', ['first'])]), 'fail_without_changes', {'order': 10001}]), ('__sls__', 'one'), ('__env__', 'base')"},
 		{"concurrent skips the check", "state.sls", []any{"two", kwargs("concurrent", true)}, newJobs(data.M("fun", "state.apply", "jid", "20261203102138202444", "pid", int64(15041))), 0, "'test_|-solo_|-solo_|-nop'"},
 		{"own job is not a conflict", "state.sls", []any{"two"}, newJobs(data.M("fun", "state.sls", "jid", "20261203000000000001", "pid", int64(1))), 0, "'test_|-solo_|-solo_|-nop'"},
 	} {
