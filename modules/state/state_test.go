@@ -128,3 +128,33 @@ func TestSaltCallFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestTestModeChangesNothing: test=True reports the file it would write
+// and leaves the disk alone; the real run writes it.
+func TestTestModeChangesNothing(t *testing.T) {
+	env := treeEnv(t, map[string]string{"w.sls": "out:\n  file.managed:\n    - name: {{ pillar['root'] }}/sub/out.txt\n    - makedirs: True\n    - contents: hello\nafter:\n  cmd.run:\n    - name: touch {{ pillar['root'] }}/ran\n    - require:\n      - file: out\n"})
+	root := t.TempDir()
+	run := func(test bool) *data.Map {
+		res := host.Run(context.Background(), env, host.Request{Kind: host.Exec, Fun: "state.sls", Args: []any{"w", kwargs("test", test, "pillar", data.M("root", root))}})
+		m, ok := res.Return.(*data.Map)
+		if !ok || res.Err != nil {
+			t.Fatalf("return %s (%v)", data.Repr(res.Return), res.Err)
+		}
+		return m
+	}
+	ret := run(true)
+	if r := mustGet(mustGet(ret, "file_|-out_|-"+root+"/sub/out.txt_|-managed").(*data.Map), "result"); r != nil {
+		t.Errorf("test=True file.managed result %v, want None", r)
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil || len(entries) != 0 {
+		t.Fatalf("test=True wrote %v (%v)", entries, err)
+	}
+	run(false)
+	if b, err := os.ReadFile(filepath.Join(root, "sub", "out.txt")); err != nil || string(b) != "hello\n" && string(b) != "hello" {
+		t.Errorf("real run: %q %v", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "ran")); err != nil {
+		t.Errorf("cmd.run after the file did not run: %v", err)
+	}
+}
