@@ -23,6 +23,9 @@ type Chunk struct {
 	Saltenv string
 	// Files is the file client of the run.
 	Files fileclient.Client
+	// Running holds the results stored so far in this run, keyed by tag
+	// (Salt's __running__; mod_watch functions read it).
+	Running *data.Map
 }
 
 // chunkKey holds the running chunk in a state function's host.Env.

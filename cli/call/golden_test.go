@@ -34,6 +34,13 @@ func lab(t *testing.T) (confDir, workDir string) {
 			t.Fatal(err)
 		}
 	}
+	b, err := os.ReadFile(filepath.Join(goldencase.Dir(), "inputs", "salt", "golden.sls"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "srv", "salt", "golden.sls"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return filepath.Join(root, "conf"), filepath.Join(root, "work")
 }
 
@@ -125,3 +132,5 @@ func TestGoldenOutputters(t *testing.T) {
 		})
 	}
 }
+
+func TestGoldenStates(t *testing.T) { runGolden(t, "states/salt-call.json", nil) }

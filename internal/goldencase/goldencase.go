@@ -152,10 +152,23 @@ var (
 	pidRe = regexp.MustCompile(`(__pub_pid"?:\s*\n?\s*)\d+`)
 )
 
-// Mask replaces the volatile values of a run (jids, pids) by placeholders.
+// Mask replaces the volatile values of a run (jids, pids, and the
+// wall-clock timings of state runs) by placeholders.
 func Mask(s string) string {
 	s = jidRe.ReplaceAllString(s, "<JID>")
+	for _, r := range timeRes {
+		s = r.re.ReplaceAllString(s, r.repl)
+	}
 	return pidRe.ReplaceAllString(s, "${1}<PID>")
+}
+
+// timeRes mask the highstate outputter's and the state results' timings.
+var timeRes = []struct {
+	re   *regexp.Regexp
+	repl string
+}{
+	{regexp.MustCompile(`(Started: |"start_time": ")\d\d:\d\d:\d\d(\.\d+)?`), "${1}<TIME>"},
+	{regexp.MustCompile(`(Duration: |Total run time: +|"duration": )\d+(\.\d+)?`), "${1}<MS>"},
 }
 
 // Elided is the marker the recording put where Python traceback frames were.

@@ -8,11 +8,15 @@ import (
 	_ "github.com/saltgo/saltgo/modules/config"
 	_ "github.com/saltgo/saltgo/modules/cp"
 	_ "github.com/saltgo/saltgo/modules/event"
+	_ "github.com/saltgo/saltgo/modules/file"
 	_ "github.com/saltgo/saltgo/modules/grains"
 	_ "github.com/saltgo/saltgo/modules/lxc"
 	_ "github.com/saltgo/saltgo/modules/mccloudlxc"
 	_ "github.com/saltgo/saltgo/modules/pillar"
 	_ "github.com/saltgo/saltgo/modules/saltutil"
+	_ "github.com/saltgo/saltgo/modules/state"
 	_ "github.com/saltgo/saltgo/modules/sys"
 	_ "github.com/saltgo/saltgo/modules/test"
+	// State modules (file, cmd, test...) come with the state module.
+	_ "github.com/saltgo/saltgo/states/all"
 )

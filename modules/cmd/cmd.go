@@ -11,12 +11,14 @@ import (
 	"os"
 	"os/exec"
 	"os/user"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/fileclient"
 	"github.com/saltgo/saltgo/host"
 )
 
@@ -54,7 +56,7 @@ func init() {
 		mk("retcode", "Run a command and return its exit code.\n\nCLI Example:\n\n    salt '*' cmd.retcode 'test -d /etc'", runRetcode),
 		mk("shell", "Run a command through the shell and return its output.\n\nCLI Example:\n\n    salt '*' cmd.shell 'echo $HOME | tr a-z A-Z'", runShell),
 		{Name: "script", Params: append([]host.Param{host.Req("source"), host.Opt("args", nil)}, runParams()[1:]...), VarKwargs: true,
-			Doc: "\n    Run a script from a local path (salt:// sources need the master's file\n    server, which saltgo does not serve) with optional args; returns the\n    run_all dict.\n\n    CLI Example:\n\n        salt '*' cmd.script /srv/scripts/check.sh args='-v'\n    ", Fn: script},
+			Doc: "\n    Run a script from salt://, file:// or a local path with optional args;\n    returns the run_all dict.\n\n    CLI Example:\n\n        salt '*' cmd.script /srv/scripts/check.sh args='-v'\n    ", Fn: script},
 		{Name: "which", Params: []host.Param{host.Req("cmd")}, Doc: "\n    Return the path of an executable, or None.\n\n    CLI Example:\n\n        salt '*' cmd.which ls\n    ", Fn: which},
 		{Name: "has_exec", Params: []host.Param{host.Req("cmd")}, Doc: "\n    Return True when the executable is found.\n\n    CLI Example:\n\n        salt '*' cmd.has_exec ls\n    ", Fn: func(ctx context.Context, c *host.Call) (any, error) {
 			_, err := exec.LookPath(c.Str("cmd"))
@@ -281,11 +283,55 @@ func runRetcode(ctx context.Context, c *host.Call) (any, error) {
 	return int64(r.Retcode), nil
 }
 
+// FilesKey holds the file client cmd.script fetches salt:// sources with
+// (the state engine's, for cmd.script states); without it the function
+// opens one with fileclient.New.
+var FilesKey = host.NewKey[fileclient.Client]("cmd.files")
+
+// cacheError is cmd.script's return when the source cannot be fetched.
+func cacheError() *data.Map {
+	return data.M("pid", int64(0), "retcode", int64(1), "stdout", "", "stderr", "", "cache_error", true)
+}
+
 func script(ctx context.Context, c *host.Call) (any, error) {
 	src := c.Str("source")
-	if strings.Contains(src, "://") {
-		return nil, host.Errorf("cmd.script: source %q needs the master's file server, which saltgo does not serve; give a local path", src)
+	if strings.Contains(src, "://") && !strings.HasPrefix(src, "file://") {
+		fc, ok := FilesKey.Get(c.Env)
+		if !ok {
+			var err error
+			if fc, err = fileclient.New(c.Env); err != nil {
+				return nil, host.Errorf("cmd.script: %v", err)
+			}
+		}
+		saltenv := c.Str("saltenv")
+		if saltenv == "" {
+			saltenv = "base"
+		}
+		cached, err := fc.CacheFile(ctx, src, saltenv)
+		if err != nil || cached == "" {
+			return cacheError(), nil
+		}
+		tmp, err := os.CreateTemp(c.Str("cwd"), "__salt.tmp.*"+filepath.Ext(cached))
+		if err != nil {
+			return nil, host.Errorf("cmd.script: %v", err)
+		}
+		defer os.Remove(tmp.Name())
+		b, err := os.ReadFile(cached)
+		if err == nil {
+			_, err = tmp.Write(b)
+		}
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Chmod(tmp.Name(), 0o500)
+		}
+		if err != nil {
+			return cacheError(), nil
+		}
+		src = tmp.Name()
 	}
+	src = strings.TrimPrefix(src, "file://")
 	st, err := os.Stat(src)
 	if err != nil {
 		return nil, host.Errorf("cmd.script: %v", err)
@@ -359,8 +405,10 @@ func strOf(v any) string {
 	return data.Str(v)
 }
 
-// splitArgs splits a command line the way Python's shlex.split does
+// SplitArgs splits a command line the way Python's shlex.split does
 // (quotes and backslashes, no shell expansion).
+func SplitArgs(s string) ([]string, error) { return splitArgs(s) }
+
 func splitArgs(s string) ([]string, error) {
 	var out []string
 	var cur strings.Builder

@@ -1,0 +1,15 @@
+package file
+
+import (
+	"os"
+	"syscall"
+)
+
+// statOwner returns the uid and gid of a stat result.
+func statOwner(st os.FileInfo) ([2]int, bool) {
+	s, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return [2]int{}, false
+	}
+	return [2]int{int(s.Uid), int(s.Gid)}, true
+}

@@ -1,0 +1,10 @@
+// Package all links every compiled-in state module into the binary (each
+// registers itself with the host under the State kind in its init
+// function), as modules/all does for execution modules.
+package all
+
+import (
+	_ "github.com/saltgo/saltgo/states/cmd"
+	_ "github.com/saltgo/saltgo/states/file"
+	_ "github.com/saltgo/saltgo/states/test"
+)

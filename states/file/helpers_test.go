@@ -1,0 +1,179 @@
+package file_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/fileclient"
+	"github.com/saltgo/saltgo/host"
+	_ "github.com/saltgo/saltgo/modules/cmd"
+	"github.com/saltgo/saltgo/state"
+	_ "github.com/saltgo/saltgo/states/file"
+)
+
+// fixture is a minion with a local file_roots, a cachedir and a target
+// directory, all in t.TempDir().
+type fixture struct {
+	t      *testing.T
+	roots  string
+	cache  string
+	root   string
+	env    *host.Env
+	client fileclient.Client
+}
+
+func newFixture(t *testing.T, served map[string]string) *fixture {
+	t.Helper()
+	base := t.TempDir()
+	fx := &fixture{t: t, roots: filepath.Join(base, "roots"), cache: filepath.Join(base, "cache"), root: filepath.Join(base, "root")}
+	for _, d := range []string{fx.roots, fx.cache, fx.root} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for p, body := range served {
+		full := filepath.Join(fx.roots, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts := data.M("cachedir", fx.cache, "file_client", "local", "user", "root", "hash_type", "sha256",
+		"file_roots", data.M("base", []any{fx.roots}))
+	fc, err := fileclient.NewLocal(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.client = fc
+	fx.env = &host.Env{ID: "minion1", Opts: opts, Local: true,
+		Grains: data.M("id", "minion1", "shell", "/bin/sh"), Pillar: data.M("root", fx.root, "motd", "hello\nworld")}
+	return fx
+}
+
+// p is a path below the fixture's root.
+func (fx *fixture) p(rel string) string { return filepath.Join(fx.root, rel) }
+
+// apply runs mod.fun as a state with the keyword arguments kv.
+func (fx *fixture) apply(fun string, test bool, kv ...any) *data.Map {
+	fx.t.Helper()
+	f, _, err := host.Lookup(host.State, fun)
+	if err != nil {
+		fx.t.Fatalf("lookup %s: %v", fun, err)
+	}
+	kw := data.M(kv...)
+	low := kw.Copy()
+	call, err := host.Bind(f, nil, kw)
+	if err != nil {
+		fx.t.Fatalf("bind %s: %v", fun, err)
+	}
+	call.Env = state.WithChunk(fx.env, &state.Chunk{Low: low, Test: test, Saltenv: "base", Files: fx.client})
+	call.Fun = fun
+	out, err := host.Invoke(context.Background(), call)
+	if err != nil {
+		fx.t.Fatalf("%s: %v", fun, err)
+	}
+	m, ok := out.(*data.Map)
+	if !ok {
+		fx.t.Fatalf("%s returned %T", fun, out)
+	}
+	if keys := m.Keys(); len(keys) < 4 || keys[0] != "name" || keys[1] != "changes" || keys[2] != "result" || keys[3] != "comment" {
+		fx.t.Fatalf("%s: ret keys %v, want name, changes, result, comment", fun, keys)
+	}
+	return m
+}
+
+// want checks a state return's result, comment and changes (as a JSON-ish
+// repr); an empty wantChanges means {}.
+func want(t *testing.T, ret *data.Map, result any, comment string, changes *data.Map) {
+	t.Helper()
+	r, _ := ret.Get("result")
+	if !data.Equal(r, result) || (r == nil) != (result == nil) {
+		t.Errorf("result = %s, want %s (comment %q)", data.Repr(r), data.Repr(result), get(ret, "comment"))
+	}
+	if c := get(ret, "comment"); c != comment {
+		t.Errorf("comment = %q\nwant      %q", c, comment)
+	}
+	if changes == nil {
+		changes = data.NewMap()
+	}
+	ch, _ := ret.Get("changes")
+	if !data.Equal(ch, changes) {
+		t.Errorf("changes = %s\nwant      %s", data.Repr(ch), data.Repr(changes))
+	}
+}
+
+func get(m *data.Map, k string) string {
+	v, _ := m.Get(k)
+	s, _ := v.(string)
+	return s
+}
+
+func writeFile(t *testing.T, p, body string, mode fs.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(body), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func modeOf(t *testing.T, p string) fs.FileMode {
+	t.Helper()
+	st, err := os.Lstat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Mode().Perm()
+}
+
+// treeHash hashes every path, mode, link target and content below dir.
+func treeHash(t *testing.T, dir string) string {
+	t.Helper()
+	var lines []string
+	err := filepath.Walk(dir, func(p string, info fs.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		line := p + " " + info.Mode().String()
+		switch {
+		case info.Mode()&fs.ModeSymlink != 0:
+			l, _ := os.Readlink(p)
+			line += " -> " + l
+		case info.Mode().IsRegular():
+			b, _ := os.ReadFile(p)
+			s := sha256.Sum256(b)
+			line += " " + hex.EncodeToString(s[:])
+		}
+		lines = append(lines, line)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(lines)
+	s := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	return hex.EncodeToString(s[:])
+}
