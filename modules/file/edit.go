@@ -76,6 +76,14 @@ func PyRepl(repl string) string {
 	})
 }
 
+// InvalidError is an error Salt raises as SaltInvocationError (bad
+// arguments, a missing or binary file), not CommandExecutionError.
+type InvalidError struct{ Msg string }
+
+func (e *InvalidError) Error() string { return e.Msg }
+
+func invalidf(format string, a ...any) error { return &InvalidError{Msg: fmt.Sprintf(format, a...)} }
+
 // ReplaceOpts are file.replace's options.
 type ReplaceOpts struct {
 	Count                               int
@@ -94,20 +102,20 @@ func Replace(path, pattern, repl string, o ReplaceOpts) (any, error) {
 		if o.IgnoreIfMissing {
 			return false, nil
 		}
-		return nil, fmt.Errorf("File not found: %s", path)
+		return nil, invalidf("File not found: %s", path)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("Unable to open file '%s'. Exception: %w", path, err)
 	}
 	if !IsText(b) {
-		return nil, fmt.Errorf("Cannot perform string replacements on a binary file: %s", path)
+		return nil, invalidf("Cannot perform string replacements on a binary file: %s", path)
 	}
 	if o.SearchOnly && (o.AppendIfNotFound || o.PrependIfNotFound) {
-		return nil, errors.New("search_only cannot be used with append/prepend_if_not_found")
+		return nil, invalidf("search_only cannot be used with append/prepend_if_not_found")
 	}
 	if o.AppendIfNotFound && o.PrependIfNotFound {
-		return nil, errors.New("Only one of append and prepend_if_not_found is permitted")
+		return nil, invalidf("Only one of append and prepend_if_not_found is permitted")
 	}
 	re, err := PyRegexp(pattern, o.Flags)
 	if err != nil {
@@ -217,14 +225,14 @@ func BlockReplace(path string, o BlockOpts) (any, error) {
 		}
 	}
 	if ex > 1 {
-		return nil, errors.New("Only one of append_if_not_found, prepend_if_not_found, insert_before_match, and insert_after_match is permitted")
+		return nil, invalidf("Only one of append_if_not_found, prepend_if_not_found, insert_before_match, and insert_after_match is permitted")
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("File not found: %s", path)
+		return nil, invalidf("File not found: %s", path)
 	}
 	if !IsText(b) {
-		return nil, fmt.Errorf("Cannot perform string replacements on a binary file: %s", path)
+		return nil, invalidf("Cannot perform string replacements on a binary file: %s", path)
 	}
 	appendNL := false
 	if o.AppendNewline != nil {
@@ -417,7 +425,7 @@ func Line(path string, o LineOpts) (any, error) {
 		return nil, fmt.Errorf("Unable to open file '%s': %w", path, err)
 	}
 	if !IsText(b) {
-		return nil, fmt.Errorf("Cannot perform string replacements on a binary file: %s", path)
+		return nil, invalidf("Cannot perform string replacements on a binary file: %s", path)
 	}
 	match := o.Match
 	if match == "" {

@@ -7,6 +7,7 @@ package file
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -219,14 +220,14 @@ func init() {
 			}
 			out, err := Replace(c.Str("path"), c.Str("pattern"), c.Str("repl"), o)
 			if err != nil {
-				return nil, host.Errorf("%v", err)
+				return nil, execErr(err)
 			}
 			return out, nil
 		}),
 		f("search", "Search for occurrences of a pattern in a file.", p(req("path"), req("pattern"), opt("flags", 8), opt("bufsize", 1), opt("ignore_if_missing", false), opt("multiline", false)), func(_ context.Context, c *host.Call) (any, error) {
 			out, err := Replace(c.Str("path"), c.Str("pattern"), "", ReplaceOpts{Flags: c.Get("flags"), SearchOnly: true, IgnoreIfMissing: c.Bool("ignore_if_missing")})
 			if err != nil {
-				return nil, host.Errorf("%v", err)
+				return nil, execErr(err)
 			}
 			return out, nil
 		}),
@@ -254,7 +255,7 @@ func init() {
 			}
 			out, err := BlockReplace(c.Str("path"), o)
 			if err != nil {
-				return nil, host.Errorf("%v", err)
+				return nil, execErr(err)
 			}
 			return out, nil
 		}),
@@ -268,6 +269,7 @@ func init() {
 			}
 			return out, nil
 		}),
+		f("diskusage", "Recursively calculate disk usage of path and return it in bytes.", p(req("path")), diskusage),
 		f("find", "Approximate the Unix find(1) command (name, type, maxdepth).", p(req("path")), fileFind),
 		f("source_list", "Return the first source that exists and its hash.", p(req("source"), req("source_hash"), req("saltenv")), func(ctx context.Context, c *host.Call) (any, error) {
 			fc, err := fileclient.New(c.Env)
@@ -282,6 +284,15 @@ func init() {
 			return []any{src, h}, nil
 		}),
 	}})
+}
+
+// execErr turns an error of the shared logic into Salt's exception kind.
+func execErr(err error) error {
+	var inv *InvalidError
+	if errors.As(err, &inv) {
+		return host.Invalidf("%s", inv.Msg)
+	}
+	return host.Errorf("%v", err)
 }
 
 func fl(v any) *float64 {
@@ -299,10 +310,7 @@ func statField(key string) func(context.Context, *host.Call) (any, error) {
 	return func(_ context.Context, c *host.Call) (any, error) {
 		m, err := Stats(c.Str("path"), "", c.Bool("follow_symlinks"))
 		if err != nil {
-			if key == "mode" {
-				return "", nil
-			}
-			return false, nil
+			return nil, host.Errorf("%v", err)
 		}
 		v, _ := m.Get(key)
 		return v, nil
@@ -440,4 +448,33 @@ func fileFind(_ context.Context, c *host.Call) (any, error) {
 		return nil
 	})
 	return out, nil
+}
+
+// diskusage is Salt's file.diskusage: the size of a file, or the sizes of
+// the files below a directory (each inode once).
+func diskusage(_ context.Context, c *host.Call) (any, error) {
+	path := c.Str("path")
+	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+		return st.Size(), nil
+	}
+	var total int64
+	seen := map[[2]uint64]bool{}
+	_ = filepath.Walk(path, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return nil
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil
+		}
+		if id, ok := inode(st); ok {
+			if seen[id] {
+				return nil
+			}
+			seen[id] = true
+		}
+		total += st.Size()
+		return nil
+	})
+	return total, nil
 }

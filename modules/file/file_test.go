@@ -191,6 +191,7 @@ func TestExecFunctions(t *testing.T) {
 		{"file.is_link", []any{f}, false},
 		{"file.replace", []any{f, "^a$", "A"}, "--- \n+++ \n@@ -1,4 +1,4 @@\n z\n-a\n+A\n b\n c\n"},
 		{"file.check_hash", []any{f, "sha256:0"}, false},
+		{"file.diskusage", []any{f}, int64(8)},
 	}
 	for _, c := range checks {
 		got := call(t, c.fun, c.args...)
