@@ -10,6 +10,7 @@ import (
 	"github.com/saltgo/saltgo/fileclient"
 	"github.com/saltgo/saltgo/host"
 	_ "github.com/saltgo/saltgo/modules/cmd"
+	_ "github.com/saltgo/saltgo/modules/cp"
 	"github.com/saltgo/saltgo/state"
 	_ "github.com/saltgo/saltgo/states/cmd"
 )
@@ -164,4 +165,13 @@ func TestScript(t *testing.T) {
 	if so, _ := m.Get("stdout"); so != "script args: p | q" {
 		t.Fatalf("cmd.script: %s", data.Repr(m))
 	}
+}
+
+func TestScriptTemplate(t *testing.T) {
+	fx := newFixture(t)
+	if err := os.WriteFile(filepath.Join(fx.dir, "roots/srv/t.sh"), []byte("#!/bin/sh\necho \"{{ greeting }} from {{ grains['shell'] }}\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check(t, fx.apply("cmd.script", false, "name", "salt://srv/t.sh", "template", "jinja", "context", data.M("greeting", "hi")), true,
+		"Command 'salt://srv/t.sh' run", runChanges(0, "hi from /bin/sh", ""))
 }
