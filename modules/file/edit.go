@@ -80,6 +80,7 @@ func PyRepl(repl string) string {
 // arguments, a missing or binary file), not CommandExecutionError.
 type InvalidError struct{ Msg string }
 
+// Error returns the message.
 func (e *InvalidError) Error() string { return e.Msg }
 
 func invalidf(format string, a ...any) error { return &InvalidError{Msg: fmt.Sprintf(format, a...)} }
