@@ -263,6 +263,9 @@ func runFamily(combined, forceShell bool, ret func(r Result) any) func(context.C
 			return nil, err
 		}
 		setRetcode(c, r)
+		if c.Bool("hide_output") {
+			r.Stdout, r.Stderr = "", "" // Salt returns nothing with hide_output
+		}
 		return ret(r), nil
 	}
 }
@@ -384,6 +387,9 @@ func script(ctx context.Context, c *host.Call) (any, error) {
 		return nil, err
 	}
 	setRetcode(c, r)
+	if c.Bool("hide_output") {
+		r.Stdout, r.Stderr = "", ""
+	}
 	return r.Map(), nil
 }
 

@@ -121,6 +121,7 @@ func TestRun(t *testing.T) {
 		{"stateful no change", false, []any{"name", "echo changed=no", "stateful", true}, true, "", nil},
 		{"stateful json", false, []any{"name", `echo '{"changed": true, "comment": "j", "x": 1}'`, "stateful", true}, true, "j",
 			data.M("changed", true, "x", int64(1), "pid", "PID", "retcode", int64(0), "stdout", "", "stderr", "")},
+		{"hide_output", false, []any{"name", "echo secret", "hide_output", true}, true, `Command "echo secret" run`, runChanges(0, "", "")},
 		{"stateful bad", false, []any{"name", "echo a b", "stateful", true}, false, "Failed parsing script output! Stdout must be JSON or a line of name=value pairs.", runChanges(0, "a b", "")},
 	}
 	for _, tc := range cases {
