@@ -261,9 +261,14 @@ func init() {
 		}),
 		f("line", "Line-focused editing of a file.", p(req("path"), opt("content", nil), opt("match", nil), opt("mode", nil), opt("location", nil),
 			opt("before", nil), opt("after", nil), opt("show_changes", true), opt("backup", false), opt("quiet", false), opt("indent", true)), func(_ context.Context, c *host.Call) (any, error) {
-			out, err := Line(c.Str("path"), LineOpts{Content: c.Str("content"), HasContent: c.Get("content") != nil, Match: c.Str("match"),
-				Mode: strings.ToLower(c.Str("mode")), Location: c.Str("location"), Before: c.Str("before"), After: c.Str("after"),
-				ShowChanges: c.Bool("show_changes"), Backup: c.Bool("backup")})
+			o := LineOpts{Match: c.Str("match"), Mode: c.Str("mode"), Location: c.Str("location"), Before: c.Str("before"),
+				After: c.Str("after"), ShowChanges: c.Bool("show_changes"), Backup: c.Bool("backup"), Quiet: c.Bool("quiet"),
+				Indent: c.Bool("indent")}
+			if v := c.Get("content"); v != nil {
+				s := data.Str(v)
+				o.Content = &s
+			}
+			out, err := Line(c.Str("path"), o)
 			if err != nil {
 				return nil, host.Errorf("%v", err)
 			}
