@@ -414,7 +414,7 @@ func WhitespaceSplitRegex(text string) string {
 
 // LineOpts are file.line's options.
 type LineOpts struct {
-	Content                               *string
+	Content                              *string
 	Match, Mode, Location, Before, After string
 	ShowChanges, Backup, DryRun, Quiet   bool
 	Indent                               bool
