@@ -178,13 +178,16 @@ func appendState(ctx context.Context, c *host.Call, r *run) error {
 	slines := filemod.SplitLines(string(before))
 	var add []string
 	for _, chunk := range text {
-		pat := regexp.QuoteMeta(chunk)
+		// Salt searches for the text as a regex (file.search, multiline).
+		pat := "(?m)" + chunk
 		if c.Bool("ignore_whitespace") {
 			pat = filemod.WhitespaceSplitRegex(chunk)
-		} else {
-			pat = "(?m)" + pat
 		}
-		if re, err := regexp.Compile(pat); err == nil && re.Match(before) {
+		re, err := regexp.Compile(pat)
+		if err != nil {
+			return host.Errorf("%v", err)
+		}
+		if re.Match(before) {
 			continue
 		}
 		add = append(add, filemod.SplitLines(chunk)...)
