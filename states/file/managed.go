@@ -156,7 +156,9 @@ func managed(ctx context.Context, c *host.Call, r *run) error {
 		}
 		out, err := r.renderer("", ctxMap)(ctx, []byte(*contents))
 		if err != nil {
-			return r.fail(err.Error())
+			// Salt does not catch this render error: the state fails
+			// with the exception.
+			return host.Errorf("%v", err)
 		}
 		s := string(out)
 		contents = &s

@@ -258,3 +258,32 @@ func TestRecurseSerializeTemplate(t *testing.T) {
 		t.Fatalf("bad template: %s", data.Repr(ret))
 	}
 }
+
+func TestCopyPreserveAndDirectoryRecurse(t *testing.T) {
+	fx := newFixture(t, nil)
+	src := fx.p("src")
+	writeFile(t, src, "x\n", 0o604)
+	dst := fx.p("dst")
+	want(t, fx.apply("file.copy", false, "name", dst, "source", src, "preserve", true), true, fmt.Sprintf(`Copied "%s" to "%s"`, src, dst), data.M(dst, src))
+	if modeOf(t, dst) != 0o604 {
+		t.Fatalf("preserve: mode %o", modeOf(t, dst))
+	}
+	d := fx.p("tree")
+	writeFile(t, filepath.Join(d, "f"), "x", 0o600)
+	writeFile(t, filepath.Join(d, "sub/g"), "x", 0o600)
+	if err := os.Chmod(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, g, sub := filepath.Join(d, "f"), filepath.Join(d, "sub/g"), filepath.Join(d, "sub")
+	want(t, fx.apply("file.directory", true, "name", d, "file_mode", "0644", "dir_mode", "0755", "recurse", []any{"mode"}), nil,
+		fmt.Sprintf("The following files will be changed:\n%s: mode - 0644\n%s: mode - 0644\n", f, g),
+		data.M(f, data.M("mode", "0644"), g, data.M("mode", "0644")))
+	ret := fx.apply("file.directory", false, "name", d, "file_mode", "0644", "dir_mode", "0755", "recurse", []any{"mode"})
+	if r, _ := ret.Get("result"); r != true || modeOf(t, f) != 0o644 || modeOf(t, g) != 0o644 || modeOf(t, sub) != 0o755 {
+		t.Fatalf("recurse: %s", data.Repr(ret))
+	}
+	want(t, fx.apply("file.directory", false, "name", d, "file_mode", "0644", "dir_mode", "0755", "recurse", []any{"mode"}), true,
+		fmt.Sprintf("The directory %s is in the correct state", d), nil)
+	want(t, fx.apply("file.directory", false, "name", d, "recurse", []any{"bogus"}), false,
+		`Types for "recurse" limited to "user", "group", "mode", "ignore_files", "ignore_dirs", "silent".`, nil)
+}
