@@ -139,7 +139,10 @@ type run struct {
 	c    *host.Call
 	ch   *state.Chunk
 	name string
-	res  *filemod.Result
+	// retName is the name the return carries (Salt builds the return
+	// before file.directory strips a trailing slash).
+	retName string
+	res     *filemod.Result
 	// skipWatch adds Salt's skip_watch: True (a failed check_cmd).
 	skipWatch bool
 }
@@ -152,11 +155,12 @@ func newRun(c *host.Call) *run {
 	if ch.Saltenv == "" {
 		ch.Saltenv = "base"
 	}
-	return &run{c: c, ch: ch, name: expandUser(c.Str("name")), res: filemod.NewResult()}
+	name := expandUser(c.Str("name"))
+	return &run{c: c, ch: ch, name: name, retName: name, res: filemod.NewResult()}
 }
 
 func (r *run) ret() *data.Map {
-	m := data.M("name", r.name, "changes", r.res.Changes, "result", r.res.Result, "comment", r.res.Comment)
+	m := data.M("name", r.retName, "changes", r.res.Changes, "result", r.res.Result, "comment", r.res.Comment)
 	if len(r.res.Warnings) > 0 {
 		m.Set("warnings", r.res.Warnings)
 	}
