@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -36,6 +35,17 @@ type FileClient struct {
 	cachedir string
 	hashType string
 	id       string
+	// insecureTLS skips the certificate check of https:// downloads
+	// (Salt's verify_ssl=False).
+	insecureTLS bool
+}
+
+// WithVerifySSL returns a copy of c whose https:// downloads check the
+// server's certificate (true, the default) or not (Salt's verify_ssl).
+func (c *FileClient) WithVerifySSL(verify bool) *FileClient {
+	cp := *c
+	cp.insecureTLS = !verify
+	return &cp
 }
 
 func newClient(ch host.MasterRequester, opts *data.Map) *FileClient {
@@ -131,7 +141,7 @@ func SaltURL(p, saltenv string) string {
 // checkProto is Client._check_proto: the path of a salt:// url.
 func checkProto(url string) (string, error) {
 	if !strings.HasPrefix(url, "salt://") {
-		return "", fmt.Errorf("Unsupported path: %s", url) //nolint:staticcheck // Salt's MinionError text
+		return "", fmt.Errorf("Unsupported path: %s", url)
 	}
 	p, _ := SplitEnv(url)
 	return p, nil
@@ -228,20 +238,19 @@ func (c *FileClient) GetFile(ctx context.Context, url, dest string, makedirs boo
 }
 
 func (c *FileClient) getFile(ctx context.Context, url, dest string, makedirs bool, saltenv string, gzip int, cachedir string) (string, error) {
-	p, senv := SplitEnv(url)
-	if senv != "" {
+	if _, senv := SplitEnv(url); senv != "" {
 		saltenv = senv
 	}
 	rel, err := checkProto(url)
 	if err != nil {
 		return "", fmt.Errorf("fileclient: %w", err)
 	}
-	_ = p
 	server, err := c.HashFile(ctx, SaltURL(rel, ""), saltenv)
 	if err != nil {
 		return "", err
 	}
-	if _, err := c.statFile(ctx, rel, saltenv); err != nil {
+	serverStat, err := c.statFile(ctx, rel, saltenv)
+	if err != nil {
 		return "", err
 	}
 	if server.IsZero() {
@@ -279,12 +288,12 @@ func (c *FileClient) getFile(ctx context.Context, url, dest string, makedirs boo
 			}
 		}
 	}
-	return c.download(ctx, rel, saltenv, dest, cachedir, gzip, server)
+	return c.download(ctx, rel, saltenv, dest, cachedir, gzip, server, maxDownload(serverStat))
 }
 
 // download runs the _serve_file loop into a temporary file and installs
 // it at dest (or the cache path of the served rel path).
-func (c *FileClient) download(ctx context.Context, rel, saltenv, dest, cachedir string, gzip int, server Hash) (string, error) {
+func (c *FileClient) download(ctx context.Context, rel, saltenv, dest, cachedir string, gzip int, server Hash, limit int64) (string, error) {
 	load := data.M("path", rel, "saltenv", saltenv, "cmd", "_serve_file")
 	if gzip != 0 {
 		load.Set("gzip", int64(gzip))
@@ -362,6 +371,10 @@ func (c *FileClient) download(ctx context.Context, rel, saltenv, dest, cachedir 
 		}
 		h.Write(b)
 		written += int64(len(b))
+		if limit > 0 && written > limit {
+			return "", fmt.Errorf("fileclient: salt://%s (saltenv %s): the master sent more than %d bytes for a file it said has %d; refused",
+				rel, saltenv, limit, limit-downloadSlack)
+		}
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
@@ -375,6 +388,23 @@ func (c *FileClient) download(ctx context.Context, rel, saltenv, dest, cachedir 
 	}
 	tmp = nil
 	return dest, nil
+}
+
+// downloadSlack is how much more than the size _file_find reported a
+// download may grow (the file may change on the master meanwhile) before
+// it is refused as an endless stream.
+var downloadSlack int64 = 64 << 20
+
+// maxDownload is the download limit for a _file_find stat list (0: none).
+func maxDownload(st []any) int64 {
+	if len(st) < 7 {
+		return 0
+	}
+	size, ok := data.AsInt(st[6])
+	if !ok || size < 0 {
+		return 0
+	}
+	return size + downloadSlack
 }
 
 // install makes the temporary file the destination: an existing
@@ -533,8 +563,6 @@ func (c *FileClient) MasterTops(ctx context.Context, grains *data.Map) (*data.Ma
 	}
 	return m, nil
 }
-
-var _ io.Writer = (*os.File)(nil)
 
 // HashFileReply is hash_file as cp.hash_file returns it: for a salt://
 // url the file server's reply as it came ({"hash_type", "hsum"}, or ""

@@ -63,6 +63,17 @@ func TestNewChooses(t *testing.T) {
 			t.Errorf("%s: local = %v", tc.name, got)
 		}
 	}
+	if _, err := fileclient.New(nil); err == nil {
+		t.Error("nil env: no error")
+	}
+	// No options at all: a local client over no file_roots.
+	c, err := fileclient.New(&host.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := c.CacheFile(context.Background(), "salt://x", "base"); p != "" || err != nil {
+		t.Errorf("empty env: %q %v", p, err)
+	}
 	bad := env.Clone()
 	bad.Opts = data.M("file_roots", "x")
 	if _, err := fileclient.New(bad); err == nil {
@@ -276,5 +287,26 @@ func TestInterruptedDownloadLeavesNothing(t *testing.T) {
 	}
 	if want := []string{"big.txt"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("cache dir holds %v", names)
+	}
+}
+
+// BenchmarkLocalCacheHit is one CacheFile of a cached, unchanged file with
+// file_client local (hash on the server side, hash of the cached copy).
+func BenchmarkLocalCacheHit(b *testing.B) {
+	root := b.TempDir()
+	fstest.Write(b, root, map[string]string{"a/f.txt": strings.Repeat("x", 4096)})
+	fc, err := fileclient.NewLocal(data.M("file_roots", data.M("base", []any{root}), "cachedir", b.TempDir()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := fc.CacheFile(ctx, "salt://a/f.txt", "base"); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := fc.CacheFile(ctx, "salt://a/f.txt", "base"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

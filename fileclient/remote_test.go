@@ -306,3 +306,47 @@ func TestRemoteListsAndOpts(t *testing.T) {
 }
 
 func mapGet(m *data.Map, k string) any { v, _ := m.Get(k); return v }
+
+// TestRemoteEndlessStreamRefused: a master that never sends the empty
+// end chunk is cut off once it sent more than the file's size (from
+// _file_find) plus a margin; nothing is installed.
+func TestRemoteEndlessStreamRefused(t *testing.T) {
+	r := startRemote(t)
+	defer fileclient.SetDownloadSlack(2 << 20)()
+	ctx := context.Background()
+	chunk := fstest.Big(1 << 20)
+	r.master.SetReplyHook(func(load *data.Map, reply any) any {
+		if c, _ := load.String("cmd"); c == "_serve_file" {
+			return data.M("data", chunk, "dest", "specprobe/f.txt")
+		}
+		return reply
+	})
+	_, err := r.fc.CacheFile(ctx, "salt://specprobe/f.txt", "base")
+	if err == nil || !strings.Contains(err.Error(), "the master sent more than") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(r.cache, "files/base/specprobe/f.txt")); !os.IsNotExist(err) {
+		t.Errorf("installed: %v", err)
+	}
+}
+
+// BenchmarkRemoteCacheHit is one CacheFile of a cached, unchanged file
+// through a saltgo minion's request channel to mastertest (_file_hash and
+// _file_find round trips, the local hash).
+func BenchmarkRemoteCacheHit(b *testing.B) {
+	root := b.TempDir()
+	fstest.Write(b, root, map[string]string{"a/f.txt": strings.Repeat("x", 4096)})
+	rig := fctest.Start(b, map[string][]string{"base": {root}})
+	fc := fileclient.NewRemote(rig.Minion, rig.Opts())
+	ctx := context.Background()
+	if _, err := fc.CacheFile(ctx, "salt://a/f.txt", "base"); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := fc.CacheFile(ctx, "salt://a/f.txt", "base"); err != nil {
+			b.Fatal(err)
+		}
+		rig.FileLoads()
+	}
+}

@@ -3,6 +3,7 @@ package fileclient
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -108,7 +109,7 @@ func localPath(url string) (string, error) {
 		p = strings.TrimRight(p, "/")
 	}
 	if !filepath.IsAbs(p) {
-		return "", fmt.Errorf("Path '%s' is not absolute", p) //nolint:staticcheck // Salt's text
+		return "", fmt.Errorf("Path '%s' is not absolute", p)
 	}
 	return p, nil
 }
@@ -159,14 +160,20 @@ func (c *FileClient) httpDo(ctx context.Context, url string) (*http.Response, er
 	if err != nil {
 		return nil, fmt.Errorf("fileclient: %w", err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	hc := http.DefaultClient
+	if c.insecureTLS {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the caller asked: verify_ssl=False
+		hc = &http.Client{Transport: tr}
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		// salt.utils.http.query's error, in get_url's MinionError text.
-		return nil, fmt.Errorf("Error: %w reading %s", err, req.URL.Path) //nolint:staticcheck // Salt's text
+		return nil, fmt.Errorf("Error: %w reading %s", err, req.URL.Path)
 	}
 	if resp.StatusCode >= 400 {
 		resp.Body.Close()
-		return nil, fmt.Errorf("Error: HTTP %d: %s reading %s", resp.StatusCode, http.StatusText(resp.StatusCode), req.URL.Path) //nolint:staticcheck // Salt's text
+		return nil, fmt.Errorf("Error: HTTP %d: %s reading %s", resp.StatusCode, http.StatusText(resp.StatusCode), req.URL.Path)
 	}
 	return resp, nil
 }

@@ -46,6 +46,19 @@ func Invalidf(format string, a ...any) error {
 	return &InvocationError{Msg: fmt.Sprintf(format, a...)}
 }
 
+// SaltInvocationError is a salt.exceptions.SaltInvocationError raised by a
+// function's own checks (not by the argument binding, which is an
+// InvocationError): a minion returns "ERROR executing '<fun>': <msg>",
+// salt-call prints the message and exits 1.
+type SaltInvocationError struct{ Msg string }
+
+func (e *SaltInvocationError) Error() string { return e.Msg }
+
+// InvocationErrorf builds a SaltInvocationError.
+func InvocationErrorf(format string, a ...any) error {
+	return &SaltInvocationError{Msg: fmt.Sprintf(format, a...)}
+}
+
 // InvalidKwargsError mirrors salt.utils.args.invalid_kwargs: keyword
 // arguments the function does not take.
 type InvalidKwargsError struct{ Pairs []string }

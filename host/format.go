@@ -24,8 +24,11 @@ func (r Result) MinionReturn() (ret any, retcode int, out string) {
 		inv     *InvocationError
 		badkw   *InvalidKwargsError
 		pnc     *PanicError
+		sie     *SaltInvocationError
 	)
 	switch {
+	case errors.As(err, &sie):
+		ret = "ERROR executing '" + fun + "': " + sie.Msg
 	case errors.Is(err, ErrNotAvailable):
 		if docs := Docs(r.Kind, fun+"*"); docs.Len() > 0 {
 			docs.Set(fun, MissingFunString(fun))
@@ -96,8 +99,11 @@ func (r *Result) SaltCallFailure() *Failure {
 		inv *InvocationError
 		cee *CommandExecutionError
 		bad *InvalidKwargsError
+		sie *SaltInvocationError
 	)
 	switch {
+	case errors.As(r.Err, &sie):
+		return &Failure{Stderr: sie.Msg + "\n", Code: ExitGeneric}
 	case errors.As(r.Err, &inv):
 		return &Failure{Stderr: fmt.Sprintf("\nPassed invalid arguments: %s.\n\nUsage:\n", inv.Msg), Stdout: r.Func.Doc + "\n", Code: ExitGeneric}
 	case errors.As(r.Err, &bad):

@@ -29,7 +29,7 @@ func renderJinja(ctx context.Context, src string, o Options) (any, error) {
 	}
 	vars := make(map[string]any, len(o.Vars)+1)
 	for k, v := range o.Vars {
-		vars[k] = v
+		vars[k] = data.Canonical(v)
 	}
 	if _, ok := vars["saltenv"]; !ok && o.Saltenv != "" {
 		vars["saltenv"] = o.Saltenv

@@ -146,15 +146,20 @@ func renderYAML(s string) (any, error) {
 		var ye *saltyaml.Error
 		if errors.As(err, &ye) {
 			msg = strings.TrimPrefix(ye.Err.Error(), "YAML syntax error: ")
-		}
-		if msg == "found character that cannot start any token" || strings.Contains(msg, "found a tab character") {
-			msg = "Illegal tab character"
+			if ye.Context != "" {
+				// a ConstructorError: Salt prints str(exc), PyYAML's
+				// marked form (libyaml marks carry no snippet)
+				msg = fmt.Sprintf("%s\n  in \"<unicode string>\", line %d, column %d\n%s\n  in \"<unicode string>\", line %d, column %d",
+					ye.Context, ye.ContextLine, ye.ContextColumn, msg, ye.Line, ye.Column)
+			}
 		}
 		return nil, &Error{Renderer: "yaml", Text: msg, Err: err}
 	}
 	if !data.Truthy(v) {
 		return data.NewMap(), nil
 	}
+	// Salt's YAML renderer loads with dictclass=OrderedDict
+	data.MarkOrdered(v)
 	return v, nil
 }
 

@@ -40,28 +40,34 @@ func opts() Options {
 	}
 }
 
+// ord marks v's maps as OrderedDicts, as Salt's YAML renderer returns them.
+func ord(v any) any {
+	data.MarkOrdered(v)
+	return v
+}
+
 func TestRenderPipeline(t *testing.T) {
 	tests := []struct {
 		name, src string
 		want      any
 	}{
-		{"default jinja|yaml", "a:\n  - {{ grains.os }}\nb: {{ pillar.pkgs|json }}\n", data.M("a", []any{"Debian"}, "b", []any{"a", "b"})},
-		{"yaml keeps order", "z: 1\na: 2\nm: 3\n", data.M("z", int64(1), "a", int64(2), "m", int64(3))},
-		{"yaml 1.1 typing", "a: yes\nb: 010\nc: 1e3\n", data.M("a", true, "b", int64(10), "c", "1e3")},
-		{"shebang yaml skips jinja", "#!yaml\na: '{{ x }}'\n", data.M("a", "{{ x }}")},
+		{"default jinja|yaml", "a:\n  - {{ grains.os }}\nb: {{ pillar.pkgs|json }}\n", ord(data.M("a", []any{"Debian"}, "b", []any{"a", "b"}))},
+		{"yaml keeps order", "z: 1\na: 2\nm: 3\n", ord(data.M("z", int64(1), "a", int64(2), "m", int64(3)))},
+		{"yaml 1.1 typing", "a: yes\nb: 010\nc: 1e3\n", ord(data.M("a", true, "b", int64(10), "c", "1e3"))},
+		{"shebang yaml skips jinja", "#!yaml\na: '{{ x }}'\n", ord(data.M("a", "{{ x }}"))},
 		{"shebang json", "#!json\n{\"b\": 1, \"a\": [true, null]}", data.M("b", int64(1), "a", []any{true, nil})},
 		{"shebang jinja|json", "#!jinja|json\n{\"os\": \"{{ grains.os }}\"}", data.M("os", "Debian")},
 		{"shebang jinja alone keeps text", "#!jinja\n{{ grains.id }}\n", "#!jinja\nminion1\n"},
-		{"old style yaml_jinja", "#!yaml_jinja\na: {{ 1 + 1 }}\n", data.M("a", int64(2))},
+		{"old style yaml_jinja", "#!yaml_jinja\na: {{ 1 + 1 }}\n", ord(data.M("a", int64(2)))},
 		{"empty file", "", data.NewMap()},
 		{"whitespace only", "  \n\n", data.NewMap()},
 		{"comments only is an empty map", "# nothing\n", data.NewMap()},
-		{"salt context", "e: {{ salt['test.echo']('e') }}\nf: {{ salt.test.echo('f') }}\n", data.M("e", "e", "f", "f")},
+		{"salt context", "e: {{ salt['test.echo']('e') }}\nf: {{ salt.test.echo('f') }}\n", ord(data.M("e", "e", "f", "f"))},
 		{"context vars", "- {{ sls }}\n- {{ slspath }}\n- {{ slsdotpath }}\n- {{ slscolonpath }}\n- {{ sls_path }}\n- {{ tplfile }}\n- {{ tpldir }}\n- {{ tpldot }}\n- {{ saltenv }}\n- {{ opts['renderer'] }}\n",
 			[]any{"specprobe.sub.jctx2", "specprobe/sub", "specprobe.sub", "specprobe:sub", "specprobe_sub", "specprobe/sub/jctx2.sls", "specprobe/sub", "specprobe.sub", "base", "jinja|yaml"}},
-		{"default on undefined", "a: {{ env|default('UNDEF') }}\n", data.M("a", "UNDEF")},
+		{"default on undefined", "a: {{ env|default('UNDEF') }}\n", ord(data.M("a", "UNDEF"))},
 		{"loop states", "{% for p in pillar.pkgs %}\npkg_{{ p }}:\n  test.nop:\n    - name: {{ p }}\n{% endfor %}\n",
-			data.M("pkg_a", data.M("test.nop", []any{data.M("name", "a")}), "pkg_b", data.M("test.nop", []any{data.M("name", "b")}))},
+			ord(data.M("pkg_a", data.M("test.nop", []any{data.M("name", "a")}), "pkg_b", data.M("test.nop", []any{data.M("name", "b")})))},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -84,10 +90,14 @@ func TestRenderErrors(t *testing.T) {
 		{"missing attribute", "a: {{ grains.nope }}\n", "Jinja variable 'dict object' has no attribute 'nope'; line 1\n\n---\na: {{ grains.nope }}    <======================\n---"},
 		{"no such test (live)", "a: 1\nb: 2\nc: 3\n{{ x is ip_address }}\n", "Jinja syntax error: No test named 'ip_address'.; line 4\n\n---\na: 1\nb: 2\nc: 3\n{{ x is ip_address }}    <======================\n---"},
 		{"yaml mapping values (live)", "a: b: c\n", "mapping values are not allowed in this context"},
+		{"yaml conflicting ID", "a: 1\nb: 2\na: 3\n", "while constructing a mapping\n  in \"<unicode string>\", line 1, column 1\nfound conflicting ID 'a'\n  in \"<unicode string>\", line 3, column 1"},
+		{"yaml nested conflicting ID", "top:\n  x: 1\n  y: 2\n  x: 3\n", "while constructing a mapping\n  in \"<unicode string>\", line 2, column 3\nfound conflicting ID 'x'\n  in \"<unicode string>\", line 4, column 3"},
+		{"yaml tab", "a:\n\t- b\n", "found character that cannot start any token"},
+		{"yaml unterminated quote", "a: 'x\n", "found unexpected end of stream"},
 		{"unknown renderer", "#!py\ndef run():\n    return {}\n", `The renderer "py" is not available`},
 		{"unknown renderer in pipe", "#!mako|yaml\na: 1\n", `The renderer "mako|yaml" is not available`},
 		{"salt function fails", "{{ salt['test.fail']() }}\n", "Problem running salt function in Jinja template: boom; line 1\n\n---\n{{ salt['test.fail']() }}    <======================\n---"},
-		{"raise", "{{ raise('custom') }}\n", "Jinja syntax error: custom; line 1\n\n---\n{{ raise('custom') }}    <======================\n---"},
+		{"raise", "{{ raise('custom') }}\n", "Jinja error: custom; line 1\n\n---\n{{ raise('custom') }}    <======================\n---"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -33,6 +33,12 @@ type Error struct {
 	File string
 	Line int
 	Err  error
+	// Column (1-based) of the problem, and the context PyYAML names for
+	// constructor errors ("while constructing a mapping" at
+	// ContextLine:ContextColumn), when known.
+	Column                     int
+	Context                    string
+	ContextLine, ContextColumn int
 }
 
 // Error renders "file:line: message".
@@ -265,7 +271,9 @@ func (c *yamlConv) mapping(n *yaml.Node, depth int) (any, error) {
 			k = string(kk)
 		}
 		if m.Has(k) {
-			return nil, c.errf(p[0], "found conflicting ID '%v'", k)
+			e := c.errf(p[0], "found conflicting ID '%v'", k).(*Error)
+			e.Column, e.Context, e.ContextLine, e.ContextColumn = p[0].Column, "while constructing a mapping", n.Line, n.Column
+			return nil, e
 		}
 		v, err := c.value(p[1], depth+1)
 		if err != nil {
@@ -277,8 +285,6 @@ func (c *yamlConv) mapping(n *yaml.Node, depth int) (any, error) {
 }
 
 var (
-	reBool  = regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
-	reNull  = regexp.MustCompile(`^(?:~|null|Null|NULL|)$`)
 	reInt   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
 	reFloat = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
 )
@@ -337,12 +343,23 @@ func (c *yamlConv) scalar(n *yaml.Node) (any, error) {
 	return s, nil
 }
 
+// bool11 are the YAML 1.1 booleans PyYAML resolves.
+var bool11 = map[string]bool{
+	"yes": true, "Yes": true, "YES": true, "no": true, "No": true, "NO": true,
+	"true": true, "True": true, "TRUE": true, "false": true, "False": true, "FALSE": true,
+	"on": true, "On": true, "ON": true, "off": true, "Off": true, "OFF": true,
+}
+
 func resolve11(s string) string {
+	// PyYAML keys its implicit resolvers by the first character; only
+	// numbers need the regexps
 	switch {
-	case reNull.MatchString(s):
+	case s == "" || s == "~" || s == "null" || s == "Null" || s == "NULL":
 		return "!!null"
-	case reBool.MatchString(s):
+	case bool11[s]:
 		return "!!bool"
+	case !strings.ContainsRune("0123456789+-.", rune(s[0])):
+		return "!!str"
 	case reInt.MatchString(s):
 		return "!!int"
 	case reFloat.MatchString(s):

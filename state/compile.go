@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path"
 	"regexp"
 	"strings"
 
@@ -226,34 +225,14 @@ func (h *HighState) render(ctx context.Context, local, rel, saltenv, sls string)
 	if err != nil {
 		return nil, fmt.Errorf("state: read %s: %w", rel, err)
 	}
-	vars := map[string]any{
-		"grains":  h.cfg.Env.Grains,
-		"pillar":  h.pillar,
-		"opts":    h.opts,
-		"saltenv": saltenv,
-		"tplpath": local,
-		"tplfile": rel,
-	}
-	tpldir := path.Dir(rel)
-	if tpldir == "" {
-		tpldir = "."
-	}
-	vars["tpldir"] = tpldir
-	vars["tpldot"] = strings.ReplaceAll(strings.TrimPrefix(tpldir, "."), "/", ".")
+	vars := render.SLSContext(local, sls)
+	vars["grains"] = h.cfg.Env.Grains
+	vars["pillar"] = h.pillar
+	vars["opts"] = h.opts
+	vars["saltenv"] = saltenv
 	jenv := "jinja_env"
 	if sls != "" {
-		slspath := strings.ReplaceAll(sls, ".", "/")
-		if !strings.HasSuffix(rel, "/init.sls") {
-			slspath = path.Dir(slspath)
-			if slspath == "." {
-				slspath = ""
-			}
-		}
 		vars["sls"] = sls
-		vars["slspath"] = slspath
-		vars["slsdotpath"] = strings.ReplaceAll(slspath, "/", ".")
-		vars["slscolonpath"] = strings.ReplaceAll(slspath, "/", ":")
-		vars["sls_path"] = strings.ReplaceAll(slspath, "/", "_")
 		jenv = "jinja_sls_env"
 	}
 	je, _ := mustGet(h.opts, jenv).(*data.Map)

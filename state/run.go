@@ -962,7 +962,7 @@ func bindChunk(f *host.Func, full string, low *data.Map) (*host.Call, error) {
 		if n > 1 {
 			s = "s"
 		}
-		return nil, host.Invalidf("%s takes at least %d argument%s (%d given)", f.Name, n, s, len(pos))
+		return nil, host.InvocationErrorf("%s takes at least %d argument%s (%d given)", f.Name, n, s, len(pos))
 	}
 	var extra []string
 	low.Range(func(k, v any) bool {
@@ -978,14 +978,14 @@ func bindChunk(f *host.Func, full string, low *data.Map) (*host.Call, error) {
 		return true
 	})
 	if len(extra) == 1 {
-		return nil, host.Invalidf("'%s' is an invalid keyword argument for '%s'", extra[0], full)
+		return nil, host.InvocationErrorf("'%s' is an invalid keyword argument for '%s'", extra[0], full)
 	}
 	if len(extra) > 1 {
 		q := make([]string, len(extra)-1)
 		for i, e := range extra[:len(extra)-1] {
 			q[i] = "'" + e + "'"
 		}
-		return nil, host.Invalidf("%s and '%s' are invalid keyword arguments for '%s'", strings.Join(q, ", "), extra[len(extra)-1], full)
+		return nil, host.InvocationErrorf("%s and '%s' are invalid keyword arguments for '%s'", strings.Join(q, ", "), extra[len(extra)-1], full)
 	}
 	return host.Bind(f, pos, kw)
 }

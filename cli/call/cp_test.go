@@ -58,3 +58,26 @@ func TestCpGetFileThroughMaster(t *testing.T) {
 		t.Errorf("%d _serve_file requests, want 2 (the chunk and the end)", serves)
 	}
 }
+
+// TestCpLocalFileRoot: salt-call --local --file-root reads file_roots
+// (file_client local) for cp.
+func TestCpLocalFileRoot(t *testing.T) {
+	root := fstest.Tree(t)
+	conf := minimalConf(t, "")
+	dest := filepath.Join(t.TempDir(), "f.txt")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"cp.list_master", "prefix=specprobe"}, "{\n    \"local\": [\n        \"specprobe/big.txt\",\n        \"specprobe/f.txt\",\n        \"specprobe/link.txt\"\n    ]\n}\n"},
+		{[]string{"cp.get_file", "salt://specprobe/f.txt", dest}, fmt.Sprintf("{\n    \"local\": %q\n}\n", dest)},
+	} {
+		out, errs, code := runCall(t, append([]string{"-c", conf, "--local", "--skip-grains", "--file-root", root, "--out", "json"}, tc.args...)...)
+		if code != 0 || out != tc.want {
+			t.Errorf("%v: code %d stdout %q stderr %q", tc.args, code, out, errs)
+		}
+	}
+	if b, err := os.ReadFile(dest); err != nil || string(b) != fstest.F {
+		t.Errorf("dest: %q %v", b, err)
+	}
+}

@@ -325,6 +325,9 @@ func getURL(ctx context.Context, c *host.Call) (any, error) {
 	if err != nil {
 		return nil, host.Errorf("%v", err)
 	}
+	if !strings.HasPrefix(path, "salt://") {
+		return got, nil // get_url's "" (a missing destination directory)
+	}
 	return orFalse(got), nil
 }
 
@@ -353,7 +356,7 @@ func cacheFile(ctx context.Context, c *host.Call) (any, error) {
 	if p, ok := cachedMatches(fc, path, env, c.Get("source_hash")); ok {
 		return p, nil
 	}
-	got, err := fc.CacheFile(ctx, path, env)
+	got, err := fc.WithVerifySSL(data.Truthy(c.Get("verify_ssl"))).CacheFile(ctx, path, env)
 	if err != nil {
 		return nil, host.Errorf("%v", err)
 	}
@@ -607,7 +610,10 @@ func saltFunc(c *host.Call) render.SaltFunc {
 // renderString renders text with a template engine (only jinja).
 func renderString(ctx context.Context, c *host.Call, fc fileclient.Client, template, env string, src []byte) (string, error) {
 	if template != "jinja" {
-		return "", fmt.Errorf("Attempted to render with unavailable engine %s", template) //nolint:staticcheck // Salt's text
+		return "", fmt.Errorf("Attempted to render with unavailable engine %s", template)
+	}
+	if strings.TrimSpace(string(src)) == "" {
+		return string(src), nil // render.Render makes {} of it; Jinja gives it back
 	}
 	out, err := render.Render(ctx, src, render.Options{Pipeline: "jinja", Vars: ctxVars(c, env), Salt: saltFunc(c), Files: fc, Saltenv: env})
 	if err != nil {
@@ -664,10 +670,15 @@ func getTemplate(ctx context.Context, c *host.Call) (any, error) {
 	if err != nil {
 		return "", nil
 	}
-	out, err := renderString(ctx, c, fc, c.Str("template"), env, src)
-	if err != nil {
-		c.Env.Logger().Error("Failed to render template with error: " + err.Error())
+	tmpl := c.Str("template")
+	if tmpl != "jinja" {
+		c.Env.Logger().Error("Attempted to render template with unavailable engine " + tmpl)
 		return "", nil
+	}
+	// A render error is raised (SaltRenderError), not returned as "".
+	out, err := renderString(ctx, c, fc, tmpl, env, src)
+	if err != nil {
+		return nil, host.Errorf("%v", err)
 	}
 	dest := c.Str("dest")
 	makedirs := c.Bool("makedirs")

@@ -22,7 +22,7 @@ func kw(kv ...any) *data.Map { return data.M(append([]any{"__kwarg__", true}, kv
 // tree is the recorded tree (spec §1) plus a few sls files.
 func tree(t *testing.T) string {
 	root := fstest.Tree(t)
-	fstest.Write(t, root, map[string]string{"a/b.sls": "b: {}\n", "a/c/init.sls": "c: {}\n", "tmpl/motd": "id={{ grains.id }} env={{ saltenv }} x={{ x }}\n"})
+	fstest.Write(t, root, map[string]string{"a/b.sls": "b: {}\n", "a/c/init.sls": "c: {}\n", "tmpl/motd": "id={{ grains.id }} env={{ saltenv }} x={{ x }}\n", "minion1.txt": "me\n"})
 	return root
 }
 
@@ -152,9 +152,18 @@ var cases = []struct {
 	{"cp.get_url", []any{"file://@ROOT@/hello.txt", "@DEST@/ignored"}},
 	{"cp.get_url", []any{"@HTTP@/page.txt", "@DEST@/h.txt"}},
 	{"cp.get_url", []any{"@HTTP@/page.txt", nil}},
+	{"cp.get_url", []any{"@HTTP@/page.txt", "@DEST@/nodir/h.txt"}},
+	{"cp.get_url", []any{"@HTTP@/page.txt", "@DEST@/mkdir/", kw("makedirs", true)}},
 	{"cp.get_url", []any{"@HTTP@/missing", "@DEST@/m.txt"}},
 	{"cp.get_file_str", []any{"salt://hello.txt"}},
 	{"cp.get_file_str", []any{"salt://nope"}},
+	{"cp.get_template", []any{"salt://tmpl/motd", "@DEST@/motd", kw("x", int64(1))}},
+	{"cp.get_template", []any{"salt://tmpl/nope", "@DEST@/nope2"}},
+	{"cp.get_template", []any{"salt://tmpl/motd", "@DEST@/nodir/motd", kw("x", "y")}},
+	{"cp.get_template", []any{"salt://tmpl/motd", "@DEST@/mk/motd", kw("x", "y", "makedirs", true)}},
+	{"cp.get_template", []any{"salt://tmpl/motd", "@DEST@/motd3"}},
+	{"cp.get_template", []any{"salt://tmpl/motd", "@DEST@/motd4", kw("template", "mako")}},
+	{"cp.get_file", []any{"salt://{{ grains.id }}.txt", "@DEST@/{{ grains.id }}.copy", kw("template", "jinja")}},
 	{"cp.cache_master", nil},
 	{"cp.list_minion", nil},
 }
@@ -194,14 +203,39 @@ func TestCpRemote(t *testing.T) {
 func checkFiles(t *testing.T, r *rig) {
 	for p, want := range map[string]string{
 		"f.txt": fstest.F, "no/f.txt": fstest.F, "big.txt": string(fstest.Big(fstest.BigSize)), "dir/specprobe/link.txt": fstest.F,
-		"u.txt": "hello\n", "h.txt": "web /page.txt\n",
+		"u.txt": "hello\n", "h.txt": "web /page.txt\n", "mkdir/page.txt": "web /page.txt\n", "motd": "id=minion1 env=base x=1\n", "mk/motd": "id=minion1 env=base x=y\n",
+		"minion1.copy": "me\n",
 	} {
 		b, err := os.ReadFile(filepath.Join(r.dest, p))
 		if err != nil || string(b) != want {
 			t.Errorf("%s: %v (%d bytes)", p, err, len(b))
 		}
 	}
+	// get_template moves Salt's mkstemp output: mode 0600; get_file: 0644.
+	for p, mode := range map[string]os.FileMode{"motd": 0o600, "f.txt": 0o644} {
+		if st, err := os.Stat(filepath.Join(r.dest, p)); err != nil || st.Mode().Perm() != mode {
+			t.Errorf("%s: mode %v %v", p, st.Mode(), err)
+		}
+	}
 	if st, err := os.Stat(filepath.Join(r.dest, "dir/specprobe/sub/empty")); err != nil || !st.IsDir() {
 		t.Errorf("empty dir: %v", err)
+	}
+}
+
+// TestCacheFileVerifySSL: cp.cache_file of an https url checks the
+// certificate unless verify_ssl=False.
+func TestCacheFileVerifySSL(t *testing.T) {
+	r := localRig(t)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("tls\n")) }))
+	defer srv.Close()
+	ctx := context.Background()
+	res := host.Run(ctx, r.env, host.Request{Kind: host.Exec, Fun: "cp.cache_file", Args: []any{srv.URL + "/x"}})
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "certificate") {
+		t.Fatalf("verified: %v %v", res.Return, res.Err)
+	}
+	res = host.Run(ctx, r.env, host.Request{Kind: host.Exec, Fun: "cp.cache_file", Args: []any{srv.URL + "/x", kw("verify_ssl", false)}})
+	p, _ := res.Return.(string)
+	if b, err := os.ReadFile(p); res.Err != nil || err != nil || string(b) != "tls\n" {
+		t.Fatalf("verify_ssl=False: %v %v %q", res.Return, res.Err, b)
 	}
 }

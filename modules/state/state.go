@@ -127,9 +127,7 @@ func begin(c *host.Call) (conflict any, done func()) {
 	defer local.mu.Unlock()
 	var found []string
 	if c.Env.Services.Jobs != nil {
-		local.mu.Unlock()
-		found = conflicts(c, concurrent)
-		local.mu.Lock()
+		found = conflicts(c, concurrent) // the job table; local.mu is not taken
 	} else if !concurrent {
 		for _, d := range local.runs {
 			j := data.Str(mustGet(d, "jid"))
@@ -203,9 +201,9 @@ func pillarOverride(c *host.Call) (*data.Map, error) {
 	m, isMap := v.(*data.Map)
 	if !isMap {
 		if enc {
-			return nil, host.Invalidf("saltgo does not decrypt pillar_enc overrides")
+			return nil, host.InvocationErrorf("saltgo does not decrypt pillar_enc overrides")
 		}
-		return nil, host.Invalidf("Pillar data must be formatted as a dictionary, unless pillar_enc is specified.")
+		return nil, host.InvocationErrorf("Pillar data must be formatted as a dictionary, unless pillar_enc is specified.")
 	}
 	return merge(base.Copy(), m), nil
 }
@@ -441,7 +439,7 @@ func slsID(ctx context.Context, c *host.Call) (any, error) {
 	}
 	setRetcode(c, ret)
 	if ret.Len() == 0 {
-		return nil, host.Invalidf("No matches for ID '%s' found in SLS '%s' within saltenv '%s'", id, data.Str(mods), saltenv)
+		return nil, host.InvocationErrorf("No matches for ID '%s' found in SLS '%s' within saltenv '%s'", id, data.Str(mods), saltenv)
 	}
 	return ret, nil
 }

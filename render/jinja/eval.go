@@ -52,13 +52,20 @@ func (e *Error) Unwrap() error { return e.Err }
 // errRaise is the global raise() (TemplateError in Salt: "Jinja error: ...").
 type undefined struct {
 	name string // the variable name, or the attribute
-	obj  any    // the object lacking the attribute (hasObj)
+	obj  any    // the object lacking the attribute (has)
 	has  bool
+	key  any    // a non-string key the object lacks ("has no element")
+	hint string // Jinja's explicit hint, when it gives one
 }
 
 func (u *undefined) message() string {
-	if !u.has {
+	switch {
+	case u.hint != "":
+		return u.hint
+	case !u.has:
 		return fmt.Sprintf("'%s' is undefined", u.name)
+	case u.key != nil:
+		return fmt.Sprintf("%s has no element %s", objectTypeRepr(u.obj), data.Repr(u.key))
 	}
 	return fmt.Sprintf("%s has no attribute %s", pyQuote(objectTypeRepr(u.obj)), pyQuote(u.name))
 }
@@ -99,7 +106,6 @@ type tmpl struct {
 	name   string // file-server path ("" for the main template)
 	source string
 	body   []node
-	vars   map[string]any // its own tplfile/tpldir/tpldot
 }
 
 // evaluator runs one render.
@@ -339,7 +345,7 @@ func (ev *evaluator) assign(targets []expr, unpack bool, v any, s *scope) error 
 	if !unpack {
 		return ev.assignOne(targets[0], v, s)
 	}
-	items, err := ev.iterate(v)
+	items, err := ev.unpackItems(v)
 	if err != nil {
 		return err
 	}
@@ -371,6 +377,9 @@ func (ev *evaluator) assignOne(t expr, v any, s *scope) error {
 		if !ok {
 			return ev.errf(KindSyntax, "cannot assign attribute on non-namespace object")
 		}
+		if reaches(v, ns) {
+			return ev.errf(KindOther, "cannot store a namespace inside itself")
+		}
 		ns.m.Set(t.attr, v)
 		return nil
 	}
@@ -383,8 +392,9 @@ type loopObj struct {
 	index0 int
 	depth0 int
 	rec    func(any) (any, error)
-	last   any
-	seen   bool
+	// loop.changed's memory
+	last any
+	seen bool
 }
 
 func (ev *evaluator) execFor(n *forNode, s *scope) error {
@@ -448,7 +458,6 @@ func (ev *evaluator) runFor(n *forNode, s *scope, iterOverride any, depth0 int) 
 			return err
 		}
 		err := ev.exec(n.body, inner)
-		lo.last, lo.seen = item, true
 		if err == errBreak {
 			break
 		}
@@ -476,7 +485,7 @@ func (ev *evaluator) bindTargets(n *forNode, item any, s *scope) error {
 		s.vars[n.targets[0]] = item
 		return nil
 	}
-	parts, err := ev.iterate(item)
+	parts, err := ev.unpackItems(item)
 	if err != nil {
 		return err
 	}
@@ -490,6 +499,70 @@ func (ev *evaluator) bindTargets(n *forNode, item any, s *scope) error {
 		s.vars[name] = parts[i]
 	}
 	return nil
+}
+
+// reaches reports whether container (a *data.Map, *namespace or list)
+// can be reached from v: storing v in it would make a cycle, which
+// Python allows but nothing here could print or compare.
+func reaches(v any, container any) bool {
+	var arr *any
+	if l, ok := container.([]any); ok {
+		if cap(l) == 0 {
+			return false
+		}
+		arr = &l[:1][0]
+	}
+	seen := map[*data.Map]bool{}
+	var walk func(v any, depth int) bool
+	walk = func(v any, depth int) bool {
+		if depth > 10000 {
+			return true
+		}
+		switch x := v.(type) {
+		case *data.Map:
+			if x == container {
+				return true
+			}
+			if seen[x] {
+				return false
+			}
+			seen[x] = true
+			found := false
+			x.Range(func(_, e any) bool { found = walk(e, depth+1); return !found })
+			return found
+		case *namespace:
+			if x == container {
+				return true
+			}
+			return walk(x.m, depth+1)
+		case []any:
+			if arr != nil && cap(x) > 0 && &x[:1][0] == arr {
+				return true
+			}
+			for _, e := range x {
+				if walk(e, depth+1) {
+					return true
+				}
+			}
+		case data.Tuple:
+			for _, e := range x {
+				if walk(e, depth+1) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v, 0)
+}
+
+// unpackItems is iterate with Python's wording for a, b = x.
+func (ev *evaluator) unpackItems(v any) ([]any, error) {
+	switch v.(type) {
+	case []any, data.Tuple, *data.Map, string, []byte, *undefined:
+		return ev.iterate(v)
+	}
+	return nil, ev.errf(KindOther, "cannot unpack non-iterable %s object", typeName(v))
 }
 
 // ---- expressions ----
@@ -593,8 +666,20 @@ func (ev *evaluator) eval(x expr, s *scope) (any, error) {
 		case "not":
 			return !data.Truthy(v), nil
 		case "-":
+			if f, ok := v.(float64); ok {
+				return -f, nil
+			}
+			if !isNum(v) {
+				return nil, ev.errf(KindOther, "bad operand type for unary -: '%s'", typeName(v))
+			}
 			return ev.binop("-", int64(0), v)
 		default:
+			if _, ok := v.(float64); ok {
+				return v, nil
+			}
+			if !isNum(v) {
+				return nil, ev.errf(KindOther, "bad operand type for unary +: '%s'", typeName(v))
+			}
 			return ev.binop("+", int64(0), v)
 		}
 	case *binExpr:
@@ -658,7 +743,7 @@ func (ev *evaluator) eval(x expr, s *scope) (any, error) {
 			return ev.eval(x.a, s)
 		}
 		if x.b == nil {
-			return &undefined{name: "the inline if-expression on line " + fmt.Sprint(x.line) + " evaluated to false and no else section was defined."}, nil
+			return &undefined{hint: "the inline if-expression on line " + fmt.Sprint(x.line) + " evaluated to false and no else section was defined."}, nil
 		}
 		return ev.eval(x.b, s)
 	case *sliceExpr:
@@ -811,6 +896,9 @@ func (ev *evaluator) writeBack(target expr, v any, s *scope) error {
 		if err != nil {
 			return err
 		}
+		if reaches(v, obj) {
+			return ev.errf(KindOther, "cannot store a container inside itself")
+		}
 		switch o := obj.(type) {
 		case *data.Map:
 			o.Set(t.attr, v)
@@ -825,6 +913,9 @@ func (ev *evaluator) writeBack(target expr, v any, s *scope) error {
 		k, err := ev.eval(t.key, s)
 		if err != nil {
 			return err
+		}
+		if reaches(v, obj) {
+			return ev.errf(KindOther, "cannot store a container inside itself")
 		}
 		switch o := obj.(type) {
 		case *data.Map:

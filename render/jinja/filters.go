@@ -156,7 +156,7 @@ func init() {
 		},
 		"lower":      strFilter(strings.ToLower),
 		"upper":      strFilter(strings.ToUpper),
-		"title":      strFilter(pyTitle),
+		"title":      strFilter(jinjaTitle),
 		"capitalize": strFilter(pyCapitalize),
 		"trim": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			s := pyStr(v)
@@ -251,8 +251,14 @@ func init() {
 				return math.Ceil(f*p) / p, nil
 			case "floor":
 				return math.Floor(f*p) / p, nil
+			case "common":
+			default:
+				return nil, ev.errf(KindOther, "method must be common, ceil or floor")
 			}
-			return math.Round(f*p) / p, nil
+			if _, isFloat := v.(float64); !isFloat {
+				return v, nil // round() of an int is the int
+			}
+			return math.RoundToEven(f*p) / p, nil
 		},
 		"first": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			items, err := listOf(ev, v)
@@ -260,7 +266,7 @@ func init() {
 				return nil, err
 			}
 			if len(items) == 0 {
-				return &undefined{name: "No first item, sequence was empty."}, nil
+				return &undefined{hint: "No first item, sequence was empty."}, nil
 			}
 			return items[0], nil
 		},
@@ -270,7 +276,7 @@ func init() {
 				return nil, err
 			}
 			if len(items) == 0 {
-				return &undefined{name: "No last item, sequence was empty."}, nil
+				return &undefined{hint: "No last item, sequence was empty."}, nil
 			}
 			return items[len(items)-1], nil
 		},
@@ -405,23 +411,23 @@ func init() {
 			} else {
 				pad = pyStr(width)
 			}
-			s := pyStr(v)
-			nl := "\n"
-			s += nl
-			lines := strings.Split(s, nl)
-			rest := lines[1:]
-			for i, l := range rest {
-				if blank || strings.TrimSpace(l) != "" {
-					rest[i] = pad + l
+			lines := pySplitLines(pyStr(v) + "\n")
+			var out string
+			if blank {
+				out = strings.Join(lines, "\n"+pad)
+			} else {
+				out = lines[0]
+				if len(lines) > 1 {
+					rest := make([]string, len(lines)-1)
+					for i, l := range lines[1:] {
+						if l != "" {
+							l = pad + l
+						}
+						rest[i] = l
+					}
+					out += "\n" + strings.Join(rest, "\n")
 				}
 			}
-			out := lines[0] + nl + strings.Join(rest, nl)
-			out = out[:len(out)-len(nl)]
-			if strings.HasSuffix(out, nl+pad) && !blank {
-				out = strings.TrimSuffix(out, pad)
-			}
-			// remove the newline added above
-			out = strings.TrimSuffix(out, nl)
 			if first {
 				out = pad + out
 			}
@@ -458,6 +464,31 @@ func init() {
 				return nil, ev.errf(KindOther, "Can only get item pairs from a mapping.")
 			}
 			return dictMethods["items"](ev, &method{recv: m}, nil, nil)
+		},
+		"filesizeformat": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
+			f, ok := toFloat(v)
+			if !ok {
+				return nil, ev.errf(KindOther, "could not convert %s to float", typeName(v))
+			}
+			binary := data.Truthy(arg(args, kw, 0, "binary", false))
+			base, prefixes := 1000.0, []string{"kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"}
+			if binary {
+				base, prefixes = 1024.0, []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"}
+			}
+			if f == 1 {
+				return "1 Byte", nil
+			}
+			if f < base {
+				return strconv.FormatInt(int64(f), 10) + " Bytes", nil
+			}
+			unit := base
+			for i, p := range prefixes {
+				unit = math.Pow(base, float64(i+2))
+				if f < unit || i == len(prefixes)-1 {
+					return strconv.FormatFloat(base*f/unit, 'f', 1, 64) + " " + p, nil
+				}
+			}
+			return "", nil
 		},
 		"safe":   func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) { return v, nil },
 		"e":      escapeFilter,
@@ -515,19 +546,19 @@ func init() {
 			return s, nil
 		},
 		"python": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
-			return data.Repr(v), nil
+			return pformat(v), nil
 		},
 		"load_yaml": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			s, ok := v.(string)
 			if !ok {
-				return v, nil
+				return nil, ev.errf(KindSyntax, "Unable to load yaml from %s", pyStr(v))
 			}
 			return ev.loadYAML(s)
 		},
 		"load_json": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			s, ok := v.(string)
 			if !ok {
-				return v, nil
+				return nil, ev.errf(KindSyntax, "Unable to load json from %s", pyStr(v))
 			}
 			return ev.loadJSON(s)
 		},
@@ -904,6 +935,99 @@ func init() {
 	tests["equalto"] = tests["eq"]
 }
 
+var wordBeginning = regexp.MustCompile(`([-\s({\[<]+)`)
+
+// jinjaTitle is Jinja's title filter: words begin after whitespace, "-",
+// or an opening bracket.
+func jinjaTitle(s string) string {
+	var b strings.Builder
+	last := 0
+	cap := func(w string) {
+		if w == "" {
+			return
+		}
+		r := []rune(w)
+		b.WriteString(strings.ToUpper(string(r[0])) + strings.ToLower(string(r[1:])))
+	}
+	for _, loc := range wordBeginning.FindAllStringIndex(s, -1) {
+		cap(s[last:loc[0]])
+		b.WriteString(s[loc[0]:loc[1]])
+		last = loc[1]
+	}
+	cap(s[last:])
+	return b.String()
+}
+
+// pySplitLines is str.splitlines().
+func pySplitLines(s string) []string {
+	var out []string
+	for s != "" {
+		i := strings.IndexAny(s, "\n\r")
+		if i < 0 {
+			out = append(out, s)
+			break
+		}
+		end := i + 1
+		if s[i] == '\r' && end < len(s) && s[end] == '\n' {
+			end++
+		}
+		out = append(out, s[:i])
+		s = s[end:]
+	}
+	if out == nil {
+		out = []string{""}
+	}
+	return out
+}
+
+// pformat is pprint.pformat for values that fit one line: dict keys
+// sorted (long values are not wrapped at 80 columns as pprint does).
+func pformat(v any) string {
+	var b strings.Builder
+	var w func(v any)
+	w = func(v any) {
+		switch x := v.(type) {
+		case *data.Map:
+			b.WriteByte('{')
+			for i, k := range x.SortedKeys() {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				w(k)
+				b.WriteString(": ")
+				e, _ := x.Get(k)
+				w(e)
+			}
+			b.WriteByte('}')
+		case []any:
+			b.WriteByte('[')
+			for i, e := range x {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				w(e)
+			}
+			b.WriteByte(']')
+		case data.Tuple:
+			b.WriteByte('(')
+			for i, e := range x {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				w(e)
+			}
+			if len(x) == 1 {
+				b.WriteByte(',')
+			}
+			b.WriteByte(')')
+		default:
+			b.WriteString(data.Repr(v))
+		}
+	}
+	w(v)
+	return b.String()
+}
+
 func orEmpty(l []any) []any {
 	if l == nil {
 		return []any{}
@@ -1104,7 +1228,7 @@ func minMax(sign int) filterFunc {
 			return nil, err
 		}
 		if len(items) == 0 {
-			return &undefined{name: "No aggregated item, sequence was empty."}, nil
+			return &undefined{hint: "No aggregated item, sequence was empty."}, nil
 		}
 		sorted, err := ev.sortItems(items, sign > 0, cs, attr)
 		if err != nil {

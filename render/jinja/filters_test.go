@@ -16,6 +16,7 @@ func TestSaltFilters(t *testing.T) {
 		{"{{ '<é>'|tojson }}", `"\u003c\u00e9\u003e"`},
 		{"{{ {'a': [1]}|json(indent=2) }}", "{\n  \"a\": [\n    1\n  ]\n}"},
 		{"{{ {'k': 'v'}|python }}", "{'k': 'v'}"},
+		{"{{ {'b': [1, (2,)], 'a': None}|python }}", "{'a': None, 'b': [1, (2,)]}"},
 		{"{{ ('k: 1'|load_yaml).k }}", "1"}, // live
 		{"{{ '{\"a\": [1, 2]}'|load_json }}", "{'a': [1, 2]}"},
 		{"{{ 'text'|load_text }}", "text"},
@@ -49,7 +50,7 @@ func TestSaltFilters(t *testing.T) {
 		{"{{ '10.0.0.1'|is_ip }}|{{ '::1'|is_ipv6 }}|{{ '::1'|is_ipv4 }}|{{ 'x'|is_ip }}", "True|True|False|False"},
 		{"{{ '/etc'|path_join('salt', 'minion') }}|{{ 'a'|path_join('/abs') }}", "/etc/salt/minion|/abs"},
 		{"{{ {'a': {'b': [1, 2]}}|traverse('a:b:1') }}|{{ {'a': 1}|traverse('x', 'def') }}", "2|def"},
-		{"{{ ifelse(False, 'a', True, 'b', 'c') }}|{{ ifelse(False, 'a', 'c') }}", "b|c"},
+		{"{{ ifelse(False, 'a', True, 'b', 'c') }}|{{ ifelse(False, 'a', 'c') }}|{{ ifelse('minion1', 'm', 'c') }}|{{ ifelse('other*', 'o', 'd') }}", "b|c|m|d"},
 		{"{{ odict([('b', 1), ('a', 2)]) }}", "OrderedDict([('b', 1), ('a', 2)])"},
 		// Jinja's own filters as formulas use them
 		{"{{ none|default('d') }}|{{ ''|default('d', true) }}|{{ x|d('u') }}", "None|d|u"},

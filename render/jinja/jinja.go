@@ -49,21 +49,31 @@ type Env struct {
 // file-server path (for relative imports; "" when it has none).
 func (e *Env) Render(ctx context.Context, src string, vars map[string]any, tplfile string) (out string, err error) {
 	main := &tmpl{name: "", source: src}
+	// Salt passes the context both as the render's variables and as the
+	// environment's globals; the loader later rewrites the globals'
+	// tplfile/tpldir/tpldot for each template it loads, so imports
+	// without context see their own, the main template (and anything
+	// rendered with its context) the caller's.
+	ctxScope := newScope(nil)
 	root := newScope(nil)
 	for k, v := range vars {
+		ctxScope.vars[k] = v
 		root.vars[k] = v
 	}
 	ev := &evaluator{ctx: ctx, env: e, top: main, globals: root, cache: map[string]*tmpl{}}
 	if e.Salt != nil || vars["salt"] == nil {
-		root.vars["salt"] = &saltNS{ctx: ctx, call: e.Salt, exists: e.Functions}
+		ns := &saltNS{ctx: ctx, call: e.Salt, exists: e.Functions}
+		root.vars["salt"] = ns
+		ctxScope.vars["salt"] = ns
 	}
 	_ = tplfile
 	if err := ev.compile(main); err != nil {
 		return "", err
 	}
 	var b strings.Builder
+	b.Grow(len(src) * 2)
 	ev.out = &b
-	s := newScope(nil)
+	s := newScope(ctxScope)
 	if err := ev.exec(main.body, s); err != nil {
 		if err == errBreak || err == errContinue {
 			return "", &Error{Kind: KindSyntax, Msg: "loop control outside a loop", Line: ev.topLine, Source: src}
@@ -143,14 +153,14 @@ func (m *macro) callWith(ev *evaluator, args []any, kw *data.Map, caller *macro)
 				}
 				s.vars[p] = v
 			} else {
-				s.vars[p] = &undefined{name: p}
+				s.vars[p] = &undefined{hint: fmt.Sprintf("parameter %s was not provided", pyQuote(p))}
 			}
 		}
 	}
 	if len(args) > len(n.params) {
 		varargs = args[len(n.params):]
 	}
-	s.vars["varargs"] = append([]any{}, varargs...)
+	s.vars["varargs"] = append(data.Tuple{}, varargs...)
 	if kw == nil {
 		kw = data.NewMap()
 	}
@@ -268,15 +278,8 @@ func (ev *evaluator) resolve(name string) (string, error) {
 }
 
 func (ev *evaluator) tpldir() string {
-	if ev.top.vars != nil {
-		if d, ok := ev.top.vars["tpldir"].(string); ok {
-			return d
-		}
-	}
-	if d, ok := ev.globals.lookup("tpldir"); ok {
-		if s, ok := d.(string); ok {
-			return s
-		}
+	if d, ok := ev.globals.vars["tpldir"].(string); ok {
+		return d
 	}
 	return "."
 }
@@ -307,25 +310,34 @@ func (ev *evaluator) load(nameV any) (*tmpl, error) {
 		}
 		return nil, ev.wrap(KindOther, err)
 	}
+	ev.setTplGlobals(name, rel)
+	t := &tmpl{name: rel, local: local, source: src}
+	if err := ev.compile(t); err != nil {
+		return nil, err
+	}
+	ev.cache[rel] = t
+	return t, nil
+}
+
+// setTplGlobals is SaltCacheLoader.get_source's update of the
+// environment globals for a template it loads.
+func (ev *evaluator) setTplGlobals(name, rel string) {
 	dir := path.Dir(rel)
 	tplfile := rel
 	if strings.HasPrefix(name, "./") || strings.HasPrefix(name, "../") {
 		dir = ev.tpldir()
 		tplfile = name
 	}
-	if dir == "" {
+	if dir == "" || dir == "." {
 		dir = "."
 	}
 	dot := strings.ReplaceAll(dir, "/", ".")
 	if dir == "." {
 		dot = ""
 	}
-	t := &tmpl{name: rel, local: local, source: src, vars: map[string]any{"tplfile": tplfile, "tpldir": dir, "tpldot": dot}}
-	if err := ev.compile(t); err != nil {
-		return nil, err
-	}
-	ev.cache[rel] = t
-	return t, nil
+	ev.globals.vars["tplfile"] = tplfile
+	ev.globals.vars["tpldir"] = dir
+	ev.globals.vars["tpldot"] = dot
 }
 
 // runModule executes t's top level and returns its exported names.
@@ -340,9 +352,6 @@ func (ev *evaluator) runModule(t *tmpl, parent *scope, withContext bool, out boo
 		base = newScope(parent)
 	} else {
 		base = newScope(nil)
-	}
-	for k, v := range t.vars {
-		base.vars[k] = v
 	}
 	s := newScope(base)
 	savedTop, savedLine, savedMacro := ev.top, ev.topLine, ev.inMacro
@@ -464,8 +473,10 @@ func (ev *evaluator) execImportData(n *importDataNode, s *scope) error {
 		}
 		return ev.wrap(KindOther, err)
 	}
-	// Salt renders the imported file as a template with the context first
-	t := &tmpl{name: rel, local: local, source: src, vars: map[string]any{}}
+	// SerializerExtension turns the tag into {% import 'x' as v %} (no
+	// context) followed by v|load_<kind>: the module's text
+	ev.setTplGlobals(ns, rel)
+	t := &tmpl{name: rel, local: local, source: src}
 	if err := ev.compile(t); err != nil {
 		return err
 	}
@@ -474,13 +485,15 @@ func (ev *evaluator) execImportData(n *importDataNode, s *scope) error {
 	if ev.depth > maxCallDepth {
 		return ev.errf(KindOther, "maximum recursion depth exceeded")
 	}
-	text, err := ev.capture(t.body, newScope(s))
+	saved := ev.out
+	var b strings.Builder
+	ev.out = &b
+	_, err = ev.runModule(t, s, false, true)
+	ev.out = saved
 	if err != nil {
 		return err
 	}
-	if strings.HasSuffix(src, "\n") && !strings.HasSuffix(text, "\n") {
-		text += "\n"
-	}
+	text := b.String()
 	v, err := ev.loadData(n.kind, text)
 	if err != nil {
 		return err
@@ -561,23 +574,41 @@ func init() {
 			return &namespace{m: m}, nil
 		}),
 		"raise": builtin(func(ev *evaluator, args []any, kw *data.Map) (any, error) {
+			// salt.exceptions.TemplateError: Salt words it "Jinja error: msg"
 			msg := ""
 			if len(args) > 0 {
 				msg = pyStr(args[0])
 			}
-			return nil, ev.errf(KindSyntax, "%s", msg)
+			return nil, ev.errf(KindOther, "%s", msg)
 		}),
 		"ifelse": builtin(func(ev *evaluator, args []any, kw *data.Map) (any, error) {
-			// salt.utils.data.ifelse: pairs of (condition, value), then a default
+			// salt.modules.match.ifelse: (target, value) pairs then a
+			// default; True matches, False never does, a string is a
+			// compound target matched by match.compound
+			if len(args)%2 == 0 {
+				return nil, ev.errf(KindOther, "The ifelse function must have an odd number of arguments!")
+			}
 			for i := 0; i+1 < len(args); i += 2 {
-				if data.Truthy(args[i]) {
-					return args[i+1], nil
+				switch k := args[i].(type) {
+				case bool:
+					if k {
+						return args[i+1], nil
+					}
+				default:
+					ns, _ := ev.globals.vars["salt"].(*saltNS)
+					if ns == nil || ns.call == nil {
+						return nil, ev.errf(KindSalt, "ifelse needs match.compound to match %s", data.Repr(k))
+					}
+					ok, err := ns.call(ev.ctx, "match.compound", []any{pyStr(k)}, data.NewMap())
+					if err != nil {
+						return nil, ev.wrap(KindSalt, err)
+					}
+					if data.Truthy(ok) {
+						return args[i+1], nil
+					}
 				}
 			}
-			if len(args)%2 == 1 {
-				return args[len(args)-1], nil
-			}
-			return nil, nil
+			return args[len(args)-1], nil
 		}),
 		"odict": builtin(func(ev *evaluator, args []any, kw *data.Map) (any, error) {
 			m := data.NewMap()

@@ -43,6 +43,8 @@ func render(t *testing.T, src string, files map[string]string) (string, error) {
 				return "got:" + pyStr(args[0]), nil
 			case "test.kwarg":
 				return kw, nil
+			case "match.compound":
+				return args[0] == "minion1", nil
 			}
 			return nil, errors.New("no " + fun)
 		},
@@ -117,7 +119,7 @@ func TestStatements(t *testing.T) {
 		{"{% set d = {} %}{% do d.update({'b': 1}) %}{% do d.update(a=2) %}{% do d.setdefault('c', []) %}{{ d }}", "{'b': 1, 'a': 2, 'c': []}"},
 		{"{% set d = {'x': 1} %}{{ d.pop('x') }}{{ d }}", "1{}"},
 		{"{%- macro greet(name, greeting='Hello') -%}\n{{ greeting }} {{ name }}!\n{%- endmacro %}\n{{ greet('a') }}|{{ greet('b', greeting='Hi') }}|{{ greet(name='c') }}", "\nHello a!|Hi b!|Hello c!"},
-		{"{% macro v() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ v(1, 2, k=3) }}", "[1, 2]{'k': 3}"},
+		{"{% macro v() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ v(1, 2, k=3) }}", "(1, 2){'k': 3}"},
 		{"{% macro fact(n) %}{% if n <= 1 %}1{% else %}{{ n * fact(n - 1)|int }}{% endif %}{% endmacro %}{{ fact(5) }}", "120"},
 		{"{% macro wrap() %}<{{ caller() }}>{% endmacro %}{% call wrap() %}inner{% endcall %}", "<inner>"},
 		{"{% with a = 1, b = 2 %}{{ a + b }}{% endwith %}{{ a is defined }}", "3False"},
@@ -245,7 +247,7 @@ func TestErrors(t *testing.T) {
 	}{
 		{"{{ undefined_var.attr }}", KindUndefined, "'undefined_var' is undefined", 1},
 		{"a\n{{ grains.nope }}", KindUndefined, "'dict object' has no attribute 'nope'", 2},
-		{"{{ grains.ipv4[5] }}", KindUndefined, "'list object' has no attribute '5'", 1},
+		{"{{ grains.ipv4[5] }}", KindUndefined, "list object has no element 5", 1},
 		{"{% if x %}{% endif %}", KindUndefined, "'x' is undefined", 1},
 		{"{% for i in x %}{% endfor %}", KindUndefined, "'x' is undefined", 1},
 		{"{{ x == 1 }}", KindUndefined, "'x' is undefined", 1},
@@ -258,8 +260,20 @@ func TestErrors(t *testing.T) {
 		{"{{ 1 + }}", KindSyntax, "unexpected 'end of print statement'", 1},
 		{"{{ 'a' + 1 }}", KindOther, "can only concatenate str (not \"int\") to str", 1},
 		{"{{ 1 / 0 }}", KindOther, "division by zero", 1},
-		{"{{ raise('stop here') }}", KindSyntax, "stop here", 1},
+		{"{{ raise('stop here') }}", KindOther, "stop here", 1},
+		{"{{ ifelse(True, 1) }}", KindOther, "The ifelse function must have an odd number of arguments!", 1},
+		{"{{ 1|load_json }}", KindSyntax, "Unable to load json from 1", 1},
+		{"{{ '{'|load_json }}", KindSyntax, "Unable to load json from {", 1},
 		{"{{ salt['no.such']() }}", KindSalt, "no no.such", 1},
+		{"{% macro m(a) %}{{ a }}{% endmacro %}{{ m() }}", KindUndefined, "parameter 'a' was not provided", 1},
+		{"{% for a, b in [1] %}{% endfor %}", KindOther, "cannot unpack non-iterable int object", 1},
+		{"{{ 'a' * 'b' }}", KindOther, "can't multiply sequence by non-int of type 'str'", 1},
+		{"{{ -'a' }}", KindOther, "bad operand type for unary -: 'str'", 1},
+		{"{{ 'open }}", KindSyntax, "unexpected char \"'\" at 3", 1},
+		{"{{ }}", KindSyntax, "Expected an expression, got 'end of print statement'", 1},
+		{"{{ [1, 2 }}", KindSyntax, "unexpected '}', expected ']'", 1},
+		{"{{ {'a' 1} }}", KindSyntax, "expected token ':', got 'integer'", 1},
+		{"{{ [1]|first(x) if false else [][0] }}", KindUndefined, "list object has no element 0", 1},
 		{"{% macro r() %}{{ r() }}{% endmacro %}{{ r() }}", KindOther, "maximum recursion depth exceeded", 1},
 	}
 	for _, tc := range tests {
@@ -287,5 +301,27 @@ func TestStepBudget(t *testing.T) {
 	_, err = (&Env{}).Render(ctx, src, nil, "")
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error = %v, want context.Canceled", err)
+	}
+}
+
+// TestNoCycles: a container stored inside itself is refused (Python
+// allows it; nothing here could print or compare it).
+func TestNoCycles(t *testing.T) {
+	for _, src := range []string{
+		"{% set d = {} %}{% do d.update({'x': d}) %}",
+		"{% set d = {} %}{% do d.update(x=d) %}",
+		"{% set d = {} %}{% do d.setdefault('x', [d]) %}",
+		"{% set d = {'l': []} %}{% do d.l.append(d) %}",
+		"{% set l = [[1]] %}{% do l[0].append(l) %}",
+		"{% set ns = namespace() %}{% set ns.me = ns %}",
+	} {
+		_, err := render(t, src, nil)
+		if err == nil || !strings.Contains(err.Error(), "inside itself") {
+			t.Errorf("%s: error %v, want a refusal", src, err)
+		}
+	}
+	// updating a dict with itself (a copy of its items) is fine
+	if got, err := render(t, "{% set d = {'a': 1} %}{% do d.update(d) %}{{ d }}", nil); err != nil || got != "{'a': 1}" {
+		t.Errorf("update with itself: %q, %v", got, err)
 	}
 }

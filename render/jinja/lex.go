@@ -2,7 +2,9 @@ package jinja
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // tokKind is a lexical token's kind.
@@ -38,8 +40,10 @@ func (t token) String() string {
 		return "end of statement block"
 	case tString:
 		return "string"
-	case tInt, tFloat:
-		return "number"
+	case tInt:
+		return "integer"
+	case tFloat:
+		return "float"
 	case tName:
 		return t.val
 	}
@@ -153,7 +157,7 @@ func lex(src string, o lexOpts) ([]token, error) {
 		toks = append(toks, token{kind: begin, line: line})
 		// expression tokens
 		closed := false
-		balance := 0 // open brackets: "}}" inside {'a': {}} is not the end
+		var stack []byte // open brackets: no end tag while one is open (Jinja's balancing stack)
 		for p < len(src) {
 			c := src[p]
 			switch {
@@ -165,12 +169,18 @@ func lex(src string, o lexOpts) ([]token, error) {
 				p++
 				continue
 			}
-			if balance > 0 && c == '}' && endKind == tVarEnd {
-				// a closing brace of a dict literal
-				balance--
-				toks = append(toks, token{kind: tOp, val: "}", line: line})
+			if len(stack) > 0 && (c == '}' || c == ')' || c == ']') {
+				want := map[byte]byte{'(': ')', '[': ']', '{': '}'}[stack[len(stack)-1]]
+				if c != want {
+					return nil, &SyntaxError{Msg: fmt.Sprintf("unexpected '%c', expected '%c'", c, want), Line: line}
+				}
+				stack = stack[:len(stack)-1]
+				toks = append(toks, token{kind: tOp, val: string(c), line: line})
 				p++
 				continue
+			}
+			if len(stack) > 0 {
+				goto expr
 			}
 			if c == '-' && strings.HasPrefix(src[p+1:], endStr) {
 				toks = append(toks, token{kind: endKind, line: line})
@@ -194,6 +204,7 @@ func lex(src string, o lexOpts) ([]token, error) {
 				}
 				break
 			}
+		expr:
 			switch {
 			case isNameStart(c):
 				s := p
@@ -231,7 +242,7 @@ func lex(src string, o lexOpts) ([]token, error) {
 			case c == '\'' || c == '"':
 				s, n, nl, err := lexString(src[p:])
 				if err != nil {
-					return nil, &SyntaxError{Msg: err.Error(), Line: line}
+					return nil, &SyntaxError{Msg: fmt.Sprintf("unexpected char %s at %d", pyQuote(string(c)), p), Line: line}
 				}
 				toks = append(toks, token{kind: tString, val: s, line: line})
 				line += nl
@@ -242,11 +253,9 @@ func lex(src string, o lexOpts) ([]token, error) {
 					if strings.HasPrefix(src[p:], op) {
 						switch op {
 						case "(", "[", "{":
-							balance++
+							stack = append(stack, op[0])
 						case ")", "]", "}":
-							if balance > 0 {
-								balance--
-							}
+							return nil, &SyntaxError{Msg: fmt.Sprintf("unexpected '%s'", op), Line: line}
 						}
 						toks = append(toks, token{kind: tOp, val: op, line: line})
 						p += len(op)
@@ -392,8 +401,33 @@ func lexString(s string) (string, int, int, error) {
 				b.WriteByte('\t')
 			case 'r':
 				b.WriteByte('\r')
-			case '0':
-				b.WriteByte(0)
+			case 'a':
+				b.WriteByte(7)
+			case 'b':
+				b.WriteByte(8)
+			case 'f':
+				b.WriteByte(12)
+			case 'v':
+				b.WriteByte(11)
+			case 'x', 'u', 'U':
+				n := map[byte]int{'x': 2, 'u': 4, 'U': 8}[e]
+				if i+n < len(s) {
+					if r, err := strconv.ParseUint(s[i+1:i+1+n], 16, 32); err == nil && utf8.ValidRune(rune(r)) {
+						b.WriteRune(rune(r))
+						i += n
+						continue
+					}
+				}
+				b.WriteByte('\\')
+				b.WriteByte(e)
+			case '0', '1', '2', '3', '4', '5', '6', '7':
+				j := i
+				for j < len(s) && j < i+3 && s[j] >= '0' && s[j] <= '7' {
+					j++
+				}
+				r, _ := strconv.ParseUint(s[i:j], 8, 32)
+				b.WriteRune(rune(r))
+				i = j - 1
 			case '\\', '\'', '"':
 				b.WriteByte(e)
 			case '\n':

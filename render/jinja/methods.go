@@ -119,6 +119,9 @@ func init() {
 			if len(args) == 2 {
 				def = args[1]
 			}
+			if reaches(def, d) {
+				return nil, ev.errf(KindOther, "cannot store a dict inside itself")
+			}
 			d.Set(args[0], def)
 			return def, nil
 		},
@@ -127,6 +130,21 @@ func init() {
 				return nil, err
 			}
 			d := m.recv.(*data.Map)
+			for _, a := range args {
+				bad := false
+				if src, ok := a.(*data.Map); ok {
+					// the items are copied: only the values matter
+					src.Range(func(_, v any) bool { bad = reaches(v, d); return !bad })
+				} else {
+					bad = reaches(a, d)
+				}
+				if bad {
+					return nil, ev.errf(KindOther, "cannot store a dict inside itself")
+				}
+			}
+			if reaches(kw, d) {
+				return nil, ev.errf(KindOther, "cannot store a dict inside itself")
+			}
 			if len(args) == 1 {
 				switch o := args[0].(type) {
 				case *data.Map:
@@ -566,7 +584,7 @@ func rsplitN(s, sep string, n int) []string {
 
 func splitWhitespace(s string, n int, right bool) []string {
 	fields := strings.Fields(s)
-	if n < 0 || len(fields) <= n+1 {
+	if n < 0 || len(fields) <= n {
 		return fields
 	}
 	if right {

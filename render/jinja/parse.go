@@ -250,6 +250,9 @@ func (ps *parser) expectOp(v string) error {
 
 func (ps *parser) expectName() (string, error) {
 	t := ps.next()
+	if t.kind == tBlockEnd || t.kind == tVarEnd {
+		return "", ps.errf(t.line, "Expected an expression, got '%s'", t)
+	}
 	if t.kind != tName {
 		return "", ps.errf(t.line, "expected token 'name', got '%s'", t)
 	}
@@ -835,6 +838,9 @@ func (ps *parser) enter() error {
 // parseTuple parses an expression, or a tuple of them without parentheses.
 func (ps *parser) parseTuple(noCond bool) (expr, error) {
 	line := ps.peek().line
+	if t := ps.peek(); t.kind == tVarEnd || t.kind == tBlockEnd || t.kind == tEOF {
+		return nil, ps.errf(t.line, "Expected an expression, got '%s'", t)
+	}
 	x, err := ps.parseExpr(!noCond)
 	if err != nil {
 		return nil, err

@@ -33,7 +33,7 @@ func (ev *evaluator) loadYAML(s string) (any, error) {
 func (ev *evaluator) loadJSON(s string) (any, error) {
 	v, err := DecodeJSON([]byte(s))
 	if err != nil {
-		return nil, ev.errf(KindSyntax, "Encountered error loading json: %s", err)
+		return nil, ev.errf(KindSyntax, "Unable to load json from %s", s)
 	}
 	return v, nil
 }
@@ -270,7 +270,7 @@ func writeJSONString(b *strings.Builder, s string) {
 // ---- YAML output (PyYAML's SafeDumper, as salt.utils.yaml.safe_dump) ----
 
 var (
-	yamlBoolRe  = regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|y|Y|n|N)$`)
+	yamlBoolRe  = regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
 	yamlNullRe  = regexp.MustCompile(`^(?:~|null|Null|NULL|)$`)
 	yamlIntRe   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
 	yamlFloatRe = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
@@ -299,19 +299,11 @@ func yamlPlainOK(s string, flow bool) bool {
 	if strings.ContainsAny(s[:1], "?:-") && (len(s) == 1 || s[1] == ' ') {
 		return false
 	}
-	if flow && strings.ContainsAny(s, ",?[]{}") {
+	if flow && strings.ContainsAny(s, ",?[]{}:") {
 		return false
 	}
 	if strings.Contains(s, ": ") || strings.Contains(s, " #") || strings.HasSuffix(s, ":") {
 		return false
-	}
-	if flow && strings.Contains(s, ":") {
-		// PyYAML refuses ':' followed by a flow indicator in flow context
-		for i := 0; i+1 < len(s); i++ {
-			if s[i] == ':' && strings.IndexByte(",?[]{}", s[i+1]) >= 0 {
-				return false
-			}
-		}
 	}
 	for _, r := range s {
 		if r < 0x20 || r > 0x7e {
@@ -322,9 +314,6 @@ func yamlPlainOK(s string, flow bool) bool {
 }
 
 func yamlSingleOK(s string) bool {
-	if strings.HasPrefix(s, " ") || strings.HasSuffix(s, " ") {
-		return false
-	}
 	for _, r := range s {
 		if r < 0x20 || r > 0x7e {
 			return false
@@ -333,13 +322,15 @@ func yamlSingleOK(s string) bool {
 	return true
 }
 
+// yamlEscapes are PyYAML's ESCAPE_REPLACEMENTS.
+var yamlEscapes = map[rune]string{0: "0", 7: "a", 8: "b", 9: "t", 10: "n", 11: "v", 12: "f", 13: "r", 27: "e", '"': "\"", '\\': "\\", 0x85: "N", 0xa0: "_", 0x2028: "L", 0x2029: "P"}
+
 // yamlDoubleQuote is PyYAML's write_double_quoted (ASCII only, no wrapping).
 func yamlDoubleQuote(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
-	esc := map[rune]string{0: "0", 7: "a", 8: "b", 9: "t", 10: "n", 11: "v", 12: "f", 13: "r", 27: "e", '"': "\"", '\\': "\\", 0x85: "N", 0xa0: "_", 0x2028: "L", 0x2029: "P"}
 	for _, r := range s {
-		if e, ok := esc[r]; ok {
+		if e, ok := yamlEscapes[r]; ok {
 			b.WriteString("\\" + e)
 			continue
 		}

@@ -149,6 +149,13 @@ func normBig(b *big.Int) any {
 func (ev *evaluator) binop(op string, l, r any) (any, error) {
 	_, lf := l.(float64)
 	_, rf := r.(float64)
+	if a, ok := l.(int64); ok {
+		if b, ok := r.(int64); ok {
+			if v, ok := fastIntOp(op, a, b); ok {
+				return v, nil
+			}
+		}
+	}
 	if isNum(l) && isNum(r) {
 		if !lf && !rf {
 			a, b := bigOf(l), bigOf(r)
@@ -176,10 +183,10 @@ func (ev *evaluator) binop(op string, l, r any) (any, error) {
 					}
 					return nil, ev.errf(KindOther, "integer division or modulo by zero")
 				}
-				q, m := new(big.Int).DivMod(a, b, new(big.Int))
-				// Python floors: DivMod is Euclidean; fix for negative divisor
-				if b.Sign() < 0 && m.Sign() != 0 {
-					q.Add(q, big.NewInt(1))
+				// Python floors the quotient; QuoRem truncates
+				q, m := new(big.Int).QuoRem(a, b, new(big.Int))
+				if m.Sign() != 0 && (m.Sign() < 0) != (b.Sign() < 0) {
+					q.Sub(q, big.NewInt(1))
 					m.Add(m, b)
 				}
 				if op == "//" {
@@ -251,6 +258,17 @@ func (ev *evaluator) binop(op string, l, r any) (any, error) {
 			}
 		}
 	case "*":
+		_, ls := l.(string)
+		_, ll := l.([]any)
+		_, rs := r.(string)
+		_, rl := r.([]any)
+		if (ls || ll) && !isNum(r) || (rs || rl) && !isNum(l) {
+			other := r
+			if rs || rl {
+				other = l
+			}
+			return nil, ev.errf(KindOther, "can't multiply sequence by non-int of type '%s'", typeName(other))
+		}
 		if n, ok := toInt(r); ok {
 			if _, isBool := r.(bool); !isBool || true {
 				switch a := l.(type) {
@@ -295,6 +313,37 @@ func (ev *evaluator) binop(op string, l, r any) (any, error) {
 		}
 	}
 	return nil, ev.errf(KindOther, "unsupported operand type(s) for %s: '%s' and '%s'", op, typeName(l), typeName(r))
+}
+
+// fastIntOp does int64 arithmetic that cannot overflow without big.Int.
+func fastIntOp(op string, a, b int64) (any, bool) {
+	const lim = 1 << 31
+	small := a > -lim && a < lim && b > -lim && b < lim
+	if !small {
+		return nil, false
+	}
+	switch op {
+	case "+":
+		return a + b, true
+	case "-":
+		return a - b, true
+	case "*":
+		return a * b, true
+	case "//", "%":
+		if b == 0 {
+			return nil, false
+		}
+		q, m := a/b, a%b
+		if m != 0 && (m < 0) != (b < 0) {
+			q--
+			m += b
+		}
+		if op == "//" {
+			return q, true
+		}
+		return m, true
+	}
+	return nil, false
 }
 
 // compare is Python's comparison operators.
@@ -464,7 +513,7 @@ func (ev *evaluator) getitem(obj any, key any) (any, error) {
 			if i >= 0 && i < int64(len(rs)) {
 				return string(rs[i]), nil
 			}
-			return &undefined{name: pyStr(key), obj: obj, has: true}, nil
+			return &undefined{name: pyStr(key), obj: obj, has: true, key: key}, nil
 		}
 		if i < 0 {
 			i += n
@@ -495,7 +544,10 @@ func (ev *evaluator) getitem(obj any, key any) (any, error) {
 			return v, nil
 		}
 	}
-	return &undefined{name: pyStr(key), obj: obj, has: true}, nil
+	if _, ok := key.(string); ok {
+		return &undefined{name: pyStr(key), obj: obj, has: true}, nil
+	}
+	return &undefined{name: pyStr(key), obj: obj, has: true, key: key}, nil
 }
 
 func (lo *loopObj) attr(ev *evaluator, name string) (any, error) {
@@ -522,12 +574,12 @@ func (lo *loopObj) attr(ev *evaluator, name string) (any, error) {
 		return int64(lo.depth0), nil
 	case "previtem":
 		if i == 0 {
-			return &undefined{name: "there is no previous item"}, nil
+			return &undefined{hint: "there is no previous item"}, nil
 		}
 		return lo.items[i-1], nil
 	case "nextitem":
 		if i == n-1 {
-			return &undefined{name: "there is no next item"}, nil
+			return &undefined{hint: "there is no next item"}, nil
 		}
 		return lo.items[i+1], nil
 	case "cycle":

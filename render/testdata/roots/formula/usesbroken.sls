@@ -1,0 +1,3 @@
+{%- from 'formula/broken.jinja' import ok %}
+a:
+  test.nop
