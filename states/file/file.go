@@ -7,7 +7,9 @@ package file
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,7 +53,10 @@ func init() {
 			opt("show_changes", true), opt("create", true), opt("contents", nil), opt("tmp_dir", ""), opt("tmp_ext", ""),
 			opt("contents_pillar", nil), opt("contents_grains", nil), opt("contents_newline", true), opt("contents_delimiter", ":"),
 			opt("encoding", nil), opt("encoding_errors", "strict"), opt("allow_empty", true), opt("follow_symlinks", true),
-			opt("check_cmd", nil), opt("skip_verify", false)), managed),
+			opt("check_cmd", nil), opt("skip_verify", false), opt("selinux", nil), opt("win_owner", nil), opt("win_perms", nil),
+			opt("win_deny_perms", nil), opt("win_inheritance", true), opt("win_perms_reset", false), opt("verify_ssl", true),
+			opt("use_etag", false), opt("signature", nil), opt("source_hash_sig", nil), opt("signed_by_any", nil),
+			opt("signed_by_all", nil), opt("keyring", nil), opt("gnupghome", nil)), managed),
 		fn("directory", "Ensure that a named directory is present and has the right perms.", p(
 			req("name"), opt("user", nil), opt("group", nil), opt("recurse", nil), opt("max_depth", nil), opt("dir_mode", nil),
 			opt("file_mode", nil), opt("makedirs", false), opt("clean", false), opt("require", nil), opt("exclude_pat", nil),
@@ -202,6 +207,10 @@ func (r *run) files() (fileclient.Client, error) {
 
 func (r *run) source() (*filemod.Source, error) {
 	s := &filemod.Source{Saltenv: r.ch.Saltenv, Cachedir: r.cachedir()}
+	if v := r.c.Get("verify_ssl"); v != nil && !data.Truthy(v) {
+		// verify_ssl: False skips the certificate check of https sources.
+		s.HTTP = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // the state asked for it
+	}
 	fc, err := r.files()
 	if err != nil {
 		return s, err

@@ -131,7 +131,7 @@ func TestManagedErrors(t *testing.T) {
 		fmt.Sprintf("File %s will be updated with permissions 0600 from its current state of 0%o", fx.p("empty"), 0o666&^currentUmask()), data.M("mode", "0600"))
 }
 
-func TestManagedLocalAndHTTPSource(t *testing.T) {
+func TestManagedLocalSource(t *testing.T) {
 	fx := newFixture(t, nil)
 	local := fx.p("src.txt")
 	writeFile(t, local, "from local\n", 0o644)
