@@ -501,7 +501,22 @@ func (m *Managed) ManageFile(ctx context.Context, r *Result, c *Content) error {
 				real = p
 			}
 		}
-		if m.Source != "" {
+		if li.Mode()&os.ModeSymlink != 0 && !m.Follow && m.Source != "" {
+			// follow_symlinks: False replaces the link with the file.
+			if msg, err := fetch(); err != nil {
+				return err
+			} else if msg != "" {
+				r.Fail(msg)
+				return nil
+			}
+			if !verify(name) {
+				return nil
+			}
+			if err := commit(m, name, c); err != nil {
+				return err
+			}
+			r.Changes.Set("diff", "Replace symbolic link with regular file")
+		} else if m.Source != "" {
 			if msg, err := fetchIfDiffers(m, c, real, fetch); err != nil {
 				return err
 			} else if msg != "" {

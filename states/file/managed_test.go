@@ -173,3 +173,27 @@ func TestManagedCheckCmd(t *testing.T) {
 	want(t, fx.apply("file.managed", false, "name", name, "contents", "good too", "check_cmd", "grep -q good"), true,
 		fmt.Sprintf("File %s updated", name), data.M("diff", "--- \n+++ \n@@ -1 +1 @@\n-good\n+good too\n"))
 }
+
+func TestManagedSymlinkTarget(t *testing.T) {
+	fx := newFixture(t, map[string]string{"f": "served\n"})
+	real, link := fx.p("real"), fx.p("link")
+	writeFile(t, real, "old\n", 0o644)
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	// follow_symlinks (default): the link's target is managed.
+	want(t, fx.apply("file.managed", false, "name", link, "source", "salt://f"), true,
+		fmt.Sprintf("File %s updated", link), data.M("diff", "--- \n+++ \n@@ -1 +1 @@\n-old\n+served\n"))
+	if readFile(t, real) != "served\n" {
+		t.Fatal("target not updated")
+	}
+	writeFile(t, fx.p("real2"), "x\n", 0o644)
+	if err := os.Symlink(fx.p("real2"), fx.p("link2")); err != nil {
+		t.Fatal(err)
+	}
+	want(t, fx.apply("file.managed", false, "name", fx.p("link2"), "source", "salt://f", "follow_symlinks", false), true,
+		fmt.Sprintf("File %s updated", fx.p("link2")), data.M("diff", "Replace symbolic link with regular file"))
+	if st, _ := os.Lstat(fx.p("link2")); st.Mode()&os.ModeSymlink != 0 || readFile(t, fx.p("real2")) != "x\n" {
+		t.Fatal("the link was not replaced by a file")
+	}
+}
