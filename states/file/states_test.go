@@ -287,3 +287,21 @@ func TestCopyPreserveAndDirectoryRecurse(t *testing.T) {
 	want(t, fx.apply("file.directory", false, "name", d, "recurse", []any{"bogus"}), false,
 		`Types for "recurse" limited to "user", "group", "mode", "ignore_files", "ignore_dirs", "silent".`, nil)
 }
+
+func TestRecurseKeepSymlinks(t *testing.T) {
+	fx := newFixture(t, map[string]string{"ld/real.txt": "real\n", "ld/sub/in.txt": "in\n"})
+	if err := os.Symlink("sub", filepath.Join(fx.roots, "ld/linkdir")); err != nil {
+		t.Fatal(err)
+	}
+	dst := fx.p("kl")
+	ret := fx.apply("file.recurse", false, "name", dst, "source", "salt://ld", "keep_symlinks", true)
+	if r, _ := ret.Get("result"); r != true {
+		t.Fatalf("recurse: %s", data.Repr(ret))
+	}
+	if l, err := os.Readlink(filepath.Join(dst, "linkdir")); err != nil || l != "sub" {
+		t.Fatalf("linkdir -> %q (%v); ret %s", l, err, data.Repr(ret))
+	}
+	if readFile(t, filepath.Join(dst, "sub/in.txt")) != "in\n" {
+		t.Fatal("sub/in.txt")
+	}
+}

@@ -120,6 +120,29 @@ func recurse(ctx context.Context, c *host.Call, r *run) error {
 	var mfiles []mfile
 	mdirs := map[string]bool{}
 	var keep []string
+	type mlink struct{ rel, target string }
+	var mlinks []mlink
+	if c.Bool("keep_symlinks") {
+		links, err := src.Files.SymlinkList(ctx, senv, srcpath+"/")
+		if err != nil {
+			return r.fail(fmt.Sprintf("Recurse failed: %v", err))
+		}
+		for _, l := range fileclient.SortedLinks(links) {
+			rel := strings.TrimPrefix(l, srcpath+"/")
+			if !strings.HasPrefix(l, srcpath+"/") || !validRel(rel) || !includeExclude(rel, include, exclude) {
+				continue
+			}
+			kept := files[:0:0]
+			for _, f := range files {
+				if !strings.HasPrefix(f, l+"/") {
+					kept = append(kept, f)
+				}
+			}
+			files = kept
+			mlinks = append(mlinks, mlink{rel, links[l]})
+			keep = append(keep, filepath.Join(name, filepath.FromSlash(rel)))
+		}
+	}
 	for _, f := range files {
 		rel := strings.TrimPrefix(f, srcpath+"/")
 		if strings.TrimSpace(f) == "" || !strings.HasPrefix(f, srcpath+"/") || !validRel(rel) || !includeExclude(rel, include, exclude) {
@@ -148,6 +171,11 @@ func recurse(ctx context.Context, c *host.Call, r *run) error {
 		dirList = append(dirList, d)
 	}
 	sort.Strings(dirList)
+	for _, l := range mlinks {
+		dest := filepath.Join(name, filepath.FromSlash(l.rel))
+		merge(dest, r.subState(ctx, "file.symlink", "name", dest, "target", l.target, "makedirs", true,
+			"force", c.Get("force_symlinks"), "user", usr, "group", grp, "mode", c.Get("sym_mode")))
+	}
 	for _, d := range dirList {
 		if clean && exists(d) && !isDir(d) {
 			sub := filemod.NewResult()
