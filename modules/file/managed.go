@@ -617,7 +617,14 @@ func (m *Managed) ManageFile(ctx context.Context, r *Result, c *Content) error {
 	}
 	switch {
 	case m.Contents != nil:
-		if err := CommitFile(name, strings.NewReader(*m.Contents), m.Backup, m.Src.Cachedir); err != nil {
+		// Salt touches the file first (umask 077 when a mode follows) and
+		// the content keeps that mode; the new file gets it before it
+		// appears, so that a killed run leaves no empty file.
+		perm := 0o666 &^ Umask()
+		if m.Mode != "" {
+			perm = 0o600
+		}
+		if err := CommitFileMode(name, strings.NewReader(*m.Contents), m.Backup, m.Src.Cachedir, perm); err != nil {
 			return err
 		}
 	case c.Path != "" || c.Rendered:

@@ -232,7 +232,7 @@ func TestRecurseSerializeTemplate(t *testing.T) {
 	ds := data.M("b", int64(2), "a", []any{int64(1), "two", true}, "c", data.M("nested", "value"))
 	jf := fx.p("ser/data.json")
 	want(t, fx.apply("file.serialize", false, "name", jf, "dataset", ds, "formatter", "json", "makedirs", true), true,
-		fmt.Sprintf("File %s updated", jf), data.M("diff", "New file", "mode", um))
+		fmt.Sprintf("File %s updated", jf), data.M("diff", "New file"))
 	if got := readFile(t, jf); got != "{\n  \"a\": [\n    1,\n    \"two\",\n    true\n  ],\n  \"b\": 2,\n  \"c\": {\n    \"nested\": \"value\"\n  }\n}\n" {
 		t.Fatalf("json %q", got)
 	}
