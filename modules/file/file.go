@@ -57,7 +57,14 @@ func init() {
 			return true, nil
 		}),
 		f("remove", "Remove the named file or directory (recursively).", p(req("path")), func(_ context.Context, c *host.Call) (any, error) {
-			if err := Remove(c.Str("path")); err != nil {
+			path := c.Str("path")
+			if !filepath.IsAbs(path) {
+				return nil, host.Invalidf("File path must be absolute: %s", path)
+			}
+			if _, err := os.Lstat(path); err != nil {
+				return false, nil
+			}
+			if err := Remove(path); err != nil {
 				return nil, host.Errorf("%v", err)
 			}
 			return true, nil
@@ -66,7 +73,7 @@ func init() {
 		f("rename", "Rename a file or directory.", p(req("src"), req("dst")), func(_ context.Context, c *host.Call) (any, error) {
 			src, dst := c.Str("src"), c.Str("dst")
 			if !filepath.IsAbs(src) {
-				return nil, host.Errorf("File path must be absolute.")
+				return nil, host.Invalidf("File path must be absolute.")
 			}
 			if err := os.Rename(src, dst); err != nil {
 				return nil, host.Errorf("Could not rename '%s' to '%s'", src, dst)
@@ -76,7 +83,7 @@ func init() {
 		f("symlink", "Create a symbolic link to a file.", p(req("src"), req("path"), opt("force", false), opt("atomic", false), opt("follow_symlinks", true)), func(_ context.Context, c *host.Call) (any, error) {
 			src, path := c.Str("src"), c.Str("path")
 			if !filepath.IsAbs(path) {
-				return nil, host.Errorf("Link path must be absolute: %s", path)
+				return nil, host.Invalidf("Link path must be absolute: %s", path)
 			}
 			if cur, err := os.Readlink(path); err == nil && cur == src {
 				return true, nil
@@ -349,7 +356,7 @@ func lineWriter(w func(string, []string) (string, error)) func(context.Context, 
 func fileCopy(_ context.Context, c *host.Call) (any, error) {
 	src, dst := c.Str("src"), c.Str("dst")
 	if !filepath.IsAbs(src) {
-		return nil, host.Errorf("File path must be absolute.")
+		return nil, host.Invalidf("File path must be absolute.")
 	}
 	st, err := os.Stat(src)
 	if err != nil {

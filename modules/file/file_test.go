@@ -218,9 +218,14 @@ func TestExecFunctions(t *testing.T) {
 	if !data.Equal(found, []any{filepath.Join(d, "copy")}) {
 		t.Fatalf("find: %s", data.Repr(found))
 	}
-	call(t, "file.remove", filepath.Join(dir, "x"))
+	if got := call(t, "file.remove", filepath.Join(dir, "x")); got != true {
+		t.Fatalf("remove: %v", got)
+	}
 	if _, err := os.Stat(d); err == nil {
 		t.Fatal("remove left the tree")
+	}
+	if got := call(t, "file.remove", filepath.Join(dir, "x")); got != false {
+		t.Fatalf("remove of a missing path: %v", got)
 	}
 }
 
