@@ -236,6 +236,11 @@ func TestRecurseSerializeTemplate(t *testing.T) {
 	if got := readFile(t, jf); got != "{\n  \"a\": [\n    1,\n    \"two\",\n    true\n  ],\n  \"b\": 2,\n  \"c\": {\n    \"nested\": \"value\"\n  }\n}\n" {
 		t.Fatalf("json %q", got)
 	}
+	uf := fx.p("ser/u.json")
+	fx.apply("file.serialize", false, "name", uf, "dataset", data.M("k", "é😀"), "formatter", "json")
+	if got := readFile(t, uf); got != "{\n  \"k\": \"\\u00e9\\ud83d\\ude00\"\n}\n" {
+		t.Fatalf("json ascii %q", got)
+	}
 	yf := fx.p("ser/data.yaml")
 	fx.apply("file.serialize", false, "name", yf, "dataset", ds)
 	if got := readFile(t, yf); got != "a:\n- 1\n- two\n- true\nb: 2\nc:\n  nested: value\n" {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/fileclient"
@@ -371,6 +372,9 @@ func serialize(ctx context.Context, c *host.Call, r *run) error {
 	if ser == "json" {
 		two := 2
 		contents = output.JSON(sortedCopy(dataset), output.Options{Indent: &two})
+		if c.Get("encoding") == nil {
+			contents = asciiJSON(contents) // json.dumps' ensure_ascii
+		}
 	} else {
 		contents = output.YAML(unordered(dataset), output.Options{})
 		contents = strings.TrimSuffix(contents, "\n")
@@ -422,4 +426,23 @@ func unordered(v any) any {
 		return out
 	}
 	return v
+}
+
+// asciiJSON escapes every non-ASCII character as json.dumps does by
+// default (\uXXXX, surrogate pairs beyond the BMP); such characters only
+// occur inside strings.
+func asciiJSON(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < 0x80:
+			b.WriteRune(r)
+		case r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, "\\u%04x\\u%04x", r1, r2)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
 }
