@@ -263,6 +263,9 @@ func runFamily(combined, forceShell bool, ret func(r Result) any) func(context.C
 			return nil, err
 		}
 		setRetcode(c, r)
+		if c.Bool("hide_output") {
+			r.Stdout, r.Stderr = "", "" // Salt returns nothing with hide_output
+		}
 		return ret(r), nil
 	}
 }
@@ -295,7 +298,35 @@ func cacheError() *data.Map {
 
 func script(ctx context.Context, c *host.Call) (any, error) {
 	src := c.Str("source")
-	if strings.Contains(src, "://") && !strings.HasPrefix(src, "file://") {
+	if tmpl := c.Str("template"); tmpl != "" {
+		// Salt renders the script with cp.get_template into a temporary
+		// file; the keyword arguments (a state's context) are the
+		// template's variables.
+		tmp, err := os.CreateTemp(c.Str("cwd"), "__salt.tmp.*"+filepath.Ext(src))
+		if err != nil {
+			return nil, host.Errorf("cmd.script: %v", err)
+		}
+		tmp.Close()
+		defer os.Remove(tmp.Name())
+		saltenv := c.Str("saltenv")
+		if saltenv == "" {
+			saltenv = "base"
+		}
+		kw := data.M("__kwarg__", true)
+		if ctxMap, ok := c.Kwargs().Get("context"); ok {
+			if m, ok := ctxMap.(*data.Map); ok {
+				m.Range(func(k, v any) bool { kw.Set(k, v); return true })
+			}
+		}
+		res := host.Run(ctx, c.Env, host.Request{Kind: host.Exec, Fun: "cp.get_template", Args: []any{src, tmp.Name(), tmpl, saltenv, kw}})
+		if res.Err != nil || !data.Truthy(res.Return) {
+			return cacheError(), nil
+		}
+		if err := os.Chmod(tmp.Name(), 0o500); err != nil {
+			return cacheError(), nil
+		}
+		src = tmp.Name()
+	} else if strings.Contains(src, "://") && !strings.HasPrefix(src, "file://") {
 		fc, ok := FilesKey.Get(c.Env)
 		if !ok {
 			var err error
@@ -356,6 +387,9 @@ func script(ctx context.Context, c *host.Call) (any, error) {
 		return nil, err
 	}
 	setRetcode(c, r)
+	if c.Bool("hide_output") {
+		r.Stdout, r.Stderr = "", ""
+	}
 	return r.Map(), nil
 }
 

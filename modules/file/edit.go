@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/saltgo/saltgo/data"
 )
@@ -76,6 +78,15 @@ func PyRepl(repl string) string {
 	})
 }
 
+// InvalidError is an error Salt raises as SaltInvocationError (bad
+// arguments, a missing or binary file), not CommandExecutionError.
+type InvalidError struct{ Msg string }
+
+// Error returns the message.
+func (e *InvalidError) Error() string { return e.Msg }
+
+func invalidf(format string, a ...any) error { return &InvalidError{Msg: fmt.Sprintf(format, a...)} }
+
 // ReplaceOpts are file.replace's options.
 type ReplaceOpts struct {
 	Count                               int
@@ -94,20 +105,20 @@ func Replace(path, pattern, repl string, o ReplaceOpts) (any, error) {
 		if o.IgnoreIfMissing {
 			return false, nil
 		}
-		return nil, fmt.Errorf("File not found: %s", path)
+		return nil, invalidf("File not found: %s", path)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("Unable to open file '%s'. Exception: %w", path, err)
 	}
 	if !IsText(b) {
-		return nil, fmt.Errorf("Cannot perform string replacements on a binary file: %s", path)
+		return nil, invalidf("Cannot perform string replacements on a binary file: %s", path)
 	}
 	if o.SearchOnly && (o.AppendIfNotFound || o.PrependIfNotFound) {
-		return nil, errors.New("search_only cannot be used with append/prepend_if_not_found")
+		return nil, invalidf("search_only cannot be used with append/prepend_if_not_found")
 	}
 	if o.AppendIfNotFound && o.PrependIfNotFound {
-		return nil, errors.New("Only one of append and prepend_if_not_found is permitted")
+		return nil, invalidf("Only one of append and prepend_if_not_found is permitted")
 	}
 	re, err := PyRegexp(pattern, o.Flags)
 	if err != nil {
@@ -217,14 +228,14 @@ func BlockReplace(path string, o BlockOpts) (any, error) {
 		}
 	}
 	if ex > 1 {
-		return nil, errors.New("Only one of append_if_not_found, prepend_if_not_found, insert_before_match, and insert_after_match is permitted")
+		return nil, invalidf("Only one of append_if_not_found, prepend_if_not_found, insert_before_match, and insert_after_match is permitted")
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("File not found: %s", path)
+		return nil, invalidf("File not found: %s", path)
 	}
 	if !IsText(b) {
-		return nil, fmt.Errorf("Cannot perform string replacements on a binary file: %s", path)
+		return nil, invalidf("Cannot perform string replacements on a binary file: %s", path)
 	}
 	appendNL := false
 	if o.AppendNewline != nil {
@@ -403,128 +414,305 @@ func WhitespaceSplitRegex(text string) string {
 
 // LineOpts are file.line's options.
 type LineOpts struct {
-	Content, Match, Mode, Location, Before, After string
-	HasContent                                    bool
-	ShowChanges, Backup, DryRun                   bool
+	Content                              *string
+	Match, Mode, Location, Before, After string
+	ShowChanges, Backup, DryRun, Quiet   bool
+	Indent                               bool
 }
 
-// Line is Salt's file.line (modes ensure, replace, delete, insert; the
-// indent option is not applied): the diff (show_changes) or whether the
-// file changed.
-func Line(path string, o LineOpts) (any, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("Unable to open file '%s': %w", path, err)
+// regexToStatic is Salt's _regex_to_static: the lines a regex finds (or
+// that contain it literally); nil when there is no regex.
+func regexToStatic(lines []string, expr string) ([]string, error) {
+	if len(lines) == 0 || expr == "" {
+		return nil, nil
 	}
-	if !IsText(b) {
-		return nil, fmt.Errorf("Cannot perform string replacements on a binary file: %s", path)
+	re, err := regexp.Compile("(?s)" + expr)
+	if err != nil {
+		return nil, fmt.Errorf("%v: '%s'", err, expr)
+	}
+	out := []string{}
+	for _, l := range lines {
+		// Python's "$" also matches before a final newline.
+		if re.MatchString(l) || re.MatchString(strings.TrimSuffix(l, "\n")) || strings.Contains(l, expr) {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+// assertOccurrence is Salt's _assert_occurrence (exactly one).
+func assertOccurrence(probe []string, target string) error {
+	msg := ""
+	switch {
+	case len(probe) > 1:
+		msg = "more than"
+	case len(probe) < 1:
+		msg = "less than"
+	}
+	if msg != "" {
+		return fmt.Errorf(`Found %s expected occurrences in "%s" expression`, msg, target)
+	}
+	return nil
+}
+
+func setLineIndent(src, line string, indent bool) string {
+	if !indent {
+		return line
+	}
+	i := 0
+	for i < len(src) && (src[i] == ' ' || src[i] == '\t') {
+		i++
+	}
+	return src[:i] + strings.TrimLeft(line, " \t\n\r\v\f")
+}
+
+func getEOL(line string) string {
+	switch {
+	case strings.HasSuffix(line, "\r\n"):
+		return "\r\n"
+	case strings.HasSuffix(line, "\n"), strings.HasSuffix(line, "\r"):
+		return line[len(line)-1:]
+	}
+	return ""
+}
+
+func setLineEOL(src, line string) string {
+	eol := getEOL(src)
+	if eol == "" {
+		eol = "\n"
+	}
+	return strings.TrimRight(line, " \t\n\r\v\f") + eol
+}
+
+func indexOfLine(lines []string, l string) int {
+	for i, x := range lines {
+		if x == l {
+			return i
+		}
+	}
+	return -1
+}
+
+func insertAt(lines []string, i int, l string) []string {
+	lines = append(lines, "")
+	copy(lines[i+1:], lines[i:])
+	lines[i] = l
+	return lines
+}
+
+func trimEOL(s string) string { return strings.TrimRight(s, "\r\n") }
+
+// setLine is Salt's _set_line.
+func setLine(lines []string, content *string, match, mode, location, before, after string, indent bool) ([]string, error) {
+	if content == nil && mode != "delete" {
+		return nil, errors.New("Content can only be empty if mode is delete")
+	}
+	cont := ""
+	if content != nil {
+		cont = *content
+	}
+	if match == "" && before == "" && after == "" {
+		match = cont
+	}
+	afterL, err := regexToStatic(lines, after)
+	if err != nil {
+		return nil, err
+	}
+	beforeL, err := regexToStatic(lines, before)
+	if err != nil {
+		return nil, err
+	}
+	matchL, err := regexToStatic(lines, match)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(lines) == 0 && (mode == "delete" || mode == "replace"):
+		return nil, nil
+	case mode == "delete" && len(matchL) > 0:
+		var out []string
+		for _, l := range lines {
+			if l != matchL[0] {
+				out = append(out, l)
+			}
+		}
+		return out, nil
+	case mode == "replace" && len(matchL) > 0:
+		i := indexOfLine(lines, matchL[0])
+		lines[i] = setLineIndent(lines[i], cont, indent)
+	case mode == "insert":
+		if before == "" && after == "" && location == "" {
+			return nil, errors.New(`On insert either "location" or "before/after" conditions are required.`)
+		}
+		switch {
+		case location == "end":
+			if len(lines) > 0 {
+				lines = append(lines, setLineIndent(lines[len(lines)-1], cont, indent))
+			} else {
+				lines = append(lines, cont)
+			}
+		case location == "start":
+			if len(lines) > 0 {
+				lines = insertAt(lines, 0, setLineEOL(lines[0], cont))
+			} else {
+				lines = []string{cont + "\n"}
+			}
+		case location != "":
+		case beforeL != nil && afterL != nil:
+			if err := assertOccurrence(beforeL, "before"); err != nil {
+				return nil, err
+			}
+			if err := assertOccurrence(afterL, "after"); err != nil {
+				return nil, err
+			}
+			last := indexOfLine(lines, beforeL[0])
+			lines = insertAt(lines, last, setLineIndent(lines[last], cont, indent))
+		case afterL != nil:
+			if err := assertOccurrence(afterL, "after"); err != nil {
+				return nil, err
+			}
+			i := indexOfLine(lines, afterL[0])
+			if i+1 >= len(lines) || trimEOL(lines[i+1]) != trimEOL(cont) {
+				lines = insertAt(lines, i+1, setLineIndent(lines[i], cont, indent))
+			}
+		case beforeL != nil:
+			if err := assertOccurrence(beforeL, "before"); err != nil {
+				return nil, err
+			}
+			i := indexOfLine(lines, beforeL[0])
+			prev := lines[(i-1+len(lines))%len(lines)] // Python's lines[-1] for i == 0
+			if trimEOL(prev) != trimEOL(cont) {
+				lines = insertAt(lines, i, setLineIndent(lines[i], cont, indent))
+			}
+		default:
+			return nil, errors.New("Neither before or after was found in file")
+		}
+	case mode == "ensure":
+		switch {
+		case beforeL != nil && afterL != nil:
+			if err := assertOccurrence(afterL, "after"); err != nil {
+				return nil, err
+			}
+			if err := assertOccurrence(beforeL, "before"); err != nil {
+				return nil, err
+			}
+			ai, bi := indexOfLine(lines, afterL[0]), indexOfLine(lines, beforeL[0])
+			there := false
+			for _, l := range lines {
+				if strings.TrimLeft(l, " \t\n\r\v\f") == cont {
+					there = true
+				}
+			}
+			if !there {
+				switch {
+				case ai+1 == bi:
+					lines = insertAt(lines, ai+1, setLineIndent(lines[ai], cont, indent))
+				case ai+2 == bi:
+					lines[ai+1] = setLineIndent(lines[ai], cont, indent)
+				default:
+					return nil, errors.New(`Found more than one line between boundaries "before" and "after".`)
+				}
+			}
+		case beforeL != nil:
+			if err := assertOccurrence(beforeL, "before"); err != nil {
+				return nil, err
+			}
+			bi := indexOfLine(lines, beforeL[0])
+			if bi == 0 || trimEOL(lines[bi-1]) != trimEOL(cont) {
+				src := lines[(bi-1+len(lines))%len(lines)]
+				lines = insertAt(lines, bi, setLineIndent(src, cont, indent))
+			}
+		case afterL != nil:
+			if err := assertOccurrence(afterL, "after"); err != nil {
+				return nil, err
+			}
+			ai := indexOfLine(lines, afterL[0])
+			if ai+1 >= len(lines) || trimEOL(lines[ai+1]) != trimEOL(cont) {
+				lines = insertAt(lines, ai+1, setLineIndent(lines[ai], cont, indent))
+			}
+		default:
+			return nil, errors.New("Wrong conditions? Unable to ensure line without knowing where to put it before and/or after.")
+		}
+	}
+	return lines, nil
+}
+
+// Line is Salt's file.line: the diff (show_changes) or whether the file
+// changed (only reported in DryRun).
+func Line(path string, o LineOpts) (any, error) {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() {
+		if !o.Quiet {
+			return nil, fmt.Errorf(`File "%s" does not exists or is not a file.`, path)
+		}
+		return false, nil
+	}
+	mode := strings.ToLower(o.Mode)
+	switch mode {
+	case "insert", "ensure", "delete", "replace":
+	case "":
+		return nil, errors.New("Mode was not defined. How to process the file?")
+	default:
+		return nil, fmt.Errorf(`Unknown mode: "%s"`, mode)
+	}
+	if mode != "delete" && o.Content == nil {
+		return nil, errors.New(`Content can only be empty if mode is "delete"`)
 	}
 	match := o.Match
-	if match == "" {
-		match = regexp.QuoteMeta(o.Content)
+	if o.Before == "" && o.After == "" && match == "" && o.Content != nil {
+		match = *o.Content
 	}
-	search := func(pat string) (*regexp.Regexp, error) {
-		re, err := regexp.Compile(pat)
-		if err != nil {
-			return nil, fmt.Errorf("Invalid regular expression %q: %w", pat, err)
-		}
-		return re, nil
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	lines := SplitLinesKeep(string(b))
-	content := strings.TrimRight(o.Content, "\r\n")
-	findIdx := func(re *regexp.Regexp) int {
-		for i, l := range lines {
-			if re.MatchString(strings.TrimRight(l, "\r\n")) {
-				return i
-			}
-		}
-		return -1
+	body := SplitLinesKeep(string(b))
+	if len(body) > 0 && getEOL(body[len(body)-1]) != "" {
+		body = append(body, "")
 	}
-	has := func() bool {
-		for _, l := range lines {
-			if strings.TrimRight(l, "\r\n") == content {
-				return true
-			}
-		}
-		return false
+	if len(b) == 0 && (mode == "delete" || mode == "replace") {
+		body = nil
 	}
-	var out []string
-	switch o.Mode {
-	case "delete":
-		re, err := search(match)
-		if err != nil {
-			return nil, err
-		}
-		for _, l := range lines {
-			if !re.MatchString(strings.TrimRight(l, "\r\n")) {
-				out = append(out, l)
+	body, err = setLine(body, o.Content, match, mode, o.Location, o.Before, o.After, o.Indent)
+	if err != nil {
+		return nil, err
+	}
+	for i, l := range body {
+		if getEOL(l) == "" && i+1 < len(body) {
+			prev := 1
+			if i != 0 {
+				prev = i - 1
 			}
+			body[i] = setLineEOL(body[prev], l)
 		}
-	case "replace":
-		re, err := search(match)
-		if err != nil {
-			return nil, err
+	}
+	if len(body) > 0 && body[len(body)-1] == "" {
+		body = body[:len(body)-1]
+	}
+	newContent := strings.Join(body, "")
+	changed := newContent != string(b)
+	if o.Backup && changed && !o.DryRun {
+		bk := path + "." + time.Now().Format("2006-01-02-15-04-05")
+		if err := CommitFile(bk, strings.NewReader(string(b)), "", ""); err != nil {
+			return nil, fmt.Errorf("Unable to create the backup file of %s. Exception: %w", path, err)
 		}
-		for _, l := range lines {
-			if re.MatchString(strings.TrimRight(l, "\r\n")) {
-				out = append(out, content+"\n")
-			} else {
-				out = append(out, l)
-			}
+	}
+	var diff string
+	if changed {
+		if o.ShowChanges {
+			diff = strings.Join(UnifiedDiff(SplitLinesKeep(string(b)), body, "\n"), "")
 		}
-	case "insert", "ensure":
-		out = append(out, lines...)
-		if has() {
-			break
-		}
-		insertAt := -1
-		switch {
-		case o.After != "":
-			re, err := search(o.After)
-			if err != nil {
+		if !o.DryRun {
+			if err := CommitFile(path, strings.NewReader(newContent), "", ""); err != nil {
 				return nil, err
 			}
-			if i := findIdx(re); i >= 0 {
-				insertAt = i + 1
-			} else {
-				return nil, fmt.Errorf("Neither before or after was found in file")
-			}
-		case o.Before != "":
-			re, err := search(o.Before)
-			if err != nil {
-				return nil, err
-			}
-			if i := findIdx(re); i >= 0 {
-				insertAt = i
-			} else {
-				return nil, fmt.Errorf("Neither before or after was found in file")
-			}
-		case o.Location == "start":
-			insertAt = 0
-		case o.Location == "end" || o.Mode == "ensure":
-			insertAt = len(out)
-		default:
-			return nil, fmt.Errorf("On insert must be defined either \"location\" or \"before/after\" conditions.")
-		}
-		if insertAt == len(out) && len(out) > 0 && !strings.HasSuffix(out[len(out)-1], "\n") {
-			out[len(out)-1] += "\n"
-		}
-		out = append(out[:insertAt], append([]string{content + "\n"}, out[insertAt:]...)...)
-	default:
-		return nil, fmt.Errorf("Unknown mode: %s", o.Mode)
-	}
-	diff := strings.Join(UnifiedDiff(lines, out, "\n"), "")
-	if diff != "" && !o.DryRun {
-		bk := ""
-		if o.Backup {
-			bk = ".bak"
-		}
-		if err := writeKeepingPerms(path, []byte(strings.Join(out, "")), bk); err != nil {
-			return nil, err
 		}
 	}
-	if o.ShowChanges {
+	if o.ShowChanges && diff != "" {
 		return diff, nil
 	}
-	return diff != "", nil
+	return changed, nil
 }

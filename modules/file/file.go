@@ -7,6 +7,7 @@ package file
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -56,7 +57,14 @@ func init() {
 			return true, nil
 		}),
 		f("remove", "Remove the named file or directory (recursively).", p(req("path")), func(_ context.Context, c *host.Call) (any, error) {
-			if err := Remove(c.Str("path")); err != nil {
+			path := c.Str("path")
+			if !filepath.IsAbs(path) {
+				return nil, host.Invalidf("File path must be absolute: %s", path)
+			}
+			if _, err := os.Lstat(path); err != nil {
+				return false, nil
+			}
+			if err := Remove(path); err != nil {
 				return nil, host.Errorf("%v", err)
 			}
 			return true, nil
@@ -65,7 +73,7 @@ func init() {
 		f("rename", "Rename a file or directory.", p(req("src"), req("dst")), func(_ context.Context, c *host.Call) (any, error) {
 			src, dst := c.Str("src"), c.Str("dst")
 			if !filepath.IsAbs(src) {
-				return nil, host.Errorf("File path must be absolute.")
+				return nil, host.Invalidf("File path must be absolute.")
 			}
 			if err := os.Rename(src, dst); err != nil {
 				return nil, host.Errorf("Could not rename '%s' to '%s'", src, dst)
@@ -75,7 +83,7 @@ func init() {
 		f("symlink", "Create a symbolic link to a file.", p(req("src"), req("path"), opt("force", false), opt("atomic", false), opt("follow_symlinks", true)), func(_ context.Context, c *host.Call) (any, error) {
 			src, path := c.Str("src"), c.Str("path")
 			if !filepath.IsAbs(path) {
-				return nil, host.Errorf("Link path must be absolute: %s", path)
+				return nil, host.Invalidf("Link path must be absolute: %s", path)
 			}
 			if cur, err := os.Readlink(path); err == nil && cur == src {
 				return true, nil
@@ -219,14 +227,14 @@ func init() {
 			}
 			out, err := Replace(c.Str("path"), c.Str("pattern"), c.Str("repl"), o)
 			if err != nil {
-				return nil, host.Errorf("%v", err)
+				return nil, execErr(err)
 			}
 			return out, nil
 		}),
 		f("search", "Search for occurrences of a pattern in a file.", p(req("path"), req("pattern"), opt("flags", 8), opt("bufsize", 1), opt("ignore_if_missing", false), opt("multiline", false)), func(_ context.Context, c *host.Call) (any, error) {
 			out, err := Replace(c.Str("path"), c.Str("pattern"), "", ReplaceOpts{Flags: c.Get("flags"), SearchOnly: true, IgnoreIfMissing: c.Bool("ignore_if_missing")})
 			if err != nil {
-				return nil, host.Errorf("%v", err)
+				return nil, execErr(err)
 			}
 			return out, nil
 		}),
@@ -254,20 +262,26 @@ func init() {
 			}
 			out, err := BlockReplace(c.Str("path"), o)
 			if err != nil {
-				return nil, host.Errorf("%v", err)
+				return nil, execErr(err)
 			}
 			return out, nil
 		}),
 		f("line", "Line-focused editing of a file.", p(req("path"), opt("content", nil), opt("match", nil), opt("mode", nil), opt("location", nil),
 			opt("before", nil), opt("after", nil), opt("show_changes", true), opt("backup", false), opt("quiet", false), opt("indent", true)), func(_ context.Context, c *host.Call) (any, error) {
-			out, err := Line(c.Str("path"), LineOpts{Content: c.Str("content"), HasContent: c.Get("content") != nil, Match: c.Str("match"),
-				Mode: strings.ToLower(c.Str("mode")), Location: c.Str("location"), Before: c.Str("before"), After: c.Str("after"),
-				ShowChanges: c.Bool("show_changes"), Backup: c.Bool("backup")})
+			o := LineOpts{Match: c.Str("match"), Mode: c.Str("mode"), Location: c.Str("location"), Before: c.Str("before"),
+				After: c.Str("after"), ShowChanges: c.Bool("show_changes"), Backup: c.Bool("backup"), Quiet: c.Bool("quiet"),
+				Indent: c.Bool("indent")}
+			if v := c.Get("content"); v != nil {
+				s := data.Str(v)
+				o.Content = &s
+			}
+			out, err := Line(c.Str("path"), o)
 			if err != nil {
 				return nil, host.Errorf("%v", err)
 			}
 			return out, nil
 		}),
+		f("diskusage", "Recursively calculate disk usage of path and return it in bytes.", p(req("path")), diskusage),
 		f("find", "Approximate the Unix find(1) command (name, type, maxdepth).", p(req("path")), fileFind),
 		f("source_list", "Return the first source that exists and its hash.", p(req("source"), req("source_hash"), req("saltenv")), func(ctx context.Context, c *host.Call) (any, error) {
 			fc, err := fileclient.New(c.Env)
@@ -282,6 +296,15 @@ func init() {
 			return []any{src, h}, nil
 		}),
 	}})
+}
+
+// execErr turns an error of the shared logic into Salt's exception kind.
+func execErr(err error) error {
+	var inv *InvalidError
+	if errors.As(err, &inv) {
+		return host.Invalidf("%s", inv.Msg)
+	}
+	return host.Errorf("%v", err)
 }
 
 func fl(v any) *float64 {
@@ -299,10 +322,7 @@ func statField(key string) func(context.Context, *host.Call) (any, error) {
 	return func(_ context.Context, c *host.Call) (any, error) {
 		m, err := Stats(c.Str("path"), "", c.Bool("follow_symlinks"))
 		if err != nil {
-			if key == "mode" {
-				return "", nil
-			}
-			return false, nil
+			return nil, host.Errorf("%v", err)
 		}
 		v, _ := m.Get(key)
 		return v, nil
@@ -336,7 +356,7 @@ func lineWriter(w func(string, []string) (string, error)) func(context.Context, 
 func fileCopy(_ context.Context, c *host.Call) (any, error) {
 	src, dst := c.Str("src"), c.Str("dst")
 	if !filepath.IsAbs(src) {
-		return nil, host.Errorf("File path must be absolute.")
+		return nil, host.Invalidf("File path must be absolute.")
 	}
 	st, err := os.Stat(src)
 	if err != nil {
@@ -440,4 +460,33 @@ func fileFind(_ context.Context, c *host.Call) (any, error) {
 		return nil
 	})
 	return out, nil
+}
+
+// diskusage is Salt's file.diskusage: the size of a file, or the sizes of
+// the files below a directory (each inode once).
+func diskusage(_ context.Context, c *host.Call) (any, error) {
+	path := c.Str("path")
+	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+		return st.Size(), nil
+	}
+	var total int64
+	seen := map[[2]uint64]bool{}
+	_ = filepath.Walk(path, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return nil
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil
+		}
+		if id, ok := inode(st); ok {
+			if seen[id] {
+				return nil
+			}
+			seen[id] = true
+		}
+		total += st.Size()
+		return nil
+	})
+	return total, nil
 }

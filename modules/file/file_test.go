@@ -191,6 +191,7 @@ func TestExecFunctions(t *testing.T) {
 		{"file.is_link", []any{f}, false},
 		{"file.replace", []any{f, "^a$", "A"}, "--- \n+++ \n@@ -1,4 +1,4 @@\n z\n-a\n+A\n b\n c\n"},
 		{"file.check_hash", []any{f, "sha256:0"}, false},
+		{"file.diskusage", []any{f}, int64(8)},
 	}
 	for _, c := range checks {
 		got := call(t, c.fun, c.args...)
@@ -217,8 +218,59 @@ func TestExecFunctions(t *testing.T) {
 	if !data.Equal(found, []any{filepath.Join(d, "copy")}) {
 		t.Fatalf("find: %s", data.Repr(found))
 	}
-	call(t, "file.remove", filepath.Join(dir, "x"))
+	if got := call(t, "file.remove", filepath.Join(dir, "x")); got != true {
+		t.Fatalf("remove: %v", got)
+	}
 	if _, err := os.Stat(d); err == nil {
 		t.Fatal("remove left the tree")
+	}
+	if got := call(t, "file.remove", filepath.Join(dir, "x")); got != false {
+		t.Fatalf("remove of a missing path: %v", got)
+	}
+}
+
+// The expected files are what Salt's _set_line gives (insert at "end"
+// keeps its quirk: a blank line and no final newline).
+func TestLineModes(t *testing.T) {
+	str := func(s string) *string { return &s }
+	cases := []struct {
+		desc string
+		o    filemod.LineOpts
+		want string
+	}{
+		{"ensure after", filemod.LineOpts{Mode: "ensure", After: "b", Content: str("x")}, "a\nb\nx\nc\n"},
+		{"ensure after last", filemod.LineOpts{Mode: "ensure", After: "c", Content: str("x")}, "a\nb\nc\nx\n"},
+		{"ensure after present", filemod.LineOpts{Mode: "ensure", After: "a", Content: str("b")}, "a\nb\nc\n"},
+		{"ensure before first", filemod.LineOpts{Mode: "ensure", Before: "a", Content: str("x")}, "x\na\nb\nc\n"},
+		{"ensure between", filemod.LineOpts{Mode: "ensure", After: "a", Before: "c", Content: str("x")}, "a\nx\nc\n"},
+		{"insert start", filemod.LineOpts{Mode: "insert", Location: "start", Content: str("x")}, "x\na\nb\nc\n"},
+		{"insert end", filemod.LineOpts{Mode: "insert", Location: "end", Content: str("x")}, "a\nb\nc\n\nx"},
+		{"insert before", filemod.LineOpts{Mode: "insert", Before: "c", Content: str("x")}, "a\nb\nx\nc\n"},
+		{"replace", filemod.LineOpts{Mode: "replace", Match: "^b$", Content: str("B")}, "a\nB\nc\n"},
+		{"replace indent", filemod.LineOpts{Mode: "replace", Match: "b", Content: str("B"), Indent: true}, "a\n  B\nc\n"},
+		{"delete", filemod.LineOpts{Mode: "delete", Match: "b"}, "a\nc\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.desc, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "f")
+			body := "a\nb\nc\n"
+			if tc.desc == "replace indent" {
+				body = "a\n  b\nc\n"
+			}
+			if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := filemod.Line(p, tc.o); err != nil {
+				t.Fatal(err)
+			}
+			if b, _ := os.ReadFile(p); string(b) != tc.want {
+				t.Errorf("file = %q, want %q", b, tc.want)
+			}
+		})
+	}
+	p := filepath.Join(t.TempDir(), "f")
+	_ = os.WriteFile(p, []byte("a\na\n"), 0o644)
+	if _, err := filemod.Line(p, filemod.LineOpts{Mode: "ensure", After: "a", Content: str("x")}); err == nil || err.Error() != `Found more than expected occurrences in "after" expression` {
+		t.Errorf("err = %v", err)
 	}
 }

@@ -501,7 +501,22 @@ func (m *Managed) ManageFile(ctx context.Context, r *Result, c *Content) error {
 				real = p
 			}
 		}
-		if m.Source != "" {
+		if li.Mode()&os.ModeSymlink != 0 && !m.Follow && m.Source != "" {
+			// follow_symlinks: False replaces the link with the file.
+			if msg, err := fetch(); err != nil {
+				return err
+			} else if msg != "" {
+				r.Fail(msg)
+				return nil
+			}
+			if !verify(name) {
+				return nil
+			}
+			if err := commit(m, name, c); err != nil {
+				return err
+			}
+			r.Changes.Set("diff", "Replace symbolic link with regular file")
+		} else if m.Source != "" {
 			if msg, err := fetchIfDiffers(m, c, real, fetch); err != nil {
 				return err
 			} else if msg != "" {
@@ -602,7 +617,14 @@ func (m *Managed) ManageFile(ctx context.Context, r *Result, c *Content) error {
 	}
 	switch {
 	case m.Contents != nil:
-		if err := CommitFile(name, strings.NewReader(*m.Contents), m.Backup, m.Src.Cachedir); err != nil {
+		// Salt touches the file first (umask 077 when a mode follows) and
+		// the content keeps that mode; the new file gets it before it
+		// appears, so that a killed run leaves no empty file.
+		perm := 0o666 &^ Umask()
+		if m.Mode != "" {
+			perm = 0o600
+		}
+		if err := CommitFileMode(name, strings.NewReader(*m.Contents), m.Backup, m.Src.Cachedir, perm); err != nil {
 			return err
 		}
 	case c.Path != "" || c.Rendered:

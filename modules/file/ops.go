@@ -157,7 +157,12 @@ func Touch(name string, atime, mtime *float64) error {
 // file stays 0600 until the caller's check_perms, as Salt's mkstemp), is
 // fsynced and renamed over dst. With backup "minion" (or "both") the old
 // file is first copied to <cachedir>/file_backup.
-func CommitFile(dst string, src io.Reader, backup, cachedir string) (err error) {
+func CommitFile(dst string, src io.Reader, backup, cachedir string) error {
+	return CommitFileMode(dst, src, backup, cachedir, 0o600)
+}
+
+// CommitFileMode is CommitFile with the permissions a new file gets.
+func CommitFileMode(dst string, src io.Reader, backup, cachedir string, newPerm fs.FileMode) (err error) {
 	dir := filepath.Dir(dst)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return fmt.Errorf("[Errno 2] No such file or directory: %s", dst)
@@ -175,7 +180,13 @@ func CommitFile(dst string, src io.Reader, backup, cachedir string) (err error) 
 	if _, err = io.Copy(tmp, src); err != nil {
 		return fmt.Errorf("commit %s: %w", dst, err)
 	}
-	if old, serr := os.Stat(dst); serr == nil {
+	old, serr := os.Stat(dst)
+	if serr != nil && newPerm != 0o600 {
+		if err = tmp.Chmod(newPerm); err != nil {
+			return fmt.Errorf("commit %s: %w", dst, err)
+		}
+	}
+	if serr == nil {
 		if (backup == "minion" || backup == "both") && cachedir != "" {
 			if err = backupMinion(dst, filepath.Join(cachedir, "file_backup")); err != nil {
 				return err

@@ -123,10 +123,11 @@ func GIDToGroup(gid int64) any {
 	return g.Name
 }
 
-// ErrPathNotFound is Stats' error for a missing path ("Path not found: X").
-type ErrPathNotFound struct{ Path string }
+// PathNotFoundError is Stats' error for a missing path ("Path not found: X").
+type PathNotFoundError struct{ Path string }
 
-func (e *ErrPathNotFound) Error() string { return "Path not found: " + e.Path }
+// Error returns Salt's text.
+func (e *PathNotFoundError) Error() string { return "Path not found: " + e.Path }
 
 // Stats is Salt's file.stats: inode, uid, gid, group, user, atime, mtime,
 // ctime, size, mode, sum (with hashType), type, target.
@@ -142,7 +143,7 @@ func Stats(path, hashType string, follow bool) (*data.Map, error) {
 		st, err = os.Lstat(path)
 	}
 	if err != nil {
-		return nil, &ErrPathNotFound{Path: path}
+		return nil, &PathNotFoundError{Path: path}
 	}
 	sys := st.Sys().(*syscall.Stat_t)
 	ts := func(t syscall.Timespec) float64 { return float64(t.Sec) + float64(t.Nsec)/1e9 }

@@ -402,6 +402,14 @@ func script(ctx context.Context, c *host.Call) (any, error) {
 	for _, k := range []string{"success_stdout", "success_stderr", "stateful", "defaults", "context", "password", "use_vt"} {
 		kw.Delete(k)
 	}
+	// The template's context: defaults updated by context, as Salt.
+	tmpctx := data.NewMap()
+	for _, k := range []string{"defaults", "context"} {
+		if m, ok := c.Get(k).(*data.Map); ok {
+			m.Range(func(k, v any) bool { tmpctx.Set(k, v); return true })
+		}
+	}
+	kw.Set("context", tmpctx)
 	if test && testName == "" {
 		r := ret(name, nil, nil, fmt.Sprintf("Command '%s' would have been executed", name))
 		if stateful {

@@ -10,6 +10,7 @@ import (
 	"github.com/saltgo/saltgo/fileclient"
 	"github.com/saltgo/saltgo/host"
 	_ "github.com/saltgo/saltgo/modules/cmd"
+	_ "github.com/saltgo/saltgo/modules/cp"
 	"github.com/saltgo/saltgo/state"
 	_ "github.com/saltgo/saltgo/states/cmd"
 )
@@ -120,6 +121,7 @@ func TestRun(t *testing.T) {
 		{"stateful no change", false, []any{"name", "echo changed=no", "stateful", true}, true, "", nil},
 		{"stateful json", false, []any{"name", `echo '{"changed": true, "comment": "j", "x": 1}'`, "stateful", true}, true, "j",
 			data.M("changed", true, "x", int64(1), "pid", "PID", "retcode", int64(0), "stdout", "", "stderr", "")},
+		{"hide_output", false, []any{"name", "echo secret", "hide_output", true}, true, `Command "echo secret" run`, runChanges(0, "", "")},
 		{"stateful bad", false, []any{"name", "echo a b", "stateful", true}, false, "Failed parsing script output! Stdout must be JSON or a line of name=value pairs.", runChanges(0, "a b", "")},
 	}
 	for _, tc := range cases {
@@ -164,4 +166,13 @@ func TestScript(t *testing.T) {
 	if so, _ := m.Get("stdout"); so != "script args: p | q" {
 		t.Fatalf("cmd.script: %s", data.Repr(m))
 	}
+}
+
+func TestScriptTemplate(t *testing.T) {
+	fx := newFixture(t)
+	if err := os.WriteFile(filepath.Join(fx.dir, "roots/srv/t.sh"), []byte("#!/bin/sh\necho \"{{ greeting }} from {{ grains['shell'] }}\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check(t, fx.apply("cmd.script", false, "name", "salt://srv/t.sh", "template", "jinja", "context", data.M("greeting", "hi")), true,
+		"Command 'salt://srv/t.sh' run", runChanges(0, "hi from /bin/sh", ""))
 }

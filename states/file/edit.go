@@ -178,13 +178,16 @@ func appendState(ctx context.Context, c *host.Call, r *run) error {
 	slines := filemod.SplitLines(string(before))
 	var add []string
 	for _, chunk := range text {
-		pat := regexp.QuoteMeta(chunk)
+		// Salt searches for the text as a regex (file.search, multiline).
+		pat := "(?m)" + chunk
 		if c.Bool("ignore_whitespace") {
 			pat = filemod.WhitespaceSplitRegex(chunk)
-		} else {
-			pat = "(?m)" + pat
 		}
-		if re, err := regexp.Compile(pat); err == nil && re.Match(before) {
+		re, err := regexp.Compile(pat)
+		if err != nil {
+			return host.Errorf("%v", err)
+		}
+		if re.Match(before) {
 			continue
 		}
 		add = append(add, filemod.SplitLines(chunk)...)
@@ -348,18 +351,17 @@ func blockreplace(ctx context.Context, c *host.Call, r *run) error {
 	return nil
 }
 
-func line(ctx context.Context, c *host.Call, r *run) error {
+func line(_ context.Context, c *host.Call, r *run) error {
 	name := r.name
 	if name == "" {
 		return r.fail("Must provide name to file.line")
 	}
-	if c.Bool("create") && !exists(name) && !r.test() {
-		if err := filemod.Touch(name, nil, nil); err != nil {
-			return r.fail(err.Error())
-		}
-		if _, err := filemod.CheckPerms(name, nil, c.Get("user"), c.Get("group"), filemod.NormalizeMode(c.Get("file_mode")), true, false); err != nil {
-			return r.fail(err.Error())
-		}
+	// Salt first runs file.managed(name, create, user, group,
+	// mode=file_mode, replace=False).
+	if c.Bool("create") || exists(name) {
+		sub := r.subState(context.Background(), "file.managed", "name", name, "create", c.Get("create"),
+			"user", c.Get("user"), "group", c.Get("group"), "mode", c.Get("file_mode"), "replace", false)
+		_ = sub
 	}
 	if ok, msg := checkFile(name); !ok {
 		return r.fail(msg)
@@ -371,13 +373,20 @@ func line(ctx context.Context, c *host.Call, r *run) error {
 	if mode != "delete" && c.Get("content") == nil {
 		return r.fail("Content can only be empty if mode is ['delete']")
 	}
-	ch, err := filemod.Line(name, filemod.LineOpts{
-		Content: c.Str("content"), HasContent: c.Get("content") != nil, Match: c.Str("match"), Mode: mode,
-		Location: c.Str("location"), Before: c.Str("before"), After: c.Str("after"),
-		ShowChanges: c.Bool("show_changes"), Backup: c.Bool("backup"), DryRun: r.test(),
-	})
+	o := filemod.LineOpts{
+		Match: c.Str("match"), Mode: mode, Location: c.Str("location"), Before: c.Str("before"), After: c.Str("after"),
+		ShowChanges: c.Bool("show_changes"), Backup: c.Bool("backup"), Quiet: c.Bool("quiet"), Indent: c.Bool("indent"),
+		DryRun: r.test(),
+	}
+	if v := c.Get("content"); v != nil {
+		s := data.Str(v)
+		o.Content = &s
+	}
+	ch, err := filemod.Line(name, o)
 	if err != nil {
-		return r.fail(err.Error())
+		// Salt does not catch file.line's errors: the state fails with
+		// the exception.
+		return host.Errorf("%v", err)
 	}
 	if data.Truthy(ch) {
 		r.res.Changes.Set("diff", ch)

@@ -22,7 +22,7 @@ import (
 // fixture is a minion with a local file_roots, a cachedir and a target
 // directory, all in t.TempDir().
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	roots  string
 	cache  string
 	root   string
@@ -30,7 +30,7 @@ type fixture struct {
 	client fileclient.Client
 }
 
-func newFixture(t *testing.T, served map[string]string) *fixture {
+func newFixture(t testing.TB, served map[string]string) *fixture {
 	t.Helper()
 	base := t.TempDir()
 	fx := &fixture{t: t, roots: filepath.Join(base, "roots"), cache: filepath.Join(base, "cache"), root: filepath.Join(base, "root")}

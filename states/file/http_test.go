@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/saltgo/saltgo/data"
@@ -61,4 +62,17 @@ func TestManagedHTTPSource(t *testing.T) {
 		fmt.Sprintf("File %s updated", name), data.M("diff", "--- \n+++ \n@@ -1 +1 @@\n-local edit\n+served over http\n"))
 	want(t, fx.apply("file.managed", false, "name", fx.p("404"), "source", srv.URL+"/missing", "skip_verify", true), false,
 		fmt.Sprintf("Failed to cache %s/missing: Error: HTTP 404: '%s/missing'", srv.URL, srv.URL), nil)
+}
+
+func TestManagedHTTPSVerifySSL(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "tls\n") }))
+	defer srv.Close()
+	fx := newFixture(t, nil)
+	name := fx.p("tls.txt")
+	ret := fx.apply("file.managed", false, "name", name, "source", srv.URL+"/f", "skip_verify", true)
+	if r, _ := ret.Get("result"); r != false || !strings.Contains(get(ret, "comment"), "certificate") {
+		t.Fatalf("an unverified certificate was accepted: %s", data.Repr(ret))
+	}
+	want(t, fx.apply("file.managed", false, "name", name, "source", srv.URL+"/f", "skip_verify", true, "verify_ssl", false), true,
+		fmt.Sprintf("File %s updated", name), data.M("diff", "New file", "mode", fmt.Sprintf("0%o", 0o666&^currentUmask())))
 }

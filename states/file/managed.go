@@ -156,7 +156,9 @@ func managed(ctx context.Context, c *host.Call, r *run) error {
 		}
 		out, err := r.renderer("", ctxMap)(ctx, []byte(*contents))
 		if err != nil {
-			return r.fail(err.Error())
+			// Salt does not catch this render error: the state fails
+			// with the exception.
+			return host.Errorf("%v", err)
 		}
 		s := string(out)
 		contents = &s
@@ -306,21 +308,24 @@ func (r *run) checkCmd(ctx context.Context, m *filemod.Managed, content *filemod
 	if sub.Changes.Len() == 0 {
 		return false, nil
 	}
-	res := host.Run(ctx, r.c.Env, host.Request{Kind: host.Exec, Fun: "cmd.run_all", Args: []any{cmd + " " + tmp.Name()}})
-	if res.Err != nil {
-		return true, r.fail(fmt.Sprintf("Unable to check_cmd file: %v", res.Err))
+	f, _, err := host.Lookup(host.State, "file.mod_run_check_cmd")
+	if err != nil {
+		return true, r.fail(err.Error())
 	}
-	out, _ := res.Return.(*data.Map)
-	if rc, _ := out.Get("retcode"); !data.Equal(rc, int64(0)) {
-		comment := "check_cmd execution failed"
-		if so, _ := out.String("stdout"); so != "" {
-			comment += "\n" + so
-		}
-		if se, _ := out.String("stderr"); se != "" {
-			comment += "\n" + se
-		}
+	call, err := host.Bind(f, []any{cmd, tmp.Name()}, nil)
+	if err != nil {
+		return true, r.fail(err.Error())
+	}
+	call.Env, call.Fun = r.c.Env, "file.mod_run_check_cmd"
+	out, err := host.Invoke(ctx, call)
+	if err != nil {
+		return true, r.fail(fmt.Sprintf("Unable to check_cmd file: %v", err))
+	}
+	if m, ok := out.(*data.Map); ok {
 		r.res.Changes = data.NewMap()
-		r.res.Result, r.res.Comment, r.skipWatch = false, comment, true
+		r.res.Result, _ = m.Get("result")
+		r.res.Comment, _ = m.String("comment")
+		r.skipWatch = true
 		return true, nil
 	}
 	return false, nil

@@ -67,7 +67,6 @@ func TestManagedSaltSource(t *testing.T) {
 func TestManagedContents(t *testing.T) {
 	fx := newFixture(t, nil)
 	name := fx.p("c.txt")
-	umaskMode := fmt.Sprintf("0%o", 0o666&^currentUmask())
 	cases := []struct {
 		desc    string
 		test    bool
@@ -78,7 +77,8 @@ func TestManagedContents(t *testing.T) {
 		content string
 	}{
 		{"test new", true, []any{"contents", "a\nb"}, nil, fmt.Sprintf("The file %s is set to be changed", name) + note, data.M("newfile", name), ""},
-		{"new", false, []any{"contents", "a\nb"}, true, fmt.Sprintf("File %s updated", name), data.M("diff", "New file", "mode", umaskMode), "a\nb\n"},
+		// Salt touches a new file before writing contents: no mode change.
+		{"new", false, []any{"contents", "a\nb"}, true, fmt.Sprintf("File %s updated", name), data.M("diff", "New file"), "a\nb\n"},
 		{"same", false, []any{"contents", "a\nb\n"}, true, fmt.Sprintf("File %s is in the correct state", name), nil, "a\nb\n"},
 		{"list", false, []any{"contents", []any{"a", "c"}}, true, fmt.Sprintf("File %s updated", name), data.M("diff", "--- \n+++ \n@@ -1,2 +1,2 @@\n a\n-b\n+c\n"), "a\nc\n"},
 		{"no newline", false, []any{"contents", "a\nc", "contents_newline", false}, true, fmt.Sprintf("File %s updated", name), data.M("diff", "--- \n+++ \n@@ -1,2 +1,2 @@\n a\n-c\n+c"), "a\nc"},
@@ -131,7 +131,7 @@ func TestManagedErrors(t *testing.T) {
 		fmt.Sprintf("File %s will be updated with permissions 0600 from its current state of 0%o", fx.p("empty"), 0o666&^currentUmask()), data.M("mode", "0600"))
 }
 
-func TestManagedLocalAndHTTPSource(t *testing.T) {
+func TestManagedLocalSource(t *testing.T) {
 	fx := newFixture(t, nil)
 	local := fx.p("src.txt")
 	writeFile(t, local, "from local\n", 0o644)
@@ -172,4 +172,42 @@ func TestManagedCheckCmd(t *testing.T) {
 	}
 	want(t, fx.apply("file.managed", false, "name", name, "contents", "good too", "check_cmd", "grep -q good"), true,
 		fmt.Sprintf("File %s updated", name), data.M("diff", "--- \n+++ \n@@ -1 +1 @@\n-good\n+good too\n"))
+}
+
+func TestManagedSymlinkTarget(t *testing.T) {
+	fx := newFixture(t, map[string]string{"f": "served\n"})
+	real, link := fx.p("real"), fx.p("link")
+	writeFile(t, real, "old\n", 0o644)
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	// follow_symlinks (default): the link's target is managed.
+	want(t, fx.apply("file.managed", false, "name", link, "source", "salt://f"), true,
+		fmt.Sprintf("File %s updated", link), data.M("diff", "--- \n+++ \n@@ -1 +1 @@\n-old\n+served\n"))
+	if readFile(t, real) != "served\n" {
+		t.Fatal("target not updated")
+	}
+	writeFile(t, fx.p("real2"), "x\n", 0o644)
+	if err := os.Symlink(fx.p("real2"), fx.p("link2")); err != nil {
+		t.Fatal(err)
+	}
+	want(t, fx.apply("file.managed", false, "name", fx.p("link2"), "source", "salt://f", "follow_symlinks", false), true,
+		fmt.Sprintf("File %s updated", fx.p("link2")), data.M("diff", "Replace symbolic link with regular file"))
+	if st, _ := os.Lstat(fx.p("link2")); st.Mode()&os.ModeSymlink != 0 || readFile(t, fx.p("real2")) != "x\n" {
+		t.Fatal("the link was not replaced by a file")
+	}
+}
+
+func TestManagedNewFileModes(t *testing.T) {
+	fx := newFixture(t, map[string]string{"f": "x\n"})
+	um := fmt.Sprintf("0%o", 0o666&^currentUmask())
+	// From a source: Salt's mkstemp copy is 0600, then the umask mode.
+	want(t, fx.apply("file.managed", false, "name", fx.p("s"), "source", "salt://f"), true,
+		fmt.Sprintf("File %s updated", fx.p("s")), data.M("diff", "New file", "mode", um))
+	// From contents with a mode: touched under umask 077, then chmod.
+	want(t, fx.apply("file.managed", false, "name", fx.p("c"), "contents", "x", "mode", "0640"), true,
+		fmt.Sprintf("File %s updated", fx.p("c")), data.M("diff", "New file", "mode", "0640"))
+	if modeOf(t, fx.p("c")) != 0o640 || modeOf(t, fx.p("s")).String() != os.FileMode(0o666&^currentUmask()).String() {
+		t.Fatalf("modes %o %o", modeOf(t, fx.p("c")), modeOf(t, fx.p("s")))
+	}
 }

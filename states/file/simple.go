@@ -351,7 +351,7 @@ func directory(_ context.Context, c *host.Call, r *run) error {
 	perms := func(p, mode string) {
 		pr, err := filemod.CheckPerms(p, r.res.Changes, usr, grp, mode, follow, false)
 		if err != nil {
-			var nf *filemod.ErrPathNotFound
+			var nf *filemod.PathNotFoundError
 			if !errors.As(err, &nf) {
 				errs = append(errs, err.Error())
 			}

@@ -232,9 +232,14 @@ func TestRecurseSerializeTemplate(t *testing.T) {
 	ds := data.M("b", int64(2), "a", []any{int64(1), "two", true}, "c", data.M("nested", "value"))
 	jf := fx.p("ser/data.json")
 	want(t, fx.apply("file.serialize", false, "name", jf, "dataset", ds, "formatter", "json", "makedirs", true), true,
-		fmt.Sprintf("File %s updated", jf), data.M("diff", "New file", "mode", um))
+		fmt.Sprintf("File %s updated", jf), data.M("diff", "New file"))
 	if got := readFile(t, jf); got != "{\n  \"a\": [\n    1,\n    \"two\",\n    true\n  ],\n  \"b\": 2,\n  \"c\": {\n    \"nested\": \"value\"\n  }\n}\n" {
 		t.Fatalf("json %q", got)
+	}
+	uf := fx.p("ser/u.json")
+	fx.apply("file.serialize", false, "name", uf, "dataset", data.M("k", "é😀"), "formatter", "json")
+	if got := readFile(t, uf); got != "{\n  \"k\": \"\\u00e9\\ud83d\\ude00\"\n}\n" {
+		t.Fatalf("json ascii %q", got)
 	}
 	yf := fx.p("ser/data.yaml")
 	fx.apply("file.serialize", false, "name", yf, "dataset", ds)
@@ -256,5 +261,52 @@ func TestRecurseSerializeTemplate(t *testing.T) {
 	ret = fx.apply("file.managed", false, "name", fx.p("bad.txt"), "source", "salt://bad.j2", "template", "jinja")
 	if r, _ := ret.Get("result"); r != false || get(ret, "comment")[:len("Unable to manage file: Jinja variable 'sls' is undefined")] != "Unable to manage file: Jinja variable 'sls' is undefined" {
 		t.Fatalf("bad template: %s", data.Repr(ret))
+	}
+}
+
+func TestCopyPreserveAndDirectoryRecurse(t *testing.T) {
+	fx := newFixture(t, nil)
+	src := fx.p("src")
+	writeFile(t, src, "x\n", 0o604)
+	dst := fx.p("dst")
+	want(t, fx.apply("file.copy", false, "name", dst, "source", src, "preserve", true), true, fmt.Sprintf(`Copied "%s" to "%s"`, src, dst), data.M(dst, src))
+	if modeOf(t, dst) != 0o604 {
+		t.Fatalf("preserve: mode %o", modeOf(t, dst))
+	}
+	d := fx.p("tree")
+	writeFile(t, filepath.Join(d, "f"), "x", 0o600)
+	writeFile(t, filepath.Join(d, "sub/g"), "x", 0o600)
+	if err := os.Chmod(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, g, sub := filepath.Join(d, "f"), filepath.Join(d, "sub/g"), filepath.Join(d, "sub")
+	want(t, fx.apply("file.directory", true, "name", d, "file_mode", "0644", "dir_mode", "0755", "recurse", []any{"mode"}), nil,
+		fmt.Sprintf("The following files will be changed:\n%s: mode - 0644\n%s: mode - 0644\n", f, g),
+		data.M(f, data.M("mode", "0644"), g, data.M("mode", "0644")))
+	ret := fx.apply("file.directory", false, "name", d, "file_mode", "0644", "dir_mode", "0755", "recurse", []any{"mode"})
+	if r, _ := ret.Get("result"); r != true || modeOf(t, f) != 0o644 || modeOf(t, g) != 0o644 || modeOf(t, sub) != 0o755 {
+		t.Fatalf("recurse: %s", data.Repr(ret))
+	}
+	want(t, fx.apply("file.directory", false, "name", d, "file_mode", "0644", "dir_mode", "0755", "recurse", []any{"mode"}), true,
+		fmt.Sprintf("The directory %s is in the correct state", d), nil)
+	want(t, fx.apply("file.directory", false, "name", d, "recurse", []any{"bogus"}), false,
+		`Types for "recurse" limited to "user", "group", "mode", "ignore_files", "ignore_dirs", "silent".`, nil)
+}
+
+func TestRecurseKeepSymlinks(t *testing.T) {
+	fx := newFixture(t, map[string]string{"ld/real.txt": "real\n", "ld/sub/in.txt": "in\n"})
+	if err := os.Symlink("sub", filepath.Join(fx.roots, "ld/linkdir")); err != nil {
+		t.Fatal(err)
+	}
+	dst := fx.p("kl")
+	ret := fx.apply("file.recurse", false, "name", dst, "source", "salt://ld", "keep_symlinks", true)
+	if r, _ := ret.Get("result"); r != true {
+		t.Fatalf("recurse: %s", data.Repr(ret))
+	}
+	if l, err := os.Readlink(filepath.Join(dst, "linkdir")); err != nil || l != "sub" {
+		t.Fatalf("linkdir -> %q (%v); ret %s", l, err, data.Repr(ret))
+	}
+	if readFile(t, filepath.Join(dst, "sub/in.txt")) != "in\n" {
+		t.Fatal("sub/in.txt")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/fileclient"
@@ -120,6 +121,29 @@ func recurse(ctx context.Context, c *host.Call, r *run) error {
 	var mfiles []mfile
 	mdirs := map[string]bool{}
 	var keep []string
+	type mlink struct{ rel, target string }
+	var mlinks []mlink
+	if c.Bool("keep_symlinks") {
+		links, err := src.Files.SymlinkList(ctx, senv, srcpath+"/")
+		if err != nil {
+			return r.fail(fmt.Sprintf("Recurse failed: %v", err))
+		}
+		for _, l := range fileclient.SortedLinks(links) {
+			rel := strings.TrimPrefix(l, srcpath+"/")
+			if !strings.HasPrefix(l, srcpath+"/") || !validRel(rel) || !includeExclude(rel, include, exclude) {
+				continue
+			}
+			kept := files[:0:0]
+			for _, f := range files {
+				if !strings.HasPrefix(f, l+"/") {
+					kept = append(kept, f)
+				}
+			}
+			files = kept
+			mlinks = append(mlinks, mlink{rel, links[l]})
+			keep = append(keep, filepath.Join(name, filepath.FromSlash(rel)))
+		}
+	}
 	for _, f := range files {
 		rel := strings.TrimPrefix(f, srcpath+"/")
 		if strings.TrimSpace(f) == "" || !strings.HasPrefix(f, srcpath+"/") || !validRel(rel) || !includeExclude(rel, include, exclude) {
@@ -148,6 +172,11 @@ func recurse(ctx context.Context, c *host.Call, r *run) error {
 		dirList = append(dirList, d)
 	}
 	sort.Strings(dirList)
+	for _, l := range mlinks {
+		dest := filepath.Join(name, filepath.FromSlash(l.rel))
+		merge(dest, r.subState(ctx, "file.symlink", "name", dest, "target", l.target, "makedirs", true,
+			"force", c.Get("force_symlinks"), "user", usr, "group", grp, "mode", c.Get("sym_mode")))
+	}
 	for _, d := range dirList {
 		if clean && exists(d) && !isDir(d) {
 			sub := filemod.NewResult()
@@ -343,6 +372,9 @@ func serialize(ctx context.Context, c *host.Call, r *run) error {
 	if ser == "json" {
 		two := 2
 		contents = output.JSON(sortedCopy(dataset), output.Options{Indent: &two})
+		if c.Get("encoding") == nil {
+			contents = asciiJSON(contents) // json.dumps' ensure_ascii
+		}
 	} else {
 		contents = output.YAML(unordered(dataset), output.Options{})
 		contents = strings.TrimSuffix(contents, "\n")
@@ -394,4 +426,23 @@ func unordered(v any) any {
 		return out
 	}
 	return v
+}
+
+// asciiJSON escapes every non-ASCII character as json.dumps does by
+// default (\uXXXX, surrogate pairs beyond the BMP); such characters only
+// occur inside strings.
+func asciiJSON(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < 0x80:
+			b.WriteRune(r)
+		case r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, "\\u%04x\\u%04x", r1, r2)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
 }
