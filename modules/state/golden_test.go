@@ -36,96 +36,222 @@ func load(t *testing.T, raw []byte, root string) any {
 	return v
 }
 
-// goldenEnv is a masterless minion1 whose file_roots is the tree.
+// goldenEnv is a masterless minion1 whose file_roots is tree: the
+// recording's minion had the config grain role: golden.
 func goldenEnv(t *testing.T, tree string) *host.Env {
-	abs, err := filepath.Abs(tree)
+	opts := data.M("id", "minion1", "file_roots", data.M("base", []any{tree}), "cachedir", t.TempDir(), "file_client", "local", "hash_type", "sha256", "test", false, "renderer", "jinja|yaml", "state_auto_order", true, "failhard", false)
+	return &host.Env{ID: "minion1", Opts: opts, Local: true, Log: slog.New(slog.DiscardHandler),
+		Grains: data.M("id", "minion1", "os", "Debian", "os_family", "Debian", "shell", "/bin/sh", "role", "golden"), Pillar: data.NewMap()}
+}
+
+// copyTree copies a state tree without its golden/ folder (the recording's
+// master served such a copy, so cp.list_master does not list goldens).
+func copyTree(t *testing.T, src string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "tree")
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if rel == "golden" {
+			return filepath.SkipDir
+		}
+		to := filepath.Join(dst, rel)
+		switch {
+		case d.Type()&os.ModeSymlink != 0:
+			l, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(l, to)
+		case d.IsDir():
+			return os.MkdirAll(to, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, b, 0o644)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := data.M("id", "minion1", "file_roots", data.M("base", []any{abs}), "cachedir", t.TempDir(), "file_client", "local", "hash_type", "sha256", "test", false, "renderer", "jinja|yaml", "state_auto_order", true, "failhard", false)
-	return &host.Env{ID: "minion1", Opts: opts, Local: true, Log: slog.New(slog.DiscardHandler),
-		Grains: data.M("id", "minion1", "os", "Debian", "os_family", "Debian", "shell", "/bin/sh"), Pillar: data.NewMap()}
+	return dst
 }
 
-// missingStates lists the state modules a recorded result map uses that
-// are not compiled in on this branch.
-func missingStates(ret any) []string {
-	m, ok := ret.(*data.Map)
-	if !ok {
-		return nil
-	}
-	var out []string
-	m.Range(func(k, _ any) bool {
-		mod, _, ok := strings.Cut(data.Str(k), "_|-")
-		if !ok || mod == "no" || mod == "Listen_Error" {
-			return true
-		}
-		if _, ok := host.GetModule(host.State, mod); !ok && !contains(out, mod) {
-			out = append(out, mod)
-		}
-		return true
-	})
-	return out
-}
+// runningJobs is the job table of the recording's minion while
+// misc/running_first (a state.apply sleeping 8 s) ran.
+type runningJobs struct{}
 
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
+func (runningJobs) Running() []*data.Map {
+	return []*data.Map{data.M("fun", "state.apply", "pid", int64(7833), "jid", "20261203153903928287")}
+}
+func (runningJobs) FindJob(string) *data.Map { return data.NewMap() }
+func (runningJobs) KillJob(string) bool      { return false }
+
+// caseOrder is the order the cases of a tree were recorded in: the second
+// runs reuse the root of apply (testdata/states/README.md).
+func caseOrder(name string) int {
+	switch name {
+	case "apply":
+		return 0
+	case "apply_again":
+		return 1
+	case "apply_test_converged":
+		return 2
+	case "apply_test":
+		return 3
 	}
-	return false
+	return 4
 }
 
 func TestGoldenTrees(t *testing.T) {
-	files, _ := filepath.Glob("../../testdata/states/*/golden/*.json")
-	if len(files) == 0 {
+	trees, _ := filepath.Glob("../../testdata/states/*/golden")
+	if len(trees) == 0 {
 		t.Fatal("no goldens under testdata/states")
 	}
-	for _, f := range files {
-		tree := filepath.Dir(filepath.Dir(f))
-		name := filepath.Base(tree) + "/" + strings.TrimSuffix(filepath.Base(f), ".json")
-		t.Run(name, func(t *testing.T) {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
+	n := 0
+	for _, gdir := range trees {
+		src := filepath.Dir(gdir)
+		files, _ := filepath.Glob(filepath.Join(gdir, "*.json"))
+		var cases []string
+		for _, f := range files {
+			c := strings.TrimSuffix(filepath.Base(f), ".json")
+			// cp.* goldens are modules/cp's (TestRealMinionGoldens), the disk
+			// snapshot is checked after apply, running_first is the
+			// background job of the running cases.
+			if strings.HasPrefix(c, "cp_") || strings.HasSuffix(c, ".disk") || c == "running_first" {
+				continue
 			}
-			var g golden
-			if err := json.Unmarshal(b, &g); err != nil {
-				t.Fatal(err)
-			}
-			root := t.TempDir()
-			want := load(t, g.Return, root)
-			if miss := missingStates(want); len(miss) > 0 {
-				t.Logf("not compared: state modules %v are not compiled in on this branch", miss)
-				return
-			}
-			args := []any{}
-			for _, a := range g.Args {
-				args = append(args, data.Deep(a))
-			}
-			if len(g.Kwargs) > 0 {
-				kw, _ := load(t, g.Kwargs, root).(*data.Map)
-				if kw != nil && kw.Len() > 0 {
-					k := data.M("__kwarg__", true)
-					kw.Range(func(key, v any) bool { k.Set(key, v); return true })
-					args = append(args, k)
+			cases = append(cases, c)
+		}
+		sort.SliceStable(cases, func(i, j int) bool { return caseOrder(cases[i]) < caseOrder(cases[j]) })
+		t.Run(filepath.Base(src), func(t *testing.T) {
+			tree := copyTree(t, src)
+			applyRoot := filepath.Join(t.TempDir(), "apply")
+			for _, c := range cases {
+				root := filepath.Join(t.TempDir(), "root")
+				if caseOrder(c) <= 2 {
+					root = applyRoot
 				}
-			}
-			env := goldenEnv(t, tree)
-			res := host.Execute(context.Background(), env, host.Exec, g.Fun, args, data.M("jid", "20261203102138202444", "fun", g.Fun))
-			if res.Retcode != g.Retcode {
-				t.Errorf("retcode %d, want %d", res.Retcode, g.Retcode)
-			}
-			got := data.Deep(res.Return)
-			if isResults(want) {
-				compareResults(t, got, want.(*data.Map))
-				return
-			}
-			if !data.Equal(got, want) {
-				t.Errorf("return differs:\n got  %s\n want %s", data.Repr(got), data.Repr(want))
+				n++
+				t.Run(c, func(t *testing.T) {
+					runGolden(t, tree, filepath.Join(gdir, c+".json"), root, c == "running" || c == "running_conflict")
+					if c == "apply" {
+						checkDisk(t, filepath.Join(gdir, "apply.disk.json"), root)
+					}
+				})
 			}
 		})
+	}
+	if n == 0 {
+		t.Fatal("no state goldens found")
+	}
+}
+
+// runGolden applies one recorded case masterless and compares the return.
+func runGolden(t *testing.T, tree, f, root string, busy bool) {
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g golden
+	if err := json.Unmarshal(b, &g); err != nil {
+		t.Fatal(err)
+	}
+	want := load(t, g.Return, root)
+	args := []any{}
+	for _, a := range g.Args {
+		args = append(args, data.Deep(a))
+	}
+	if len(g.Kwargs) > 0 {
+		kw, _ := load(t, g.Kwargs, root).(*data.Map)
+		if kw != nil && kw.Len() > 0 {
+			k := data.M("__kwarg__", true)
+			kw.Range(func(key, v any) bool { k.Set(key, v); return true })
+			args = append(args, k)
+		}
+	}
+	env := goldenEnv(t, tree)
+	if busy {
+		env.Services.Jobs = runningJobs{}
+	}
+	res := host.Execute(context.Background(), env, host.Exec, g.Fun, args, data.M("jid", "20261203160000000000", "fun", g.Fun))
+	if res.Retcode != g.Retcode {
+		t.Errorf("retcode %d, want %d", res.Retcode, g.Retcode)
+	}
+	got := data.Deep(res.Return)
+	if isResults(want) {
+		compareResults(t, got, want.(*data.Map))
+		return
+	}
+	if !data.Equal(got, want) {
+		t.Errorf("return differs:\n got  %s\n want %s", data.Repr(got), data.Repr(want))
+	}
+}
+
+// checkDisk compares what apply left below root with the recorded
+// snapshot (type, mode, content, link target), when there is one.
+func checkDisk(t *testing.T, snap, root string) {
+	t.Helper()
+	b, err := os.ReadFile(snap)
+	if os.IsNotExist(err) {
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]map[string]any
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]map[string]any{}
+	err = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if rel == "." {
+			rel = "@ROOT@"
+		}
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		e := map[string]any{"mode": fmt.Sprintf("%04o", fi.Mode().Perm())}
+		switch {
+		case fi.Mode()&os.ModeSymlink != 0:
+			l, _ := os.Readlink(p)
+			e["type"], e["target"] = "symlink", strings.ReplaceAll(l, root, "@ROOT@")
+		case fi.IsDir():
+			e["type"] = "dir"
+		default:
+			c, _ := os.ReadFile(p)
+			e["type"], e["content"] = "file", string(c)
+		}
+		got[rel] = e
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, w := range want {
+		g, ok := got[k]
+		if !ok {
+			t.Errorf("disk: %s missing", k)
+			continue
+		}
+		for f, wv := range w {
+			if fmt.Sprint(g[f]) != fmt.Sprint(wv) {
+				t.Errorf("disk: %s %s = %v, want %v", k, f, g[f], wv)
+			}
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("disk: unexpected %s", k)
+		}
 	}
 }
 
