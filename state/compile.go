@@ -251,33 +251,18 @@ func (h *HighState) render(ctx context.Context, local, rel, saltenv, sls string)
 	if rf == nil {
 		rf = render.Render
 	}
+	senv := h.cfg.Env.Clone()
+	senv.Pillar = h.pillar
+	salt, has := render.HostFuncs(senv)
 	return rf(ctx, src, render.Options{
 		Pipeline: str(mustGet(h.opts, "renderer")),
 		Vars:     vars,
-		Salt:     h.saltFunc(),
+		Salt:     salt,
+		SaltHas:  has,
 		Files:    h.cfg.Files,
 		Saltenv:  saltenv,
 		JinjaEnv: je,
 	})
-}
-
-// saltFunc serves salt['mod.fun'](...) from templates through host.Run.
-func (h *HighState) saltFunc() render.SaltFunc {
-	env := h.cfg.Env.Clone()
-	env.Pillar = h.pillar
-	return func(ctx context.Context, fun string, args []any, kwargs *data.Map) (any, error) {
-		all := append([]any{}, args...)
-		if kwargs != nil && kwargs.Len() > 0 {
-			kw := data.M("__kwarg__", true)
-			kwargs.Range(func(k, v any) bool { kw.Set(k, v); return true })
-			all = append(all, kw)
-		}
-		res := host.Run(ctx, env, host.Request{Kind: host.Exec, Fun: fun, Args: all})
-		if res.Err != nil {
-			return nil, fmt.Errorf("%s: %w", fun, res.Err)
-		}
-		return res.Return, nil
-	}
 }
 
 // getTops is BaseHighState.get_tops: env → rendered top files.

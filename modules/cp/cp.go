@@ -590,23 +590,6 @@ func orEmpty(m *data.Map) *data.Map {
 	return m
 }
 
-// saltFunc serves salt['mod.fun'](...) in templates through host.Execute.
-func saltFunc(c *host.Call) render.SaltFunc {
-	return func(ctx context.Context, fun string, args []any, kwargs *data.Map) (any, error) {
-		a := append([]any{}, args...)
-		if kwargs != nil && kwargs.Len() > 0 {
-			kw := kwargs.Copy()
-			kw.Set("__kwarg__", true)
-			a = append(a, kw)
-		}
-		r := host.Execute(ctx, c.Env, host.Exec, fun, a, nil)
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Return, nil
-	}
-}
-
 // renderString renders text with a template engine (only jinja).
 func renderString(ctx context.Context, c *host.Call, fc fileclient.Client, template, env string, src []byte) (string, error) {
 	if template != "jinja" {
@@ -615,7 +598,8 @@ func renderString(ctx context.Context, c *host.Call, fc fileclient.Client, templ
 	if strings.TrimSpace(string(src)) == "" {
 		return string(src), nil // render.Render makes {} of it; Jinja gives it back
 	}
-	out, err := render.Render(ctx, src, render.Options{Pipeline: "jinja", Vars: ctxVars(c, env), Salt: saltFunc(c), Files: fc, Saltenv: env})
+	salt, has := render.HostFuncs(c.Env)
+	out, err := render.Render(ctx, src, render.Options{Pipeline: "jinja", Vars: ctxVars(c, env), Salt: salt, SaltHas: has, Files: fc, Saltenv: env})
 	if err != nil {
 		return "", err
 	}

@@ -278,8 +278,9 @@ func (r *run) renderer(source string, extra *data.Map) func(ctx context.Context,
 			})
 		}
 		fc, _ := r.files()
+		salt, has := render.HostFuncs(env)
 		out, err := render.Render(ctx, src, render.Options{
-			Pipeline: "jinja", Vars: vars, Files: fc, Saltenv: r.ch.Saltenv, Salt: saltFunc(env),
+			Pipeline: "jinja", Vars: vars, Files: fc, Saltenv: r.ch.Saltenv, Salt: salt, SaltHas: has,
 		})
 		if err != nil {
 			return nil, err
@@ -291,23 +292,6 @@ func (r *run) renderer(source string, extra *data.Map) func(ctx context.Context,
 			return v, nil
 		}
 		return []byte(data.Str(out)), nil
-	}
-}
-
-// saltFunc serves salt['mod.fun'](...) from templates through the host.
-func saltFunc(env *host.Env) render.SaltFunc {
-	return func(ctx context.Context, fun string, args []any, kwargs *data.Map) (any, error) {
-		all := append([]any{}, args...)
-		if kwargs != nil && kwargs.Len() > 0 {
-			kw := kwargs.Copy()
-			kw.Set("__kwarg__", true)
-			all = append(all, kw)
-		}
-		res := host.Run(ctx, env, host.Request{Kind: host.Exec, Fun: fun, Args: all})
-		if res.Err != nil {
-			return nil, res.Err
-		}
-		return res.Return, nil
 	}
 }
 
