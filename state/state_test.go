@@ -472,11 +472,17 @@ skipped_fun:
 skipped_creates:
   test.succeed_with_changes:
     - creates: /
-`}, "c", false, `test_|-skipped_unless_|-skipped_unless_|-succeed_with_changes | True | [unless condition is true]
+skipped_both:
+  test.succeed_with_changes:
+    - onlyif: "true"
+    - unless: "true"
+`}, "c", false, `test_|-skipped_unless_|-skipped_unless_|-succeed_with_changes | True | unless condition is true
 test_|-run_unless_|-run_unless_|-succeed_with_changes | True | Success! changed
-test_|-skipped_onlyif_|-skipped_onlyif_|-succeed_with_changes | True | [onlyif condition is false]
-test_|-skipped_fun_|-skipped_fun_|-succeed_with_changes | True | [onlyif condition is false]
-test_|-skipped_creates_|-skipped_creates_|-succeed_with_changes | True | [/ exists]
+test_|-skipped_onlyif_|-skipped_onlyif_|-succeed_with_changes | True | onlyif condition is false
+test_|-skipped_fun_|-skipped_fun_|-succeed_with_changes | True | onlyif condition is false
+test_|-skipped_creates_|-skipped_creates_|-succeed_with_changes | True | / exists
+test_|-skipped_both_|-skipped_both_|-succeed_with_changes | True | onlyif condition is true
+unless condition is true
 `},
 		{"check_cmd", tree{"cc.sls": "a:\n  test.succeed_with_changes:\n    - check_cmd: \"false\"\n"}, "cc", false, "test_|-a_|-a_|-succeed_with_changes | False | check_cmd determined the state failed changed\n"},
 		{"retry test mode", tree{"rt.sls": "a:\n  test.fail_without_changes:\n    - retry: True\n"}, "rt", true, "test_|-a_|-a_|-fail_without_changes | False | If we weren't testing, this would be a failure!  The state would be retried every 30 seconds (with a splay of up to 0 seconds) a maximum of 2 times or until a result of True is returned\n"},
