@@ -1,0 +1,40 @@
+package saltyaml
+
+import (
+	"errors"
+	"testing"
+)
+
+// TestMarkedFlowErrors checks libyaml's flow collection errors in PyYAML's
+// marked form; the first case is the one a 3007.14 minion gave (errors
+// tree golden).
+func TestMarkedFlowErrors(t *testing.T) {
+	for _, tc := range []struct{ name, src, want string }{
+		{"unclosed sequence at the end", "broken:\n  test.nop:\n    - name: [unclosed\n",
+			"while parsing a flow sequence\n  in \"<unicode string>\", line 3, column 13\ndid not find expected ',' or ']'\n  in \"<unicode string>\", line 4, column 1"},
+		{"no final newline", "a: [1, 2",
+			"while parsing a flow sequence\n  in \"<unicode string>\", line 1, column 4\ndid not find expected ',' or ']'\n  in \"<unicode string>\", line 2, column 1"},
+		{"unclosed mapping", "a: {b: 1\n",
+			"while parsing a flow mapping\n  in \"<unicode string>\", line 1, column 4\ndid not find expected ',' or '}'\n  in \"<unicode string>\", line 2, column 1"},
+		{"wrong closer", "a: [1, 2}\n",
+			"while parsing a flow sequence\n  in \"<unicode string>\", line 1, column 4\ndid not find expected ',' or ']'\n  in \"<unicode string>\", line 1, column 9"},
+		{"two scalars", "a: [1, 'x' y]\n",
+			"while parsing a flow sequence\n  in \"<unicode string>\", line 1, column 4\ndid not find expected ',' or ']'\n  in \"<unicode string>\", line 1, column 12"},
+		{"inner one", "a: [[1], {b: [2, 3}]\n",
+			"while parsing a flow sequence\n  in \"<unicode string>\", line 1, column 14\ndid not find expected ',' or ']'\n  in \"<unicode string>\", line 1, column 19"},
+		{"brackets in block scalars and comments", "a: x[1\nb: 'it''s [' # [ no\nc: [1\n",
+			"while parsing a flow sequence\n  in \"<unicode string>\", line 3, column 4\ndid not find expected ',' or ']'\n  in \"<unicode string>\", line 4, column 1"},
+		{"other errors keep the problem alone", "a: 1\n b: 2\n", "mapping values are not allowed in this context"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load([]byte(tc.src))
+			var ye *Error
+			if !errors.As(err, &ye) {
+				t.Fatalf("error %v (%T), want *Error", err, err)
+			}
+			if got := ye.Marked("<unicode string>"); got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+}
