@@ -20,8 +20,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/saltgo/saltgo/data"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/saltgo/saltgo/data"
 )
 
 // maxYAMLNodes bounds alias expansion ("billion laughs") while converting a
