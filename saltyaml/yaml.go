@@ -161,11 +161,19 @@ func yamlError(name string, src []byte, err error) error {
 		msg = strings.TrimPrefix(msg, "line "+strconv.Itoa(line)+": ")
 	}
 	e := &Error{File: name, Line: line, Err: fmt.Errorf("YAML syntax error: %s", msg)}
-	if msg == "did not find expected ',' or ']'" || msg == "did not find expected ',' or '}'" {
-		if m, ok := flowMarks(src); ok {
-			e.Line, e.Column = m.Line, m.Column
-			e.Context, e.ContextLine, e.ContextColumn = m.Context, m.ContextLine, m.ContextColumn
-		}
+	var m Error
+	ok := false
+	switch msg {
+	case "did not find expected ',' or ']'", "did not find expected ',' or '}'":
+		m, ok = flowMarks(src)
+	case "did not find expected key", "did not find expected '-' indicator":
+		m, ok = blockMarks(src, msg)
+	}
+	// go.yaml.in/yaml/v3 names the context line (0-based) or, when that
+	// is 0, the problem line: the marks found must agree with it.
+	if ok && ((m.ContextLine > 1 && line == m.ContextLine-1) || (m.ContextLine <= 1 && line == m.Line-1)) {
+		e.Line, e.Column = m.Line, m.Column
+		e.Context, e.ContextLine, e.ContextColumn = m.Context, m.ContextLine, m.ContextColumn
 	}
 	return e
 }
