@@ -160,13 +160,9 @@ func renderYAML(s string) (any, error) {
 		msg := err.Error()
 		var ye *saltyaml.Error
 		if errors.As(err, &ye) {
-			msg = strings.TrimPrefix(ye.Err.Error(), "YAML syntax error: ")
-			if ye.Context != "" {
-				// a ConstructorError: Salt prints str(exc), PyYAML's
-				// marked form (libyaml marks carry no snippet)
-				msg = fmt.Sprintf("%s\n  in \"<unicode string>\", line %d, column %d\n%s\n  in \"<unicode string>\", line %d, column %d",
-					ye.Context, ye.ContextLine, ye.ContextColumn, msg, ye.Line, ye.Column)
-			}
+			// Salt prints str(exc): PyYAML's marked form when the
+			// marks are known
+			msg = ye.Marked("<unicode string>")
 		}
 		return nil, &Error{Renderer: "yaml", Text: msg, Err: err}
 	}

@@ -114,6 +114,8 @@ func TestRenderErrors(t *testing.T) {
 		{"yaml mapping values (live)", "a: b: c\n", "mapping values are not allowed in this context"},
 		{"yaml conflicting ID", "a: 1\nb: 2\na: 3\n", "while constructing a mapping\n  in \"<unicode string>\", line 1, column 1\nfound conflicting ID 'a'\n  in \"<unicode string>\", line 3, column 1"},
 		{"yaml nested conflicting ID", "top:\n  x: 1\n  y: 2\n  x: 3\n", "while constructing a mapping\n  in \"<unicode string>\", line 2, column 3\nfound conflicting ID 'x'\n  in \"<unicode string>\", line 4, column 3"},
+		{"yaml unclosed flow sequence (live)", "broken:\n  test.nop:\n    - name: [unclosed\n", "while parsing a flow sequence\n  in \"<unicode string>\", line 3, column 13\ndid not find expected ',' or ']'\n  in \"<unicode string>\", line 4, column 1"},
+		{"yaml unclosed flow mapping", "a: {b: 1\n", "while parsing a flow mapping\n  in \"<unicode string>\", line 1, column 4\ndid not find expected ',' or '}'\n  in \"<unicode string>\", line 2, column 1"},
 		{"yaml tab", "a:\n\t- b\n", "found character that cannot start any token"},
 		{"yaml unterminated quote", "a: 'x\n", "found unexpected end of stream"},
 		{"unknown renderer", "#!py\ndef run():\n    return {}\n", `The renderer "py" is not available`},

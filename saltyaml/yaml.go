@@ -20,8 +20,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/saltgo/saltgo/data"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/saltgo/saltgo/data"
 )
 
 // maxYAMLNodes bounds alias expansion ("billion laughs") while converting a
@@ -75,13 +76,13 @@ func Decode(b []byte, name string) (any, map[string]int, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, nil, nil
 		}
-		return nil, nil, yamlError(name, err)
+		return nil, nil, yamlError(name, b, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		return nil, nil, &Error{File: name, Line: extra.Line, Err: errors.New("expected a single document in the stream")}
 	} else if !errors.Is(err, io.EOF) {
-		return nil, nil, yamlError(name, err)
+		return nil, nil, yamlError(name, b, err)
 	}
 	if hasAlias(&doc) && expandedSize(&doc, map[*yaml.Node]int{}, 0) > maxYAMLNodes {
 		return nil, nil, &Error{File: name, Line: 1, Err: errors.New("document too large once aliases are expanded")}
@@ -150,7 +151,7 @@ func expandedSize(n *yaml.Node, memo map[*yaml.Node]int, depth int) int {
 	return size
 }
 
-func yamlError(name string, err error) error {
+func yamlError(name string, src []byte, err error) error {
 	line := 0
 	if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
 		line, _ = strconv.Atoi(m[1])
@@ -159,7 +160,22 @@ func yamlError(name string, err error) error {
 	if line > 0 {
 		msg = strings.TrimPrefix(msg, "line "+strconv.Itoa(line)+": ")
 	}
-	return &Error{File: name, Line: line, Err: fmt.Errorf("YAML syntax error: %s", msg)}
+	e := &Error{File: name, Line: line, Err: fmt.Errorf("YAML syntax error: %s", msg)}
+	var m Error
+	ok := false
+	switch msg {
+	case "did not find expected ',' or ']'", "did not find expected ',' or '}'":
+		m, ok = flowMarks(src)
+	case "did not find expected key", "did not find expected '-' indicator":
+		m, ok = blockMarks(src, msg)
+	}
+	// go.yaml.in/yaml/v3 names the context line (0-based) or, when that
+	// is 0, the problem line: the marks found must agree with it.
+	if ok && ((m.ContextLine > 1 && line == m.ContextLine-1) || (m.ContextLine <= 1 && line == m.Line-1)) {
+		e.Line, e.Column = m.Line, m.Column
+		e.Context, e.ContextLine, e.ContextColumn = m.Context, m.ContextLine, m.ContextColumn
+	}
+	return e
 }
 
 func resolveAlias(n *yaml.Node) *yaml.Node {

@@ -684,17 +684,16 @@ func (h *HighState) ShowTop(ctx context.Context) (any, error) {
 
 var relInclude = regexp.MustCompile(`^(\.+)(.*)$`)
 
-// renderState is BaseHighState.render_state.
-func (h *HighState) renderState(ctx context.Context, sls, saltenv string, mods map[string]bool, matches *data.Map) (*data.Map, []string, error) {
-	var errs []string
-	var state *data.Map
+// renderState is BaseHighState.render_state. other is what the sls
+// rendered to when that is a non-empty list or string instead of a dict
+// (Salt returns it as the state, and render_highstate's merge then fails).
+func (h *HighState) renderState(ctx context.Context, sls, saltenv string, mods map[string]bool, matches *data.Map) (state *data.Map, other any, errs []string, err error) {
 	var f fileclient.StateFile
 	ok := false
 	if h.cfg.Files != nil {
-		var err error
 		f, ok, err = h.cfg.Files.GetState(ctx, sls, saltenv)
 		if err != nil {
-			return nil, nil, fmt.Errorf("state: fetch sls %s: %w", sls, err)
+			return nil, nil, nil, fmt.Errorf("state: fetch sls %s: %w", sls, err)
 		}
 	}
 	if !ok {
@@ -703,7 +702,7 @@ func (h *HighState) renderState(ctx context.Context, sls, saltenv string, mods m
 		v, err := h.render(ctx, f.Local, f.Rel, saltenv, sls)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, nil, ctx.Err()
+				return nil, nil, nil, ctx.Err()
 			}
 			errs = append(errs, fmt.Sprintf("Rendering SLS '%s:%s' failed: %s", saltenv, sls, err.Error()))
 		} else if v != nil {
@@ -711,12 +710,20 @@ func (h *HighState) renderState(ctx context.Context, sls, saltenv string, mods m
 				state = m
 			} else if s, isStr := v.(string); !isStr || strings.TrimSpace(s) != "" {
 				errs = append(errs, fmt.Sprintf("SLS %s does not render to a dictionary", sls))
+				switch x := v.(type) {
+				case []any:
+					if len(x) > 0 {
+						other = x
+					}
+				case string:
+					other = x
+				}
 			}
 		}
 		mods[saltenv+":"+sls] = true
 	}
 	if state == nil || state.Len() == 0 {
-		return data.NewMap(), errs, nil
+		return data.NewMap(), other, errs, nil
 	}
 	var include []any
 	if inc, has := state.Get("include"); has {
@@ -781,9 +788,9 @@ func (h *HighState) renderState(ctx context.Context, sls, saltenv string, mods m
 					if mods[rEnv+":"+target] {
 						continue
 					}
-					nstate, nerrs, err := h.renderState(ctx, target, rEnv, mods, matches)
+					nstate, _, nerrs, err := h.renderState(ctx, target, rEnv, mods, matches)
 					if err != nil {
-						return nil, nil, err
+						return nil, nil, nil, err
 					}
 					if nstate != nil && nstate.Len() > 0 {
 						nstate.Range(func(k, v any) bool {
@@ -808,7 +815,7 @@ func (h *HighState) renderState(ctx context.Context, sls, saltenv string, mods m
 		}
 	}
 	h.handleIorder(state)
-	return state, errs, nil
+	return state, nil, errs, nil
 }
 
 func hasGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
@@ -993,12 +1000,17 @@ func (h *HighState) RenderHighstate(ctx context.Context, matches *data.Map) (*da
 				if mods[env+":"+sls] {
 					continue
 				}
-				state, errs, err := h.renderState(ctx, sls, env, mods, matches)
+				state, other, errs, err := h.renderState(ctx, sls, env, mods, matches)
 				if err != nil {
 					return nil, nil, err
 				}
 				if state != nil && state.Len() > 0 {
 					mergeIncluded(high, state, &errs)
+				}
+				if other != nil {
+					// merge_included_states: highstate.update(<a list
+					// or str>) raises ValueError
+					errs = append(errs, "Error when rendering state with contents: "+data.Str(other))
 				}
 				for i, e := range errs {
 					if strings.Contains(e, "is not available") && strings.Contains(e, fmt.Sprintf("SLS %s in saltenv", slsMatch)) {

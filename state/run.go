@@ -694,6 +694,34 @@ func (r *Runner) verifyData(low *data.Map) []string {
 
 // call is State.call: run one chunk's state function.
 func (r *Runner) call(ctx context.Context, low *data.Map, chunks []*data.Map, retries int64) *data.Map {
+	return unifyReturn(r.callState(ctx, low, chunks, retries))
+}
+
+// unifyReturn is what Salt's OutputUnifier("content_check", "unify")
+// decorator does to every State.call return: a list comment (the
+// unless/onlyif/creates checks build one) becomes its items joined with
+// newlines, and a result that is not None becomes a bool.
+func unifyReturn(ret *data.Map) *data.Map {
+	if ret == nil {
+		return nil
+	}
+	if l, ok := mustGet(ret, "comment").([]any); ok {
+		parts := make([]string, len(l))
+		for i, e := range l {
+			parts[i] = data.Str(e)
+		}
+		ret.Set("comment", strings.Join(parts, "\n"))
+	}
+	if res, ok := ret.Get("result"); ok && res != nil {
+		if _, isBool := res.(bool); !isBool {
+			ret.Set("result", data.Truthy(res))
+		}
+	}
+	return ret
+}
+
+// callState is State.call without its output decorator.
+func (r *Runner) callState(ctx context.Context, low *data.Map, chunks []*data.Map, retries int64) *data.Map {
 	start := r.now()
 	if errs := r.verifyData(low); len(errs) > 0 {
 		ret := data.M("result", false, "name", mustGet(low, "name"), "changes", data.NewMap(), "comment", "")

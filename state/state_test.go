@@ -399,6 +399,8 @@ test_|-c_|-c_|-nop | True | Success!
 		{"render error", tree{"bad.sls": "a: b: c\n"}, "bad", false, "ERR Rendering SLS 'base:bad' failed: : YAML syntax error: mapping values are not allowed in this context\n"},
 		{"conflicting ids", tree{"c1.sls": "include:\n  - c2\ni:\n  test.nop\n", "c2.sls": "i:\n  test.fail_without_changes\n"}, "c1", false, "ERR Detected conflicting IDs, SLS IDs need to be globally unique.\n    The conflicting ID is 'i' and is found in SLS 'base:c1' and SLS 'base:c2'\n"},
 		{"not a dictionary", tree{"nd.sls": "x: 5\n"}, "nd", false, "ERR ID x in SLS nd is not a dictionary\n"},
+		{"sls is a list (live)", tree{"l.sls": "- just\n- a list\n"}, "l", false, "ERR SLS l does not render to a dictionary\nERR Error when rendering state with contents: ['just', 'a list']\n"},
+		{"sls is a string", tree{"s.sls": "just text\n"}, "s", false, "ERR SLS s does not render to a dictionary\nERR Error when rendering state with contents: just text\n"},
 		{"unknown extend", tree{"ue.sls": "extend:\n  ghost:\n    test:\n      - name: x\n"}, "ue", false, "ERR Cannot extend ID 'ghost' in 'base:ue'. It is not part of the high state.\nThis is likely due to a missing include statement or an incorrectly typed ID.\nEnsure that a state with an ID of 'ghost' is available\nin environment 'base' and to SLS 'ue'\n"},
 		{"failhard leaves the rest out", tree{"fh.sls": "a:\n  test.nop\nb:\n  test.fail_without_changes:\n    - failhard: True\nc:\n  test.nop\n"}, "fh", false, `test_|-a_|-a_|-nop | True | Success!
 test_|-b_|-b_|-fail_without_changes | False | Failure!
@@ -472,11 +474,17 @@ skipped_fun:
 skipped_creates:
   test.succeed_with_changes:
     - creates: /
-`}, "c", false, `test_|-skipped_unless_|-skipped_unless_|-succeed_with_changes | True | [unless condition is true]
+skipped_both:
+  test.succeed_with_changes:
+    - onlyif: "true"
+    - unless: "true"
+`}, "c", false, `test_|-skipped_unless_|-skipped_unless_|-succeed_with_changes | True | unless condition is true
 test_|-run_unless_|-run_unless_|-succeed_with_changes | True | Success! changed
-test_|-skipped_onlyif_|-skipped_onlyif_|-succeed_with_changes | True | [onlyif condition is false]
-test_|-skipped_fun_|-skipped_fun_|-succeed_with_changes | True | [onlyif condition is false]
-test_|-skipped_creates_|-skipped_creates_|-succeed_with_changes | True | [/ exists]
+test_|-skipped_onlyif_|-skipped_onlyif_|-succeed_with_changes | True | onlyif condition is false
+test_|-skipped_fun_|-skipped_fun_|-succeed_with_changes | True | onlyif condition is false
+test_|-skipped_creates_|-skipped_creates_|-succeed_with_changes | True | / exists
+test_|-skipped_both_|-skipped_both_|-succeed_with_changes | True | onlyif condition is true
+unless condition is true
 `},
 		{"check_cmd", tree{"cc.sls": "a:\n  test.succeed_with_changes:\n    - check_cmd: \"false\"\n"}, "cc", false, "test_|-a_|-a_|-succeed_with_changes | False | check_cmd determined the state failed changed\n"},
 		{"retry test mode", tree{"rt.sls": "a:\n  test.fail_without_changes:\n    - retry: True\n"}, "rt", true, "test_|-a_|-a_|-fail_without_changes | False | If we weren't testing, this would be a failure!  The state would be retried every 30 seconds (with a splay of up to 0 seconds) a maximum of 2 times or until a result of True is returned\n"},

@@ -521,7 +521,10 @@ func init() {
 			return urlQuote(pyStr(v), "/"), nil
 		},
 		"tojson": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
-			s, err := pyJSON(v, true, indentArg(arg(args, kw, 0, "indent", nil)))
+			// Salt's tojson passes its options to json.dumps, whose
+			// sort_keys is False: a dict keeps its insertion order.
+			sortKeys := data.Truthy(arg(nil, kw, 0, "sort_keys", false))
+			s, err := pyJSON(v, sortKeys, indentArg(arg(args, kw, 0, "indent", nil)))
 			if err != nil {
 				return nil, ev.wrap(KindOther, err)
 			}

@@ -14,6 +14,9 @@ func TestSaltFilters(t *testing.T) {
 		{"{{ {'b': 1, 'a': 2}|json }}", `{"a": 2, "b": 1}`},
 		{"{{ {'a': 1}|tojson }}", `{"a": 1}`}, // live
 		{"{{ '<é>'|tojson }}", `"\u003c\u00e9\u003e"`},
+		{"{{ {'b': 1, 'a': '<tag>'}|tojson }}", `{"b": 1, "a": "\u003ctag\u003e"}`}, // live (jinja golden)
+		{"{{ {'b': 1, 'a': 2}|tojson(sort_keys=True) }}", `{"a": 2, "b": 1}`},
+		{"{{ {'b': \"it's\", 'a': 'x&y'}|tojson(indent=1) }}", "{\n \"b\": \"it\\u0027s\",\n \"a\": \"x\\u0026y\"\n}"},
 		{"{{ {'a': [1]}|json(indent=2) }}", "{\n  \"a\": [\n    1\n  ]\n}"},
 		{"{{ {'k': 'v'}|python }}", "{'k': 'v'}"},
 		{"{{ {'name': 'x', 'mode': 644}|dict_to_sls_yaml_params }}", "- name: x\n- mode: 644"},

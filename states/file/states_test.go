@@ -199,12 +199,13 @@ func TestRecurseSerializeTemplate(t *testing.T) {
 	top, inner := filepath.Join(dst, "top.txt"), filepath.Join(dst, "sub/inner.txt")
 	um := fmt.Sprintf("0%o", 0o666&^currentUmask())
 	sub := filepath.Join(dst, "sub")
-	// test=True: each sub-state's comment under "#### path ####", as Salt.
+	// test=True: each sub-state's comment under "#### path ####", as Salt;
+	// a directory's files before its subdirectories' (the golden's order).
 	ret := fx.apply("file.recurse", true, "name", dst, "source", "salt://rdir")
 	tnote := " is set to be changed" + note
 	want(t, ret, nil, fmt.Sprintf("#### %s ####\nThe following files will be changed:\n%s: directory - new\n\n\n"+
 		"#### %s ####\nThe following files will be changed:\n%s: directory - new\n\n\n"+
-		"#### %s ####\nThe file %s%s\n\n#### %s ####\nThe file %s%s", dst, dst, sub, sub, inner, inner, tnote, top, top, tnote),
+		"#### %s ####\nThe file %s%s\n\n#### %s ####\nThe file %s%s", dst, dst, sub, sub, top, top, tnote, inner, inner, tnote),
 		data.M(dst, data.M(dst, data.M("directory", "new")), sub, data.M(sub, data.M("directory", "new")),
 			inner, data.M("newfile", inner), top, data.M("newfile", top)))
 	if _, err := os.Stat(dst); err == nil {

@@ -171,7 +171,7 @@ func recurse(ctx context.Context, c *host.Call, r *run) error {
 	for d := range mdirs {
 		dirList = append(dirList, d)
 	}
-	sort.Strings(dirList)
+	sort.Slice(dirList, func(i, j int) bool { return shallowerFirst(dirList[i], dirList[j]) })
 	for _, l := range mlinks {
 		dest := filepath.Join(name, filepath.FromSlash(l.rel))
 		merge(dest, r.subState(ctx, "file.symlink", "name", dest, "target", l.target, "makedirs", true,
@@ -192,7 +192,7 @@ func recurse(ctx context.Context, c *host.Call, r *run) error {
 		merge(d, r.subState(ctx, "file.directory", "name", d, "user", usr, "group", grp, "recurse", []any{},
 			"dir_mode", nilIf(dirMode), "makedirs", true))
 	}
-	sort.Slice(mfiles, func(i, j int) bool { return mfiles[i].dest < mfiles[j].dest })
+	sort.Slice(mfiles, func(i, j int) bool { return shallowerFirst(mfiles[i].dest, mfiles[j].dest) })
 	for _, mf := range mfiles {
 		if clean && isDir(mf.dest) && c.Bool("replace") {
 			sub := filemod.NewResult()
@@ -235,6 +235,19 @@ func recurse(ctx context.Context, c *host.Call, r *run) error {
 		r.res.Comment = fmt.Sprintf("The directory %s is in the correct state", name)
 	}
 	return nil
+}
+
+// shallowerFirst orders recurse's directories and files: Salt walks Python
+// sets there (hash order, different in each minion process: the recorded
+// goldens show both orders), so any order is one Salt can give; saltgo's is
+// fixed, a directory's entries before those of its subdirectories, then by
+// name, which is the order of the recorded test=True comment.
+func shallowerFirst(a, b string) bool {
+	da, db := strings.Count(a, string(filepath.Separator)), strings.Count(b, string(filepath.Separator))
+	if da != db {
+		return da < db
+	}
+	return a < b
 }
 
 func nilIf(s string) any {
