@@ -21,6 +21,7 @@ import (
 	"unicode"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/output"
 )
 
 // filterFunc is a filter: the value, the positional and keyword arguments.
@@ -524,7 +525,7 @@ func init() {
 			// Salt's tojson passes its options to json.dumps, whose
 			// sort_keys is False: a dict keeps its insertion order.
 			sortKeys := data.Truthy(arg(nil, kw, 0, "sort_keys", false))
-			s, err := pyJSON(v, sortKeys, indentArg(arg(args, kw, 0, "indent", nil)))
+			s, err := output.DumpJSON(v, jsonOptions(sortKeys, indentArg(arg(args, kw, 0, "indent", nil))))
 			if err != nil {
 				return nil, ev.wrap(KindOther, err)
 			}
@@ -533,7 +534,7 @@ func init() {
 		},
 		"json": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			sortKeys := data.Truthy(arg(args, kw, 0, "sort_keys", true))
-			s, err := pyJSON(v, sortKeys, indentArg(arg(args, kw, 1, "indent", nil)))
+			s, err := output.DumpJSON(v, jsonOptions(sortKeys, indentArg(arg(args, kw, 1, "indent", nil))))
 			if err != nil {
 				return nil, ev.wrap(KindOther, err)
 			}
@@ -541,7 +542,7 @@ func init() {
 		},
 		"yaml": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			flow := data.Truthy(arg(args, kw, 0, "flow_style", true))
-			s, err := yamlDump(v, flow)
+			s, err := output.DumpYAML(v, output.YAMLOptions{Flow: flow, Default: yamlDefault})
 			if err != nil {
 				return nil, ev.wrap(KindOther, err)
 			}
@@ -556,7 +557,8 @@ func init() {
 			}
 			var l []any
 			m.Range(func(k, e any) bool { l = append(l, data.M(k, e)); return true })
-			s, err := yamlDump(orEmpty(l), data.Truthy(arg(args, kw, 0, "flow_style", false)))
+			flow := data.Truthy(arg(args, kw, 0, "flow_style", false))
+			s, err := output.DumpYAML(orEmpty(l), output.YAMLOptions{Flow: flow, Default: yamlDefault})
 			if err != nil {
 				return nil, ev.wrap(KindOther, err)
 			}
@@ -588,7 +590,7 @@ func init() {
 			case []any, data.Tuple, *data.Map:
 				return nil, ev.errf(KindOther, "yaml_encode only supports scalars")
 			}
-			s, err := yamlScalar(v, true)
+			s, err := output.YAMLEncode(v)
 			if err != nil {
 				return nil, ev.wrap(KindOther, err)
 			}
@@ -599,14 +601,14 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return yamlDoubleQuote(s), nil
+			return output.YAMLDoubleQuote(s), nil
 		},
 		"yaml_squote": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			s, err := strArg(ev, v, "yaml_squote")
 			if err != nil {
 				return nil, err
 			}
-			return "'" + strings.ReplaceAll(s, "'", "''") + "'", nil
+			return output.YAMLSingleQuote(s), nil
 		},
 		"to_bool": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			return toBool(v), nil
