@@ -565,7 +565,7 @@ func init() {
 			return strings.TrimSuffix(strings.TrimSpace(s), "\n..."), nil
 		},
 		"python": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
-			return pformat(v), nil
+			return strings.TrimSpace(pformat(v)), nil
 		},
 		"load_yaml": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			s, ok := v.(string)
@@ -1228,53 +1228,9 @@ func pySplitLines(s string) []string {
 	return out
 }
 
-// pformat is pprint.pformat for values that fit one line: dict keys
-// sorted (long values are not wrapped at 80 columns as pprint does).
-func pformat(v any) string {
-	var b strings.Builder
-	var w func(v any)
-	w = func(v any) {
-		switch x := v.(type) {
-		case *data.Map:
-			b.WriteByte('{')
-			for i, k := range x.SortedKeys() {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				w(k)
-				b.WriteString(": ")
-				e, _ := x.Get(k)
-				w(e)
-			}
-			b.WriteByte('}')
-		case []any:
-			b.WriteByte('[')
-			for i, e := range x {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				w(e)
-			}
-			b.WriteByte(']')
-		case data.Tuple:
-			b.WriteByte('(')
-			for i, e := range x {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				w(e)
-			}
-			if len(x) == 1 {
-				b.WriteByte(',')
-			}
-			b.WriteByte(')')
-		default:
-			writeRepr(&b, v)
-		}
-	}
-	w(v)
-	return b.String()
-}
+// pformat is pprint.pformat: package output's pprinter, with Jinja's
+// repr for Jinja's own objects.
+func pformat(v any) string { return output.PFormat(v, writeRepr) }
 
 func orEmpty(l []any) []any {
 	if l == nil {

@@ -7,7 +7,8 @@ import "testing"
 // safe_dump(allow_unicode=True) folding at 80 columns and writing
 // multi-line strings single-quoted, yaml_dquote's escapes without
 // allow_unicode, yaml_squote's doubled line breaks, and json.dumps'
-// ensure_ascii escapes (values from PyYAML and Python's json).
+// ensure_ascii escapes, pprint.pformat's folding at 80 columns (values
+// from PyYAML and Python's json and pprint).
 func TestSerialFiltersAsPyYAML(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
 		{"{{ {'k': 'line1\\nline2', 'u': 'é', 'long': 'word ' * 25}|yaml }}",
@@ -16,6 +17,8 @@ func TestSerialFiltersAsPyYAML(t *testing.T) {
 		{"{{ 'é\u2028x'|yaml_dquote }}", `"\xE9\Lx"`},
 		{"{{ \"a\\nb it's\"|yaml_squote }}", "'a\n\nb it''s'"},
 		{"{{ {'a': '\x7f\U0001F600'}|json }}", `{"a": "\u007f\ud83d\ude00"}`},
+		{"{{ {'k': ['word ' * 10, 'x' * 30, {'b': 1, 'a': (1,)}]}|python }}",
+			"{'k': ['word word word word word word word word word word ',\n       'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',\n       {'a': (1,), 'b': 1}]}"},
 	} {
 		got, err := render(t, tc.src, nil)
 		if err != nil || got != tc.want {
