@@ -32,6 +32,7 @@ import (
 	"syscall"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/minion/match"
 )
 
 // DefaultBufferSize is the master's file_buffer_size: the largest chunk a
@@ -319,52 +320,11 @@ func (r *Roots) ignored(p string) bool {
 		}
 	}
 	for _, g := range r.IgnoreGlob {
-		if Fnmatch(g, p) {
+		if match.FnmatchString(p, g) {
 			return true
 		}
 	}
 	return false
-}
-
-// Fnmatch is Python's fnmatch.fnmatch on POSIX ("*" also matches "/").
-func Fnmatch(pat, name string) bool {
-	var b strings.Builder
-	b.WriteString("(?s:")
-	for i := 0; i < len(pat); i++ {
-		c := pat[i]
-		switch c {
-		case '*':
-			b.WriteString(".*")
-		case '?':
-			b.WriteString(".")
-		case '[':
-			j := i + 1
-			if j < len(pat) && pat[j] == '!' {
-				j++
-			}
-			if j < len(pat) && pat[j] == ']' {
-				j++
-			}
-			for j < len(pat) && pat[j] != ']' {
-				j++
-			}
-			if j >= len(pat) {
-				b.WriteString(`\[`)
-				continue
-			}
-			set := pat[i+1 : j]
-			if strings.HasPrefix(set, "!") {
-				set = "^" + set[1:]
-			}
-			b.WriteString("[" + strings.ReplaceAll(set, `\`, `\\`) + "]")
-			i = j
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	b.WriteString(`)\z`)
-	re, err := regexp.Compile(b.String())
-	return err == nil && re.MatchString(name)
 }
 
 // StatList is Python's list(os.stat(p)): [mode, ino, dev, nlink, uid,
