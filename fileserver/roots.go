@@ -346,7 +346,10 @@ func pyMode(m fs.FileMode) uint32 {
 	return v
 }
 
-// NewHash returns a hash.Hash for a Salt hash_type name.
+// NewHash returns a hash.Hash for a Salt hash_type name ("" is sha256),
+// as salt.utils.hashutils.get_hash takes it from hashlib; the one home of
+// hash_type names, for the file server, the file client and the file
+// module.
 func NewHash(hashType string) (hash.Hash, error) {
 	switch hashType {
 	case "sha256", "":
@@ -362,10 +365,11 @@ func NewHash(hashType string) (hash.Hash, error) {
 	case "sha512":
 		return sha512.New(), nil
 	}
-	return nil, fmt.Errorf("unsupported hash_type %q", hashType)
+	return nil, fmt.Errorf("Invalid hash type: %s", hashType)
 }
 
-// HashFile returns the hex digest of a file's content.
+// HashFile returns the hex digest of a file's content (salt.utils.hashutils
+// get_hash).
 func HashFile(p, hashType string) (string, error) {
 	h, err := NewHash(hashType)
 	if err != nil {
@@ -373,7 +377,7 @@ func HashFile(p, hashType string) (string, error) {
 	}
 	f, err := os.Open(p)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("hash %s: %w", p, err)
 	}
 	defer f.Close()
 	if _, err := io.Copy(h, f); err != nil {
