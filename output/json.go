@@ -158,13 +158,14 @@ func isJSONModel(v any) bool {
 	return false
 }
 
-// unorderable is the TypeError sorted() raises for keys, naming the first
-// two types it cannot compare.
+// unorderable is the TypeError sorted() raises for keys (in their order),
+// naming the first two types it cannot compare as sorting meets them (a
+// later key compared with an earlier one).
 func unorderable(keys []any) error {
-	for i := range keys {
-		for j := range keys {
-			if _, ok := data.Compare(keys[i], keys[j]); !ok {
-				return fmt.Errorf("'<' not supported between instances of '%s' and '%s'", pyTypeName(keys[i]), pyTypeName(keys[j]))
+	for j := 1; j < len(keys); j++ {
+		for i := 0; i < j; i++ {
+			if _, ok := data.Compare(keys[j], keys[i]); !ok {
+				return fmt.Errorf("'<' not supported between instances of '%s' and '%s'", pyTypeName(keys[j]), pyTypeName(keys[i]))
 			}
 		}
 	}
@@ -212,7 +213,7 @@ func (e *jsonEnc) object(m *data.Map, level int) error {
 	}
 	keys := m.Keys()
 	if e.o.SortKeys && !data.Sort(keys) {
-		return unorderable(keys)
+		return unorderable(m.Keys())
 	}
 	e.b.WriteByte('{')
 	for i, k := range keys {
@@ -232,13 +233,7 @@ func (e *jsonEnc) object(m *data.Map, level int) error {
 	return nil
 }
 
-func (e *jsonEnc) string(s string) {
-	if e.o.EnsureASCII {
-		jsonASCIIString(&e.b, s)
-	} else {
-		jsonString(&e.b, s)
-	}
-}
+func (e *jsonEnc) string(s string) { jsonString(&e.b, s, e.o.EnsureASCII) }
 
 func jsonKey(k any) string {
 	switch x := k.(type) {
@@ -274,26 +269,37 @@ func jsonFloat(f float64) string {
 
 const hexDigits = "0123456789abcdef"
 
-// jsonString writes s as Python's json does with ensure_ascii=False.
-func jsonString(b *strings.Builder, s string) {
+// jsonString writes s as Python's json does: with ensureASCII every
+// character outside ' '..'~' as \uXXXX (surrogate pairs beyond the BMP),
+// otherwise only the control characters, '"' and '\\' escaped (invalid
+// UTF-8 is U+FFFD either way).
+func jsonString(b *strings.Builder, s string, ensureASCII bool) {
 	b.WriteByte('"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf && !(ensureASCII && c == 0x7f) {
 			i++
 			continue
 		}
 		if c >= utf8.RuneSelf {
 			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				b.WriteString(s[start:i])
-				b.WriteString("\ufffd")
-				i++
-				start = i
+			if !ensureASCII && (r != utf8.RuneError || size > 1) {
+				i += size
 				continue
 			}
+			b.WriteString(s[start:i])
+			switch {
+			case !ensureASCII:
+				b.WriteString("\ufffd")
+			case r > 0xffff:
+				r1, r2 := utf16.EncodeRune(r)
+				fmt.Fprintf(b, `\u%04x\u%04x`, r1, r2)
+			default:
+				fmt.Fprintf(b, `\u%04x`, r)
+			}
 			i += size
+			start = i
 			continue
 		}
 		b.WriteString(s[start:i])
@@ -321,39 +327,5 @@ func jsonString(b *strings.Builder, s string) {
 		start = i
 	}
 	b.WriteString(s[start:])
-	b.WriteByte('"')
-}
-
-// jsonASCIIString writes s as Python's json does with ensure_ascii=True.
-func jsonASCIIString(b *strings.Builder, s string) {
-	b.WriteByte('"')
-	for _, r := range s {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\f':
-			b.WriteString(`\f`)
-		default:
-			switch {
-			case r >= 0x20 && r <= 0x7e:
-				b.WriteRune(r)
-			case r >= 0x10000:
-				r1, r2 := utf16.EncodeRune(r)
-				fmt.Fprintf(b, `\u%04x\u%04x`, r1, r2)
-			default:
-				fmt.Fprintf(b, `\u%04x`, r)
-			}
-		}
-	}
 	b.WriteByte('"')
 }
