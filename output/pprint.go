@@ -271,34 +271,13 @@ func pprintParts(line string) []string {
 	return parts
 }
 
-// splitLinesKeep is str.splitlines(True).
-func splitLinesKeep(s string) []string {
-	var out []string
-	rest := s
-	for _, l := range splitLines(s) {
-		// find l's break in rest
-		n := len(l)
-		br := rest[n:]
-		w := 0
-		if br != "" {
-			_, w = utf8.DecodeRuneInString(br)
-			if br[0] == '\r' && len(br) > 1 && br[1] == '\n' {
-				w = 2
-			}
-		}
-		out = append(out, rest[:n+w])
-		rest = rest[n+w:]
-	}
-	return out
-}
-
 func (p *pprinter) str(s string, indent, allowance, level int) {
 	if s == "" {
 		p.b.WriteString(data.Repr(s))
 		return
 	}
 	var chunks []string
-	lines := splitLinesKeep(s)
+	lines := data.SplitLines(s, true)
 	if level == 1 {
 		indent++
 		allowance++

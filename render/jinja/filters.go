@@ -413,7 +413,7 @@ func init() {
 			} else {
 				pad = pyStr(width)
 			}
-			lines := pySplitLines(pyStr(v) + "\n")
+			lines := data.SplitLines(pyStr(v)+"\n", false)
 			var out string
 			if blank {
 				out = strings.Join(lines, "\n"+pad)
@@ -1204,28 +1204,6 @@ func jinjaTitle(s string) string {
 	}
 	cap(s[last:])
 	return b.String()
-}
-
-// pySplitLines is str.splitlines().
-func pySplitLines(s string) []string {
-	var out []string
-	for s != "" {
-		i := strings.IndexAny(s, "\n\r")
-		if i < 0 {
-			out = append(out, s)
-			break
-		}
-		end := i + 1
-		if s[i] == '\r' && end < len(s) && s[end] == '\n' {
-			end++
-		}
-		out = append(out, s[:i])
-		s = s[end:]
-	}
-	if out == nil {
-		out = []string{""}
-	}
-	return out
 }
 
 // pformat is pprint.pformat: package output's pprinter, with Jinja's
