@@ -68,14 +68,8 @@ func (c *FileClient) getURL(ctx context.Context, url, dest string, makedirs bool
 		return c.getFile(ctx, url, dest, makedirs, saltenv, 0, cachedir)
 	case "http", "https":
 		if dest != "" {
-			dir := filepath.Dir(dest)
-			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-				if !makedirs {
-					return "", nil
-				}
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					return "", fmt.Errorf("fileclient: %w", err)
-				}
+			if ok, err := destDir(dest, makedirs); !ok {
+				return "", err
 			}
 		} else {
 			dest = c.extrnPath(url, saltenv, cachedir)
