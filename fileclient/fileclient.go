@@ -278,14 +278,8 @@ func (c *FileClient) getFile(ctx context.Context, url, dest string, makedirs boo
 		}
 	}
 	if dest != "" {
-		dir := filepath.Dir(dest)
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			if !makedirs {
-				return "", nil
-			}
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return "", fmt.Errorf("fileclient: %w", err)
-			}
+		if ok, err := destDir(dest, makedirs); !ok {
+			return "", err
 		}
 	}
 	return c.download(ctx, rel, saltenv, dest, cachedir, gzip, server, maxDownload(serverStat))
@@ -611,3 +605,20 @@ func (c *FileClient) CacheLocalFile(p string) (string, error) {
 
 // ExtrnPath is where an http(s) url is cached (Client._extrn_path).
 func (c *FileClient) ExtrnPath(url, saltenv string) string { return c.extrnPath(url, saltenv, "") }
+
+// destDir makes sure dest's directory exists, creating it with makedirs;
+// false (and no error) means it is missing and makedirs is off, where
+// Salt's get_file and get_url return "".
+func destDir(dest string, makedirs bool) (bool, error) {
+	dir := filepath.Dir(dest)
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		return true, nil
+	}
+	if !makedirs {
+		return false, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return false, fmt.Errorf("fileclient: %w", err)
+	}
+	return true, nil
+}

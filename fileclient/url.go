@@ -15,7 +15,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/saltgo/saltgo/fileserver"
+	"github.com/saltgo/saltgo/minion/match"
 )
 
 // maxFilenameLength is salt.fileclient's MAX_FILENAME_LENGTH.
@@ -68,14 +68,8 @@ func (c *FileClient) getURL(ctx context.Context, url, dest string, makedirs bool
 		return c.getFile(ctx, url, dest, makedirs, saltenv, 0, cachedir)
 	case "http", "https":
 		if dest != "" {
-			dir := filepath.Dir(dest)
-			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-				if !makedirs {
-					return "", nil
-				}
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					return "", fmt.Errorf("fileclient: %w", err)
-				}
+			if ok, err := destDir(dest, makedirs); !ok {
+				return "", err
 			}
 		} else {
 			dest = c.extrnPath(url, saltenv, cachedir)
@@ -324,7 +318,7 @@ func (c *FileClient) CacheDir(ctx context.Context, url, saltenv string, includeE
 		if strings.TrimSpace(f) == "" || !strings.HasPrefix(f, p) {
 			continue
 		}
-		ok, err := checkIncludeExclude(f, includePat, excludePat)
+		ok, err := CheckIncludeExclude(f, includePat, excludePat)
 		if err != nil {
 			return nil, err
 		}
@@ -359,33 +353,36 @@ func (c *FileClient) CacheDir(ctx context.Context, url, saltenv string, includeE
 	return out, nil
 }
 
-// checkIncludeExclude is salt.utils.stringutils.check_include_exclude.
-func checkIncludeExclude(p, include, exclude string) (bool, error) {
-	match := func(pat string) (bool, error) {
-		if strings.HasPrefix(pat, "E@") {
-			re, err := regexp.Compile(pat[2:])
+// CheckIncludeExclude is salt.utils.stringutils.check_include_exclude:
+// whether p passes include and is not caught by exclude ("" for none);
+// a pattern is "E@regex", searched anywhere in p, or an fnmatch glob. A
+// regex that does not compile is an error, as Python's re.error.
+func CheckIncludeExclude(p, include, exclude string) (bool, error) {
+	matches := func(pat string) (bool, error) {
+		if re, ok := strings.CutPrefix(pat, "E@"); ok {
+			rx, err := regexp.Compile(re)
 			if err != nil {
 				return false, fmt.Errorf("fileclient: pattern %q: %w", pat, err)
 			}
-			return re.FindStringIndex(p) != nil && re.FindStringIndex(p)[0] == 0, nil
+			return rx.MatchString(p), nil
 		}
-		return fnmatch(pat, p), nil
+		return match.FnmatchString(p, pat), nil
 	}
 	if include == "" && exclude == "" {
 		return true, nil
 	}
 	if include != "" && exclude == "" {
-		return match(include)
+		return matches(include)
 	}
 	if include == "" {
-		m, err := match(exclude)
+		m, err := matches(exclude)
 		return !m, err
 	}
-	in, err := match(include)
+	in, err := matches(include)
 	if err != nil {
 		return false, err
 	}
-	ex, err := match(exclude)
+	ex, err := matches(exclude)
 	return in && !ex, err
 }
 
@@ -474,5 +471,3 @@ func walkFollow(dir string, seen map[string]bool, fn func(string)) {
 		fn(p)
 	}
 }
-
-func fnmatch(pat, name string) bool { return fileserver.Fnmatch(pat, name) }

@@ -32,6 +32,7 @@ import (
 	"syscall"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/minion/match"
 )
 
 // DefaultBufferSize is the master's file_buffer_size: the largest chunk a
@@ -319,52 +320,11 @@ func (r *Roots) ignored(p string) bool {
 		}
 	}
 	for _, g := range r.IgnoreGlob {
-		if Fnmatch(g, p) {
+		if match.FnmatchString(p, g) {
 			return true
 		}
 	}
 	return false
-}
-
-// Fnmatch is Python's fnmatch.fnmatch on POSIX ("*" also matches "/").
-func Fnmatch(pat, name string) bool {
-	var b strings.Builder
-	b.WriteString("(?s:")
-	for i := 0; i < len(pat); i++ {
-		c := pat[i]
-		switch c {
-		case '*':
-			b.WriteString(".*")
-		case '?':
-			b.WriteString(".")
-		case '[':
-			j := i + 1
-			if j < len(pat) && pat[j] == '!' {
-				j++
-			}
-			if j < len(pat) && pat[j] == ']' {
-				j++
-			}
-			for j < len(pat) && pat[j] != ']' {
-				j++
-			}
-			if j >= len(pat) {
-				b.WriteString(`\[`)
-				continue
-			}
-			set := pat[i+1 : j]
-			if strings.HasPrefix(set, "!") {
-				set = "^" + set[1:]
-			}
-			b.WriteString("[" + strings.ReplaceAll(set, `\`, `\\`) + "]")
-			i = j
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	b.WriteString(`)\z`)
-	re, err := regexp.Compile(b.String())
-	return err == nil && re.MatchString(name)
 }
 
 // StatList is Python's list(os.stat(p)): [mode, ino, dev, nlink, uid,
@@ -386,7 +346,10 @@ func pyMode(m fs.FileMode) uint32 {
 	return v
 }
 
-// NewHash returns a hash.Hash for a Salt hash_type name.
+// NewHash returns a hash.Hash for a Salt hash_type name ("" is sha256),
+// as salt.utils.hashutils.get_hash takes it from hashlib; the one home of
+// hash_type names, for the file server, the file client and the file
+// module.
 func NewHash(hashType string) (hash.Hash, error) {
 	switch hashType {
 	case "sha256", "":
@@ -402,10 +365,11 @@ func NewHash(hashType string) (hash.Hash, error) {
 	case "sha512":
 		return sha512.New(), nil
 	}
-	return nil, fmt.Errorf("unsupported hash_type %q", hashType)
+	return nil, fmt.Errorf("Invalid hash type: %s", hashType)
 }
 
-// HashFile returns the hex digest of a file's content.
+// HashFile returns the hex digest of a file's content (salt.utils.hashutils
+// get_hash).
 func HashFile(p, hashType string) (string, error) {
 	h, err := NewHash(hashType)
 	if err != nil {
@@ -413,7 +377,7 @@ func HashFile(p, hashType string) (string, error) {
 	}
 	f, err := os.Open(p)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("hash %s: %w", p, err)
 	}
 	defer f.Close()
 	if _, err := io.Copy(h, f); err != nil {

@@ -346,7 +346,7 @@ func (h *hsFormatter) formatChanges(changes any, orchestration bool) (bool, stri
 		var ctext strings.Builder
 		rm.Range(func(host, hostdata any) bool {
 			s, ch := h.formatHost(data.Str(host), hostdata)
-			for _, l := range splitLines(s) {
+			for _, l := range data.SplitLines(s, false) {
 				ctext.WriteString("\n" + strings.Repeat(" ", 14) + l)
 			}
 			changed = changed || ch

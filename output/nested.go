@@ -100,7 +100,7 @@ func (n *nestDisplay) display(v any, indent int, prefix string) {
 func (n *nestDisplay) str(s string, indent int, prefix string) {
 	first := true
 	pad := strings.Repeat(" ", len(prefix))
-	for _, l := range splitLines(s) {
+	for _, l := range data.SplitLines(s, false) {
 		p := prefix
 		if !first {
 			p = pad
@@ -111,37 +111,4 @@ func (n *nestDisplay) str(s string, indent int, prefix string) {
 		n.line(indent, n.c.Green, p, l, "")
 		first = false
 	}
-}
-
-// splitLines is Python's str.splitlines() (without keepends).
-func splitLines(s string) []string {
-	var out []string
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		w := 1
-		isBreak := false
-		switch {
-		case c == '\n' || c == '\r' || c == '\v' || c == '\f' || (c >= 0x1c && c <= 0x1e):
-			isBreak = true
-			if c == '\r' && i+1 < len(s) && s[i+1] == '\n' {
-				w = 2
-			}
-		case c == 0xc2 && i+1 < len(s) && s[i+1] == 0x85:
-			isBreak, w = true, 2
-		case c == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9):
-			isBreak, w = true, 3
-		}
-		if isBreak {
-			out = append(out, s[start:i])
-			i += w
-			start = i
-			continue
-		}
-		i++
-	}
-	if start < len(s) {
-		out = append(out, s[start:])
-	}
-	return out
 }

@@ -19,25 +19,50 @@ func PPrint(d any, opts Options) string {
 	return p.b.String()
 }
 
+// PFormat is Python's pprint.pformat(v) (width 80, indent 1, dicts
+// sorted); repr, when set, writes the repr of a value outside package
+// data's types (a Jinja macro, say) instead of making it canonical.
+func PFormat(v any, repr func(b *strings.Builder, v any)) string {
+	p := pprinter{width: 80, ipl: 1, repr: repr}
+	p.format(v, 0, 0, 0)
+	return p.b.String()
+}
+
 type pprinter struct {
 	b     strings.Builder
 	width int
-	ipl   int // indent per level
+	ipl   int                             // indent per level
+	repr  func(b *strings.Builder, v any) // for values outside the model; nil: made canonical
+}
+
+// foreign reports whether v is left to p.repr.
+func (p *pprinter) foreign(v any) bool {
+	if p.repr == nil {
+		return false
+	}
+	if _, ok := v.(data.Tuple); ok {
+		return false
+	}
+	return !data.IsCanonical(v)
 }
 
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
 
 // safeRepr is pprint's _safe_repr with sort_dicts=True.
-func safeRepr(v any) string {
+func (p *pprinter) safeRepr(v any) string {
 	var b strings.Builder
-	writeSafeRepr(&b, v)
+	p.writeSafeRepr(&b, v)
 	return b.String()
 }
 
-func writeSafeRepr(b *strings.Builder, v any) {
+func (p *pprinter) writeSafeRepr(b *strings.Builder, v any) {
+	if p.foreign(v) {
+		p.repr(b, v)
+		return
+	}
 	if t, ok := v.(data.Tuple); ok {
 		b.WriteByte('(')
-		writeSafeItems(b, t)
+		p.writeSafeItems(b, t)
 		if len(t) == 1 {
 			b.WriteByte(',')
 		}
@@ -55,27 +80,27 @@ func writeSafeRepr(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			writeSafeRepr(b, k)
+			p.writeSafeRepr(b, k)
 			b.WriteString(": ")
 			val, _ := x.Get(k)
-			writeSafeRepr(b, val)
+			p.writeSafeRepr(b, val)
 		}
 		b.WriteByte('}')
 	case []any:
 		b.WriteByte('[')
-		writeSafeItems(b, x)
+		p.writeSafeItems(b, x)
 		b.WriteByte(']')
 	default:
 		data.WriteRepr(b, x)
 	}
 }
 
-func writeSafeItems(b *strings.Builder, items []any) {
+func (p *pprinter) writeSafeItems(b *strings.Builder, items []any) {
 	for i, e := range items {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		writeSafeRepr(b, e)
+		p.writeSafeRepr(b, e)
 	}
 }
 
@@ -119,10 +144,10 @@ func (p *pprinter) spaces(n int) {
 }
 
 func (p *pprinter) format(v any, indent, allowance, level int) {
-	if _, ok := v.(data.Tuple); !ok {
+	if _, ok := v.(data.Tuple); !ok && !p.foreign(v) {
 		v = data.Canonical(v)
 	}
-	rep := safeRepr(v)
+	rep := p.safeRepr(v)
 	if runeLen(rep) > p.width-indent-allowance {
 		switch x := v.(type) {
 		case *data.Map:
@@ -168,7 +193,7 @@ func (p *pprinter) dict(m *data.Map, indent, allowance, level int) {
 		indent += p.ipl
 		last := len(keys) - 1
 		for i, k := range keys {
-			rep := safeRepr(k)
+			rep := p.safeRepr(k)
 			p.b.WriteString(rep)
 			p.b.WriteString(": ")
 			a := 1
@@ -246,34 +271,13 @@ func pprintParts(line string) []string {
 	return parts
 }
 
-// splitLinesKeep is str.splitlines(True).
-func splitLinesKeep(s string) []string {
-	var out []string
-	rest := s
-	for _, l := range splitLines(s) {
-		// find l's break in rest
-		n := len(l)
-		br := rest[n:]
-		w := 0
-		if br != "" {
-			_, w = utf8.DecodeRuneInString(br)
-			if br[0] == '\r' && len(br) > 1 && br[1] == '\n' {
-				w = 2
-			}
-		}
-		out = append(out, rest[:n+w])
-		rest = rest[n+w:]
-	}
-	return out
-}
-
 func (p *pprinter) str(s string, indent, allowance, level int) {
 	if s == "" {
 		p.b.WriteString(data.Repr(s))
 		return
 	}
 	var chunks []string
-	lines := splitLinesKeep(s)
+	lines := data.SplitLines(s, true)
 	if level == 1 {
 		indent++
 		allowance++

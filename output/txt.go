@@ -19,7 +19,7 @@ func Txt(d any) string {
 		key := data.Str(k)
 		switch s := v.(type) {
 		case string:
-			for _, l := range splitLines(s) {
+			for _, l := range data.SplitLines(s, false) {
 				b.WriteString(key)
 				b.WriteString(": ")
 				b.WriteString(l)

@@ -3,6 +3,7 @@ package output
 import (
 	"encoding/base64"
 	"fmt"
+	"math"
 	"math/big"
 	"regexp"
 	"strconv"
@@ -18,34 +19,150 @@ import (
 // keys sorted unless the map is ordered or its keys are not comparable,
 // lines folded at width 80 as PyYAML's emitter does.
 func YAML(d any, opts Options) string {
-	e := yamlEmitter{bestIndent: 2, bestWidth: 80, indent: -1, whitespace: true, indention: true}
-	flow := false
+	o := YAMLOptions{Default: canonicalDefault}
 	if opts.Indent != nil {
 		if *opts.Indent >= 0 {
-			if *opts.Indent > 1 && *opts.Indent < 10 {
-				e.bestIndent = *opts.Indent
-			}
+			o.Indent = *opts.Indent
 		} else {
-			flow = true
+			o.Flow = true
 		}
 	}
-	e.flowDefault = flow
-	e.document(d)
+	s, _ := DumpYAML(d, o) // canonicalDefault represents everything
+	return s
+}
+
+// canonicalDefault makes a Go value one of package data's types (anything
+// left is a str, as fmt prints it).
+func canonicalDefault(v any) (any, error) {
+	nv := data.Canonical(v)
+	if !isYAMLModel(nv) {
+		return fmt.Sprint(v), nil
+	}
+	return nv, nil
+}
+
+// YAMLOptions are the safe_dump arguments DumpYAML understands.
+type YAMLOptions struct {
+	// Flow is default_flow_style=True: every collection in flow style
+	// (false: block style for non-empty collections).
+	Flow bool
+	// Indent is indent=; PyYAML takes 2 to 9 and uses 2 otherwise.
+	Indent int
+	// Default, when set, is called for a value outside package data's
+	// types (a data.Tuple is a list); it returns the value to represent
+	// instead, or an error. Nil: PyYAML's "cannot represent an object".
+	Default func(v any) (any, error)
+}
+
+// DumpYAML is salt.utils.yaml.safe_dump(v, default_flow_style=o.Flow):
+// PyYAML's SafeDumper with allow_unicode=True and width 80 (long lines
+// folded, multi-line strings in the style PyYAML picks), dict keys sorted
+// unless the map is Ordered or Python could not compare them.
+func DumpYAML(v any, o YAMLOptions) (string, error) {
+	e := yamlEmitter{bestIndent: 2, bestWidth: 80, indent: -1, whitespace: true, indention: true,
+		allowUnicode: true, flowDefault: o.Flow, def: o.Default}
+	if o.Indent > 1 && o.Indent < 10 {
+		e.bestIndent = o.Indent
+	}
+	e.document(v)
+	if e.err != nil {
+		return "", e.err
+	}
+	return e.b.String(), nil
+}
+
+// YAMLDoubleQuote is salt.utils.yamlencoding.yaml_dquote: PyYAML's
+// write_double_quoted with allow_unicode=False and no line folding.
+func YAMLDoubleQuote(s string) string {
+	e := yamlEmitter{bestIndent: 2, bestWidth: math.MaxInt, indent: -1, whitespace: true, indention: true}
+	e.writeDoubleQuoted(s, true)
 	return e.b.String()
 }
 
+// YAMLSingleQuote is salt.utils.yamlencoding.yaml_squote: PyYAML's
+// write_single_quoted with no line folding (a line break is still written
+// as a single-quoted scalar needs it: "a\nb" is 'a, two breaks, b').
+func YAMLSingleQuote(s string) string {
+	e := yamlEmitter{bestIndent: 2, bestWidth: math.MaxInt, indent: -1, whitespace: true, indention: true}
+	e.writeSingleQuoted(s, true)
+	return e.b.String()
+}
+
+// YAMLEncode is salt.utils.yamlencoding.yaml_encode for a scalar: the
+// value SafeRepresenter gives it, a str double-quoted by YAMLDoubleQuote
+// (a []byte that is not UTF-8 is its base64 lines, as !!binary holds them).
+func YAMLEncode(v any) (string, error) {
+	sc, ok := scalarOf(v)
+	if !ok {
+		switch v.(type) {
+		case []any, data.Tuple, *data.Map:
+			return "", fmt.Errorf("yaml_encode() only works with YAML scalar data; failed for %s", data.TypeStr(v))
+		}
+		return "", fmt.Errorf("cannot represent an object: %v", v)
+	}
+	if sc.tag == "" && sc.implicit1 { // a str
+		return YAMLDoubleQuote(sc.value), nil
+	}
+	return sc.value, nil
+}
+
 type yamlEmitter struct {
-	b           strings.Builder
-	bestIndent  int
-	bestWidth   int
-	indent      int // -1 is None
-	indents     []int
-	flowLevel   int
-	column      int
-	whitespace  bool
-	indention   bool
-	openEnded   bool
-	flowDefault bool
+	b            strings.Builder
+	bestIndent   int
+	bestWidth    int
+	indent       int // -1 is None
+	indents      []int
+	flowLevel    int
+	column       int
+	whitespace   bool
+	indention    bool
+	openEnded    bool
+	flowDefault  bool
+	allowUnicode bool
+	def          func(any) (any, error)
+	err          error // the first value that could not be represented
+}
+
+// isYAMLModel reports whether DumpYAML represents v without Default.
+func isYAMLModel(v any) bool {
+	switch x := v.(type) {
+	case nil, bool, int64, uint64, float64, string, []byte, []any, data.Tuple, *data.Map:
+		return true
+	case *big.Int:
+		return x != nil
+	}
+	return false
+}
+
+// represent returns v as one of the types node handles (a Tuple is a
+// list), through Default when needed; nil with e.err set when v cannot be
+// represented.
+func (e *yamlEmitter) represent(v any) any {
+	if t, ok := v.(data.Tuple); ok {
+		return []any(t)
+	}
+	if isYAMLModel(v) {
+		return v
+	}
+	if e.def != nil {
+		nv, err := e.def(v)
+		if err != nil {
+			e.fail(err)
+			return nil
+		}
+		if isYAMLModel(nv) {
+			return e.represent(nv)
+		}
+		v = nv
+	}
+	e.fail(fmt.Errorf("cannot represent an object: %v", v))
+	return nil
+}
+
+func (e *yamlEmitter) fail(err error) {
+	if e.err == nil {
+		e.err = err
+	}
 }
 
 // yamlScalar is a ScalarEvent: its text, tag and resolution flags.
@@ -109,6 +226,9 @@ func scalarOf(v any) (yamlScalar, bool) {
 	case uint64:
 		return yamlScalar{value: strconv.FormatUint(x, 10), implicit0: true}, true
 	case *big.Int:
+		if x == nil {
+			return yamlScalar{value: "null", implicit0: true}, true
+		}
 		return yamlScalar{value: x.String(), implicit0: true}, true
 	case float64:
 		return yamlScalar{value: saltyaml.FormatFloat(x), implicit0: true}, true
@@ -311,7 +431,6 @@ func (e *yamlEmitter) popIndent() {
 // --- document and nodes ---
 
 func (e *yamlEmitter) document(d any) {
-	d = data.Canonical(d)
 	e.node(d, true, false, false, false)
 	e.writeIndent() // document end
 	if e.openEnded {
@@ -324,7 +443,10 @@ type yamlCtx struct{ root, sequence, mapping, simpleKey bool }
 
 func (e *yamlEmitter) node(v any, root, sequence, mapping, simpleKey bool) {
 	ctx := yamlCtx{root, sequence, mapping, simpleKey}
-	v = data.Canonical(v)
+	if e.err != nil {
+		return
+	}
+	v = e.represent(v)
 	switch x := v.(type) {
 	case []any:
 		if e.flowLevel > 0 || e.flowDefault || len(x) == 0 {
@@ -340,10 +462,7 @@ func (e *yamlEmitter) node(v any, root, sequence, mapping, simpleKey bool) {
 			e.blockMapping(items)
 		}
 	default:
-		sc, ok := scalarOf(v)
-		if !ok {
-			sc = yamlScalar{value: fmt.Sprint(v), implicit0: plainIsStr(fmt.Sprint(v)), implicit1: true}
-		}
+		sc, _ := scalarOf(v) // represent left a scalar
 		e.scalar(sc, ctx)
 	}
 }
@@ -408,14 +527,15 @@ func (e *yamlEmitter) scalar(sc yamlScalar, ctx yamlCtx) {
 }
 
 func (e *yamlEmitter) checkSimpleKey(k any) bool {
-	sc, ok := scalarOf(data.Canonical(k))
+	k = e.represent(k)
+	sc, ok := scalarOf(k)
 	if !ok {
 		return false
 	}
 	a := analyzeScalar(sc.value)
 	length := utf8.RuneCountInString(sc.value)
 	// the representer always sets a tag; prepare_tag shortens it to !!xxx
-	switch data.Canonical(k).(type) {
+	switch k.(type) {
 	case nil:
 		length += len("!!null")
 	case bool:
@@ -639,7 +759,7 @@ func (e *yamlEmitter) writeDoubleQuoted(text string, split bool) {
 	for end := 0; end <= len(rs); end++ {
 		ch := runeAt(rs, end)
 		if ch == -1 || ch == '"' || ch == '\\' || ch == 0x85 || ch == 0x2028 || ch == 0x2029 || ch == 0xfeff ||
-			!((ch >= 0x20 && ch <= 0x7e) || (ch >= 0xa0 && ch <= 0xd7ff) || (ch >= 0xe000 && ch <= 0xfffd)) {
+			!((ch >= 0x20 && ch <= 0x7e) || e.allowUnicode && ((ch >= 0xa0 && ch <= 0xd7ff) || (ch >= 0xe000 && ch <= 0xfffd))) {
 			if start < end {
 				e.write(string(rs[start:end]))
 				start = end

@@ -14,6 +14,7 @@ import (
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/fileclient"
+	"github.com/saltgo/saltgo/fileserver/fstest"
 	"github.com/saltgo/saltgo/host"
 	_ "github.com/saltgo/saltgo/modules/cmd"
 	"github.com/saltgo/saltgo/render"
@@ -38,15 +39,7 @@ type tree map[string]string
 func env(t *testing.T, files tree) *host.Env {
 	t.Helper()
 	root := t.TempDir()
-	for p, body := range files {
-		full := filepath.Join(root, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fstest.Write(t, root, files)
 	opts := data.M("id", "minion1", "file_roots", data.M("base", []any{root}), "cachedir", t.TempDir(), "file_client", "local", "hash_type", "sha256")
 	return &host.Env{ID: "minion1", Opts: opts, Local: true, Log: slog.New(slog.DiscardHandler), Grains: data.M("os", "Debian", "id", "minion1"), Pillar: data.M("role", "web")}
 }

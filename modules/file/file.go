@@ -51,7 +51,7 @@ func init() {
 			return nil, nil
 		}},
 		f("touch", "Create a file if it doesn't exist or update its atime and mtime.", p(req("name"), opt("atime", nil), opt("mtime", nil)), func(_ context.Context, c *host.Call) (any, error) {
-			if err := Touch(c.Str("name"), fl(c.Get("atime")), fl(c.Get("mtime"))); err != nil {
+			if err := Touch(c.Str("name"), TimeArg(c.Get("atime")), TimeArg(c.Get("mtime"))); err != nil {
 				return nil, host.Errorf("%v", err)
 			}
 			return true, nil
@@ -305,17 +305,6 @@ func execErr(err error) error {
 		return host.Invalidf("%s", inv.Msg)
 	}
 	return host.Errorf("%v", err)
-}
-
-func fl(v any) *float64 {
-	switch x := data.Normalize(v).(type) {
-	case int64:
-		f := float64(x)
-		return &f
-	case float64:
-		return &x
-	}
-	return nil
 }
 
 func statField(key string) func(context.Context, *host.Call) (any, error) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/fileclient"
+	"github.com/saltgo/saltgo/fileserver"
 )
 
 // Sum is a source's checksum (Salt's source_sum dict).
@@ -128,7 +129,7 @@ func (s *Source) SourceList(ctx context.Context, source, sourceHash any) (string
 func (s *Source) SourceSum(ctx context.Context, name, source, sourceHash string) (Sum, error) {
 	if i := strings.IndexAny(sourceHash, "=:"); i > 0 && !strings.Contains(sourceHash, "://") && !strings.HasPrefix(sourceHash, "/") {
 		ht, h := strings.ToLower(sourceHash[:i]), strings.TrimSpace(sourceHash[i+1:])
-		if _, err := newHash(ht); err != nil {
+		if _, err := fileserver.NewHash(ht); err != nil {
 			return Sum{}, fmt.Errorf("Invalid hash type '%s'", ht)
 		}
 		return Sum{HashType: ht, Hsum: strings.ToLower(h)}, nil

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/saltgo/saltgo/atomicfile"
+	"github.com/saltgo/saltgo/data"
 )
 
 var (
@@ -126,6 +127,19 @@ func Remove(path string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("Could not remove '%s': %w", path, err)
+	}
+	return nil
+}
+
+// TimeArg is a Touch time given as an argument: Unix seconds when v is an
+// int or a float, nil (now) otherwise.
+func TimeArg(v any) *float64 {
+	switch x := data.Normalize(v).(type) {
+	case int64:
+		f := float64(x)
+		return &f
+	case float64:
+		return &x
 	}
 	return nil
 }

@@ -1,15 +1,9 @@
 package file
 
 import (
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
-	"io"
 	"io/fs"
 	"os"
 	"os/user"
@@ -19,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/fileserver"
 )
 
 // NormalizeMode is Salt's salt.utils.files.normalize_mode: a mode as a
@@ -188,48 +183,12 @@ func Stats(path, hashType string, follow bool) (*data.Map, error) {
 	return m, nil
 }
 
-// newHash returns the hash of a Salt hash_type name.
-func newHash(form string) (hash.Hash, error) {
-	switch strings.ToLower(form) {
-	case "md5":
-		return md5.New(), nil
-	case "sha1":
-		return sha1.New(), nil
-	case "sha224":
-		return sha256.New224(), nil
-	case "sha256":
-		return sha256.New(), nil
-	case "sha384":
-		return sha512.New384(), nil
-	case "sha512":
-		return sha512.New(), nil
-	}
-	return nil, fmt.Errorf("Invalid hash type: %s", form)
-}
-
 // GetHash is Salt's file.get_hash: the hex digest of a file.
-func GetHash(path, form string) (string, error) {
-	if form == "" {
-		form = "sha256"
-	}
-	h, err := newHash(form)
-	if err != nil {
-		return "", err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("hash %s: %w", path, err)
-	}
-	defer f.Close()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hash %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
+func GetHash(path, form string) (string, error) { return fileserver.HashFile(path, form) }
 
 // HashBytes is GetHash of in-memory content.
 func HashBytes(b []byte, form string) (string, error) {
-	h, err := newHash(form)
+	h, err := fileserver.NewHash(form)
 	if err != nil {
 		return "", err
 	}

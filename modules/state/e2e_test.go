@@ -12,6 +12,7 @@ import (
 
 	minioncli "github.com/saltgo/saltgo/cli/minion"
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/fileserver/fstest"
 	"github.com/saltgo/saltgo/internal/mastertest"
 )
 
@@ -29,15 +30,7 @@ func TestApplyThroughMaster(t *testing.T) {
 		"e2e/dep.sls":    "dep:\n  test.nop\n",
 		"other/init.sls": "other:\n  test.nop\n",
 	}
-	for p, body := range files {
-		full := filepath.Join(srv, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fstest.Write(t, srv, files)
 	m, err := mastertest.Start(mastertest.Config{PKIDir: filepath.Join(dir, "master-pki"), Gen: 3, AutoAccept: true,
 		FileRoots: map[string][]string{"base": {srv}}})
 	if err != nil {

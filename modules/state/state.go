@@ -488,39 +488,40 @@ func single(ctx context.Context, c *host.Call) (any, error) {
 }
 
 func showSLS(ctx context.Context, c *host.Call) (any, error) {
-	saltenv := sessionSaltenv(c, "base")
-	h, err := newRun(ctx, c, saltenv)
-	if err != nil {
-		return nil, err
-	}
-	high, errs, err := h.RenderHighstate(ctx, data.M(saltenv, splitInput(c.Get("mods"))))
-	if err != nil {
-		return nil, err
-	}
-	errs = append(errs, state.VerifyHigh(high)...)
-	if len(errs) > 0 {
-		c.Retcode = exCompilerError
-		return data.List(errs), nil
+	high, errs, err := modsHigh(ctx, c)
+	if err != nil || errs != nil {
+		return errs, err
 	}
 	return high, nil
 }
 
 func showLowSLS(ctx context.Context, c *host.Call) (any, error) {
+	high, errs, err := modsHigh(ctx, c)
+	if err != nil || errs != nil {
+		return errs, err
+	}
+	return data.List(state.CompileHighData(high)), nil
+}
+
+// modsHigh renders the SLS files named by the mods argument into verified
+// high data (show_sls, show_low_sls); errs, when not nil, is the list of
+// compile errors to return, with the compile-error retcode set.
+func modsHigh(ctx context.Context, c *host.Call) (*data.Map, any, error) {
 	saltenv := sessionSaltenv(c, "base")
 	h, err := newRun(ctx, c, saltenv)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	high, errs, err := h.RenderHighstate(ctx, data.M(saltenv, splitInput(c.Get("mods"))))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	errs = append(errs, state.VerifyHigh(high)...)
 	if len(errs) > 0 {
 		c.Retcode = exCompilerError
-		return data.List(errs), nil
+		return nil, data.List(errs), nil
 	}
-	return data.List(state.CompileHighData(high)), nil
+	return high, nil, nil
 }
 
 func showHighstate(ctx context.Context, c *host.Call) (any, error) {

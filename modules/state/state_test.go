@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/fileserver/fstest"
 	"github.com/saltgo/saltgo/host"
 )
 
@@ -22,15 +23,7 @@ func newJobs(ms ...*data.Map) host.JobTable { return jobs{running: ms} }
 func treeEnv(t testing.TB, files map[string]string) *host.Env {
 	t.Helper()
 	root := t.TempDir()
-	for p, body := range files {
-		full := filepath.Join(root, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fstest.Write(t, root, files)
 	opts := data.M("id", "minion1", "file_roots", data.M("base", []any{root}), "cachedir", t.TempDir(), "file_client", "local", "test", false)
 	return &host.Env{ID: "minion1", Opts: opts, Local: true, Log: slog.New(slog.DiscardHandler), Grains: data.M("id", "minion1"), Pillar: data.M("a", data.M("b", 1))}
 }

@@ -21,6 +21,7 @@ import (
 	"unicode"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/output"
 )
 
 // filterFunc is a filter: the value, the positional and keyword arguments.
@@ -412,7 +413,7 @@ func init() {
 			} else {
 				pad = pyStr(width)
 			}
-			lines := pySplitLines(pyStr(v) + "\n")
+			lines := data.SplitLines(pyStr(v)+"\n", false)
 			var out string
 			if blank {
 				out = strings.Join(lines, "\n"+pad)
@@ -524,7 +525,7 @@ func init() {
 			// Salt's tojson passes its options to json.dumps, whose
 			// sort_keys is False: a dict keeps its insertion order.
 			sortKeys := data.Truthy(arg(nil, kw, 0, "sort_keys", false))
-			s, err := pyJSON(v, sortKeys, indentArg(arg(args, kw, 0, "indent", nil)))
+			s, err := output.DumpJSON(v, jsonOptions(sortKeys, indentArg(arg(args, kw, 0, "indent", nil))))
 			if err != nil {
 				return nil, ev.wrap(KindOther, err)
 			}
@@ -533,7 +534,7 @@ func init() {
 		},
 		"json": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			sortKeys := data.Truthy(arg(args, kw, 0, "sort_keys", true))
-			s, err := pyJSON(v, sortKeys, indentArg(arg(args, kw, 1, "indent", nil)))
+			s, err := output.DumpJSON(v, jsonOptions(sortKeys, indentArg(arg(args, kw, 1, "indent", nil))))
 			if err != nil {
 				return nil, ev.wrap(KindOther, err)
 			}
@@ -541,7 +542,7 @@ func init() {
 		},
 		"yaml": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			flow := data.Truthy(arg(args, kw, 0, "flow_style", true))
-			s, err := yamlDump(v, flow)
+			s, err := output.DumpYAML(v, output.YAMLOptions{Flow: flow, Default: yamlDefault})
 			if err != nil {
 				return nil, ev.wrap(KindOther, err)
 			}
@@ -556,14 +557,15 @@ func init() {
 			}
 			var l []any
 			m.Range(func(k, e any) bool { l = append(l, data.M(k, e)); return true })
-			s, err := yamlDump(orEmpty(l), data.Truthy(arg(args, kw, 0, "flow_style", false)))
+			flow := data.Truthy(arg(args, kw, 0, "flow_style", false))
+			s, err := output.DumpYAML(orEmpty(l), output.YAMLOptions{Flow: flow, Default: yamlDefault})
 			if err != nil {
 				return nil, ev.wrap(KindOther, err)
 			}
 			return strings.TrimSuffix(strings.TrimSpace(s), "\n..."), nil
 		},
 		"python": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
-			return pformat(v), nil
+			return strings.TrimSpace(pformat(v)), nil
 		},
 		"load_yaml": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			s, ok := v.(string)
@@ -588,7 +590,7 @@ func init() {
 			case []any, data.Tuple, *data.Map:
 				return nil, ev.errf(KindOther, "yaml_encode only supports scalars")
 			}
-			s, err := yamlScalar(v, true)
+			s, err := output.YAMLEncode(v)
 			if err != nil {
 				return nil, ev.wrap(KindOther, err)
 			}
@@ -599,14 +601,14 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return yamlDoubleQuote(s), nil
+			return output.YAMLDoubleQuote(s), nil
 		},
 		"yaml_squote": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			s, err := strArg(ev, v, "yaml_squote")
 			if err != nil {
 				return nil, err
 			}
-			return "'" + strings.ReplaceAll(s, "'", "''") + "'", nil
+			return output.YAMLSingleQuote(s), nil
 		},
 		"to_bool": func(ev *evaluator, v any, args []any, kw *data.Map) (any, error) {
 			return toBool(v), nil
@@ -1204,75 +1206,9 @@ func jinjaTitle(s string) string {
 	return b.String()
 }
 
-// pySplitLines is str.splitlines().
-func pySplitLines(s string) []string {
-	var out []string
-	for s != "" {
-		i := strings.IndexAny(s, "\n\r")
-		if i < 0 {
-			out = append(out, s)
-			break
-		}
-		end := i + 1
-		if s[i] == '\r' && end < len(s) && s[end] == '\n' {
-			end++
-		}
-		out = append(out, s[:i])
-		s = s[end:]
-	}
-	if out == nil {
-		out = []string{""}
-	}
-	return out
-}
-
-// pformat is pprint.pformat for values that fit one line: dict keys
-// sorted (long values are not wrapped at 80 columns as pprint does).
-func pformat(v any) string {
-	var b strings.Builder
-	var w func(v any)
-	w = func(v any) {
-		switch x := v.(type) {
-		case *data.Map:
-			b.WriteByte('{')
-			for i, k := range x.SortedKeys() {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				w(k)
-				b.WriteString(": ")
-				e, _ := x.Get(k)
-				w(e)
-			}
-			b.WriteByte('}')
-		case []any:
-			b.WriteByte('[')
-			for i, e := range x {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				w(e)
-			}
-			b.WriteByte(']')
-		case data.Tuple:
-			b.WriteByte('(')
-			for i, e := range x {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				w(e)
-			}
-			if len(x) == 1 {
-				b.WriteByte(',')
-			}
-			b.WriteByte(')')
-		default:
-			writeRepr(&b, v)
-		}
-	}
-	w(v)
-	return b.String()
-}
+// pformat is pprint.pformat: package output's pprinter, with Jinja's
+// repr for Jinja's own objects.
+func pformat(v any) string { return output.PFormat(v, writeRepr) }
 
 func orEmpty(l []any) []any {
 	if l == nil {

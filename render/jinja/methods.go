@@ -402,30 +402,8 @@ func init() {
 			return int64(strings.Count(m.recv.(string), sub)), nil
 		},
 		"splitlines": func(ev *evaluator, m *method, args []any, kw *data.Map) (any, error) {
-			s := m.recv.(string)
 			keep := len(args) > 0 && data.Truthy(args[0])
-			var out []any
-			for s != "" {
-				i := strings.IndexAny(s, "\n\r")
-				if i < 0 {
-					out = append(out, s)
-					break
-				}
-				end := i + 1
-				if s[i] == '\r' && end < len(s) && s[end] == '\n' {
-					end++
-				}
-				if keep {
-					out = append(out, s[:end])
-				} else {
-					out = append(out, s[:i])
-				}
-				s = s[end:]
-			}
-			if out == nil {
-				out = []any{}
-			}
-			return out, nil
+			return data.List(data.SplitLines(m.recv.(string), keep)), nil
 		},
 		"isdigit": strPred(func(r rune) bool { return r >= '0' && r <= '9' }),
 		"isalpha": strPred(unicode.IsLetter),

@@ -3,78 +3,18 @@ package file
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
-	"strings"
 
+	"github.com/saltgo/saltgo/fileclient"
 	filemod "github.com/saltgo/saltgo/modules/file"
 )
 
-// fnmatchRe is Python's fnmatch.translate: "*" matches "/" too.
-func fnmatchRe(pat string) *regexp.Regexp {
-	var b strings.Builder
-	b.WriteString("(?s)^")
-	for i := 0; i < len(pat); i++ {
-		switch c := pat[i]; c {
-		case '*':
-			b.WriteString(".*")
-		case '?':
-			b.WriteString(".")
-		case '[':
-			j := i + 1
-			if j < len(pat) && pat[j] == '!' {
-				j++
-			}
-			if j < len(pat) && pat[j] == ']' {
-				j++
-			}
-			for j < len(pat) && pat[j] != ']' {
-				j++
-			}
-			if j >= len(pat) {
-				b.WriteString(`\[`)
-				continue
-			}
-			set := pat[i+1 : j]
-			if strings.HasPrefix(set, "!") {
-				set = "^" + set[1:]
-			}
-			b.WriteString("[" + strings.ReplaceAll(set, `\`, `\\`) + "]")
-			i = j
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	b.WriteString("$")
-	re, err := regexp.Compile(b.String())
-	if err != nil {
-		return regexp.MustCompile("$^")
-	}
-	return re
-}
-
-// patMatch is check_include_exclude's _pat_check: "E@regex" searched, or
-// an fnmatch glob.
-func patMatch(path, pat string) bool {
-	if re, ok := strings.CutPrefix(pat, "E@"); ok {
-		rx, err := regexp.Compile(re)
-		return err == nil && rx.MatchString(path)
-	}
-	return fnmatchRe(pat).MatchString(path)
-}
-
 // includeExclude is salt.utils.stringutils.check_include_exclude for one
-// include and one exclude pattern ("" for none).
+// include and one exclude pattern ("" for none); a bad regex matches
+// nothing.
 func includeExclude(path, include, exclude string) bool {
-	switch {
-	case include != "" && exclude != "":
-		return patMatch(path, include) && !patMatch(path, exclude)
-	case include != "":
-		return patMatch(path, include)
-	case exclude != "":
-		return !patMatch(path, exclude)
-	}
-	return true
+	ok, err := fileclient.CheckIncludeExclude(path, include, exclude)
+	return err == nil && ok
 }
 
 // cleanDir is Salt's _clean_dir: remove (or, in test mode, list) what is

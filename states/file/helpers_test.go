@@ -13,6 +13,7 @@ import (
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/fileclient"
+	"github.com/saltgo/saltgo/fileserver/fstest"
 	"github.com/saltgo/saltgo/host"
 	_ "github.com/saltgo/saltgo/modules/cmd"
 	"github.com/saltgo/saltgo/state"
@@ -39,15 +40,7 @@ func newFixture(t testing.TB, served map[string]string) *fixture {
 			t.Fatal(err)
 		}
 	}
-	for p, body := range served {
-		full := filepath.Join(fx.roots, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fstest.Write(t, fx.roots, served)
 	opts := data.M("cachedir", fx.cache, "file_client", "local", "user", "root", "hash_type", "sha256",
 		"file_roots", data.M("base", []any{fx.roots}))
 	fc, err := fileclient.NewLocal(opts)

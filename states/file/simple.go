@@ -445,7 +445,7 @@ func touch(_ context.Context, c *host.Call, r *run) error {
 	if !filepath.IsAbs(name) {
 		return r.fail(fmt.Sprintf("Specified file %s is not an absolute path", name))
 	}
-	atime, mtime := floatArg(c.Get("atime")), floatArg(c.Get("mtime"))
+	atime, mtime := filemod.TimeArg(c.Get("atime")), filemod.TimeArg(c.Get("mtime"))
 	if r.test() {
 		r.res.Changes = data.M("new", name)
 		if !exists(name) {
@@ -487,17 +487,6 @@ func touch(_ context.Context, c *host.Call, r *run) error {
 		}
 		r.res.Comment = fmt.Sprintf("Updated times on %s %s", kind, name)
 		r.res.Changes.Set("touched", name)
-	}
-	return nil
-}
-
-func floatArg(v any) *float64 {
-	switch x := data.Normalize(v).(type) {
-	case int64:
-		f := float64(x)
-		return &f
-	case float64:
-		return &x
 	}
 	return nil
 }

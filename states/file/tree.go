@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/fileclient"
@@ -289,26 +288,6 @@ func (r *run) subState(ctx context.Context, fun string, kv ...any) *filemod.Resu
 	return res
 }
 
-// sortedCopy returns v with every map's keys sorted (json sort_keys).
-func sortedCopy(v any) any {
-	switch x := v.(type) {
-	case *data.Map:
-		out := data.NewMap()
-		for _, k := range x.SortedKeys() {
-			vv, _ := x.Get(k)
-			out.Set(k, sortedCopy(vv))
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = sortedCopy(e)
-		}
-		return out
-	}
-	return v
-}
-
 // mergeRecurse is salt.utils.dictupdate.merge_recurse: b over a.
 func mergeRecurse(a, b *data.Map) *data.Map {
 	out := a.Copy()
@@ -383,10 +362,12 @@ func serialize(ctx context.Context, c *host.Call, r *run) error {
 	}
 	var contents string
 	if ser == "json" {
-		two := 2
-		contents = output.JSON(sortedCopy(dataset), output.Options{Indent: &two})
-		if c.Get("encoding") == nil {
-			contents = asciiJSON(contents) // json.dumps' ensure_ascii
+		// json.dumps(indent=2, sort_keys=True), ensure_ascii unless an
+		// encoding is given; what it cannot encode raises, as in Salt.
+		var err error
+		contents, err = output.DumpJSON(dataset, output.JSONOptions{Indent: 2, SortKeys: true, EnsureASCII: c.Get("encoding") == nil})
+		if err != nil {
+			return fmt.Errorf("serialize %s as json: %w", name, err)
 		}
 	} else {
 		contents = output.YAML(unordered(dataset), output.Options{})
@@ -439,23 +420,4 @@ func unordered(v any) any {
 		return out
 	}
 	return v
-}
-
-// asciiJSON escapes every non-ASCII character as json.dumps does by
-// default (\uXXXX, surrogate pairs beyond the BMP); such characters only
-// occur inside strings.
-func asciiJSON(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r < 0x80:
-			b.WriteRune(r)
-		case r > 0xFFFF:
-			r1, r2 := utf16.EncodeRune(r)
-			fmt.Fprintf(&b, "\\u%04x\\u%04x", r1, r2)
-		default:
-			fmt.Fprintf(&b, "\\u%04x", r)
-		}
-	}
-	return b.String()
 }

@@ -15,6 +15,8 @@ import (
 	"hash"
 	"os"
 	"strings"
+
+	"github.com/saltgo/saltgo/data"
 )
 
 // Key sizes accepted by GenerateKey.
@@ -154,7 +156,7 @@ func ReadPublicKey(path string) (*rsa.PublicKey, []byte, error) {
 // Python's other line boundaries) turned into "\n". Keys are compared, and
 // sent to masters >= 3006, in this form.
 func CleanKey(key string) string {
-	return strings.Join(splitLines(strings.TrimFunc(key, isPySpace)), "\n")
+	return strings.Join(data.SplitLines(strings.TrimFunc(key, isPySpace), false), "\n")
 }
 
 // KeysEqual compares two PEM texts the way Salt does (after CleanKey).
@@ -168,30 +170,6 @@ func isPySpace(r rune) bool {
 		return true
 	}
 	return r >= 0x2000 && r <= 0x200a
-}
-
-// splitLines is Python's str.splitlines() (no keepends).
-func splitLines(s string) []string {
-	var out []string
-	start := 0
-	rs := []rune(s)
-	for i := 0; i < len(rs); i++ {
-		switch rs[i] {
-		case '\n', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
-			out = append(out, string(rs[start:i]))
-			start = i + 1
-		case '\r':
-			out = append(out, string(rs[start:i]))
-			if i+1 < len(rs) && rs[i+1] == '\n' {
-				i++
-			}
-			start = i + 1
-		}
-	}
-	if start < len(rs) {
-		out = append(out, string(rs[start:]))
-	}
-	return out
 }
 
 // PemFinger is salt.utils.crypt.pem_finger for a key file's content: the
