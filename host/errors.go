@@ -49,7 +49,8 @@ func Invalidf(format string, a ...any) error {
 // SaltInvocationError is a salt.exceptions.SaltInvocationError raised by a
 // function's own checks (not by the argument binding, which is an
 // InvocationError): a minion returns "ERROR executing '<fun>': <msg>",
-// salt-call prints the message and exits 1.
+// salt-call prints "Passed invalid arguments: <msg>." and the docstring, exit
+// 1 (SaltInvocationError is a TypeError to salt-call's executor).
 type SaltInvocationError struct{ Msg string }
 
 func (e *SaltInvocationError) Error() string { return e.Msg }

@@ -103,7 +103,9 @@ func (r *Result) SaltCallFailure() *Failure {
 	)
 	switch {
 	case errors.As(r.Err, &sie):
-		return &Failure{Stderr: sie.Msg + "\n", Code: ExitGeneric}
+		// SaltInvocationError is a TypeError: salt-call's executor catches
+		// it as one (checked live, 3007.14: state.sls with pillar='[1]').
+		return &Failure{Stderr: fmt.Sprintf("\nPassed invalid arguments: %s.\n\nUsage:\n", sie.Msg), Stdout: r.Func.Doc + "\n", Code: ExitGeneric}
 	case errors.As(r.Err, &inv):
 		return &Failure{Stderr: fmt.Sprintf("\nPassed invalid arguments: %s.\n\nUsage:\n", inv.Msg), Stdout: r.Func.Doc + "\n", Code: ExitGeneric}
 	case errors.As(r.Err, &bad):

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/internal/mastertest"
 )
 
@@ -162,3 +163,112 @@ func BenchmarkMinion(b *testing.B) {
 		cmd.Wait()
 	}
 }
+
+// peakRSS returns a process's peak resident set size (VmHWM) in KiB.
+func peakRSS(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, fmt.Errorf("peak rss of %d: %w", pid, err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			return strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("peak rss of %d: no VmHWM in /proc/%d/status", pid, pid)
+}
+
+// BenchmarkHighstate200 starts the saltgo minion binary against the Go test
+// master serving testdata/states/bench200 (200 states: directories, files
+// from salt://, Jinja templates, contents, cmd.run with unless) and
+// publishes state.apply bench200 with a fresh pillar root per iteration: one
+// op is a highstate on an empty root (file server fetches included, the
+// minion's file cache warm after the first). After each op it applies the
+// same tree again (converged, not in ns/op). It reports ms per fresh and
+// per converged highstate and the minion process's peak RSS (VmHWM).
+func BenchmarkHighstate200(b *testing.B) {
+	bin := binary(b)
+	dir := b.TempDir()
+	tree, err := filepath.Abs("../../testdata/states/bench200")
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := mastertest.Start(mastertest.Config{PKIDir: filepath.Join(dir, "mpki"), Gen: 3, AutoAccept: true,
+		FileRoots: map[string][]string{"base": {tree}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	conf := filepath.Join(dir, "conf")
+	if err := os.MkdirAll(conf, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	cfg := fmt.Sprintf("id: benchminion\nmaster: 127.0.0.1\nmaster_port: %d\nroot_dir: %s\nlog_level: error\n", m.RetPort(), dir)
+	if err := os.WriteFile(filepath.Join(conf, "minion"), []byte(cfg), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(bin, "minion", "-c", conf)
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}()
+	m.AwaitSubscribers(b, 1, 30*time.Second)
+
+	apply := func(root string) {
+		b.Helper()
+		kw := data.M("pillar", data.M("root", root), "__kwarg__", true)
+		id, _, err := m.Publish(mastertest.Job{Tgt: "benchminion", Fun: "state.apply", Arg: []any{"bench200", kw}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		deadline := time.After(2 * time.Minute)
+		for {
+			select {
+			case r := <-m.Returns():
+				if j, _ := r.String("jid"); j != id {
+					continue
+				}
+				ret, _ := r.Get("return")
+				states, ok := ret.(*data.Map)
+				if !ok || states.Len() != 200 {
+					b.Fatalf("state.apply bench200: %s", data.Repr(ret))
+				}
+				states.Range(func(k, v any) bool {
+					if st, _ := v.(*data.Map); st == nil || data.Repr(mapGet(st, "result")) != "True" {
+						b.Fatalf("%v: %s", k, data.Repr(v))
+					}
+					return true
+				})
+				return
+			case <-deadline:
+				b.Fatal("no return of state.apply bench200 in 2 minutes")
+			}
+		}
+	}
+	// The first highstate fills the minion's file cache; not measured.
+	apply(filepath.Join(dir, "warm"))
+	var converged time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		root := filepath.Join(dir, fmt.Sprintf("root%d", i))
+		apply(root)
+		b.StopTimer()
+		t0 := time.Now()
+		apply(root)
+		converged += time.Since(t0)
+		b.StartTimer()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/highstate")
+	b.ReportMetric(float64(converged.Microseconds())/1000/float64(b.N), "ms/converged")
+	peak, err := peakRSS(cmd.Process.Pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(peak)/1024, "MiB-peak-rss")
+}
+
+func mapGet(m *data.Map, k string) any { v, _ := m.Get(k); return v }

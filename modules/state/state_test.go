@@ -104,20 +104,21 @@ func TestOutputterIsHighstate(t *testing.T) {
 }
 
 // TestSaltCallFailures: a SaltInvocationError raised by the state module
-// is printed by salt-call as the bare message, exit 1.
+// is printed by salt-call as a TypeError: "Passed invalid arguments: <msg>."
+// on stderr, the docstring on stdout, exit 1 (live, Salt 3007.14).
 func TestSaltCallFailures(t *testing.T) {
 	env := treeEnv(t, map[string]string{"bad.sls": "x:\n  test.configurable_test_state:\n    - bogus: 1\n"})
 	for _, tc := range []struct {
 		args []any
 		want string
 	}{
-		{[]any{"bad"}, "'bogus' is an invalid keyword argument for 'test.configurable_test_state'\n"},
-		{[]any{"bad", kwargs("pillar", []any{1})}, "Pillar data must be formatted as a dictionary, unless pillar_enc is specified.\n"},
+		{[]any{"bad"}, "\nPassed invalid arguments: 'bogus' is an invalid keyword argument for 'test.configurable_test_state'.\n\nUsage:\n"},
+		{[]any{"bad", kwargs("pillar", []any{1})}, "\nPassed invalid arguments: Pillar data must be formatted as a dictionary, unless pillar_enc is specified..\n\nUsage:\n"},
 	} {
 		res := host.Run(context.Background(), env, host.Request{Kind: host.Exec, Fun: "state.sls", Args: tc.args})
 		f := res.SaltCallFailure()
-		if f == nil || f.Stderr != tc.want || f.Code != 1 {
-			t.Errorf("%v: failure %+v, want stderr %q exit 1", tc.args, f, tc.want)
+		if f == nil || f.Stderr != tc.want || f.Code != 1 || !strings.HasPrefix(f.Stdout, res.Func.Doc) || f.Stdout == "\n" {
+			t.Errorf("%v: failure %+v, want stderr %q, the docstring on stdout, exit 1", tc.args, f, tc.want)
 		}
 	}
 }
