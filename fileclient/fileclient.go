@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/saltgo/saltgo/atomicfile"
 	"github.com/saltgo/saltgo/data"
@@ -38,7 +39,32 @@ type FileClient struct {
 	// insecureTLS skips the certificate check of https:// downloads
 	// (Salt's verify_ssl=False).
 	insecureTLS bool
+	// answers, when set, keeps the file server's _file_hash and _file_find
+	// answers for the life of the client (ForRun).
+	answers *answers
 }
+
+// answers are the file server's answers about salt:// paths, kept for one
+// state run: Salt asks again on every access (a highstate of 200 states
+// asks ~230 times), saltgo once per path and run.
+type answers struct {
+	mu   sync.Mutex
+	hash map[string]Hash
+	stat map[string][]any
+}
+
+// ForRun returns a copy of c that asks the file server about each salt://
+// path once (its hash and its stat) and reuses the answers for the rest
+// of the copy's life: a state run, during which a file changed on the
+// master is seen as it was at the first question. Local paths are hashed
+// on every call.
+func (c *FileClient) ForRun() *FileClient {
+	cp := *c
+	cp.answers = &answers{hash: map[string]Hash{}, stat: map[string][]any{}}
+	return &cp
+}
+
+func answerKey(p, saltenv string) string { return saltenv + "\x00" + p }
 
 // WithVerifySSL returns a copy of c whose https:// downloads check the
 // server's certificate (true, the default) or not (Salt's verify_ssl).
@@ -166,6 +192,14 @@ func (c *FileClient) HashFile(ctx context.Context, url, saltenv string) (Hash, e
 	if _, senv := SplitEnv(url); senv != "" {
 		saltenv = senv
 	}
+	if a := c.answers; a != nil {
+		a.mu.Lock()
+		h, ok := a.hash[answerKey(p, saltenv)]
+		a.mu.Unlock()
+		if ok {
+			return h, nil
+		}
+	}
 	v, err := c.send(ctx, data.M("path", p, "saltenv", saltenv, "cmd", "_file_hash"))
 	if err != nil {
 		return Hash{}, err
@@ -174,22 +208,39 @@ func (c *FileClient) HashFile(ctx context.Context, url, saltenv string) (Hash, e
 	if err != nil {
 		return Hash{}, fmt.Errorf("fileclient: _file_hash of %s: %w", url, err)
 	}
+	if a := c.answers; a != nil {
+		a.mu.Lock()
+		a.hash[answerKey(p, saltenv)] = h
+		a.mu.Unlock()
+	}
 	return h, nil
 }
 
 // statFile is the _file_find half of hash_and_stat_file: the master's
 // os.stat list (nil when it has none).
 func (c *FileClient) statFile(ctx context.Context, p, saltenv string) ([]any, error) {
+	if a := c.answers; a != nil {
+		a.mu.Lock()
+		l, ok := a.stat[answerKey(p, saltenv)]
+		a.mu.Unlock()
+		if ok {
+			return l, nil
+		}
+	}
 	v, err := c.send(ctx, data.M("path", p, "saltenv", saltenv, "cmd", "_file_find"))
 	if err != nil {
 		return nil, err
 	}
-	m, ok := v.(*data.Map)
-	if !ok {
-		return nil, nil // Salt: fnd.get raises AttributeError -> None
+	var l []any
+	if m, ok := v.(*data.Map); ok { // else Salt: fnd.get raises AttributeError -> None
+		st, _ := m.Get("stat")
+		l, _ = st.([]any)
 	}
-	st, _ := m.Get("stat")
-	l, _ := st.([]any)
+	if a := c.answers; a != nil {
+		a.mu.Lock()
+		a.stat[answerKey(p, saltenv)] = l
+		a.mu.Unlock()
+	}
 	return l, nil
 }
 

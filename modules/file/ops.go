@@ -169,7 +169,7 @@ func Touch(name string, atime, mtime *float64) error {
 // CommitFile replaces dst with the bytes of src atomically: a temporary
 // file in dst's directory gets the content, dst's owner and mode (a new
 // file stays 0600 until the caller's check_perms, as Salt's mkstemp), is
-// fsynced and renamed over dst. With backup "minion" (or "both") the old
+// fsynced and renamed over dst (the directory is not fsynced). With backup "minion" (or "both") the old
 // file is first copied to <cachedir>/file_backup.
 func CommitFile(dst string, src io.Reader, backup, cachedir string) error {
 	return CommitFileMode(dst, src, backup, cachedir, 0o600)
@@ -219,7 +219,12 @@ func CommitFileMode(dst string, src io.Reader, backup, cachedir string, newPerm 
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("commit %s: %w", dst, err)
 	}
-	if err = atomicfile.Rename(tmp.Name(), dst); err != nil {
+	// The content is on disk before the rename, so dst is the old or the
+	// whole new file at any moment, killed run or crash alike. The
+	// directory is not fsynced: after a crash the rename may be lost (the
+	// old file stays), never torn; Salt fsyncs neither, and a directory
+	// fsync per managed file costs a highstate more than its states.
+	if err = os.Rename(tmp.Name(), dst); err != nil {
 		return fmt.Errorf("commit %s: %w", dst, err)
 	}
 	return nil

@@ -256,10 +256,11 @@ func newRun(ctx context.Context, c *host.Call, saltenv string) (*state.HighState
 	if err != nil {
 		return nil, err
 	}
-	files, err := fileclient.New(c.Env)
+	fc, err := fileclient.Open(c.Env)
 	if err != nil {
 		return nil, fmt.Errorf("state: file client: %w", err)
 	}
+	files := fc.ForRun()
 	env := c.Env
 	if v, ok := kw(c, "saltenv"); ok && v != nil {
 		saltenv = data.Str(v)
