@@ -37,32 +37,8 @@ func TestApplyThroughMaster(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	conf := filepath.Join(dir, "conf")
-	if err := os.MkdirAll(conf, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	root := filepath.Join(dir, "root")
-	cfgText := fmt.Sprintf("id: e2e.minion\nmaster: 127.0.0.1\nmaster_port: %d\nroot_dir: %s\nlog_level: warning\n", m.RetPort(), root)
-	if err := os.WriteFile(filepath.Join(conf, "minion"), []byte(cfgText), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	go func() { done <- minioncli.Main(ctx, "salt-minion", []string{"-c", conf}, io.Discard, io.Discard) }()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("minion did not stop")
-		}
-	}()
-	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
-	defer wcancel()
-	if err := m.WaitSubscribers(wctx, 1); err != nil {
-		t.Fatalf("minion never subscribed: %v", err)
-	}
-	time.Sleep(200 * time.Millisecond)
+	startMinion(t, m, dir, fmt.Sprintf("id: e2e.minion\nroot_dir: %s\n", root))
 
 	jid, _, err := m.Publish(mastertest.Job{Tgt: "e2e.minion", Fun: "state.apply"})
 	if err != nil {
@@ -117,4 +93,36 @@ func TestApplyThroughMaster(t *testing.T) {
 func mustGet(m *data.Map, k string) any {
 	v, _ := m.Get(k)
 	return v
+}
+
+// startMinion runs a saltgo minion (cli/minion, as the binary does) signed
+// in to m, with conf added to its minion file (id, root_dir...), until the
+// test ends; it returns once the minion subscribed to publishes.
+func startMinion(t *testing.T, m *mastertest.Master, dir, conf string) {
+	t.Helper()
+	confDir := filepath.Join(dir, "conf")
+	if err := os.MkdirAll(confDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	text := fmt.Sprintf("master: 127.0.0.1\nmaster_port: %d\nlog_level: warning\n%s", m.RetPort(), conf)
+	if err := os.WriteFile(filepath.Join(confDir, "minion"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- minioncli.Main(ctx, "salt-minion", []string{"-c", confDir}, io.Discard, io.Discard) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("minion did not stop")
+		}
+	})
+	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+	defer wcancel()
+	if err := m.WaitSubscribers(wctx, 1); err != nil {
+		t.Fatalf("minion never subscribed: %v", err)
+	}
+	time.Sleep(200 * time.Millisecond)
 }

@@ -1,17 +1,14 @@
 package state_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	minioncli "github.com/saltgo/saltgo/cli/minion"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/internal/mastertest"
 )
@@ -45,31 +42,7 @@ func TestGoldenViaMaster(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer m.Close()
-			conf := filepath.Join(dir, "conf")
-			if err := os.MkdirAll(conf, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			cfg := fmt.Sprintf("id: minion1\nmaster: 127.0.0.1\nmaster_port: %d\nroot_dir: %s\nlog_level: warning\ngrains:\n  role: golden\n", m.RetPort(), filepath.Join(dir, "minion"))
-			if err := os.WriteFile(filepath.Join(conf, "minion"), []byte(cfg), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan int, 1)
-			go func() { done <- minioncli.Main(ctx, "salt-minion", []string{"-c", conf}, io.Discard, io.Discard) }()
-			defer func() {
-				cancel()
-				select {
-				case <-done:
-				case <-time.After(10 * time.Second):
-					t.Error("minion did not stop")
-				}
-			}()
-			wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
-			defer wcancel()
-			if err := m.WaitSubscribers(wctx, 1); err != nil {
-				t.Fatalf("minion never subscribed: %v", err)
-			}
-			time.Sleep(200 * time.Millisecond)
+			startMinion(t, m, dir, fmt.Sprintf("id: minion1\nroot_dir: %s\ngrains:\n  role: golden\n", filepath.Join(dir, "minion")))
 			args := []any{}
 			for _, a := range g.Args {
 				args = append(args, data.Deep(a))
