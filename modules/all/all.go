@@ -13,6 +13,7 @@ import (
 	_ "github.com/saltgo/saltgo/modules/lxc"
 	_ "github.com/saltgo/saltgo/modules/mccloudlxc"
 	_ "github.com/saltgo/saltgo/modules/pillar"
+	_ "github.com/saltgo/saltgo/modules/pkg"
 	_ "github.com/saltgo/saltgo/modules/saltutil"
 	_ "github.com/saltgo/saltgo/modules/state"
 	_ "github.com/saltgo/saltgo/modules/sys"

@@ -1,0 +1,197 @@
+package pkg_test
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/host"
+	_ "github.com/saltgo/saltgo/modules/cmd"
+	"github.com/saltgo/saltgo/modules/pkg"
+	"github.com/saltgo/saltgo/modules/pkg/apttest"
+)
+
+func call(t *testing.T, fun string, args ...any) (any, error) {
+	t.Helper()
+	res := host.Run(context.Background(), &host.Env{Opts: data.NewMap(), Grains: data.NewMap()}, host.Request{Kind: host.Exec, Fun: fun, Args: args})
+	return res.Return, res.Err
+}
+
+func mustCall(t *testing.T, fun string, args ...any) any {
+	t.Helper()
+	ret, err := call(t, fun, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", fun, err)
+	}
+	return ret
+}
+
+func kw(kv ...any) *data.Map {
+	m := data.M(kv...)
+	m.Set("__kwarg__", true)
+	return m
+}
+
+func repr(v any) string { return data.Repr(v) }
+
+// TestPkgLifecycle installs, upgrades, holds, removes and purges real
+// packages in a private root, checking every return against aptpkg's
+// shapes.
+func TestPkgLifecycle(t *testing.T) {
+	r := apttest.New(t)
+	r.Add("saltgo-test-a", "1.0", "")
+	r.Add("saltgo-test-b", "1.0", "saltgo-test-a")
+
+	steps := []struct {
+		fun  string
+		args []any
+		want string
+	}{
+		{"pkg.refresh_db", nil, ""}, // checked below: keys name the repository
+		{"pkg.version", []any{"saltgo-test-a"}, `''`},
+		{"pkg.latest_version", []any{"saltgo-test-a", kw("refresh", false)}, `'1.0'`},
+		{"pkg.install", []any{"saltgo-test-b"}, `{'saltgo-test-a': {'old': '', 'new': '1.0'}, 'saltgo-test-b': {'old': '', 'new': '1.0'}}`},
+		{"pkg.install", []any{"saltgo-test-b"}, `{}`},
+		{"pkg.version", []any{"saltgo-test-a", "saltgo-test-b", "saltgo-test-zzz"}, `{'saltgo-test-a': '1.0', 'saltgo-test-b': '1.0', 'saltgo-test-zzz': ''}`},
+		{"pkg.list_pkgs", nil, `{'saltgo-test-a': '1.0', 'saltgo-test-b': '1.0'}`},
+		{"pkg.list_pkgs", []any{kw("versions_as_list", true)}, `{'saltgo-test-a': ['1.0'], 'saltgo-test-b': ['1.0']}`},
+		{"pkg.latest_version", []any{"saltgo-test-a", kw("refresh", false)}, `''`},
+		{"pkg.upgrade_available", []any{"saltgo-test-a"}, `False`},
+	}
+	for i, s := range steps {
+		got := mustCall(t, s.fun, s.args...)
+		if i == 0 {
+			if _, ok := got.(*data.Map); !ok || !strings.Contains(repr(got), r.Repo) {
+				t.Fatalf("refresh_db = %s, want the repository's entries", repr(got))
+			}
+			continue
+		}
+		if repr(got) != s.want {
+			t.Fatalf("step %d %s%v = %s, want %s", i, s.fun, s.args, repr(got), s.want)
+		}
+	}
+	if v, ok := r.Installed("saltgo-test-b"); !ok || v != "1.0" {
+		t.Fatalf("saltgo-test-b under the root: %q %v", v, ok)
+	}
+	// the host's own database does not know the package
+	host := exec.Command("dpkg-query", "-W", "saltgo-test-a")
+	host.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	if out, err := host.CombinedOutput(); err == nil {
+		t.Fatalf("the host's dpkg knows saltgo-test-a: %s", out)
+	}
+
+	// a newer version appears: latest_version, upgrade_available, hold
+	r.Add("saltgo-test-a", "1.1", "")
+	if got := repr(mustCall(t, "pkg.upgrade_available", "saltgo-test-a")); got != "True" {
+		t.Fatalf("upgrade_available = %s", got)
+	}
+	if got := repr(mustCall(t, "pkg.latest_version", "saltgo-test-a", "saltgo-test-b", kw("refresh", false))); got != `{'saltgo-test-a': '1.1', 'saltgo-test-b': ''}` {
+		t.Fatalf("latest_version = %s", got)
+	}
+	holdSteps := []struct {
+		fun, want string
+	}{
+		{"pkg.hold", `{'saltgo-test-a': {'name': 'saltgo-test-a', 'changes': {'old': 'install', 'new': 'hold'}, 'result': True, 'comment': 'Package saltgo-test-a is now being held.'}}`},
+		{"pkg.hold", `{'saltgo-test-a': {'name': 'saltgo-test-a', 'changes': {}, 'result': True, 'comment': 'Package saltgo-test-a is already set to be held.'}}`},
+	}
+	for _, s := range holdSteps {
+		if got := repr(mustCall(t, s.fun, "saltgo-test-a")); got != s.want {
+			t.Fatalf("%s = %s, want %s", s.fun, got, s.want)
+		}
+	}
+	// installing a held package at a version: aptpkg unholds, installs, holds again
+	if got := repr(mustCall(t, "pkg.install", "saltgo-test-a", kw("version", "1.1"))); got != `{'saltgo-test-a': {'old': '1.0', 'new': '1.1'}}` {
+		t.Fatalf("install version=1.1 = %s", got)
+	}
+	if got := repr(mustCall(t, "pkg.hold", kw("pkgs", []any{"saltgo-test-a"}))); !strings.Contains(got, "is already set to be held.") {
+		t.Fatalf("hold after install = %s", got)
+	}
+	// downgrade through version
+	if got := repr(mustCall(t, "pkg.install", kw("pkgs", []any{data.M("saltgo-test-a", "1.0")}))); got != `{'saltgo-test-a': {'old': '1.1', 'new': '1.0'}}` {
+		t.Fatalf("downgrade = %s", got)
+	}
+	for _, s := range []struct{ fun, want string }{
+		{"pkg.unhold", `{'saltgo-test-a': {'name': 'saltgo-test-a', 'changes': {'old': 'hold', 'new': 'install'}, 'result': True, 'comment': 'Package saltgo-test-a is no longer being held.'}}`},
+		{"pkg.unhold", `{'saltgo-test-a': {'name': 'saltgo-test-a', 'changes': {}, 'result': True, 'comment': 'Package saltgo-test-a is already set not to be held.'}}`},
+		{"pkg.hold", `{'saltgo-test-zzz': {'name': 'saltgo-test-zzz', 'changes': {}, 'result': False, 'comment': 'Package saltgo-test-zzz not currently held.'}}`},
+	} {
+		name := "saltgo-test-a"
+		if strings.Contains(s.want, "zzz") {
+			name = "saltgo-test-zzz"
+		}
+		if got := repr(mustCall(t, s.fun, name)); got != s.want {
+			t.Fatalf("%s = %s, want %s", s.fun, got, s.want)
+		}
+	}
+
+	// remove b, purge a; remove again changes nothing
+	if got := repr(mustCall(t, "pkg.remove", "saltgo-test-b")); got != `{'saltgo-test-b': {'new': '', 'old': '1.0'}}` {
+		t.Fatalf("remove = %s", got)
+	}
+	if got := repr(mustCall(t, "pkg.remove", "saltgo-test-b")); got != `{}` {
+		t.Fatalf("remove again = %s", got)
+	}
+	if got := repr(mustCall(t, "pkg.purge", kw("pkgs", []any{"saltgo-test-a"}))); got != `{'removed': {}, 'installed': {'saltgo-test-a': {'new': '', 'old': '1.0'}}}` {
+		t.Fatalf("purge = %s", got)
+	}
+	if _, ok := r.Installed("saltgo-test-a"); ok {
+		t.Fatal("saltgo-test-a still installed after purge")
+	}
+}
+
+// TestPkgErrors checks Salt's failures: a package that does not exist and
+// bad arguments.
+func TestPkgErrors(t *testing.T) {
+	r := apttest.New(t)
+	r.Add("saltgo-test-a", "1.0", "")
+	r.Update()
+	_, err := call(t, "pkg.install", "saltgo-test-nonexistent")
+	var ie *pkg.InfoError
+	if !errors.As(err, &ie) {
+		t.Fatalf("install of a missing package: %v (%T)", err, err)
+	}
+	want := "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - E: Unable to locate package saltgo-test-nonexistent"
+	if ie.WithoutChanges() != want {
+		t.Fatalf("error = %q, want %q", ie.WithoutChanges(), want)
+	}
+	var ce *host.CommandExecutionError
+	if !errors.As(err, &ce) {
+		t.Fatalf("not a CommandExecutionError: %T", err)
+	}
+	for _, tc := range []struct {
+		fun  string
+		args []any
+		want string
+	}{
+		{"pkg.hold", nil, "One of name, pkgs, or sources must be specified."},
+		{"pkg.latest_version", []any{"x", kw("repo", "y")}, "The 'repo' argument is invalid, use 'fromrepo' instead"},
+		{"pkg.install", []any{kw("pkgs", "notalist")}, "Invalidly formatted 'pkgs' parameter. See minion log."},
+	} {
+		_, err := call(t, tc.fun, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.fun, err, tc.want)
+		}
+	}
+}
+
+func TestVersionCmp(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"1.0", "1.1", -1}, {"1.1", "1.0", 1}, {"1.0", "1.0", 0}, {"1.0~rc1", "1.0", -1},
+		{"1:0.9", "1.0", 1}, {"1.0-2", "1.0-10", -1}, {"1.0a", "1.0", 1}, {"1.0+b1", "1.0", 1},
+		{"2.30-1", "2.4-1", 1}, {"0001.0", "1.0", 0},
+	} {
+		if got := pkg.VersionCmp(tc.a, tc.b); got != tc.want {
+			t.Errorf("VersionCmp(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+		out, err := exec.Command("dpkg", "--compare-versions", tc.a, map[int]string{-1: "lt", 0: "eq", 1: "gt"}[tc.want], tc.b).CombinedOutput()
+		if err != nil {
+			t.Errorf("dpkg disagrees on %q vs %q: %v %s", tc.a, tc.b, err, out)
+		}
+	}
+}
