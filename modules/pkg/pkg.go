@@ -829,9 +829,7 @@ func Hold(ctx context.Context, env *host.Env, names []string, hold, test bool) (
 		}
 		cur, ok := sel[n]
 		switch {
-		case !ok && hold:
-			r.Set("comment", fmt.Sprintf("Package %s not currently held.", n))
-		case !ok:
+		case !hold && !ok:
 			r.Set("comment", fmt.Sprintf("Package %s does not have a state.", n))
 		case hold && cur == "hold":
 			r.Set("result", true)
@@ -854,7 +852,11 @@ func Hold(ctx context.Context, env *host.Env, names []string, hold, test bool) (
 			if err := setSelections(ctx, env, []string{n}, want); err != nil {
 				return nil, err
 			}
-			r.Set("changes", data.M("old", cur, "new", want))
+			var was any
+			if ok {
+				was = cur
+			}
+			r.Set("changes", data.M("old", was, "new", want))
 			r.Set("result", true)
 			if hold {
 				r.Set("comment", fmt.Sprintf("Package %s is now being held.", n))
