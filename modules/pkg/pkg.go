@@ -47,6 +47,10 @@ func init() {
 				Doc: "This function is an alias of latest_version.\n    "},
 			{Name: "upgrade_available", Params: []host.Param{host.Req("name")}, VarKwargs: true, Fn: upgradeAvailable,
 				Doc: "Check whether or not an upgrade is available for a given package\n\n    CLI Example:\n\n        salt '*' pkg.upgrade_available <package name>\n    "},
+			{Name: "list_upgrades", Params: []host.Param{host.Opt("refresh", true), host.Opt("dist_upgrade", true)}, VarKwargs: true, Fn: listUpgradesFn,
+				Doc: "List all available package upgrades.\n\n    CLI Example:\n\n        salt '*' pkg.list_upgrades\n    "},
+			{Name: "upgrade", Params: []host.Param{host.Opt("refresh", true), host.Opt("dist_upgrade", false)}, VarKwargs: true, Fn: upgradeFn,
+				Doc: "Upgrades all packages via apt-get upgrade or apt-get dist-upgrade\n    if dist_upgrade is True; returns the changes.\n\n    CLI Example:\n\n        salt '*' pkg.upgrade\n    "},
 			{Name: "refresh_db", Params: []host.Param{host.Opt("cache_valid_time", int64(0)), host.Opt("failhard", false)}, VarKwargs: true, Fn: refreshDBFn,
 				Doc: "Updates the APT database to latest packages based upon repositories\n\n    CLI Example:\n\n        salt '*' pkg.refresh_db\n    "},
 			{Name: "install", Params: []host.Param{host.Opt("name", nil), host.Opt("refresh", false), host.Opt("fromrepo", nil), host.Opt("skip_verify", false),
@@ -504,11 +508,17 @@ func ParseTargets(name any, pkgs any, version string) ([]Target, error) {
 type InfoError struct {
 	Msg     string
 	Errors  []string
+	Result  *data.Map // the failed command's run_all dict (upgrade), instead of Errors
 	Changes *data.Map
 }
 
 func (e *InfoError) info(withChanges bool) string {
-	info := data.M("errors", toAny(e.Errors))
+	info := data.NewMap()
+	if e.Result != nil {
+		info.Set("result", e.Result)
+	} else {
+		info.Set("errors", toAny(e.Errors))
+	}
 	if withChanges {
 		info.Set("changes", e.Changes)
 	}
@@ -898,4 +908,96 @@ func holdFn(hold bool) func(context.Context, *host.Call) (any, error) {
 		}
 		return Hold(ctx, c.Env, names, hold, test)
 	}
+}
+
+// ListUpgrades is list_upgrades: apt-get --just-print (dist-)upgrade, the
+// packages that would be upgraded and their new versions.
+func ListUpgrades(ctx context.Context, env *host.Env, refresh, distUpgrade bool) (*data.Map, error) {
+	if refresh {
+		if _, err := RefreshDB(ctx, env, false); err != nil {
+			return nil, err
+		}
+	}
+	cmd := []string{"apt-get", "--just-print", "upgrade"}
+	if distUpgrade {
+		cmd[2] = "dist-upgrade"
+	}
+	r, err := run(ctx, env, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if r.Retcode != 0 {
+		msg := "Failed to get upgrades"
+		if r.Stderr != "" {
+			msg += ": " + r.Stderr
+		} else if r.Stdout != "" {
+			msg += ": " + r.Stdout
+		}
+		return nil, host.Errorf("%s", msg)
+	}
+	ret := data.NewMap()
+	for _, m := range confRE.FindAllStringSubmatch(r.Stdout, -1) {
+		ret.Set(m[1], m[2])
+	}
+	return ret, nil
+}
+
+var confRE = regexp.MustCompile(`(?m)^Conf ([^ ]+) \(([^ ]+)`)
+
+func listUpgradesFn(ctx context.Context, c *host.Call) (any, error) {
+	return ListUpgrades(ctx, c.Env, c.Bool("refresh"), c.Bool("dist_upgrade"))
+}
+
+// Upgrade is pkg.upgrade: apt-get upgrade (or dist-upgrade), the changes.
+func Upgrade(ctx context.Context, env *host.Env, refresh, distUpgrade bool, kw *data.Map) (*data.Map, error) {
+	if refresh {
+		if _, err := RefreshDB(ctx, env, false); err != nil {
+			return nil, err
+		}
+	}
+	old, err := ListPkgs(ctx, env, false, false)
+	if err != nil {
+		return nil, err
+	}
+	get := func(k string) bool { v, _ := kw.Get(k); return data.Truthy(v) }
+	cmd := []string{"apt-get", "-q", "-y"}
+	if get("force_conf_new") {
+		cmd = append(cmd, "-o", "DPkg::Options::=--force-confnew")
+	} else {
+		cmd = append(cmd, "-o", "DPkg::Options::=--force-confold", "-o", "DPkg::Options::=--force-confdef")
+	}
+	if get("force_yes") {
+		cmd = append(cmd, "--force-yes")
+	}
+	if get("skip_verify") {
+		cmd = append(cmd, "--allow-unauthenticated")
+	}
+	if get("download_only") || get("downloadonly") {
+		cmd = append(cmd, "--download-only")
+	}
+	if get("allow_downgrades") {
+		cmd = append(cmd, "--allow-downgrades")
+	}
+	if distUpgrade {
+		cmd = append(cmd, "dist-upgrade")
+	} else {
+		cmd = append(cmd, "upgrade")
+	}
+	r, err := run(ctx, env, cmd)
+	if err != nil {
+		return nil, err
+	}
+	nw, err := ListPkgs(ctx, env, false, false)
+	if err != nil {
+		return nil, err
+	}
+	ret := compareDicts(old, nw)
+	if r.Retcode != 0 {
+		return nil, &InfoError{Msg: "Problem encountered upgrading packages", Result: r.Map(), Changes: ret}
+	}
+	return ret, nil
+}
+
+func upgradeFn(ctx context.Context, c *host.Call) (any, error) {
+	return Upgrade(ctx, c.Env, c.Bool("refresh"), c.Bool("dist_upgrade"), c.Kwargs())
 }

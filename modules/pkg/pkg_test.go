@@ -197,3 +197,35 @@ func TestVersionCmp(t *testing.T) {
 		}
 	}
 }
+
+// TestPkgUpgrade: list_upgrades and upgrade see and apply a newer version.
+func TestPkgUpgrade(t *testing.T) {
+	r := apttest.New(t)
+	r.Add("saltgo-test-a", "1.0", "")
+	for _, s := range []struct {
+		fun  string
+		args []any
+		want string
+	}{
+		{"pkg.install", []any{"saltgo-test-a", kw("refresh", true)}, `{'saltgo-test-a': {'old': '', 'new': '1.0'}}`},
+		{"pkg.list_upgrades", nil, `{}`},
+	} {
+		if got := repr(mustCall(t, s.fun, s.args...)); got != s.want {
+			t.Fatalf("%s = %s, want %s", s.fun, got, s.want)
+		}
+	}
+	r.Add("saltgo-test-a", "1.1", "")
+	for _, s := range []struct {
+		fun  string
+		args []any
+		want string
+	}{
+		{"pkg.list_upgrades", nil, `{'saltgo-test-a': '1.1'}`},
+		{"pkg.upgrade", nil, `{'saltgo-test-a': {'old': '1.0', 'new': '1.1'}}`},
+		{"pkg.list_upgrades", []any{kw("refresh", false)}, `{}`},
+	} {
+		if got := repr(mustCall(t, s.fun, s.args...)); got != s.want {
+			t.Fatalf("%s = %s, want %s", s.fun, got, s.want)
+		}
+	}
+}
