@@ -6,5 +6,6 @@ package all
 import (
 	_ "github.com/saltgo/saltgo/states/cmd"
 	_ "github.com/saltgo/saltgo/states/file"
+	_ "github.com/saltgo/saltgo/states/pkg"
 	_ "github.com/saltgo/saltgo/states/test"
 )

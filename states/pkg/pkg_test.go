@@ -1,0 +1,119 @@
+package pkg_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/host"
+	_ "github.com/saltgo/saltgo/modules/cmd"
+	"github.com/saltgo/saltgo/modules/pkg/apttest"
+	"github.com/saltgo/saltgo/state"
+	_ "github.com/saltgo/saltgo/states/pkg"
+)
+
+func apply(t *testing.T, fun string, test bool, kw *data.Map) *data.Map {
+	t.Helper()
+	f, _, err := host.Lookup(host.State, fun)
+	if err != nil {
+		t.Fatalf("lookup %s: %v", fun, err)
+	}
+	call, err := host.Bind(f, nil, kw)
+	if err != nil {
+		t.Fatalf("bind %s: %v", fun, err)
+	}
+	env := &host.Env{ID: "minion1", Opts: data.NewMap(), Grains: data.NewMap(), Pillar: data.NewMap()}
+	call.Env = state.WithChunk(env, &state.Chunk{Low: kw.Copy(), Test: test, Saltenv: "base"})
+	call.Fun = fun
+	out, err := host.Invoke(context.Background(), call)
+	if err != nil {
+		t.Fatalf("%s: %v", fun, err)
+	}
+	return out.(*data.Map)
+}
+
+type step struct {
+	fun  string
+	test bool
+	kw   *data.Map
+	want string
+	// publish, when set, adds a newer package version to the repository before the step
+	publish [2]string
+}
+
+// TestPkgStates runs the pkg states in sequence against a private apt/dpkg
+// root: every return (name, changes, result, comment) equals Salt's, and
+// test=True steps leave the dpkg status file as it was.
+func TestPkgStates(t *testing.T) {
+	r := apttest.New(t)
+	r.Add("saltgo-test-a", "1.0", "")
+	r.Add("saltgo-test-b", "1.0", "saltgo-test-a")
+	r.Update()
+	const a, b = "saltgo-test-a", "saltgo-test-b"
+	steps := []step{
+		{fun: "pkg.installed", test: true, kw: data.M("name", b),
+			want: `{'name': 'saltgo-test-b', 'changes': {'saltgo-test-b': {'new': '1.0', 'old': ''}}, 'result': None, 'comment': 'The following packages would be installed/updated: saltgo-test-b'}`},
+		{fun: "pkg.installed", kw: data.M("name", b),
+			want: `{'name': 'saltgo-test-b', 'changes': {'saltgo-test-a': {'old': '', 'new': '1.0'}, 'saltgo-test-b': {'old': '', 'new': '1.0'}}, 'result': True, 'comment': 'The following packages were installed/updated: saltgo-test-b'}`},
+		{fun: "pkg.installed", kw: data.M("name", b),
+			want: `{'name': 'saltgo-test-b', 'changes': {}, 'result': True, 'comment': 'All specified packages are already installed'}`},
+		{fun: "pkg.installed", kw: data.M("name", "x", "pkgs", []any{a, data.M(b, "1.0")}),
+			want: `{'name': 'x', 'changes': {}, 'result': True, 'comment': 'All specified packages are already installed and are at the desired version'}`},
+		{fun: "pkg.installed", kw: data.M("name", "x", "pkgs", []any{}),
+			want: `{'name': 'x', 'changes': {}, 'result': True, 'comment': 'No packages to install provided'}`},
+		{fun: "pkg.latest", kw: data.M("name", a),
+			want: `{'name': 'saltgo-test-a', 'changes': {}, 'result': True, 'comment': 'Package saltgo-test-a is already up-to-date'}`},
+		{fun: "pkg.uptodate", kw: data.M("name", "up", "refresh", true),
+			want: `{'name': 'up', 'changes': {}, 'result': True, 'comment': 'System is already up-to-date'}`},
+		{fun: "pkg.latest", test: true, kw: data.M("name", a, "refresh", true), publish: [2]string{a, "1.1"},
+			want: `{'name': 'saltgo-test-a', 'changes': {'saltgo-test-a': {'new': '1.1', 'old': '1.0'}}, 'result': None, 'comment': 'The following packages would be installed/upgraded: saltgo-test-a'}`},
+		{fun: "pkg.latest", kw: data.M("name", "l", "pkgs", []any{a, b}),
+			want: `{'name': 'l', 'changes': {'saltgo-test-a': {'old': '1.0', 'new': '1.1'}}, 'result': True, 'comment': 'The following packages were successfully installed/upgraded: saltgo-test-a The following packages were already up-to-date: saltgo-test-b'}`},
+		{fun: "pkg.installed", test: true, kw: data.M("name", a, "hold", true),
+			want: `{'name': 'saltgo-test-a', 'changes': {}, 'result': None, 'comment': 'All specified packages are already installed.\nPackage saltgo-test-a is set to be held.'}`},
+		{fun: "pkg.installed", kw: data.M("name", a, "hold", true),
+			want: `{'name': 'saltgo-test-a', 'changes': {'saltgo-test-a': {'old': 'install', 'new': 'hold'}}, 'result': True, 'comment': 'All specified packages are already installed.\nPackage saltgo-test-a is now being held.'}`},
+		{fun: "pkg.installed", kw: data.M("name", a, "hold", true),
+			want: `{'name': 'saltgo-test-a', 'changes': {}, 'result': True, 'comment': 'All specified packages are already installed.\nPackage saltgo-test-a is already set to be held.'}`},
+		{fun: "pkg.uptodate", test: true, kw: data.M("name", "up"), publish: [2]string{b, "1.1"},
+			want: `{'name': 'up', 'changes': {'saltgo-test-b': {'new': '1.1', 'old': '1.0'}}, 'result': None, 'comment': 'System update will be performed'}`},
+		{fun: "pkg.uptodate", kw: data.M("name", "up", "refresh", true),
+			want: `{'name': 'up', 'changes': {'saltgo-test-b': {'old': '1.0', 'new': '1.1'}}, 'result': True, 'comment': 'Upgrade ran successfully'}`},
+		{fun: "pkg.installed", kw: data.M("name", a, "version", "1.0", "hold", false),
+			want: `{'name': 'saltgo-test-a', 'changes': {'saltgo-test-a': {'old': '1.1\nhold', 'new': '1.0\ninstall'}}, 'result': True, 'comment': 'The following packages were installed/updated: saltgo-test-a=1.0\nPackage saltgo-test-a is no longer being held.'}`},
+		{fun: "pkg.installed", kw: data.M("name", "saltgo-test-nonexistent"),
+			want: `{'name': 'saltgo-test-nonexistent', 'changes': {}, 'result': False, 'comment': 'Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - E: Unable to locate package saltgo-test-nonexistent'}`},
+		{fun: "pkg.installed", kw: data.M("name", "x", "pkgs", "notalist"),
+			want: `{'name': 'x', 'changes': {}, 'result': False, 'comment': "Invalidly formatted 'pkgs' parameter. See minion log."}`},
+		{fun: "pkg.latest", kw: data.M("name", "saltgo-test-nonexistent"),
+			want: `{'name': 'saltgo-test-nonexistent', 'changes': {}, 'result': False, 'comment': "No information found for 'saltgo-test-nonexistent'."}`},
+		{fun: "pkg.removed", test: true, kw: data.M("name", b),
+			want: `{'name': 'saltgo-test-b', 'changes': {'saltgo-test-b': {'new': 'removed', 'old': ''}}, 'result': None, 'comment': 'The following packages will be removed: saltgo-test-b.'}`},
+		{fun: "pkg.removed", kw: data.M("name", "r", "pkgs", []any{b, "saltgo-test-nonexistent"}),
+			want: `{'name': 'r', 'changes': {'saltgo-test-b': {'new': '', 'old': '1.1'}}, 'result': True, 'comment': 'The following packages were not installed: saltgo-test-nonexistent The following packages were removed: saltgo-test-b.'}`},
+		{fun: "pkg.removed", kw: data.M("name", b),
+			want: `{'name': 'saltgo-test-b', 'changes': {}, 'result': True, 'comment': 'All specified packages are already absent'}`},
+		{fun: "pkg.purged", test: true, kw: data.M("name", a),
+			want: `{'name': 'saltgo-test-a', 'changes': {'saltgo-test-a': {'new': 'purged', 'old': ''}}, 'result': None, 'comment': 'The following packages will be purged: saltgo-test-a.'}`},
+		{fun: "pkg.purged", kw: data.M("name", a),
+			want: `{'name': 'saltgo-test-a', 'changes': {'removed': {}, 'installed': {'saltgo-test-a': {'new': '', 'old': '1.0'}}}, 'result': True, 'comment': 'All targeted packages were purged.'}`},
+		{fun: "pkg.purged", kw: data.M("name", a),
+			want: `{'name': 'saltgo-test-a', 'changes': {}, 'result': True, 'comment': 'None of the targeted packages are installed or partially installed'}`},
+	}
+	for i, s := range steps {
+		if s.publish[0] != "" {
+			r.Add(s.publish[0], s.publish[1], "")
+		}
+		before := r.StatusHash()
+		got := apply(t, s.fun, s.test, s.kw)
+		if g := data.Repr(got); g != s.want {
+			t.Fatalf("step %d %s %s test=%v:\n got %s\nwant %s", i, s.fun, data.Repr(s.kw), s.test, g, s.want)
+		}
+		if s.test && r.StatusHash() != before {
+			t.Fatalf("step %d: test=True changed the dpkg status file", i)
+		}
+	}
+	if _, ok := r.Installed(a); ok {
+		t.Fatal("saltgo-test-a still present under the root")
+	}
+}
