@@ -2,11 +2,15 @@ package pkg_test
 
 import (
 	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
 	_ "github.com/saltgo/saltgo/modules/cmd"
+	_ "github.com/saltgo/saltgo/modules/state"
 	"github.com/saltgo/saltgo/modules/pkg/apttest"
 	"github.com/saltgo/saltgo/state"
 	_ "github.com/saltgo/saltgo/states/pkg"
@@ -115,5 +119,50 @@ func TestPkgStates(t *testing.T) {
 	}
 	if _, ok := r.Installed(a); ok {
 		t.Fatal("saltgo-test-a still present under the root")
+	}
+}
+
+// TestPkgSLS applies an SLS through state.sls: a package that does not
+// exist fails with Salt's comment, the independent state still installs
+// its package, the state requiring the failed one is not run.
+func TestPkgSLS(t *testing.T) {
+	r := apttest.New(t)
+	r.Add("saltgo-test-a", "1.0", "")
+	roots := t.TempDir()
+	sls := "missing:\n  pkg.installed:\n    - name: saltgo-test-nonexistent\n    - refresh: True\n" +
+		"good:\n  pkg.installed:\n    - name: saltgo-test-a\n" +
+		"after:\n  pkg.removed:\n    - name: saltgo-test-a\n    - require:\n      - pkg: missing\n"
+	if err := os.WriteFile(filepath.Join(roots, "p.sls"), []byte(sls), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts := data.M("id", "minion1", "file_roots", data.M("base", []any{roots}), "cachedir", t.TempDir(), "file_client", "local", "test", false)
+	env := &host.Env{ID: "minion1", Opts: opts, Local: true, Log: slog.New(slog.DiscardHandler), Grains: data.M("id", "minion1"), Pillar: data.NewMap()}
+	res := host.Execute(context.Background(), env, host.Exec, "state.sls", []any{"p"}, data.M("jid", "20261203170000000000", "fun", "state.sls"))
+	if res.Retcode != 2 {
+		t.Fatalf("retcode %d: %s", res.Retcode, data.Repr(res.Return))
+	}
+	m, ok := res.Return.(*data.Map)
+	if !ok {
+		t.Fatalf("return: %s", data.Repr(res.Return))
+	}
+	want := map[string]string{
+		"pkg_|-missing_|-saltgo-test-nonexistent_|-installed": "False|Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - E: Unable to locate package saltgo-test-nonexistent",
+		"pkg_|-good_|-saltgo-test-a_|-installed":             "True|The following packages were installed/updated: saltgo-test-a",
+		"pkg_|-after_|-saltgo-test-a_|-removed":              "False|One or more requisite failed: p.missing",
+	}
+	for k, w := range want {
+		v, ok := m.Get(k)
+		if !ok {
+			t.Fatalf("no %s in %s", k, data.Repr(m))
+		}
+		sm := v.(*data.Map)
+		res, _ := sm.Get("result")
+		cm, _ := sm.Get("comment")
+		if got := data.Repr(res) + "|" + data.Str(cm); got != w {
+			t.Errorf("%s = %q, want %q", k, got, w)
+		}
+	}
+	if v, ok := r.Installed("saltgo-test-a"); !ok || v != "1.0" {
+		t.Fatalf("saltgo-test-a not installed: %q", v)
 	}
 }
