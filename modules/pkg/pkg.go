@@ -12,10 +12,16 @@ package pkg
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
@@ -215,6 +221,7 @@ func version(ctx context.Context, c *host.Call) (any, error) {
 // RefreshDB is refresh_db: apt-get -q update; a map of source to True
 // (fetched), None (unchanged) or False (failed or ignored).
 func RefreshDB(ctx context.Context, env *host.Env, failhard bool) (*data.Map, error) {
+	ClearRtag(env)
 	r, err := run(ctx, env, []string{"apt-get", "-q", "update"})
 	if err != nil {
 		return nil, err
@@ -1000,4 +1007,84 @@ func Upgrade(ctx context.Context, env *host.Env, refresh, distUpgrade bool, kw *
 
 func upgradeFn(ctx context.Context, c *host.Call) (any, error) {
 	return Upgrade(ctx, c.Env, c.Bool("refresh"), c.Bool("dist_upgrade"), c.Kwargs())
+}
+
+// Rtag is Salt's refresh tag file (<cachedir>/pkg_refresh): while it
+// exists, pkg states with refresh unset refresh the package database;
+// refresh_db removes it. "" when the minion has no cachedir.
+func Rtag(env *host.Env) string {
+	if env == nil || env.Opts == nil {
+		return ""
+	}
+	v, ok := env.Opts.Get("cachedir")
+	if !ok || v == nil || data.Str(v) == "" {
+		return ""
+	}
+	return filepath.Join(data.Str(v), "pkg_refresh")
+}
+
+// WriteRtag creates the refresh tag (salt.utils.pkg.write_rtag).
+func WriteRtag(env *host.Env) {
+	p := Rtag(env)
+	if p == "" {
+		return
+	}
+	if _, err := os.Stat(p); err == nil {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err == nil {
+		err = os.WriteFile(p, nil, 0o644)
+		if err == nil {
+			return
+		}
+	}
+	env.Logger().Warn("Encountered error writing rtag", slog.String("path", p))
+}
+
+// ClearRtag removes the refresh tag (salt.utils.pkg.clear_rtag).
+func ClearRtag(env *host.Env) {
+	p := Rtag(env)
+	if p == "" {
+		return
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		env.Logger().Warn(fmt.Sprintf("Encountered error removing rtag: %v", err))
+	}
+}
+
+// CheckRefresh is salt.utils.pkg.check_refresh: refresh when asked to, or
+// when it is not refused and the refresh tag exists.
+func CheckRefresh(env *host.Env, refresh any) bool {
+	if isTrue(refresh) {
+		return true
+	}
+	if refresh == false {
+		return false
+	}
+	p := Rtag(env)
+	if p == "" {
+		return false
+	}
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// isTrue is salt.utils.data.is_true.
+func isTrue(v any) bool {
+	switch x := v.(type) {
+	case string:
+		if n, err := strconv.Atoi(strings.TrimSpace(x)); err == nil {
+			return n > 0
+		}
+		if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+			return f > 0
+		}
+		return strings.ToLower(x) == "true"
+	case bool:
+		return x
+	}
+	if n, ok := data.AsInt(v); ok {
+		return n > 0
+	}
+	return data.Truthy(v)
 }

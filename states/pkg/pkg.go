@@ -174,7 +174,7 @@ func installed(ctx context.Context, c *host.Call) (any, error) {
 		return ret(name, nil, false, "Invalidly formatted 'pkgs' parameter. See minion log."), nil
 	}
 	test := isTest(c)
-	refresh := c.Bool("refresh")
+	refresh := modInit(c)
 	cur, err := pkgmod.ListPkgs(ctx, c.Env, false, false)
 	if err != nil {
 		return ret(name, nil, false, err.Error()), nil
@@ -360,6 +360,27 @@ func installed(ctx context.Context, c *host.Call) (any, error) {
 	return ret(name, changes, result, strings.Join(comment, "\n")), nil
 }
 
+// modInit stands for Salt's pkg.mod_init, which the engine calls before
+// the first pkg.installed or pkg.latest of a run and which writes the
+// refresh tag; it returns check_refresh(refresh): whether this state
+// refreshes the package database.
+func modInit(c *host.Call) bool {
+	first := true
+	if ch := state.Of(c); ch != nil && ch.Running != nil {
+		ch.Running.Range(func(k, _ any) bool {
+			tag := data.Str(k)
+			if strings.HasPrefix(tag, "pkg_|-") && (strings.HasSuffix(tag, "_|-installed") || strings.HasSuffix(tag, "_|-latest")) {
+				first = false
+			}
+			return first
+		})
+	}
+	if first {
+		pkgmod.WriteRtag(c.Env)
+	}
+	return pkgmod.CheckRefresh(c.Env, c.Get("refresh"))
+}
+
 func mustGet(m *data.Map, k string) any {
 	v, _ := m.Get(k)
 	return v
@@ -406,7 +427,7 @@ func latest(ctx context.Context, c *host.Call) (any, error) {
 	default:
 		return ret(name, nil, false, `Invalidly formatted "pkgs" parameter. See minion log.`), nil
 	}
-	avail, err := pkgmod.LatestVersion(ctx, c.Env, want, c.Bool("refresh"), false)
+	avail, err := pkgmod.LatestVersion(ctx, c.Env, want, modInit(c), false)
 	if err != nil {
 		return ret(name, nil, false, "An error was encountered while checking the newest available version of package(s): "+err.Error()), nil
 	}

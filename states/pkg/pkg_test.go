@@ -129,13 +129,16 @@ func TestPkgSLS(t *testing.T) {
 	r := apttest.New(t)
 	r.Add("saltgo-test-a", "1.0", "")
 	roots := t.TempDir()
-	sls := "missing:\n  pkg.installed:\n    - name: saltgo-test-nonexistent\n    - refresh: True\n" +
+	// no refresh argument and no apt-get update before: the first pkg state
+	// refreshes through the refresh tag its mod_init writes (Salt's rtag)
+	sls := "missing:\n  pkg.installed:\n    - name: saltgo-test-nonexistent\n" +
 		"good:\n  pkg.installed:\n    - name: saltgo-test-a\n" +
 		"after:\n  pkg.removed:\n    - name: saltgo-test-a\n    - require:\n      - pkg: missing\n"
 	if err := os.WriteFile(filepath.Join(roots, "p.sls"), []byte(sls), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	opts := data.M("id", "minion1", "file_roots", data.M("base", []any{roots}), "cachedir", t.TempDir(), "file_client", "local", "test", false)
+	cachedir := t.TempDir()
+	opts := data.M("id", "minion1", "file_roots", data.M("base", []any{roots}), "cachedir", cachedir, "file_client", "local", "test", false)
 	env := &host.Env{ID: "minion1", Opts: opts, Local: true, Log: slog.New(slog.DiscardHandler), Grains: data.M("id", "minion1"), Pillar: data.NewMap()}
 	res := host.Execute(context.Background(), env, host.Exec, "state.sls", []any{"p"}, data.M("jid", "20261203170000000000", "fun", "state.sls"))
 	if res.Retcode != 2 {
@@ -164,5 +167,8 @@ func TestPkgSLS(t *testing.T) {
 	}
 	if v, ok := r.Installed("saltgo-test-a"); !ok || v != "1.0" {
 		t.Fatalf("saltgo-test-a not installed: %q", v)
+	}
+	if _, err := os.Stat(filepath.Join(cachedir, "pkg_refresh")); err == nil {
+		t.Fatal("the refresh tag is still there after the refresh")
 	}
 }
