@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
@@ -90,8 +91,23 @@ func run(ctx context.Context, env *host.Env, argv []string) (cmdmod.Result, erro
 		return cmdmod.Result{}, fmt.Errorf("pkg: %w", err)
 	}
 	call.Env, call.Fun = env, "cmd.run_all"
-	return cmdmod.Run(ctx, call, argv[0], argv[1:], false, false)
+	r, err := cmdmod.Run(ctx, call, argv[0], argv[1:], false, false)
+	// apt's lock held by another process: retry as _call_apt does
+	for n := 1; err == nil && n <= 10 && strings.Contains(r.Stderr, "Could not get lock"); n++ {
+		env.Logger().Warn(fmt.Sprintf("Waiting for dpkg lock release: retrying... %d/100", n))
+		select {
+		case <-ctx.Done():
+			return r, fmt.Errorf("pkg: waiting for the dpkg lock: %w", ctx.Err())
+		case <-time.After(lockWait(n)):
+		}
+		r, err = cmdmod.Run(ctx, call, argv[0], argv[1:], false, false)
+	}
+	return r, err
 }
+
+// lockWait is how long _call_apt sleeps before its n-th retry on a held
+// dpkg lock (2**n seconds).
+var lockWait = func(n int) time.Duration { return time.Duration(1<<n) * time.Second }
 
 // Pkgs maps a package name to its installed versions.
 type Pkgs struct {

@@ -3,9 +3,14 @@ package pkg_test
 import (
 	"context"
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
@@ -227,5 +232,60 @@ func TestPkgUpgrade(t *testing.T) {
 		if got := repr(mustCall(t, s.fun, s.args...)); got != s.want {
 			t.Fatalf("%s = %s, want %s", s.fun, got, s.want)
 		}
+	}
+}
+
+// lockFrontend takes dpkg's frontend lock of the private root the way
+// another apt process would (an fcntl write lock); release drops it.
+func lockFrontend(t *testing.T, r *apttest.Root) (release func()) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(r.Dir, "var/lib/dpkg/lock-frontend"), os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: 0}
+	if err := syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &lk); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() { once.Do(func() { f.Close() }) }
+	t.Cleanup(release)
+	return release
+}
+
+// TestPkgLock: with apt's lock held by another process, install retries
+// as _call_apt does and succeeds once the lock is released; a lock that
+// is never released fails with apt's error in Salt's text.
+func TestPkgLock(t *testing.T) {
+	r := apttest.New(t)
+	r.Add("saltgo-test-a", "1.0", "")
+	r.Update()
+
+	release := lockFrontend(t, r)
+	var retries []int
+	restore := pkg.SetLockWait(func(n int) time.Duration {
+		retries = append(retries, n)
+		release() // the other process finishes during the first wait
+		return 0
+	})
+	got := repr(mustCall(t, "pkg.install", "saltgo-test-a"))
+	restore()
+	if got != `{'saltgo-test-a': {'old': '', 'new': '1.0'}}` || len(retries) != 1 {
+		t.Fatalf("install under a lock = %s after retries %v", got, retries)
+	}
+
+	lockFrontend(t, r)
+	retries = nil
+	defer pkg.SetLockWait(func(n int) time.Duration { retries = append(retries, n); return 0 })()
+	_, err := call(t, "pkg.remove", "saltgo-test-a")
+	var ie *pkg.InfoError
+	if !errors.As(err, &ie) || !strings.HasPrefix(ie.WithoutChanges(), "Problem encountered removing package(s). Additional info follows:\n\nerrors:\n    - E: Could not get lock ") {
+		t.Fatalf("remove under a held lock: %v", err)
+	}
+	if len(retries) != 10 {
+		t.Fatalf("retries = %v, want 10 as _call_apt", retries)
+	}
+	if v, ok := r.Installed("saltgo-test-a"); !ok || v != "1.0" {
+		t.Fatal("the package changed under a held lock")
 	}
 }
