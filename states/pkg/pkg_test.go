@@ -10,8 +10,8 @@ import (
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
 	_ "github.com/saltgo/saltgo/modules/cmd"
-	_ "github.com/saltgo/saltgo/modules/state"
 	"github.com/saltgo/saltgo/modules/pkg/apttest"
+	_ "github.com/saltgo/saltgo/modules/state"
 	"github.com/saltgo/saltgo/state"
 	_ "github.com/saltgo/saltgo/states/pkg"
 )
@@ -150,8 +150,8 @@ func TestPkgSLS(t *testing.T) {
 	}
 	want := map[string]string{
 		"pkg_|-missing_|-saltgo-test-nonexistent_|-installed": "False|Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - E: Unable to locate package saltgo-test-nonexistent",
-		"pkg_|-good_|-saltgo-test-a_|-installed":             "True|The following packages were installed/updated: saltgo-test-a",
-		"pkg_|-after_|-saltgo-test-a_|-removed":              "False|One or more requisite failed: p.missing",
+		"pkg_|-good_|-saltgo-test-a_|-installed":              "True|The following packages were installed/updated: saltgo-test-a",
+		"pkg_|-after_|-saltgo-test-a_|-removed":               "False|One or more requisite failed: p.missing",
 	}
 	for k, w := range want {
 		v, ok := m.Get(k)
