@@ -728,20 +728,8 @@ func installFn(ctx context.Context, c *host.Call) (any, error) {
 			kw.Set(k, c.Get(k))
 		}
 	}
-	ret, err := Install(ctx, c.Env, targets, c.Bool("refresh"), kw)
-	if err != nil {
-		return nil, err
-	}
-	if h, ok := kw.Get("hold"); ok && h != nil {
-		names := make([]string, len(targets))
-		for i, t := range targets {
-			names[i] = t.Name
-		}
-		if _, err := Hold(ctx, c.Env, names, data.Truthy(h), false); err != nil {
-			return nil, err
-		}
-	}
-	return ret, nil
+	// like aptpkg, hold= is not install's business (pkg.installed holds)
+	return Install(ctx, c.Env, targets, c.Bool("refresh"), kw)
 }
 
 // Uninstall is pkg.remove (action "remove") and pkg.purge ("purge").
