@@ -16,7 +16,7 @@ import (
 	_ "github.com/saltgo/saltgo/states/pkg"
 )
 
-func apply(t *testing.T, fun string, test bool, kw *data.Map) *data.Map {
+func apply(t testing.TB, fun string, test bool, kw *data.Map) *data.Map {
 	t.Helper()
 	f, _, err := host.Lookup(host.State, fun)
 	if err != nil {
