@@ -87,6 +87,8 @@ func TestPkgStates(t *testing.T) {
 			want: `{'name': 'saltgo-test-a', 'changes': {'saltgo-test-a': {'old': '1.1\nhold', 'new': '1.0\ninstall'}}, 'result': True, 'comment': 'The following packages were installed/updated: saltgo-test-a=1.0\nPackage saltgo-test-a is no longer being held.'}`},
 		{fun: "pkg.installed", kw: data.M("name", "saltgo-test-nonexistent"),
 			want: `{'name': 'saltgo-test-nonexistent', 'changes': {}, 'result': False, 'comment': 'Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - E: Unable to locate package saltgo-test-nonexistent'}`},
+		{fun: "pkg.installed", kw: data.M("name", a, "version", "9.9"),
+			want: `{'name': 'saltgo-test-a', 'changes': {}, 'result': False, 'comment': "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - E: Version '9.9' for 'saltgo-test-a' was not found"}`},
 		{fun: "pkg.installed", kw: data.M("name", "x", "pkgs", "notalist"),
 			want: `{'name': 'x', 'changes': {}, 'result': False, 'comment': "Invalidly formatted 'pkgs' parameter. See minion log."}`},
 		{fun: "pkg.latest", kw: data.M("name", "saltgo-test-nonexistent"),

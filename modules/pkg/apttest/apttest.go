@@ -28,6 +28,9 @@ type Root struct {
 // started by the test use them.
 func New(t testing.TB) *Root {
 	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatal("apttest: dpkg installs packages only as root (run the tests as root, as the CI does after scripts/setup.sh)")
+	}
 	base := t.TempDir()
 	r := &Root{t: t, Dir: filepath.Join(base, "root"), Repo: filepath.Join(base, "repo")}
 	for _, d := range []string{"etc/apt/apt.conf.d", "etc/apt/preferences.d", "etc/apt/sources.list.d", "var/lib/apt/lists/partial",
