@@ -58,6 +58,8 @@ func init() {
 				Doc: "List all available package upgrades.\n\n    CLI Example:\n\n        salt '*' pkg.list_upgrades\n    "},
 			{Name: "upgrade", Params: []host.Param{host.Opt("refresh", true), host.Opt("dist_upgrade", false)}, VarKwargs: true, Fn: upgradeFn,
 				Doc: "Upgrades all packages via apt-get upgrade or apt-get dist-upgrade\n    if dist_upgrade is True; returns the changes.\n\n    CLI Example:\n\n        salt '*' pkg.upgrade\n    "},
+			{Name: "version_cmp", Params: []host.Param{host.Req("pkg1"), host.Req("pkg2"), host.Opt("ignore_epoch", false)}, VarKwargs: true, Fn: versionCmpFn,
+				Doc: "Do a cmp-style comparison on two packages. Return -1 if pkg1 < pkg2, 0 if\n    pkg1 == pkg2, and 1 if pkg1 > pkg2.\n\n    CLI Example:\n\n        salt '*' pkg.version_cmp '0.2.4-0ubuntu1' '0.2.4.1-0ubuntu1'\n    "},
 			{Name: "refresh_db", Params: []host.Param{host.Opt("cache_valid_time", int64(0)), host.Opt("failhard", false)}, VarKwargs: true, Fn: refreshDBFn,
 				Doc: "Updates the APT database to latest packages based upon repositories\n\n    CLI Example:\n\n        salt '*' pkg.refresh_db\n    "},
 			{Name: "install", Params: []host.Param{host.Opt("name", nil), host.Opt("refresh", false), host.Opt("fromrepo", nil), host.Opt("skip_verify", false),
@@ -389,6 +391,20 @@ func VersionCmp(a, b string) int {
 		return sign(c)
 	}
 	return sign(verrevcmp(ra, rb))
+}
+
+func versionCmpFn(_ context.Context, c *host.Call) (any, error) {
+	a, b := c.Str("pkg1"), c.Str("pkg2")
+	if c.Bool("ignore_epoch") {
+		strip := func(v string) string {
+			if i := strings.IndexByte(v, ':'); i >= 0 {
+				return v[i+1:]
+			}
+			return v
+		}
+		a, b = strip(a), strip(b)
+	}
+	return int64(VersionCmp(a, b)), nil
 }
 
 func sign(n int) int {

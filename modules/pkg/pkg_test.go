@@ -191,10 +191,13 @@ func TestVersionCmp(t *testing.T) {
 	}{
 		{"1.0", "1.1", -1}, {"1.1", "1.0", 1}, {"1.0", "1.0", 0}, {"1.0~rc1", "1.0", -1},
 		{"1:0.9", "1.0", 1}, {"1.0-2", "1.0-10", -1}, {"1.0a", "1.0", 1}, {"1.0+b1", "1.0", 1},
-		{"2.30-1", "2.4-1", 1}, {"0001.0", "1.0", 0},
+		{"2.30-1", "2.4-1", 1}, {"0001.0", "1.0", 0}, {"1.0~", "1.0~~", 1}, {"1:1.0", "2:0.1", -1},
 	} {
 		if got := pkg.VersionCmp(tc.a, tc.b); got != tc.want {
 			t.Errorf("VersionCmp(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+		if got := mustCall(t, "pkg.version_cmp", tc.a, tc.b); got != int64(tc.want) {
+			t.Errorf("pkg.version_cmp %q %q = %v, want %d", tc.a, tc.b, got, tc.want)
 		}
 		out, err := exec.Command("dpkg", "--compare-versions", tc.a, map[int]string{-1: "lt", 0: "eq", 1: "gt"}[tc.want], tc.b).CombinedOutput()
 		if err != nil {
