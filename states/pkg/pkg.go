@@ -96,16 +96,24 @@ func fulfills(installed []string, conds string, allowUpdates bool) bool {
 func splitComparison(s string) (string, string) {
 	for _, op := range []string{"<=", ">=", "==", "!=", "<", ">", "="} {
 		if strings.HasPrefix(s, op) {
+			rest := strings.TrimSpace(s[len(op):])
 			if op == "=" {
 				op = "=="
 			}
-			return op, strings.TrimSpace(s[len(op):])
+			return op, rest
 		}
 	}
 	return "==", s
 }
 
 func compare(have, oper, want string) bool {
+	// _check_ignore_epoch: an exact spec without an epoch ignores the
+	// installed version's epoch
+	if !strings.ContainsAny(oper, "<>") && !strings.Contains(want, ":") {
+		if i := strings.IndexByte(have, ':'); i >= 0 {
+			have = have[i+1:]
+		}
+	}
 	if oper == "==" && strings.HasSuffix(want, "*") && strings.HasPrefix(have, strings.TrimSuffix(want, "*")) {
 		return true
 	}
