@@ -60,6 +60,8 @@ func init() {
 				Doc: "Upgrades all packages via apt-get upgrade or apt-get dist-upgrade\n    if dist_upgrade is True; returns the changes.\n\n    CLI Example:\n\n        salt '*' pkg.upgrade\n    "},
 			{Name: "version_cmp", Params: []host.Param{host.Req("pkg1"), host.Req("pkg2"), host.Opt("ignore_epoch", false)}, VarKwargs: true, Fn: versionCmpFn,
 				Doc: "Do a cmp-style comparison on two packages. Return -1 if pkg1 < pkg2, 0 if\n    pkg1 == pkg2, and 1 if pkg1 > pkg2.\n\n    CLI Example:\n\n        salt '*' pkg.version_cmp '0.2.4-0ubuntu1' '0.2.4.1-0ubuntu1'\n    "},
+			{Name: "list_repo_pkgs", Params: names, VarArgs: true, VarKwargs: true, Fn: listRepoPkgsFn,
+				Doc: "Returns all available packages (or those named) with the versions the\n    repositories offer.\n\n    CLI Example:\n\n        salt '*' pkg.list_repo_pkgs foo bar\n    "},
 			{Name: "refresh_db", Params: []host.Param{host.Opt("cache_valid_time", int64(0)), host.Opt("failhard", false)}, VarKwargs: true, Fn: refreshDBFn,
 				Doc: "Updates the APT database to latest packages based upon repositories\n\n    CLI Example:\n\n        salt '*' pkg.refresh_db\n    "},
 			{Name: "install", Params: []host.Param{host.Opt("name", nil), host.Opt("refresh", false), host.Opt("fromrepo", nil), host.Opt("skip_verify", false),
@@ -393,6 +395,81 @@ func VersionCmp(a, b string) int {
 	return sign(verrevcmp(ra, rb))
 }
 
+// SplitComparison splits a version spec into its operator ("==" for none
+// or "=") and version, as salt.utils.pkg.split_comparison.
+func SplitComparison(s string) (string, string) {
+	s = strings.TrimSpace(s)
+	for _, op := range []string{"<=", ">=", "==", "!=", "<", ">", "="} {
+		if strings.HasPrefix(s, op) {
+			rest := strings.TrimSpace(s[len(op):])
+			if op == "=" {
+				op = "=="
+			}
+			return op, rest
+		}
+	}
+	return "==", s
+}
+
+// Compare reports whether have <oper> want holds with dpkg's ordering.
+func Compare(have, oper, want string) bool {
+	c := VersionCmp(have, want)
+	switch oper {
+	case "==":
+		return c == 0
+	case "!=":
+		return c != 0
+	case "<":
+		return c < 0
+	case "<=":
+		return c <= 0
+	case ">":
+		return c > 0
+	case ">=":
+		return c >= 0
+	}
+	return false
+}
+
+// ListRepoPkgs is list_repo_pkgs for names: the versions apt-cache show
+// lists for each.
+func ListRepoPkgs(ctx context.Context, env *host.Env, names []string) (map[string][]string, error) {
+	r, err := run(ctx, env, append([]string{"apt-cache", "show"}, names...))
+	if err != nil {
+		return nil, err
+	}
+	ret := map[string][]string{}
+	cur := ""
+	for _, line := range strings.Split(r.Stdout, "\n") {
+		if v, ok := strings.CutPrefix(line, "Package: "); ok {
+			cur = strings.TrimSpace(v)
+			continue
+		}
+		if v, ok := strings.CutPrefix(line, "Version: "); ok && cur != "" {
+			ret[cur] = append(ret[cur], strings.TrimSpace(v))
+		}
+	}
+	return ret, nil
+}
+
+func listRepoPkgsFn(ctx context.Context, c *host.Call) (any, error) {
+	names := strArgs(c)
+	rp, err := ListRepoPkgs(ctx, c.Env, names)
+	if err != nil {
+		return nil, err
+	}
+	m := data.NewMap()
+	keys := make([]string, 0, len(rp))
+	for k := range rp {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		m.Set(k, toAny(rp[k]))
+	}
+	return m, nil
+}
+
 func versionCmpFn(_ context.Context, c *host.Call) (any, error) {
 	a, b := c.Str("pkg1"), c.Str("pkg2")
 	if c.Bool("ignore_epoch") {
@@ -655,8 +732,39 @@ func Install(ctx context.Context, env *host.Env, targets []Target, refresh bool,
 		prefix = append(prefix, "-t", data.Str(fr))
 	}
 	prefix = append(prefix, "install")
-	var up, down, all []string
+	var up, down, all, errs []string
+	var comparisons []string
 	for _, t := range targets {
+		if strings.HasPrefix(t.Version, "<") || strings.HasPrefix(t.Version, ">") {
+			comparisons = append(comparisons, t.Name)
+		}
+	}
+	available := map[string][]string{}
+	if len(comparisons) > 0 {
+		if available, err = ListRepoPkgs(ctx, env, comparisons); err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range targets {
+		if strings.HasPrefix(t.Version, "<") || strings.HasPrefix(t.Version, ">") {
+			oper, want := SplitComparison(t.Version)
+			match := ""
+			for _, cand := range available[t.Name] {
+				if Compare(cand, oper, want) {
+					match = cand
+					break
+				}
+			}
+			if match == "" {
+				avail := "None"
+				if l := available[t.Name]; len(l) > 0 {
+					avail = strings.Join(l, ", ")
+				}
+				errs = append(errs, fmt.Sprintf("No version matching '%s%s' could be found (available: %s)", t.Name, t.Version, avail))
+				continue
+			}
+			t.Version = match
+		}
 		if t.Version == "" {
 			up = append(up, t.Name)
 			all = append(all, t.Name)
@@ -700,7 +808,6 @@ func Install(ctx context.Context, env *host.Env, targets []Target, refresh bool,
 			return nil, err
 		}
 	}
-	var errs []string
 	for _, c := range cmds {
 		r, err := run(ctx, env, c)
 		if err != nil {

@@ -168,6 +168,18 @@ func TestPkgErrors(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("not a CommandExecutionError: %T", err)
 	}
+	_, err = call(t, "pkg.install", kw("pkgs", []any{data.M("saltgo-test-a", ">=1.1")}))
+	if !errors.As(err, &ie) || ie.WithoutChanges() != "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - No version matching 'saltgo-test-a>=1.1' could be found (available: 1.0)" {
+		t.Fatalf("install of a version spec nothing matches: %v", err)
+	}
+	if got := repr(mustCall(t, "pkg.install", kw("pkgs", []any{data.M("saltgo-test-a", "<2")}))); got != `{'saltgo-test-a': {'old': '', 'new': '1.0'}}` {
+		t.Fatalf("install a<2 = %s", got)
+	}
+	r.Add("saltgo-test-a", "1.1", "")
+	r.Update()
+	if got := repr(mustCall(t, "pkg.list_repo_pkgs", "saltgo-test-a")); got != `{'saltgo-test-a': ['1.1', '1.0']}` {
+		t.Fatalf("list_repo_pkgs = %s", got)
+	}
 	for _, tc := range []struct {
 		fun  string
 		args []any

@@ -78,7 +78,7 @@ func fulfills(installed []string, conds string, allowUpdates bool) bool {
 	for _, iv := range installed {
 		all := true
 		for _, p := range parts {
-			oper, ver := splitComparison(strings.TrimSpace(p))
+			oper, ver := pkgmod.SplitComparison(p)
 			if allowUpdates && len(parts) == 1 && oper == "==" {
 				oper = ">="
 			}
@@ -93,20 +93,10 @@ func fulfills(installed []string, conds string, allowUpdates bool) bool {
 	return false
 }
 
-func splitComparison(s string) (string, string) {
-	for _, op := range []string{"<=", ">=", "==", "!=", "<", ">", "="} {
-		if strings.HasPrefix(s, op) {
-			rest := strings.TrimSpace(s[len(op):])
-			if op == "=" {
-				op = "=="
-			}
-			return op, rest
-		}
-	}
-	return "==", s
-}
-
 func compare(have, oper, want string) bool {
+	if oper == "==" && strings.HasSuffix(want, "*") && strings.HasPrefix(have, strings.TrimSuffix(want, "*")) {
+		return true
+	}
 	// _check_ignore_epoch: an exact spec without an epoch ignores the
 	// installed version's epoch
 	if !strings.ContainsAny(oper, "<>") && !strings.Contains(want, ":") {
@@ -114,25 +104,7 @@ func compare(have, oper, want string) bool {
 			have = have[i+1:]
 		}
 	}
-	if oper == "==" && strings.HasSuffix(want, "*") && strings.HasPrefix(have, strings.TrimSuffix(want, "*")) {
-		return true
-	}
-	c := pkgmod.VersionCmp(have, want)
-	switch oper {
-	case "==":
-		return c == 0
-	case "!=":
-		return c != 0
-	case "<":
-		return c < 0
-	case "<=":
-		return c <= 0
-	case ">":
-		return c > 0
-	case ">=":
-		return c >= 0
-	}
-	return false
+	return pkgmod.Compare(have, oper, want)
 }
 
 func desiredPkg(t pkgmod.Target) string {
@@ -150,17 +122,36 @@ func holdArg(c *host.Call) (hold, given bool) {
 // installableVersions is _get_installable_versions: what each target
 // would become.
 func installableVersions(ctx context.Context, env *host.Env, targets []pkgmod.Target, current map[string]string) (*data.Map, error) {
-	names := make([]string, len(targets))
-	for i, t := range targets {
-		names[i] = t.Name
+	var latest, explicit []string
+	for _, t := range targets {
+		if t.Version == "" {
+			latest = append(latest, t.Name)
+		} else {
+			explicit = append(explicit, desiredPkg(t)) // as Salt: "a=1.0", "a>=1.0"
+		}
 	}
-	lv, err := pkgmod.LatestVersion(ctx, env, names, true, true)
-	if err != nil {
-		return nil, err
+	versions := map[string]string{}
+	if len(latest) > 0 {
+		lv, err := pkgmod.LatestVersion(ctx, env, latest, true, false)
+		if err != nil {
+			return nil, err
+		}
+		versions = lv
+	}
+	if len(explicit) > 0 {
+		rp, err := pkgmod.ListRepoPkgs(ctx, env, explicit)
+		if err != nil {
+			return nil, err
+		}
+		for n, l := range rp {
+			if len(l) > 0 {
+				versions[n] = l[0]
+			}
+		}
 	}
 	ch := data.NewMap()
 	for _, t := range targets {
-		nv := lv[t.Name]
+		nv := versions[t.Name]
 		if nv == "" {
 			nv = "installed"
 		}

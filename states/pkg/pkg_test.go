@@ -57,6 +57,11 @@ func TestPkgStates(t *testing.T) {
 	steps := []step{
 		{fun: "pkg.installed", test: true, kw: data.M("name", b),
 			want: `{'name': 'saltgo-test-b', 'changes': {'saltgo-test-b': {'new': '1.0', 'old': ''}}, 'result': None, 'comment': 'The following packages would be installed/updated: saltgo-test-b'}`},
+		{fun: "pkg.installed", test: true, kw: data.M("name", a, "version", "1.0"),
+			want: `{'name': 'saltgo-test-a', 'changes': {'saltgo-test-a': {'new': '1.0', 'old': ''}}, 'result': None, 'comment': 'The following packages would be installed/updated: saltgo-test-a'}`},
+		// apt-cache show does not know "a>=1.0": Salt says 'installed'
+		{fun: "pkg.installed", test: true, kw: data.M("name", "t", "pkgs", []any{data.M(a, ">=1.0"), b}),
+			want: `{'name': 't', 'changes': {'saltgo-test-a': {'new': 'installed', 'old': ''}, 'saltgo-test-b': {'new': '1.0', 'old': ''}}, 'result': None, 'comment': 'The following packages would be installed/updated: saltgo-test-a, saltgo-test-b'}`},
 		{fun: "pkg.installed", kw: data.M("name", b),
 			want: `{'name': 'saltgo-test-b', 'changes': {'saltgo-test-a': {'old': '', 'new': '1.0'}, 'saltgo-test-b': {'old': '', 'new': '1.0'}}, 'result': True, 'comment': 'The following packages were installed/updated: saltgo-test-b'}`},
 		{fun: "pkg.installed", kw: data.M("name", b),
