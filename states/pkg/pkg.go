@@ -29,6 +29,8 @@ func init() {
 		{Name: "latest", Params: latestP, VarKwargs: true, Fn: latest, Doc: "Ensure that the named package is installed and the latest available package."},
 		{Name: "removed", Params: removeP, VarKwargs: true, Fn: uninstall("remove"), Doc: "Verify that a package is not installed, calling pkg.remove if necessary."},
 		{Name: "purged", Params: removeP, VarKwargs: true, Fn: uninstall("purge"), Doc: "Verify that a package is not installed, calling pkg.purge if necessary."},
+		{Name: "mod_watch", Params: []host.Param{host.Req("name")}, VarKwargs: true, Fn: modWatch,
+			Doc: "Install/reinstall a package based on a watch requisite (installed, latest, removed, purged)."},
 		{Name: "uptodate", Params: []host.Param{host.Req("name"), host.Opt("refresh", false), host.Opt("pkgs", nil)}, VarKwargs: true, Fn: uptodate,
 			Doc: "Verify that the system is completely up to date."},
 	}})
@@ -739,4 +741,30 @@ func uptodate(ctx context.Context, c *host.Call) (any, error) {
 		}
 	}
 	return ret(name, changes, true, "Upgrade ran successfully"), nil
+}
+
+// modWatch is pkg.mod_watch: a watch runs installed, latest, removed or
+// purged again; other functions do not work with watch.
+func modWatch(ctx context.Context, c *host.Call) (any, error) {
+	sfun := ""
+	if v, ok := c.Kwargs().Get("sfun"); ok {
+		sfun = data.Str(v)
+	}
+	switch sfun {
+	case "installed", "latest", "removed", "purged":
+	default:
+		return data.M("name", c.Get("name"), "changes", data.NewMap(), "comment", fmt.Sprintf("pkg.%s does not work with the watch requisite", sfun), "result", false), nil
+	}
+	target, _, err := host.Lookup(host.State, "pkg."+sfun)
+	if err != nil {
+		return nil, fmt.Errorf("pkg.mod_watch: %w", err)
+	}
+	kw := c.Kwargs().Copy()
+	kw.Delete("sfun")
+	call, err := host.Bind(target, []any{c.Get("name")}, kw)
+	if err != nil {
+		return nil, err
+	}
+	call.Env, call.Fun, call.Pub = c.Env, "pkg."+sfun, c.Pub
+	return host.Invoke(ctx, call)
 }

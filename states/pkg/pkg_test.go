@@ -144,7 +144,10 @@ func TestPkgSLS(t *testing.T) {
 	// refreshes through the refresh tag its mod_init writes (Salt's rtag)
 	sls := "missing:\n  pkg.installed:\n    - name: saltgo-test-nonexistent\n" +
 		"good:\n  pkg.installed:\n    - name: saltgo-test-a\n" +
-		"after:\n  pkg.removed:\n    - name: saltgo-test-a\n    - require:\n      - pkg: missing\n"
+		"after:\n  pkg.removed:\n    - name: saltgo-test-a\n    - require:\n      - pkg: missing\n" +
+		"trigger:\n  test.succeed_with_changes: []\n" +
+		"again:\n  pkg.installed:\n    - name: saltgo-test-a\n    - watch:\n      - test: trigger\n" +
+		"up:\n  pkg.uptodate:\n    - watch:\n      - test: trigger\n"
 	if err := os.WriteFile(filepath.Join(roots, "p.sls"), []byte(sls), 0o644); err != nil {
 		t.Fatal(err)
 	}
