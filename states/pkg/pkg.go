@@ -574,9 +574,7 @@ func uninstall(action string) func(context.Context, *host.Call) (any, error) {
 		if c.Get("pkgs") != nil {
 			ts, err := pkgmod.ParseTargets(nil, c.Get("pkgs"), "")
 			if err != nil || len(ts) == 0 {
-				if action == "remove" {
-					return ret(name, nil, false, "Invalidly formatted pkgs parameter. See minion log."), nil
-				}
+				return ret(name, nil, false, "Invalidly formatted pkgs parameter. See minion log."), nil
 			}
 			params = ts
 		} else {
