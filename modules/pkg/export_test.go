@@ -8,3 +8,10 @@ func SetLockWait(f func(n int) time.Duration) (restore func()) {
 	lockWait = f
 	return func() { lockWait = old }
 }
+
+// SetSystemdDir points the systemd-booted check at dir.
+func SetSystemdDir(dir string) (restore func()) {
+	old := systemdDir
+	systemdDir = dir
+	return func() { systemdDir = old }
+}

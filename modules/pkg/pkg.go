@@ -79,6 +79,45 @@ func init() {
 		}})
 }
 
+// systemdDir is where systemd says it booted the host (salt.utils.systemd.booted).
+var systemdDir = "/run/systemd/system"
+
+// hasScope is salt.utils.systemd.has_scope: systemd booted the host, is
+// reachable and is at least version 205.
+func hasScope(ctx context.Context) bool {
+	if _, err := os.Stat(systemdDir); err != nil {
+		return false
+	}
+	out, _ := exec.CommandContext(ctx, "systemctl", "--version").CombinedOutput()
+	first, _, _ := strings.Cut(string(out), "\n")
+	m := regexp.MustCompile(`\w+ ([0-9]+)`).FindStringSubmatch(first)
+	if m == nil {
+		return false
+	}
+	ver, _ := strconv.Atoi(m[1])
+	var stderr strings.Builder
+	st := exec.CommandContext(ctx, "systemctl", "status")
+	st.Stderr = &stderr
+	_ = st.Run()
+	return !strings.Contains(stderr.String(), "Failed to get D-Bus connection: No such file or directory") && ver >= 205
+}
+
+// runScoped is _call_apt with scope=True: on a systemd host (unless the
+// option systemd.scope is False) apt runs in its own scope unit, so that a
+// package restarting the minion does not kill it.
+func runScoped(ctx context.Context, env *host.Env, argv []string) (cmdmod.Result, error) {
+	useScope := true
+	if env != nil && env.Opts != nil {
+		if v, ok := env.Opts.Get("systemd.scope"); ok && v != nil {
+			useScope = data.Truthy(v)
+		}
+	}
+	if useScope && hasScope(ctx) {
+		argv = append([]string{"systemd-run", "--scope", "--description", `"salt.modules.aptpkg"`}, argv...)
+	}
+	return run(ctx, env, argv)
+}
+
 // run runs argv through cmd.run_all's runner with Salt's _call_apt
 // parameters (no shell, DPKG_ENV_VARS, trace logging).
 func run(ctx context.Context, env *host.Env, argv []string) (cmdmod.Result, error) {
@@ -809,7 +848,7 @@ func Install(ctx context.Context, env *host.Env, targets []Target, refresh bool,
 		}
 	}
 	for _, c := range cmds {
-		r, err := run(ctx, env, c)
+		r, err := runScoped(ctx, env, c)
 		if err != nil {
 			return nil, err
 		}
@@ -881,7 +920,7 @@ func Uninstall(ctx context.Context, env *host.Env, action string, names []string
 	if len(targets) == 0 {
 		return data.NewMap(), nil
 	}
-	r, err := run(ctx, env, append([]string{"apt-get", "-q", "-y", action}, targets...))
+	r, err := runScoped(ctx, env, append([]string{"apt-get", "-q", "-y", action}, targets...))
 	if err != nil {
 		return nil, err
 	}
@@ -1056,7 +1095,7 @@ func ListUpgrades(ctx context.Context, env *host.Env, refresh, distUpgrade bool)
 	if distUpgrade {
 		cmd[2] = "dist-upgrade"
 	}
-	r, err := run(ctx, env, cmd)
+	r, err := runScoped(ctx, env, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -1117,7 +1156,7 @@ func Upgrade(ctx context.Context, env *host.Env, refresh, distUpgrade bool, kw *
 	} else {
 		cmd = append(cmd, "upgrade")
 	}
-	r, err := run(ctx, env, cmd)
+	r, err := runScoped(ctx, env, cmd)
 	if err != nil {
 		return nil, err
 	}

@@ -304,3 +304,45 @@ func TestPkgLock(t *testing.T) {
 		t.Fatal("the package changed under a held lock")
 	}
 }
+
+// TestPkgSystemdScope: on a systemd host apt-get install/remove run under
+// systemd-run --scope as _call_apt does (apt-cache does not); the option
+// systemd.scope: False turns it off. systemd itself is faked: a booted
+// directory, and systemctl/systemd-run scripts first in PATH (systemd-run
+// logs its arguments and runs the command).
+func TestPkgSystemdScope(t *testing.T) {
+	r := apttest.New(t)
+	r.Add("saltgo-test-a", "1.0", "")
+	r.Update()
+	bin := t.TempDir()
+	logf := filepath.Join(t.TempDir(), "scope.log")
+	scripts := map[string]string{
+		"systemctl":   "#!/bin/sh\n[ \"$1\" = --version ] && echo 'systemd 252 (252.36-1~deb12u1)'\nexit 0\n",
+		"systemd-run": "#!/bin/sh\necho \"$*\" >> " + logf + "\nshift 3\nexec \"$@\"\n",
+	}
+	for n, body := range scripts {
+		if err := os.WriteFile(filepath.Join(bin, n), []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+	defer pkg.SetSystemdDir(t.TempDir())()
+
+	mustCall(t, "pkg.install", "saltgo-test-a")
+	mustCall(t, "pkg.latest_version", "saltgo-test-a", kw("refresh", false))
+	env := &host.Env{Opts: data.M("systemd.scope", false), Grains: data.NewMap()}
+	if res := host.Run(context.Background(), env, host.Request{Kind: host.Exec, Fun: "pkg.remove", Args: []any{"saltgo-test-a"}}); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	b, err := os.ReadFile(logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "--scope --description \"salt.modules.aptpkg\" apt-get -q -y -o DPkg::Options::=--force-confold -o DPkg::Options::=--force-confdef install saltgo-test-a\n"
+	if string(b) != want {
+		t.Fatalf("systemd-run ran:\n%s\nwant only:\n%s", b, want)
+	}
+	if _, ok := r.Installed("saltgo-test-a"); ok {
+		t.Fatal("remove without a scope did not remove")
+	}
+}
