@@ -1075,7 +1075,11 @@ func holdFn(hold bool) func(context.Context, *host.Call) (any, error) {
 		} else {
 			names = []string{c.Str("name")}
 		}
+		// Salt reads __opts__["test"]; a test= keyword counts too
 		test := false
+		if v, ok := c.Env.Opt("test"); ok {
+			test = data.Truthy(v)
+		}
 		if v, ok := c.Kwargs().Get("test"); ok {
 			test = data.Truthy(v)
 		}

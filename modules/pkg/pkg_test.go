@@ -118,6 +118,9 @@ func TestPkgLifecycle(t *testing.T) {
 	if got := repr(mustCall(t, "pkg.install", kw("pkgs", []any{data.M("saltgo-test-a", "1.0")}))); got != `{'saltgo-test-a': {'old': '1.1', 'new': '1.0'}}` {
 		t.Fatalf("downgrade = %s", got)
 	}
+	if got := repr(mustCall(t, "pkg.unhold", "saltgo-test-a", kw("test", true))); got != `{'saltgo-test-a': {'name': 'saltgo-test-a', 'changes': {}, 'result': None, 'comment': 'Package saltgo-test-a is set not to be held.'}}` {
+		t.Fatalf("unhold test=True = %s", got)
+	}
 	for _, s := range []struct{ fun, want string }{
 		{"pkg.unhold", `{'saltgo-test-a': {'name': 'saltgo-test-a', 'changes': {'old': 'hold', 'new': 'install'}, 'result': True, 'comment': 'Package saltgo-test-a is no longer being held.'}}`},
 		{"pkg.unhold", `{'saltgo-test-a': {'name': 'saltgo-test-a', 'changes': {}, 'result': True, 'comment': 'Package saltgo-test-a is already set not to be held.'}}`},
