@@ -54,7 +54,10 @@ func FuzzRender(f *testing.F) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		v, err := Render(ctx, []byte(src), o)
-		if err == nil && v == nil {
+		if err == nil && v == nil && !strings.Contains(src, "json") {
+			// Only a JSON null renders to None (Salt's json renderer
+			// returns json.loads' None); every other pipeline gives data,
+			// text or an error.
 			t.Fatalf("Render(%q) = nil, nil", src)
 		}
 		if ctx.Err() != nil {
