@@ -10,6 +10,7 @@ import (
 	_ "github.com/saltgo/saltgo/modules/event"
 	_ "github.com/saltgo/saltgo/modules/file"
 	_ "github.com/saltgo/saltgo/modules/grains"
+	_ "github.com/saltgo/saltgo/modules/group"
 	_ "github.com/saltgo/saltgo/modules/lxc"
 	_ "github.com/saltgo/saltgo/modules/mccloudlxc"
 	_ "github.com/saltgo/saltgo/modules/pillar"
@@ -18,6 +19,7 @@ import (
 	_ "github.com/saltgo/saltgo/modules/state"
 	_ "github.com/saltgo/saltgo/modules/sys"
 	_ "github.com/saltgo/saltgo/modules/test"
+	_ "github.com/saltgo/saltgo/modules/user"
 	// State modules (file, cmd, test...) come with the state module.
 	_ "github.com/saltgo/saltgo/states/all"
 )
