@@ -16,6 +16,7 @@ import (
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
+	userexec "github.com/saltgo/saltgo/modules/user"
 	"github.com/saltgo/saltgo/state"
 )
 
@@ -147,6 +148,44 @@ func gidToGroup(ctx context.Context, env *host.Env, gid any) string {
 	return data.Str(gid)
 }
 
+// shadowPasswd is shadow.info's passwd field read from the root's
+// etc/shadow ("" when the user or the file is missing).
+func shadowPasswd(name string) string {
+	b, err := os.ReadFile(filepath.Join(orSlash(root), "etc/shadow"))
+	if err != nil {
+		return ""
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		c := strings.Split(strings.TrimSpace(l), ":")
+		if len(c) > 1 && c[0] == name {
+			return c[1]
+		}
+	}
+	return ""
+}
+
+func orSlash(r string) string {
+	if r == "" {
+		return "/"
+	}
+	return r
+}
+
+// setPassword is shadow.set_password with use_usermod: usermod -p, then
+// whether the shadow file holds the hash.
+func setPassword(ctx context.Context, env *host.Env, name, hash string) (bool, error) {
+	argv := []string{"usermod"}
+	if root != "" {
+		argv = append(argv, "-R", root)
+	}
+	if _, err := userexec.Exec(ctx, env, append(argv, "-p", hash, name)); err != nil {
+		return false, err
+	}
+	return shadowPasswd(name) == hash, nil
+}
+
+const redacted = "XXX-REDACTED-XXX"
+
 func inRoot(p string) string {
 	if root == "" {
 		return p
@@ -247,6 +286,12 @@ func changes(ctx context.Context, c *host.Call, groups, optGroups []string, gid 
 	if s := c.Get("shell"); data.Truthy(s) && !data.Equal(lshell, s) {
 		change.Set("shell", s)
 	}
+	if pw := c.Get("password"); data.Truthy(pw) && !c.Bool("empty_password") {
+		cur := shadowPasswd(name)
+		if (cur == "!" || c.Bool("enforce_password")) && cur != data.Str(pw) {
+			change.Set("passwd", data.Str(pw))
+		}
+	}
 	lfull, _ := lusr.Get("fullname")
 	if f := c.Get("fullname"); f != nil && !data.Equal(lfull, data.Str(f)) {
 		change.Set("fullname", data.Str(f))
@@ -333,6 +378,9 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 			comment := "The following user attributes are set to be changed:\n"
 			for _, k := range ch.Keys() {
 				v, _ := ch.Get(k)
+				if k == "passwd" {
+					v = redacted
+				}
 				comment += fmt.Sprintf("%s: %s\n", k, data.Str(v))
 			}
 			ret.Set("comment", comment)
@@ -341,6 +389,13 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 		pre, err := info(ctx, c.Env, name)
 		if err != nil {
 			return nil, err
+		}
+		lshad := shadowPasswd(name)
+		if v, ok := ch.Get("passwd"); ok {
+			ch.Delete("passwd")
+			if _, err := setPassword(ctx, c.Env, name, data.Str(v)); err != nil {
+				return nil, err
+			}
 		}
 		homeChanged := false
 		if v, ok := ch.Get("home"); ok {
@@ -398,6 +453,9 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 				chg.Set(k, pv)
 			}
 		}
+		if pw := c.Get("password"); lshad != data.Str(pw) && shadowPasswd(name) != lshad {
+			chg.Set("passwd", redacted)
+		}
 		ret.Set("changes", chg)
 		if chg.Len() > 0 {
 			ret.Set("comment", fmt.Sprintf("Updated user %s", name))
@@ -445,6 +503,17 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 		post.Set("home", "")
 	}
 	ret.Set("changes", post)
+	if pw := c.Get("password"); data.Truthy(pw) && !c.Bool("empty_password") {
+		ok, err := setPassword(ctx, c.Env, name, data.Str(pw))
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			ret.Set("comment", fmt.Sprintf("User %s created but failed to set password to %s", name, redacted))
+			ret.Set("result", false)
+		}
+		post.Set("password", redacted)
+	}
 	return ret, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/saltgo/saltgo/data"
@@ -43,6 +44,8 @@ func apply(t *testing.T, fun string, test bool, kw *data.Map) *data.Map {
 func TestUserStates(t *testing.T) {
 	root := acctest.New(t)
 	defer user.SetRoot(root)()
+	const hash1 = "$6$abc$QgYx0aN2cm3zlvX8.eAsyPw3rD0nNtTPv1M5Uq2oGb8Tf6KcTqE7m9u2dR0cY8hV3dP1sA6jL9wQ4eR7tY0uI1"
+	const hash2 = "$6$def$Zk7Lp0aN2cm3zlvX8.eAsyPw3rD0nNtTPv1M5Uq2oGb8Tf6KcTqE7m9u2dR0cY8hV3dP1sA6jL9wQ4eR7tY0uI1"
 	const info = `{'gid': 1500, 'groups': ['alice', 'staff'], 'home': '/home/alice', 'name': 'alice', 'passwd': 'x', 'shell': '/bin/sh', 'uid': 1500, 'fullname': 'Alice', 'roomnumber': '', 'workphone': '', 'homephone': '', 'other': ''}`
 	steps := []struct {
 		fun  string
@@ -54,10 +57,24 @@ func TestUserStates(t *testing.T) {
 			`{'name': 'alice', 'changes': {}, 'result': None, 'comment': 'User alice set to be added'}`},
 		{"user.present", false, data.M("name", "bob", "groups", []any{"staff", "wheel", "ops"}),
 			`{'name': 'bob', 'changes': {}, 'result': False, 'comment': 'The following group(s) are not present: wheel,ops'}`},
-		{"user.present", false, data.M("name", "alice", "uid", 1500, "shell", "/bin/sh", "home", "/home/alice", "fullname", "Alice", "groups", []any{"staff"}),
-			`{'name': 'alice', 'changes': ` + info + `, 'result': True, 'comment': 'New user alice created'}`},
+		{"user.present", false, data.M("name", "alice", "uid", 1500, "shell", "/bin/sh", "home", "/home/alice", "fullname", "Alice", "groups", []any{"staff"}, "password", hash1),
+			`{'name': 'alice', 'changes': ` + info[:len(info)-1] + `, 'password': 'XXX-REDACTED-XXX'}, 'result': True, 'comment': 'New user alice created'}`},
 		{"user.present", false, data.M("name", "alice", "uid", 1500, "shell", "/bin/sh", "home", "/home/alice", "fullname", "Alice", "groups", []any{"staff"}),
 			`{'name': 'alice', 'changes': {}, 'result': True, 'comment': 'User alice is present and up to date'}`},
+		{"user.present", true, data.M("name", "alice", "password", hash2),
+			"{'name': 'alice', 'changes': {}, 'result': None, 'comment': 'The following user attributes are set to be changed:\\npasswd: XXX-REDACTED-XXX\\n'}"},
+		{"user.present", false, data.M("name", "alice", "password", hash2),
+			`{'name': 'alice', 'changes': {'passwd': 'XXX-REDACTED-XXX'}, 'result': True, 'comment': 'Updated user alice'}`},
+		{"user.present", false, data.M("name", "alice", "password", hash2),
+			`{'name': 'alice', 'changes': {}, 'result': True, 'comment': 'User alice is present and up to date'}`},
+		{"user.present", false, data.M("name", "carol", "gid", "nosuchgroup", "createhome", false),
+			`{'name': 'carol', 'changes': {}, 'result': False, 'comment': 'Failed to create new user carol'}`},
+		{"user.present", false, data.M("name", "dave", "gid", "staff", "createhome", false, "system", true, "shell", "/bin/sh"),
+			`{'name': 'dave', 'changes': {'gid': 50, 'groups': ['staff'], 'home': '', 'name': 'dave', 'passwd': 'x', 'shell': '/bin/sh', 'uid': 999, 'fullname': '', 'roomnumber': '', 'workphone': '', 'homephone': '', 'other': ''}, 'result': True, 'comment': 'New user dave created'}`},
+		{"user.present", false, data.M("name", "dave", "gid", "staff", "createhome", false),
+			`{'name': 'dave', 'changes': {}, 'result': True, 'comment': 'User dave is present and up to date'}`},
+		{"user.present", false, data.M("name", "dave", "gid", 2000),
+			"{'name': 'dave', 'changes': {}, 'result': False, 'comment': 'Encountered error checking for needed changes. Additional info follows:\\n\\n- Changing gid (50 -> 2000) not permitted, set allow_gid_change to True to force this change. Note that this will not change file ownership.'}"},
 		{"user.present", true, data.M("name", "alice", "shell", "/bin/bash", "groups", []any{"staff", "users"}),
 			"{'name': 'alice', 'changes': {}, 'result': None, 'comment': \"The following user attributes are set to be changed:\\ngroups: ['staff', 'users']\\nshell: /bin/bash\\n\"}"},
 		{"user.present", false, data.M("name", "alice", "shell", "/bin/bash", "home", "/home/al", "groups", []any{"staff", "users"}),
@@ -83,6 +100,9 @@ func TestUserStates(t *testing.T) {
 		}
 		if s.test && snapshot(t, root) != before {
 			t.Fatalf("step %d: test=True changed the root's account files", i)
+		}
+		if i == 2 && !strings.Contains(snapshot(t, root), "alice:"+hash1+":") {
+			t.Fatalf("the root's shadow file does not hold alice's hash")
 		}
 	}
 }
