@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/saltgo/saltgo/data"
@@ -98,5 +99,22 @@ func TestGetent(t *testing.T) {
 	res = host.Run(context.Background(), env, host.Request{Kind: host.Exec, Fun: "group.getent", Args: []any{kw("root", root)}})
 	if got := data.Repr(res.Return); res.Err != nil || got != `[{'name': 'root', 'passwd': 'x', 'gid': 0, 'members': []}, {'name': 'daemon', 'passwd': 'x', 'gid': 1, 'members': []}, {'name': 'bin', 'passwd': 'x', 'gid': 2, 'members': []}, {'name': 'users', 'passwd': 'x', 'gid': 100, 'members': []}, {'name': 'staff', 'passwd': 'x', 'gid': 50, 'members': []}, {'name': 'nogroup', 'passwd': 'x', 'gid': 65534, 'members': []}]` {
 		t.Fatalf("group.getent = %s, %v", got, res.Err)
+	}
+}
+
+// TestBadRoot: a root without account files gives a clear error, never a
+// panic; a user added there fails as useradd does (False).
+func TestBadRoot(t *testing.T) {
+	root := t.TempDir()
+	env := &host.Env{Opts: data.NewMap(), Grains: data.NewMap()}
+	for _, fun := range []string{"user.info", "user.list_groups", "group.info"} {
+		res := host.Run(context.Background(), env, host.Request{Kind: host.Exec, Fun: fun, Args: []any{"x", kw("root", root)}})
+		if res.Err == nil || !strings.Contains(res.Err.Error(), "no such file") {
+			t.Errorf("%s in an empty root: %v, %s; want a missing-file error", fun, res.Err, data.Repr(res.Return))
+		}
+	}
+	res := host.Run(context.Background(), env, host.Request{Kind: host.Exec, Fun: "user.add", Args: []any{"x", kw("root", root)}})
+	if res.Err != nil || res.Return != false {
+		t.Errorf("user.add in an empty root = %s, %v; want False", data.Repr(res.Return), res.Err)
 	}
 }

@@ -83,6 +83,11 @@ func TestUserStates(t *testing.T) {
 			"{'name': 'alice', 'changes': {}, 'result': False, 'comment': 'Encountered error checking for needed changes. Additional info follows:\\n\\n- Changing uid (1500 -> 1501) not permitted, set allow_uid_change to True to force this change. Note that this will not change file ownership.'}"},
 		{"user.present", false, data.M("name", "alice", "uid", 1501, "allow_uid_change", true),
 			`{'name': 'alice', 'changes': {'uid': 1501}, 'result': True, 'comment': 'Updated user alice'}`},
+		// a missing optional group is skipped; remove_groups=False keeps the others
+		{"user.present", false, data.M("name", "alice", "optional_groups", []any{"bin", "nosuch"}, "remove_groups", false),
+			`{'name': 'alice', 'changes': {'groups': ['alice', 'bin', 'staff', 'users']}, 'result': True, 'comment': 'Updated user alice'}`},
+		{"user.present", false, data.M("name", "alice", "groups", []any{"users"}),
+			`{'name': 'alice', 'changes': {'groups': ['alice', 'users']}, 'result': True, 'comment': 'Updated user alice'}`},
 		{"user.present", false, data.M("name", "alice", "fullname", "A, B"),
 			`{'name': 'alice', 'changes': {}, 'result': False, 'comment': "Unsupported char ',' in A, B"}`},
 		{"user.absent", true, data.M("name", "alice"),
