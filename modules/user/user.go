@@ -1,10 +1,10 @@
 // Package user is Salt's useradd execution module (salt/modules/useradd.py,
 // virtual name user) on Linux: add, delete, info, getent, list_users,
 // list_groups, primary_group, chuid, chgid, chshell, chhome, chgroups,
-// chfullname and rename. Changes shell out to the shadow tools (useradd,
-// usermod, userdel) through modules/cmd, with Salt's root argument passed
-// as "-R <root>"; account data is read from <root>/etc/passwd and
-// <root>/etc/group.
+// chfullname (and the other GECOS fields) and rename. Changes shell out to
+// the shadow tools (useradd, usermod, userdel) through modules/cmd, with
+// Salt's root argument passed as "-R <root>"; account data is read from
+// <root>/etc/passwd and <root>/etc/group.
 package user
 
 import (
@@ -63,8 +63,16 @@ func init() {
 				Doc: "Change the username for a named user\n\n    CLI Example:\n\n        salt '*' user.rename name new_name\n    "},
 			{Name: "chgroups", Params: []host.Param{host.Req("name"), host.Req("groups"), host.Opt("append", false), rootP()}, Fn: chgroups,
 				Doc: "Change the groups to which this user belongs\n\n    CLI Example:\n\n        salt '*' user.chgroups foo wheel,root\n        salt '*' user.chgroups foo wheel,root append=True\n    "},
-			{Name: "chfullname", Params: []host.Param{host.Req("name"), host.Req("fullname"), rootP()}, Fn: chfullname,
+			{Name: "chfullname", Params: []host.Param{host.Req("name"), host.Req("fullname"), rootP()}, Fn: chgecos("fullname", 0),
 				Doc: "Change the user's Full Name\n\n    CLI Example:\n\n        salt '*' user.chfullname foo \"Foo Bar\"\n    "},
+			{Name: "chroomnumber", Params: []host.Param{host.Req("name"), host.Req("roomnumber"), rootP()}, Fn: chgecos("roomnumber", 1),
+				Doc: "Change the user's Room Number\n\n    CLI Example:\n\n        salt '*' user.chroomnumber foo 123\n    "},
+			{Name: "chworkphone", Params: []host.Param{host.Req("name"), host.Req("workphone"), rootP()}, Fn: chgecos("workphone", 2),
+				Doc: "Change the user's Work Phone\n\n    CLI Example:\n\n        salt '*' user.chworkphone foo 7735550123\n    "},
+			{Name: "chhomephone", Params: []host.Param{host.Req("name"), host.Req("homephone"), rootP()}, Fn: chgecos("homephone", 3),
+				Doc: "Change the user's Home Phone\n\n    CLI Example:\n\n        salt '*' user.chhomephone foo 7735551234\n    "},
+			{Name: "chother", Params: []host.Param{host.Req("name"), host.Req("other"), rootP()}, Fn: chgecos("other", 4),
+				Doc: "Change the user's other GECOS attribute\n\n    CLI Example:\n\n        salt '*' user.chother foobar\n    "},
 		}})
 }
 
@@ -347,9 +355,11 @@ func add(ctx context.Context, c *host.Call) (any, error) {
 			return nil, err
 		}
 	}
-	if fn := str(c.Get("fullname")); fn != "" {
-		if _, err := updateGecos(ctx, c.Env, root, name, 0, fn); err != nil {
-			return nil, err
+	for i, key := range []string{"fullname", "roomnumber", "workphone", "homephone", "other"} {
+		if v := str(c.Get(key)); v != "" {
+			if _, err := updateGecos(ctx, c.Env, root, name, i, v); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return true, nil
@@ -561,8 +571,11 @@ func sameSet(a, b []string) bool {
 	return true
 }
 
-func chfullname(ctx context.Context, c *host.Call) (any, error) {
-	return updateGecos(ctx, c.Env, rootOf(c), c.Str("name"), 0, str(c.Get("fullname")))
+// chgecos is user.chfullname and its siblings: one GECOS field.
+func chgecos(key string, idx int) func(context.Context, *host.Call) (any, error) {
+	return func(ctx context.Context, c *host.Call) (any, error) {
+		return updateGecos(ctx, c.Env, rootOf(c), c.Str("name"), idx, str(c.Get(key)))
+	}
 }
 
 // updateGecos is useradd._update_gecos: usermod -c with the gecos field
@@ -596,5 +609,8 @@ func updateGecos(ctx context.Context, env *host.Env, root, name string, idx int,
 		return false, err
 	}
 	g = strings.SplitN(p.Gecos, ",", 5)
-	return len(g) > idx && g[idx] == value, nil
+	for len(g) < 5 {
+		g = append(g, "")
+	}
+	return g[idx] == value, nil
 }

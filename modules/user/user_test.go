@@ -48,6 +48,8 @@ func TestUserGroupExec(t *testing.T) {
 		{"user.chgid", []any{"alice", 2000, r()}, `True`},
 		{"user.chgroups", []any{"alice", "staff,users", r()}, `True`},
 		{"user.chfullname", []any{"alice", "Alice B", r()}, `True`},
+		{"user.chhomephone", []any{"alice", "555", r()}, `True`},
+		{"user.chhomephone", []any{"alice", "", r()}, `True`},
 		{"user.info", []any{"alice", r()}, `{'gid': 2000, 'groups': ['devs', 'staff', 'users'], 'home': '/home/a2', 'name': 'alice', 'passwd': 'x', 'shell': '/bin/bash', 'uid': 1600, 'fullname': 'Alice B', 'roomnumber': '', 'workphone': '', 'homephone': '', 'other': ''}`},
 		{"group.adduser", []any{"devs", "root", r()}, `True`},
 		{"group.members", []any{"devs", "alice,root", r()}, `True`},

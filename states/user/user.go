@@ -292,9 +292,11 @@ func changes(ctx context.Context, c *host.Call, groups, optGroups []string, gid 
 			change.Set("passwd", data.Str(pw))
 		}
 	}
-	lfull, _ := lusr.Get("fullname")
-	if f := c.Get("fullname"); f != nil && !data.Equal(lfull, data.Str(f)) {
-		change.Set("fullname", data.Str(f))
+	for _, k := range []string{"fullname", "roomnumber", "workphone", "homephone", "other"} {
+		cur, _ := lusr.Get(k)
+		if f := c.Get(k); f != nil && !data.Equal(cur, data.Str(f)) {
+			change.Set(k, data.Str(f))
+		}
 	}
 	var errs []string
 	if _, ok := change.Get("uid"); ok && !allowUID {
@@ -484,7 +486,8 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 		groupsArg = toAny(allGroups)
 	}
 	res, err := Call(ctx, c.Env, "user.add", root, "name", name, "uid", c.Get("uid"), "gid", gid, "groups", groupsArg, "home", c.Get("home"),
-		"shell", c.Get("shell"), "unique", c.Get("unique"), "system", c.Get("system"), "fullname", orEmpty(c.Get("fullname")),
+		"shell", c.Get("shell"), "unique", c.Get("unique"), "system", c.Get("system"), "fullname", orEmpty(c.Get("fullname")), "roomnumber", orEmpty(c.Get("roomnumber")),
+		"workphone", orEmpty(c.Get("workphone")), "homephone", orEmpty(c.Get("homephone")), "other", orEmpty(c.Get("other")),
 		"createhome", c.Get("createhome"), "nologinit", c.Get("nologinit"), "usergroup", c.Get("usergroup"))
 	if err != nil {
 		return nil, err

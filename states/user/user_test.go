@@ -88,6 +88,8 @@ func TestUserStates(t *testing.T) {
 			`{'name': 'alice', 'changes': {'groups': ['alice', 'bin', 'staff', 'users']}, 'result': True, 'comment': 'Updated user alice'}`},
 		{"user.present", false, data.M("name", "alice", "groups", []any{"users"}),
 			`{'name': 'alice', 'changes': {'groups': ['alice', 'users']}, 'result': True, 'comment': 'Updated user alice'}`},
+		{"user.present", false, data.M("name", "alice", "roomnumber", "12", "other", "x y"),
+			`{'name': 'alice', 'changes': {'roomnumber': '12', 'other': 'x y'}, 'result': True, 'comment': 'Updated user alice'}`},
 		{"user.present", false, data.M("name", "alice", "fullname", "A, B"),
 			`{'name': 'alice', 'changes': {}, 'result': False, 'comment': "Unsupported char ',' in A, B"}`},
 		{"user.absent", true, data.M("name", "alice"),
