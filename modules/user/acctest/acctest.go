@@ -58,8 +58,9 @@ func hashes(t testing.TB) map[string][32]byte {
 	out := map[string][32]byte{}
 	for _, f := range hostFiles {
 		b, err := os.ReadFile(f)
-		if err != nil && !os.IsNotExist(err) {
-			t.Fatalf("reading %s: %v", f, err)
+		if err != nil {
+			// unreadable or missing: compare the error instead
+			b = []byte("error: " + err.Error())
 		}
 		out[f] = sha256.Sum256(b)
 	}
