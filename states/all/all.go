@@ -6,6 +6,7 @@ package all
 import (
 	_ "github.com/saltgo/saltgo/states/cmd"
 	_ "github.com/saltgo/saltgo/states/file"
+	_ "github.com/saltgo/saltgo/states/grains"
 	_ "github.com/saltgo/saltgo/states/group"
 	_ "github.com/saltgo/saltgo/states/pkg"
 	_ "github.com/saltgo/saltgo/states/test"
