@@ -11,6 +11,7 @@ import (
 	_ "github.com/saltgo/saltgo/modules/file"
 	_ "github.com/saltgo/saltgo/modules/grains"
 	_ "github.com/saltgo/saltgo/modules/group"
+	_ "github.com/saltgo/saltgo/modules/hosts"
 	_ "github.com/saltgo/saltgo/modules/lxc"
 	_ "github.com/saltgo/saltgo/modules/mccloudlxc"
 	_ "github.com/saltgo/saltgo/modules/pillar"
@@ -20,6 +21,7 @@ import (
 	_ "github.com/saltgo/saltgo/modules/sys"
 	_ "github.com/saltgo/saltgo/modules/test"
 	_ "github.com/saltgo/saltgo/modules/user"
+
 	// State modules (file, cmd, test...) come with the state module.
 	_ "github.com/saltgo/saltgo/states/all"
 )

@@ -8,6 +8,7 @@ import (
 	_ "github.com/saltgo/saltgo/states/file"
 	_ "github.com/saltgo/saltgo/states/grains"
 	_ "github.com/saltgo/saltgo/states/group"
+	_ "github.com/saltgo/saltgo/states/host"
 	_ "github.com/saltgo/saltgo/states/module"
 	_ "github.com/saltgo/saltgo/states/pkg"
 	_ "github.com/saltgo/saltgo/states/test"
