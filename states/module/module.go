@@ -1,6 +1,6 @@
 // Package module is Salt's module state module (salt/states/module.py):
 // module.run in both syntaxes, module.wait/watch and mod_watch. Every
-// execution function is called through host.Run.
+// execution function is bound and invoked through the host registry.
 //
 // As in Salt 3007, the syntax is chosen from the arguments: a keyword
 // without a dot (m_name, an argument name...) or only a name selects the
@@ -69,16 +69,25 @@ func exists(fun string) bool {
 	return err == nil
 }
 
-// callArgs makes a Salt argument list: positional values, then the keyword
-// arguments as a map flagged __kwarg__.
-func callArgs(pos []any, kw *data.Map) []any {
-	args := append([]any{}, pos...)
-	if kw != nil && kw.Len() > 0 {
-		m := kw.Copy()
-		m.Set("__kwarg__", true)
-		args = append(args, m)
+// call runs an execution function the way module.py calls __salt__[fun]:
+// the values are bound as given (host.Lookup, host.Bind, host.Invoke, the
+// registry's run path without host.Run's argument loading, which would
+// read a positional "key=value" string as a keyword argument, as a
+// published job does but module.run does not).
+func call(ctx context.Context, env *host.Env, fun string, pos []any, kw *data.Map) (any, error) {
+	f, _, err := host.Lookup(host.Exec, fun)
+	if err != nil {
+		return nil, err
 	}
-	return args
+	if kw == nil {
+		kw = data.NewMap()
+	}
+	c, err := host.Bind(f, pos, kw)
+	if err != nil {
+		return nil, err
+	}
+	c.Env, c.Fun = env, fun
+	return host.Invoke(ctx, c)
 }
 
 func newRun(ctx context.Context, c *host.Call, kw *data.Map) (any, error) {
@@ -153,12 +162,11 @@ func newRun(ctx context.Context, c *host.Call, kw *data.Map) (any, error) {
 			failures = append(failures, fmt.Sprintf("'%s' failed: %s", f, msg))
 			continue
 		}
-		r := host.Run(ctx, c.Env, host.Request{Kind: host.Exec, Fun: fun, Args: callArgs(pos, fkw)})
-		if r.Err != nil {
-			failures = append(failures, fmt.Sprintf("'%s' failed: %v", f, r.Err))
+		fret, err := call(ctx, c.Env, fun, pos, fkw)
+		if err != nil {
+			failures = append(failures, fmt.Sprintf("'%s' failed: %v", f, err))
 			continue
 		}
-		fret := r.Return
 		if !result(fret) {
 			if m, ok := fret.(*data.Map); ok {
 				cm, ok := m.Get("comment")
@@ -325,14 +333,14 @@ func legacyRun(ctx context.Context, c *host.Call, kwIn *data.Map) (any, error) {
 			nkw = m
 		}
 	}
-	r := host.Run(ctx, c.Env, host.Request{Kind: host.Exec, Fun: name, Args: callArgs(args, nkw)})
-	if r.Err != nil {
-		ret.Set("comment", fmt.Sprintf("Module function %s threw an exception. Exception: %v", name, r.Err))
+	mret, err := call(ctx, c.Env, name, args, nkw)
+	if err != nil {
+		ret.Set("comment", fmt.Sprintf("Module function %s threw an exception. Exception: %v", name, err))
 		ret.Set("result", false)
 		return ret, nil
 	}
-	ret.Set("changes", data.M("ret", r.Return))
+	ret.Set("changes", data.M("ret", mret))
 	ret.Set("comment", fmt.Sprintf("Module function %s executed", name))
-	ret.Set("result", result(r.Return))
+	ret.Set("result", result(mret))
 	return ret, nil
 }

@@ -60,6 +60,8 @@ func TestModuleRun(t *testing.T) {
 			`{'name': ['test.echo'], 'changes': {}, 'comment': "'test.echo' failed: Missing arguments: text", 'result': False}`},
 		{"new, a suffix to call twice", false, data.M("name", "run1", "test.echo:one", []any{"a"}, "test.echo:two", []any{"b"}),
 			`{'name': ['test.echo:one', 'test.echo:two'], 'changes': {'test.echo:one': 'a', 'test.echo:two': 'b'}, 'comment': 'test.echo:one: a, test.echo:two: b', 'result': True}`},
+		{"new, a key=value string stays positional", false, data.M("name", "run1", "test.echo", []any{"a=b"}),
+			`{'name': ['test.echo'], 'changes': {'test.echo': 'a=b'}, 'comment': 'test.echo: a=b', 'result': True}`},
 		{"legacy, test=True", true, data.M("name", "test.echo", "text", "hi"),
 			`{'name': 'test.echo', 'changes': {}, 'comment': 'Module function test.echo is set to execute', 'result': None}`},
 		{"legacy", false, data.M("name", "test.echo", "text", "hi"),
