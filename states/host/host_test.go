@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/saltgo/saltgo/data"
@@ -95,4 +96,31 @@ func TestHostStates(t *testing.T) {
 			t.Errorf("step %d %s: hosts file =\n%q\nwant\n%q", i, s.fun, after, want)
 		}
 	}
+}
+
+// A hosts file that cannot be read fails the states with the reason,
+// and an address in the file that is not an IP is reported, not added to.
+func TestHostBadInput(t *testing.T) {
+	dir := t.TempDir()
+	env := &host.Env{ID: "minion1", Opts: data.M("hosts.file", dir), Grains: data.NewMap(), Pillar: data.NewMap()}
+	for _, fun := range []string{"host.present", "host.absent"} {
+		r := apply(t, env, fun, false, data.M("name", "a.example", "ip", "192.0.2.1"))
+		if data.Repr(field(r, "result")) != "False" || !strings.Contains(data.Str(field(r, "comment")), dir) {
+			t.Errorf("%s on a directory = %s, want result False naming %s", fun, data.Repr(r), dir)
+		}
+	}
+	hf := filepath.Join(dir, "hosts")
+	if err := os.WriteFile(hf, []byte("bogus\tb.example\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env.Opts.Set("hosts.file", hf)
+	got := data.Repr(apply(t, env, "host.present", true, data.M("name", "c.example", "ip", []any{"bogus"})))
+	if want := `{'name': 'c.example', 'changes': {}, 'result': False, 'comment': 'Invalid IP Address for c.example (bogus)'}`; got != want {
+		t.Errorf("present on a non-IP entry = %s, want %s", got, want)
+	}
+}
+
+func field(m *data.Map, k string) any {
+	v, _ := m.Get(k)
+	return v
 }
