@@ -180,7 +180,7 @@ func newRun(ctx context.Context, c *host.Call, kw *data.Map) (any, error) {
 			}
 			continue
 		}
-		var shown any = fret
+		shown := fret
 		if m, ok := fret.(*data.Map); ok {
 			cm, ok := m.Get("comment")
 			if !ok {
