@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/saltgo/saltgo/state/statetest"
+
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/fileclient"
 	"github.com/saltgo/saltgo/host"
@@ -41,23 +43,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 func (fx *fixture) apply(fun string, test bool, kv ...any) *data.Map {
-	fx.t.Helper()
-	f, _, err := host.Lookup(host.State, fun)
-	if err != nil {
-		fx.t.Fatalf("lookup %s: %v", fun, err)
-	}
-	kw := data.M(kv...)
-	call, err := host.Bind(f, nil, kw)
-	if err != nil {
-		fx.t.Fatalf("bind %s: %v", fun, err)
-	}
-	call.Env = state.WithChunk(fx.env, &state.Chunk{Low: kw.Copy(), Test: test, Saltenv: "base", Files: fx.client})
-	call.Fun = fun
-	out, err := host.Invoke(context.Background(), call)
-	if err != nil {
-		fx.t.Fatalf("%s: %v", fun, err)
-	}
-	return out.(*data.Map)
+	return statetest.Apply(fx.t, fx.env, fun, state.Chunk{Test: test, Files: fx.client}, data.M(kv...))
 }
 
 // check compares result and comment, and changes with pid replaced by the

@@ -1,7 +1,6 @@
 package file_test
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
@@ -10,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/saltgo/saltgo/state/statetest"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/fileclient"
@@ -58,31 +59,7 @@ func (fx *fixture) p(rel string) string { return filepath.Join(fx.root, rel) }
 
 // apply runs mod.fun as a state with the keyword arguments kv.
 func (fx *fixture) apply(fun string, test bool, kv ...any) *data.Map {
-	fx.t.Helper()
-	f, _, err := host.Lookup(host.State, fun)
-	if err != nil {
-		fx.t.Fatalf("lookup %s: %v", fun, err)
-	}
-	kw := data.M(kv...)
-	low := kw.Copy()
-	call, err := host.Bind(f, nil, kw)
-	if err != nil {
-		fx.t.Fatalf("bind %s: %v", fun, err)
-	}
-	call.Env = state.WithChunk(fx.env, &state.Chunk{Low: low, Test: test, Saltenv: "base", Files: fx.client})
-	call.Fun = fun
-	out, err := host.Invoke(context.Background(), call)
-	if err != nil {
-		fx.t.Fatalf("%s: %v", fun, err)
-	}
-	m, ok := out.(*data.Map)
-	if !ok {
-		fx.t.Fatalf("%s returned %T", fun, out)
-	}
-	if keys := m.Keys(); len(keys) < 4 || keys[0] != "name" || keys[1] != "changes" || keys[2] != "result" || keys[3] != "comment" {
-		fx.t.Fatalf("%s: ret keys %v, want name, changes, result, comment", fun, keys)
-	}
-	return m
+	return statetest.Apply(fx.t, fx.env, fun, state.Chunk{Test: test, Files: fx.client}, data.M(kv...))
 }
 
 // want checks a state return's result, comment and changes (as a JSON-ish

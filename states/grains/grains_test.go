@@ -1,10 +1,11 @@
 package grains_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/saltgo/saltgo/state/statetest"
 
 	"github.com/saltgo/saltgo/data"
 	grainspkg "github.com/saltgo/saltgo/grains"
@@ -15,22 +16,7 @@ import (
 )
 
 func apply(t *testing.T, env *host.Env, fun string, test bool, kw *data.Map) *data.Map {
-	t.Helper()
-	f, _, err := host.Lookup(host.State, fun)
-	if err != nil {
-		t.Fatalf("lookup %s: %v", fun, err)
-	}
-	call, err := host.Bind(f, nil, kw)
-	if err != nil {
-		t.Fatalf("bind %s: %v", fun, err)
-	}
-	call.Env = state.WithChunk(env, &state.Chunk{Low: kw.Copy(), Test: test, Saltenv: "base"})
-	call.Fun = fun
-	out, err := host.Invoke(context.Background(), call)
-	if err != nil {
-		t.Fatalf("%s: %v", fun, err)
-	}
-	return out.(*data.Map)
+	return statetest.Apply(t, env, fun, state.Chunk{Test: test}, kw)
 }
 
 // TestGrainsStates runs the grains states in sequence against a grains

@@ -1,34 +1,18 @@
 package module_test
 
 import (
-	"context"
 	"testing"
 
+	"github.com/saltgo/saltgo/state/statetest"
+
 	"github.com/saltgo/saltgo/data"
-	"github.com/saltgo/saltgo/host"
 	_ "github.com/saltgo/saltgo/modules/test"
 	"github.com/saltgo/saltgo/state"
 	_ "github.com/saltgo/saltgo/states/module"
 )
 
 func apply(t *testing.T, fun string, test bool, kw *data.Map) *data.Map {
-	t.Helper()
-	f, _, err := host.Lookup(host.State, fun)
-	if err != nil {
-		t.Fatalf("lookup %s: %v", fun, err)
-	}
-	call, err := host.Bind(f, nil, kw)
-	if err != nil {
-		t.Fatalf("bind %s: %v", fun, err)
-	}
-	env := &host.Env{ID: "minion1", Opts: data.NewMap(), Grains: data.NewMap(), Pillar: data.NewMap()}
-	call.Env = state.WithChunk(env, &state.Chunk{Low: kw.Copy(), Test: test, Saltenv: "base"})
-	call.Fun = fun
-	out, err := host.Invoke(context.Background(), call)
-	if err != nil {
-		t.Fatalf("%s: %v", fun, err)
-	}
-	return out.(*data.Map)
+	return statetest.Apply(t, nil, fun, state.Chunk{Test: test}, kw)
 }
 
 // TestModuleRun checks module.run's returns, in both syntaxes, against
