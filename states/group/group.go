@@ -8,6 +8,7 @@ package group
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -47,31 +48,6 @@ func info(ctx context.Context, c *host.Call, name string) (*data.Map, error) {
 	return m, nil
 }
 
-func list(v any) []string {
-	switch l := v.(type) {
-	case nil:
-		return nil
-	case string:
-		return strings.Split(l, ",")
-	case []any:
-		out := make([]string, 0, len(l))
-		for _, x := range l {
-			out = append(out, data.Str(x))
-		}
-		return out
-	}
-	return []string{data.Str(v)}
-}
-
-func has(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func anyList(l []string) []any {
 	out := make([]any, len(l))
 	for i, s := range l {
@@ -90,7 +66,7 @@ func changes(ctx context.Context, c *host.Call) (*data.Map, error) {
 		return nil, err
 	}
 	mv, _ := lgrp.Get("members")
-	cur := list(mv)
+	cur := userstate.StrList(mv)
 	change := data.NewMap()
 	if g := c.Get("gid"); data.Truthy(g) {
 		n, err := strconv.ParseInt(strings.TrimSpace(data.Str(g)), 10, 64)
@@ -102,7 +78,7 @@ func changes(ctx context.Context, c *host.Call) (*data.Map, error) {
 		}
 	}
 	members := c.Get("members")
-	want := list(members)
+	want := userstate.StrList(members)
 	if members != nil && len(want) == 0 {
 		if len(cur) > 0 {
 			change.Set("delusers", anyList(cur))
@@ -110,10 +86,10 @@ func changes(ctx context.Context, c *host.Call) (*data.Map, error) {
 	} else if len(want) > 0 && symDiff(cur, want) {
 		change.Set("members", anyList(want))
 	}
-	if add := list(c.Get("addusers")); len(add) > 0 {
+	if add := userstate.StrList(c.Get("addusers")); len(add) > 0 {
 		var todo []string
 		for _, u := range add {
-			if !has(cur, u) {
+			if !slices.Contains(cur, u) {
 				todo = append(todo, u)
 			}
 		}
@@ -121,10 +97,10 @@ func changes(ctx context.Context, c *host.Call) (*data.Map, error) {
 			change.Set("addusers", anyList(todo))
 		}
 	}
-	if del := list(c.Get("delusers")); len(del) > 0 {
+	if del := userstate.StrList(c.Get("delusers")); len(del) > 0 {
 		var todo []string
 		for _, u := range del {
-			if has(cur, u) {
+			if slices.Contains(cur, u) {
 				todo = append(todo, u)
 			}
 		}
@@ -137,12 +113,12 @@ func changes(ctx context.Context, c *host.Call) (*data.Map, error) {
 
 func symDiff(a, b []string) bool {
 	for _, x := range a {
-		if !has(b, x) {
+		if !slices.Contains(b, x) {
 			return true
 		}
 	}
 	for _, x := range b {
-		if !has(a, x) {
+		if !slices.Contains(a, x) {
 			return true
 		}
 	}
@@ -158,9 +134,9 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 		ret.Set("comment", `Error: Conflicting options "members" with "addusers" and/or "delusers" can not be used together. `)
 		return ret, nil
 	}
-	add, del := list(c.Get("addusers")), list(c.Get("delusers"))
+	add, del := userstate.StrList(c.Get("addusers")), userstate.StrList(c.Get("delusers"))
 	for _, u := range add {
-		if has(del, u) {
+		if slices.Contains(del, u) {
 			ret.Set("result", nil)
 			ret.Set("comment", "Error. Same user(s) can not be added and deleted simultaneously")
 			return ret, nil
@@ -188,19 +164,19 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 			case "gid":
 				_, err = call(ctx, c, "group.chgid", "name", name, "gid", v, "non_unique", c.Bool("non_unique"))
 			case "addusers":
-				for _, u := range list(v) {
+				for _, u := range userstate.StrList(v) {
 					if _, err = call(ctx, c, "group.adduser", "name", name, "username", u); err != nil {
 						break
 					}
 				}
 			case "delusers":
-				for _, u := range list(v) {
+				for _, u := range userstate.StrList(v) {
 					if _, err = call(ctx, c, "group.deluser", "name", name, "username", u); err != nil {
 						break
 					}
 				}
 			case "members":
-				_, err = call(ctx, c, "group.members", "name", name, "members_list", strings.Join(list(v), ","))
+				_, err = call(ctx, c, "group.members", "name", name, "members_list", strings.Join(userstate.StrList(v), ","))
 			}
 			if err != nil {
 				return nil, err
@@ -254,7 +230,7 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 		return ret, nil
 	}
 	members := ""
-	if m := list(c.Get("members")); len(m) > 0 {
+	if m := userstate.StrList(c.Get("members")); len(m) > 0 {
 		members = strings.Join(m, ",")
 	}
 	if len(add) > 0 {

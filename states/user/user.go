@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -72,7 +73,9 @@ func info(ctx context.Context, env *host.Env, name string) (*data.Map, error) {
 	return m, nil
 }
 
-func strList(v any) []string {
+// StrList reads a names argument as Salt does: a comma-separated string
+// or a list (of any values, as their str()); nil gives none.
+func StrList(v any) []string {
 	switch l := v.(type) {
 	case nil:
 		return nil
@@ -203,15 +206,6 @@ func remove(l []string, s string) []string {
 	return out
 }
 
-func has(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func uniqSorted(l []string) []string {
 	set := map[string]bool{}
 	out := []string{}
@@ -240,7 +234,7 @@ func changes(ctx context.Context, c *host.Call, groups, optGroups []string, gid 
 	removeGroups := c.Bool("remove_groups")
 	wanted := uniqSorted(append(append([]string{}, groups...), optGroups...))
 	lg, _ := lusr.Get("groups")
-	cur := strList(lg)
+	cur := StrList(lg)
 	if !removeGroups || groups == nil && len(optGroups) == 0 {
 		wanted = uniqSorted(append(wanted, cur...))
 	}
@@ -257,13 +251,13 @@ func changes(ctx context.Context, c *host.Call, groups, optGroups []string, gid 
 		dg = gid
 	}
 	defaultGrp, oldDefault := gidToGroup(ctx, c.Env, dg), gidToGroup(ctx, c.Env, lgid)
-	if has(cur, defaultGrp) || has(wanted, defaultGrp) {
+	if slices.Contains(cur, defaultGrp) || slices.Contains(wanted, defaultGrp) {
 		cur, wanted = remove(cur, defaultGrp), remove(wanted, defaultGrp)
 	}
-	if oldDefault != defaultGrp && has(cur, oldDefault) {
+	if oldDefault != defaultGrp && slices.Contains(cur, oldDefault) {
 		cur = remove(cur, oldDefault)
 	}
-	if has(cur, name) && !has(wanted, name) {
+	if slices.Contains(cur, name) && !slices.Contains(wanted, name) {
 		cur = remove(cur, name)
 	}
 	if groupChanges(cur, wanted, removeGroups) && (len(wanted) > 0 || removeGroups) {
@@ -317,7 +311,7 @@ func groupChanges(cur, wanted []string, removeGroups bool) bool {
 		return strings.Join(uniqSorted(cur), ",") != strings.Join(uniqSorted(wanted), ",")
 	}
 	for _, w := range wanted {
-		if !has(cur, w) {
+		if !slices.Contains(cur, w) {
 			return true
 		}
 	}
@@ -335,7 +329,7 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 			return ret, nil
 		}
 	}
-	groups := strList(c.Get("groups"))
+	groups := StrList(c.Get("groups"))
 	if len(groups) > 0 {
 		var missing []string
 		for _, g := range groups {
@@ -354,7 +348,7 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 		}
 	}
 	var present []string
-	for _, g := range strList(c.Get("optional_groups")) {
+	for _, g := range StrList(c.Get("optional_groups")) {
 		m, err := groupInfo(ctx, c.Env, g)
 		if err != nil {
 			return nil, err
@@ -564,7 +558,7 @@ func absent(ctx context.Context, c *host.Call) (any, error) {
 		return ret, nil
 	}
 	chg := data.NewMap()
-	for _, g := range strList(before) {
+	for _, g := range StrList(before) {
 		m, err := groupInfo(ctx, c.Env, g)
 		if err != nil {
 			return nil, err
