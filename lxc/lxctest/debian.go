@@ -1,0 +1,150 @@
+package lxctest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/saltgo/saltgo/lxc/liblxc"
+)
+
+// SharedDir is where a Debian container sees DebianOptions.Shared.
+const SharedDir = "/saltgo-test"
+
+// DebianOptions shape a Debian container (NewDebian).
+type DebianOptions struct {
+	// HostNet shares the host's network namespace with the container, so
+	// that it reaches a test master on 127.0.0.1. Otherwise the container
+	// has its own namespace with only a loopback interface.
+	HostNet bool
+	// Shared, when set, is a host directory bind-mounted read-write at
+	// SharedDir in the container (a saltgo binary, state trees, results).
+	Shared string
+}
+
+// Debian is a running Debian container for tests that must change a
+// whole system (packages, users, services, crontabs, mounts) while the
+// host does not change. Its root is an overlay whose lower layer is the
+// host's own root filesystem: the host runs Debian 12, so the container
+// is a Debian 12 system with the host's tools and packages, made without
+// any network (debootstrap needs a mirror; tests may not leave the
+// machine). Every write lands in the overlay's upper layer, which goes
+// away with the test.
+type Debian struct {
+	Name   string
+	Client *liblxc.Client
+	// Root is the host path of the container's root (the overlay): read
+	// the container's files there.
+	Root string
+}
+
+// NewDebian starts a Debian container and stops and removes it at the
+// end of the test. Its init is LXC's init.lxc running "sleep infinity",
+// which reaps orphans as a real init does (daemons started by init.d
+// scripts are reparented to it).
+func NewDebian(t testing.TB, opt DebianOptions) *Debian {
+	t.Helper()
+	Require(t)
+	for _, b := range []string{"/sbin/init.lxc", "/bin/sleep"} {
+		if _, err := os.Stat(b); err != nil {
+			t.Fatalf("Debian containers need %s (apt-get install lxc): %v", b, err)
+		}
+	}
+	c := Client(t, nil)
+	ctx := Context(t)
+	d := &Debian{Name: Unique("deb"), Client: c}
+	dir := filepath.Join(c.Path(), d.Name)
+	layers := filepath.Join(c.Path(), "layers-"+d.Name)
+	lower, upper, work := filepath.Join(layers, "lower"), filepath.Join(layers, "upper"), filepath.Join(layers, "work")
+	d.Root = filepath.Join(layers, "root")
+	for _, p := range []string{dir, lower, upper, work, d.Root} {
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The lower layer is a non-recursive bind of /: the root filesystem
+	// alone, without /proc, /sys, /dev or other mounts under it.
+	if err := unix.Mount("/", lower, "", unix.MS_BIND, ""); err != nil {
+		t.Fatalf("bind / on %s: %v", lower, err)
+	}
+	t.Cleanup(func() { unmount(t, lower) })
+	opts := "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work
+	if err := unix.Mount("overlay", d.Root, "overlay", 0, opts); err != nil {
+		t.Fatalf("overlay on %s: %v", d.Root, err)
+	}
+	t.Cleanup(func() { unmount(t, d.Root) })
+
+	conf := []string{
+		"lxc.uts.name = " + d.Name,
+		"lxc.rootfs.path = dir:" + d.Root,
+		"lxc.init.cmd = /sbin/init.lxc -n " + d.Name + " -- /bin/sleep infinity",
+		"lxc.include = /usr/share/lxc/config/common.conf",
+		"lxc.apparmor.profile = unconfined",
+		"lxc.log.file = " + filepath.Join(layers, "lxc.log"),
+		"lxc.log.level = INFO",
+	}
+	if opt.HostNet {
+		conf = append(conf, "lxc.net.0.type = none")
+	} else {
+		conf = append(conf, "lxc.net.0.type = empty")
+	}
+	if opt.Shared != "" {
+		conf = append(conf, "lxc.mount.entry = "+opt.Shared+" "+strings.TrimPrefix(SharedDir, "/")+" none bind,create=dir 0 0")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config"), []byte(strings.Join(conf, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Registered after the unmounts, so it runs before them: the container
+	// stops while its root is still there, and Purge (registered first, by
+	// Client) only finds an empty root directory to remove.
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, _ = c.Stop(ctx, d.Name, 0, true)
+	})
+	if _, err := c.Start(ctx, d.Name); err != nil {
+		t.Fatalf("start Debian container %s: %v", d.Name, err)
+	}
+	if st, err := c.State(ctx, d.Name); err != nil || !strings.EqualFold(st, "running") {
+		log, _ := os.ReadFile(filepath.Join(layers, "lxc.log"))
+		t.Fatalf("Debian container %s is %s (%v) after start; lxc log:\n%s", d.Name, st, err, log)
+	}
+	return d
+}
+
+func unmount(t testing.TB, p string) {
+	if err := unix.Unmount(p, unix.MNT_DETACH); err != nil {
+		t.Errorf("lxctest: unmount %s: %v", p, err)
+	}
+}
+
+// Run runs argv in the container (as root, with a login PATH) and
+// returns its exit status and output; an error means it could not run.
+func (d *Debian) Run(ctx context.Context, argv ...string) (*liblxc.RunResult, error) {
+	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8"}
+	r, err := d.Client.Run(ctx, d.Name, argv, nil, env)
+	if err != nil {
+		return nil, fmt.Errorf("run %q in %s: %w", argv, d.Name, err)
+	}
+	return r, nil
+}
+
+// MustRun is Run that fails the test unless argv exits 0; it returns
+// the standard output.
+func (d *Debian) MustRun(t testing.TB, argv ...string) string {
+	t.Helper()
+	r, err := d.Run(Context(t), argv...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != 0 {
+		t.Fatalf("%q in %s: exit %d\nstdout: %s\nstderr: %s", argv, d.Name, r.Status, r.Stdout, r.Stderr)
+	}
+	return string(r.Stdout)
+}
