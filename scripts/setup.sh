@@ -6,7 +6,8 @@
 set -euo pipefail
 
 need_pkgs=(build-essential pkg-config git ca-certificates curl unzip rsync iproute2 procps python3-minimal
-           lxc lxc-dev lxc-templates busybox-static dpkg-dev)
+           lxc lxc-dev lxc-templates busybox-static dpkg-dev
+           cron openssh-client xz-utils bzip2 zip)
 
 missing=()
 for p in "${need_pkgs[@]}"; do
@@ -20,7 +21,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # The tests use cron's crontab (and the like) inside containers; no
+  # daemon of theirs is started on this machine while installing.
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy=1
+  fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d
 fi
 
 # Go: go.mod names the version; use it when present, else fetch that
