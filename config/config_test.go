@@ -284,6 +284,11 @@ func TestMasterSaltFlavour(t *testing.T) {
 	if FlavourFromArgv0("/usr/bin/mastersalt-call").Name != "mastersalt" || FlavourFromArgv0("salt-call").Name != "salt" {
 		t.Fatal("FlavourFromArgv0")
 	}
+	for mode, want := range map[string]string{"mastersalt": "mastersalt", "salt": "salt", "": "salt", "mastersalt_master": "mastersalt"} {
+		if got := FlavourForMode(mode).Name; got != want {
+			t.Errorf("FlavourForMode(%q) = %s, want %s", mode, got, want)
+		}
+	}
 	c, err := load(t, "testdata/mastersalt", Minion, MasterSalt)
 	if err != nil {
 		t.Fatal(err)

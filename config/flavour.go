@@ -88,6 +88,17 @@ func FlavourFromArgv0(argv0 string) Flavour {
 	return Salt
 }
 
+// FlavourForMode is the stack of a makina-states VM mode (the mode key of
+// get_settings_for_vm): a mode containing "mastersalt" is MasterSalt (the
+// VM's minion is a mastersalt minion of the controller's mastersalt
+// master), anything else ("salt", "") Salt.
+func FlavourForMode(mode string) Flavour {
+	if strings.Contains(mode, "mastersalt") {
+		return MasterSalt
+	}
+	return Salt
+}
+
 // ConfFile returns the default configuration file of role, e.g.
 // /etc/salt/minion.
 func (f Flavour) ConfFile(r Role) string { return filepath.Join(f.ConfigDir, r.String()) }

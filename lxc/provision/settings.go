@@ -68,6 +68,10 @@ type Settings struct {
 
 	// Domains are the VM's names (first is Name), used by the hostsfile step.
 	Domains []string `json:"domains,omitempty" salt:"domains"`
+	// Mode is makina-states' VM mode: "mastersalt" (the VM's minion is a
+	// mastersalt minion, /etc/mastersalt, of the controller's mastersalt
+	// master) or "salt" (a salt minion, /etc/salt); "" is salt.
+	Mode string `json:"mode,omitempty" salt:"mode"`
 	// Master and MasterPort are where the bootstrapped minion connects.
 	Master     string `json:"master,omitempty" salt:"master"`
 	MasterPort int    `json:"master_port,omitempty" salt:"master_port"`

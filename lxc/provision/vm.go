@@ -9,14 +9,17 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"github.com/saltgo/saltgo/atomicfile"
-	"github.com/saltgo/saltgo/lxc/liblxc"
-	"github.com/saltgo/saltgo/revert"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/saltgo/saltgo/atomicfile"
+	"github.com/saltgo/saltgo/config"
+	"github.com/saltgo/saltgo/lxc/liblxc"
+	"github.com/saltgo/saltgo/revert"
 
 	"go.yaml.in/yaml/v3"
 
@@ -38,11 +41,17 @@ type VMEnv struct {
 	// MasterPKIDir, when set, is the master's pki directory: the VM's
 	// minion key is pre-accepted as <MasterPKIDir>/minions/<vm>.
 	MasterPKIDir string
-	// BootstrapCommand is run once by InitialHighstate ("" skips it).
+	// BootstrapCommand, when set, is run once in the VM by
+	// InitialHighstate after the first highstate succeeded (e.g. to start
+	// the VM's minion daemon where no init system does); in a VM without
+	// a saltgo minion it is run alone, as makina-states ran boot-salt.sh
+	// --initial-highstate.
 	BootstrapCommand string
 }
 
-// Paths inside the VM written by the VM steps.
+// Paths inside the VM written by the VM steps. VMMinionConfig and
+// VMMinionPKIDir are those of a salt-mode VM; MinionLayout gives them for
+// any mode.
 const (
 	VMGrainsFile      = "/etc/salt/grains"
 	VMMinionConfig    = "/etc/salt/minion.d/saltgo-lxc.conf"
@@ -52,6 +61,36 @@ const (
 	hostsBegin        = "# saltgo lxc begin (managed, do not edit)"
 	hostsEnd          = "# saltgo lxc end"
 )
+
+// VMMinion is where a VM's saltgo minion lives: its stack (Salt or
+// MasterSalt, from Settings.Mode), config file, pki directory and the
+// saltgo command that is its salt-call.
+type VMMinion struct {
+	Flavour config.Flavour
+	// ConfFile is the minion config written by initial_setup, in the
+	// stack's minion.d (read by default_include).
+	ConfFile string
+	// PKIDir holds minion.pem and minion.pub.
+	PKIDir string
+	// Call is the saltgo command of the stack's salt-call: "call" or
+	// "mastersalt-call".
+	Call string
+}
+
+// MinionLayout returns the layout of the VM's minion for its mode.
+func MinionLayout(s *Settings) VMMinion {
+	f := config.FlavourForMode(s.Mode)
+	call := "call"
+	if f.Name != config.Salt.Name {
+		call = f.Name + "-call"
+	}
+	return VMMinion{
+		Flavour:  f,
+		ConfFile: path.Join(f.ConfigDir, "minion.d", "saltgo-lxc.conf"),
+		PKIDir:   path.Join(f.ConfigDir, "pki", "minion"),
+		Call:     call,
+	}
+}
 
 // DefaultVMSteps are the VM steps of the seed document, in order.
 var DefaultVMSteps = []string{"spawn", "hostsfile", "sshkeys", "grains", "initial_setup", "initial_highstate"}
@@ -276,9 +315,10 @@ func mergeGrains(ctx context.Context, c *liblxc.Client, name string, set map[str
 // InitialSetup sets the password of s.Users (default root, sysadmin and
 // ubuntu, as makina-states did) in the VM's /etc/shadow (SHA-512 crypt;
 // users that do not exist are listed in the comment) and bootstraps a
-// saltgo minion: the binary (when env.MinionBinary is set), a config
-// pointing at s.Master/s.MasterPort, and a key pair generated once whose
-// public half is pre-accepted on the master (env.MasterPKIDir).
+// saltgo minion of the VM's mode (MinionLayout): the binary (when
+// env.MinionBinary is set), a config pointing at s.Master/s.MasterPort,
+// and a key pair generated once whose public half is pre-accepted on the
+// master (env.MasterPKIDir).
 func InitialSetup(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, error) {
 	res := newResult(s.Name)
 	var notes []string
@@ -430,10 +470,11 @@ func bootstrapMinion(ctx context.Context, env *VMEnv, s *Settings, res *StepResu
 			res.Changes.Set(VMMinionBinary, "installed")
 		}
 	}
-	if err := ensureFile(ctx, c, s.Name, VMMinionConfig, MinionConfig(s), 0o644, res); err != nil {
+	lay := MinionLayout(s)
+	if err := ensureFile(ctx, c, s.Name, lay.ConfFile, MinionConfig(s), 0o644, res); err != nil {
 		return err
 	}
-	pubPath := VMMinionPKIDir + "/minion.pub"
+	pubPath, pemPath := lay.PKIDir+"/minion.pub", lay.PKIDir+"/minion.pem"
 	pub, err := readOpt(ctx, c, s.Name, pubPath)
 	if err != nil {
 		return err
@@ -443,10 +484,10 @@ func bootstrapMinion(ctx context.Context, env *VMEnv, s *Settings, res *StepResu
 		if err != nil {
 			return err
 		}
-		if err := c.WriteFile(ctx, s.Name, VMMinionPKIDir+"/minion.pem", priv, 0o400); err != nil {
+		if err := c.WriteFile(ctx, s.Name, pemPath, priv, 0o400); err != nil {
 			return err
 		}
-		r.Add("remove "+VMMinionPKIDir+"/minion.pem", remove(VMMinionPKIDir+"/minion.pem"))
+		r.Add("remove "+pemPath, remove(pemPath))
 		if err := c.WriteFile(ctx, s.Name, pubPath, pubPEM, 0o644); err != nil {
 			return err
 		}
@@ -483,37 +524,4 @@ func newMinionKey() (priv, pub []byte, err error) {
 	priv = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
 	pub = pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 	return priv, pub, nil
-}
-
-// InitialHighstate runs env.BootstrapCommand once in the VM, guarded by
-// the marker file VMHighstateMarker.
-func InitialHighstate(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, error) {
-	res := newResult(s.Name)
-	if strings.TrimSpace(env.BootstrapCommand) == "" {
-		res.Comment = "no bootstrap command configured: initial highstate skipped"
-		return res, nil
-	}
-	mark, err := readOpt(ctx, env.Client, s.Name, VMHighstateMarker)
-	if err != nil {
-		return res.fail(err)
-	}
-	if mark != "" {
-		res.Comment = "initial highstate already done (" + VMHighstateMarker + " exists)"
-		return res, nil
-	}
-	r, err := env.Client.Run(ctx, s.Name, []string{"/bin/sh", "-c", env.BootstrapCommand}, nil, nil)
-	if err != nil {
-		return res.fail(err)
-	}
-	if r.Status != 0 {
-		return res.fail(fmt.Errorf("initial highstate command failed with exit %d: %s", r.Status, strings.TrimSpace(string(r.Stderr))))
-	}
-	stamp := time.Now().UTC().Format(time.RFC3339) + "\n"
-	if err := env.Client.WriteFile(ctx, s.Name, VMHighstateMarker, []byte(stamp), 0o644); err != nil {
-		return res.fail(err)
-	}
-	res.Changes.Set("retcode", int64(r.Status))
-	res.Changes.Set("stdout", string(r.Stdout))
-	res.Comment = "initial highstate done"
-	return res, nil
 }

@@ -15,7 +15,15 @@ func TestVMStepsInsideContainer(t *testing.T) {
 	_, c, ctx := lxctest.Bridged(t)
 	pki := t.TempDir()
 	bin := filepath.Join(t.TempDir(), "saltgo")
-	if err := os.WriteFile(bin, []byte("#!/bin/sh\necho saltgo stand-in\n"), 0o755); err != nil {
+	// A stand-in for the minion (busybox has no room for the real one;
+	// TestInitialHighstateThroughMaster runs it): it logs its arguments
+	// and answers a one-state highstate.
+	standIn := `#!/bin/sh
+# saltgo stand-in
+echo "$@" >> /root/saltgo-args.log
+echo '{"local": {"cmd_|-boot_|-true_|-run": {"name": "true", "changes": {"retcode": 0}, "result": true, "comment": "Command \"true\" run", "__id__": "boot", "__run_num__": 0}}}'
+`
+	if err := os.WriteFile(bin, []byte(standIn), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	s := busybox(lxctest.Unique("vm"), "10.5.0.40", "00:16:3e:5a:00:40")
@@ -99,6 +107,12 @@ func TestVMStepsInsideContainer(t *testing.T) {
 	if got := read("/root/bootstrap.log"); got != "boot\n" {
 		t.Errorf("bootstrap ran: %q", got)
 	}
+	if got := read("/root/saltgo-args.log"); got != "call --out=json --retcode-passthrough --log-level=warning state.highstate\n" {
+		t.Errorf("highstate command: %q", got)
+	}
+	if hs := res[5]; !strings.Contains(hs.Comment, "succeeded 1 (changed=1), failed 0; bootstrap command ran") {
+		t.Errorf("initial_highstate: %+v", hs)
+	}
 
 	// Idempotence: a second run changes nothing, the bootstrap runs once.
 	res2, err := provision.ProvisionVM(ctx, env, s, nil)
@@ -113,10 +127,18 @@ func TestVMStepsInsideContainer(t *testing.T) {
 	if got := read("/root/bootstrap.log"); got != "boot\n" {
 		t.Errorf("bootstrap ran twice: %q", got)
 	}
+	if got := read("/root/saltgo-args.log"); strings.Count(got, "\n") != 1 {
+		t.Errorf("highstate ran twice: %q", got)
+	}
+	// Without the marker, a minion or a bootstrap command there is
+	// nothing to run.
 	env.BootstrapCommand = ""
+	if out, err := c.Run(ctx, s.Name, []string{"rm", provision.VMHighstateMarker, provision.VMMinionBinary}, nil, nil); err != nil || out.Status != 0 {
+		t.Fatalf("rm: %v %+v", err, out)
+	}
 	r, err := provision.InitialHighstate(ctx, env, s)
-	if err != nil || !strings.Contains(r.Comment, "skipped") {
-		t.Errorf("no bootstrap command: %v %q", err, r.Comment)
+	if err != nil || r.Changed() || !strings.Contains(r.Comment, "skipped") {
+		t.Errorf("no minion, no bootstrap command: %v %+v", err, r)
 	}
 	d, err := provision.Destroy(ctx, c, s.Name, pki)
 	if err != nil || !d.Changed() {
