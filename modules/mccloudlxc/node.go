@@ -338,7 +338,7 @@ func FromVM(v *settings.VM) (*provision.Settings, error) {
 		Name: v.Name, ProfileType: v.ProfileType, Backing: v.Backing, Snapshot: v.Snapshot, Image: v.Image,
 		Profile: v.Profile, Bridge: v.Bridge, IP: v.IP, Netmask: v.Netmask, MAC: v.MAC,
 		DNSServers: v.DNSServers, Autostart: v.Autostart, Fstab: v.Fstab, Domains: v.Domains,
-		Master: v.Master, MasterPort: v.MasterPort, Password: v.Password, Users: v.Users,
+		Mode: v.Mode, Master: v.Master, MasterPort: v.MasterPort, Password: v.Password, Users: v.Users,
 	}
 	if v.FromContainer != nil {
 		s.FromContainer = *v.FromContainer

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,12 +14,15 @@ import (
 	"testing"
 	"time"
 
+	callcli "github.com/saltgo/saltgo/cli/call"
 	"github.com/saltgo/saltgo/cli/console"
 	minioncli "github.com/saltgo/saltgo/cli/minion"
 	runcli "github.com/saltgo/saltgo/cli/run"
+	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/internal/mastertest"
 	"github.com/saltgo/saltgo/lxc/lxctest"
+	"github.com/saltgo/saltgo/minion"
 	"github.com/saltgo/saltgo/saltyaml"
 	"github.com/saltgo/saltgo/transport/crypt"
 
@@ -29,11 +33,25 @@ import (
 
 // TestMain also serves the role this test binary is re-executed in: the
 // VM minion (the binary copied into the containers as
-// /usr/local/bin/saltgo and started as "saltgo minion"). lxctest.Main
-// builds the LXC helper.
+// /usr/local/bin/saltgo, run as "saltgo [mastersalt-]call" by the
+// initial_highstate step and started as "saltgo [mastersalt-]minion" by
+// the bootstrap command). lxctest.Main builds the LXC helper.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "minion" {
-		os.Exit(minioncli.Main(context.Background(), "salt-minion", os.Args[2:], os.Stdout, os.Stderr))
+	if len(os.Args) > 1 {
+		ctx := context.Background()
+		prog := os.Args[1]
+		if !strings.HasPrefix(prog, "mastersalt-") {
+			prog = "salt-" + prog
+		}
+		switch os.Args[1] {
+		case "minion", "mastersalt-minion":
+			os.Exit(minioncli.Main(ctx, prog, os.Args[2:], os.Stdout, os.Stderr))
+		case "call", "mastersalt-call":
+			cl := callcli.Caller{Connect: func(ctx context.Context, cfg *config.Config, log *slog.Logger) (callcli.MasterSession, error) {
+				return minion.Connect(ctx, cfg, minion.Options{Logger: log})
+			}}
+			os.Exit(cl.Main(ctx, prog, os.Args[2:], console.IO{Stdout: os.Stdout, Stderr: os.Stderr}))
+		}
 	}
 	lxctest.Main(m)
 }
@@ -54,6 +72,7 @@ func e2ePillar(retPort int) string {
     ip: 10.5.0.12
     profile_type: dir-scratch
     image: busybox
+    mode: salt
     master: 10.5.0.1
     master_port: %d
 `, retPort, retPort)
@@ -96,9 +115,14 @@ func TestE2EInstallVTAndProvision(t *testing.T) {
 	// by lxctest.
 	lc := lxctest.Client(t, ns)
 
+	// The state tree of the VMs' initial highstate.
+	tree := filepath.Join(dir, "tree")
+	mustWrite(t, filepath.Join(tree, "top.sls"), "base:\n  '*':\n    - vm\n")
+	mustWrite(t, filepath.Join(tree, "vm.sls"), "e2e-highstate:\n  file.managed:\n    - name: /etc/e2e-highstate\n    - contents: {{ grains['id'] }}\n")
+
 	var pillarMu sync.Mutex
 	var pillarText string
-	m, err := mastertest.StartServer(mastertest.ServerConfig{Dir: filepath.Join(dir, "master"), Pillar: func(id string, _ *data.Map) *data.Map {
+	m, err := mastertest.StartServer(mastertest.ServerConfig{Dir: filepath.Join(dir, "master"), FileRoots: map[string][]string{"base": {tree}}, Pillar: func(id string, _ *data.Map) *data.Map {
 		pillarMu.Lock()
 		defer pillarMu.Unlock()
 		v, _ := saltyaml.Load([]byte(pillarText))
@@ -154,7 +178,7 @@ mc_cloud_lxc.alloc_root: %s
 mc_cloud_lxc.images_source: %s
 mc_cloud_lxc.grains_file: %s
 mc_cloud_lxc.minion_binary: %s
-mc_cloud_lxc.bootstrap_command: 'setsid /usr/local/bin/saltgo minion -c /etc/salt >/var/log/saltgo-minion.log 2>&1 </dev/null &'
+mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-minion; else m=minion; fi; setsid /usr/local/bin/saltgo $m >/var/log/saltgo-minion.log 2>&1 </dev/null &'
 `, m.M.RetPort(), filepath.Join(cn, "pki"), filepath.Join(cn, "cache"), filepath.Join(cn, "sock"), filepath.Join(cn, "minion.log"),
 		lc.Path(), ns.Name, filepath.Join(cn, "alloc"), filepath.Join(dir, "images"), filepath.Join(cn, "grains"), exe))
 	mctx, stopMinion := context.WithCancel(context.Background())
@@ -195,14 +219,17 @@ mc_cloud_lxc.bootstrap_command: 'setsid /usr/local/bin/saltgo minion -c /etc/sal
 	r = saltRun(t, ctx, conf, "mc_cloud_lxc.provision_vms", "cn1")
 	if r.code != 0 || r.ret["result"] != true {
 		for _, vm := range []string{"vm1.e2e.test", "vm2.e2e.test"} {
-			out, err := lc.Run(ctx, vm, []string{"/bin/sh", "-c", "cat /var/log/saltgo-minion.log; ps; ls -l /usr/local/bin /etc/salt /etc/salt/minion.d; cat /etc/salt/minion.d/*"}, nil, nil)
+			out, err := lc.Run(ctx, vm, []string{"/bin/sh", "-c", "cat /var/log/saltgo-minion.log; ps; ls -lR /usr/local/bin /etc/salt /etc/mastersalt; cat /etc/*salt/minion.d/*"}, nil, nil)
 			if err == nil {
 				t.Logf("%s:\n%s%s", vm, out.Stdout, out.Stderr)
 			}
 		}
 		t.Fatalf("provision_vms: exit %d %v", r.code, r.ret)
 	}
-	for _, vm := range []struct{ name, ip string }{{"vm1.e2e.test", "10.5.0.11"}, {"vm2.e2e.test", "10.5.0.12"}} {
+	for _, vm := range []struct{ name, ip, conf string }{
+		{"vm1.e2e.test", "10.5.0.11", "/etc/mastersalt/minion.d/saltgo-lxc.conf"},
+		{"vm2.e2e.test", "10.5.0.12", "/etc/salt/minion.d/saltgo-lxc.conf"},
+	} {
 		in, err := lc.Info(ctx, vm.name)
 		if err != nil || in.State != "running" {
 			t.Fatalf("%s: %v %+v", vm.name, err, in)
@@ -221,6 +248,14 @@ mc_cloud_lxc.bootstrap_command: 'setsid /usr/local/bin/saltgo minion -c /etc/sal
 		// The VM minion signed in with the pre-accepted key.
 		if _, err := os.Stat(filepath.Join(m.PKIDir, "minions", vm.name)); err != nil {
 			t.Errorf("%s key not accepted: %v", vm.name, err)
+		}
+		// Its first highstate ran through the master, in its mode's
+		// stack (vm1: mastersalt, the default; vm2: salt).
+		if hs, err := lc.ReadFile(ctx, vm.name, "/etc/e2e-highstate"); err != nil || string(hs) != vm.name+"\n" {
+			t.Errorf("%s initial highstate file: %q %v", vm.name, hs, err)
+		}
+		if _, err := lc.ReadFile(ctx, vm.name, vm.conf); err != nil {
+			t.Errorf("%s minion config: %v", vm.name, err)
 		}
 	}
 	// 3. A second install_vt and provision change nothing.

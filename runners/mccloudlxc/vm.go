@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/saltgo/saltgo/atomicfile"
+	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/transport/crypt"
 )
@@ -139,7 +141,7 @@ func (ctl *Controller) provisionVM(ctx context.Context, cn, vm string, steps []s
 		kw := data.M("vm", vm, "compute_node", cn, "settings", sm)
 		ok := ctl.nodeStep(ctx, cn, who, step, NodeFunctions.VMStep+step, nil, kw, ret, []string{cn, vm, step})
 		if ok && step == "initial_setup" {
-			if err := ctl.acceptVMKey(ctx, cn, vm, ret); err != nil {
+			if err := ctl.acceptVMKey(ctx, cn, vm, v.Mode, ret); err != nil {
 				ok = false
 				ret.Fail()
 				ret.Trace(fmt.Sprintf("%s: accept the minion key: %v\n", who, err))
@@ -244,14 +246,19 @@ func (ctl *Controller) pkiDir() string {
 	return optString(ctl.Opts, "pki_dir", "/etc/salt/pki/master")
 }
 
-// vmMinionPub is the VM minion's public key, written by initial_setup.
-const vmMinionPub = "/etc/salt/pki/minion/minion.pub"
+// vmMinionPub is the VM minion's public key, written by initial_setup in
+// the stack of the VM's mode (/etc/mastersalt in mastersalt mode, else
+// /etc/salt).
+func vmMinionPub(mode string) string {
+	return path.Join(config.FlavourForMode(mode).ConfigDir, "pki", "minion", "minion.pub")
+}
 
 // acceptVMKey asks the node for the VM minion's public key (generated in
 // the VM by initial_setup) and pre-accepts it on the master, as
 // salt-cloud's accept_key does: <pki_dir>/minions/<vm>. A different key
 // already accepted under that id is replaced, and said so.
-func (ctl *Controller) acceptVMKey(ctx context.Context, cn, vm string, ret *Result) error {
+func (ctl *Controller) acceptVMKey(ctx context.Context, cn, vm, mode string, ret *Result) error {
+	vmMinionPub := vmMinionPub(mode)
 	raw, rc, err := ctl.Node.Call(ctx, cn, NodeFunctions.Run, nil, data.M("name", vm, "cmd", "cat "+vmMinionPub), ctl.StepTimeout)
 	if err != nil {
 		return err
