@@ -283,7 +283,19 @@ mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-mi
 	if _, err := os.Stat(filepath.Join(m.PKIDir, "minions", "vm2.e2e.test")); err == nil {
 		t.Error("vm2 key still accepted")
 	}
-	// 6. Node down mid-run: stop the compute node minion, provision again.
+	// 6. A highstate that fails stops the provisioning: the runner's
+	// comment names the failed state, and says what is left behind.
+	mustWrite(t, filepath.Join(tree, "vm.sls"), "e2e-broken:\n  file.managed:\n    - name: /etc/e2e-broken\n    - source: salt://no-such-file\n")
+	r = saltRun(t, ctx, conf, "mc_cloud_lxc.provision", "vm2.e2e.test")
+	for _, want := range []string{
+		"failed: 1 of 1 states failed: e2e-broken (file.managed /etc/e2e-broken): Source file salt://no-such-file not found in saltenv 'base'",
+		"vm2.e2e.test on cn1 is spawned but NOT fully provisioned (stopped at step initial_highstate)",
+	} {
+		if r.code == 0 || r.ret["result"] != false || !strings.Contains(fmt.Sprint(r.ret["comment"]), want) {
+			t.Errorf("failed highstate: exit %d, comment lacks %q: %v", r.code, want, r.ret["comment"])
+		}
+	}
+	// 7. Node down mid-run: stop the compute node minion, provision again.
 	stopMinion()
 	<-minionDone
 	minionDone <- 0
