@@ -568,8 +568,10 @@ const (
 	// OptMasterPKIDir is the master pki directory where VM keys are
 	// pre-accepted (when the compute node is the master).
 	OptMasterPKIDir = "mc_cloud_lxc.master_pki_dir"
-	// OptBootstrapCommand is the initial highstate command run once in
-	// each VM.
+	// OptBootstrapCommand is a shell command run once in each VM by the
+	// initial_highstate step, after the VM's first highstate succeeded
+	// (e.g. to start the VM's minion daemon); in a VM without saltgo it
+	// is run alone (VMEnv.BootstrapCommand).
 	OptBootstrapCommand = "mc_cloud_lxc.bootstrap_command"
 )
 
