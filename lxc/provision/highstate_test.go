@@ -65,9 +65,13 @@ func TestInitialHighstateThroughMaster(t *testing.T) {
 		t.Run(tc.mode, func(t *testing.T) {
 			dir := t.TempDir()
 			tree := filepath.Join(dir, "tree")
-			serve := func(web string) {
+			serve := func(web string, top ...string) {
 				t.Helper()
-				for name, text := range map[string]string{"top.sls": hsTop, "web/init.sls": web} {
+				tp := hsTop
+				if len(top) > 0 {
+					tp = top[0]
+				}
+				for name, text := range map[string]string{"top.sls": tp, "web/init.sls": web} {
 					p := filepath.Join(tree, name)
 					if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 						t.Fatal(err)
@@ -109,6 +113,9 @@ func TestInitialHighstateThroughMaster(t *testing.T) {
 				res, err := provision.ProvisionVM(ctx, env, s, []string{"initial_highstate"})
 				if len(res) != 1 {
 					t.Fatalf("initial_highstate gave %d results (%v)", len(res), err)
+				}
+				if err != nil {
+					t.Logf("initial_highstate: %v", err)
 				}
 				if res[0].Name != d.Name+":initial_highstate" {
 					t.Errorf("step name %q", res[0].Name)
@@ -154,6 +161,15 @@ func TestInitialHighstateThroughMaster(t *testing.T) {
 				t.Errorf("unrenderable tree: changes %v", data.Repr(r.Changes))
 			}
 			noMarker("unrenderable tree")
+
+			// A top file that matches nothing is a failed highstate, as
+			// Salt's.
+			serve(hsGood, "base:\n  'no-such-minion':\n    - web\n")
+			r, err = highstate()
+			if err == nil || r.Result || !strings.Contains(err.Error(), "No Top file or master_tops data matches found") {
+				t.Fatalf("top matching nothing: err %v, result %+v", err, r)
+			}
+			noMarker("top matching nothing")
 
 			// (3) A good tree: the step succeeds, the state returns are
 			// in its changes, the files in the container, the marker
