@@ -14,7 +14,8 @@ import (
 
 // The trees the test master serves, one per case (top.sls is common).
 const (
-	hsTop = "base:\n  '*':\n    - web\n"
+	// hsTop targets the VMs by the grains step's node type grain.
+	hsTop = "base:\n  'makina-states.nodetypes.lxccontainer:True':\n    - match: grain\n    - web\n"
 	// good manages a file and a directory.
 	hsGood = `hs-dir:
   file.directory:
@@ -57,10 +58,10 @@ hs-broken:
 func TestInitialHighstateThroughMaster(t *testing.T) {
 	bin := lxctest.BuildSaltgo(t)
 	for _, tc := range []struct {
-		mode, conf, call string
+		mode, conf, grains, call string
 	}{
-		{"mastersalt", "/etc/mastersalt/minion.d/saltgo-lxc.conf", "mastersalt-call"},
-		{"salt", "/etc/salt/minion.d/saltgo-lxc.conf", "call"},
+		{"mastersalt", "/etc/mastersalt/minion.d/saltgo-lxc.conf", "/etc/mastersalt/grains", "mastersalt-call"},
+		{"salt", "/etc/salt/minion.d/saltgo-lxc.conf", "/etc/salt/grains", "call"},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			dir := t.TempDir()
@@ -99,10 +100,10 @@ func TestInitialHighstateThroughMaster(t *testing.T) {
 			}
 			s := &provision.Settings{Name: d.Name, Mode: tc.mode, Master: "127.0.0.1", MasterPort: m.RetPort()}
 			env := &provision.VMEnv{Client: d.Client, MinionBinary: bin, MasterPKIDir: pki}
-			if _, err := provision.ProvisionVM(ctx, env, s, []string{"hostsfile", "initial_setup"}); err != nil {
-				t.Fatalf("hostsfile, initial_setup: %v", err)
+			if _, err := provision.ProvisionVM(ctx, env, s, []string{"hostsfile", "grains", "initial_setup"}); err != nil {
+				t.Fatalf("hostsfile, grains, initial_setup: %v", err)
 			}
-			if lay := provision.MinionLayout(s); lay.ConfFile != tc.conf || lay.Call != tc.call {
+			if lay := provision.MinionLayout(s); lay.ConfFile != tc.conf || lay.GrainsFile != tc.grains || lay.Call != tc.call {
 				t.Fatalf("layout %+v", lay)
 			}
 			if b, err := os.ReadFile(filepath.Join(d.Root, tc.conf)); err != nil || !strings.Contains(string(b), "master: 127.0.0.1") {

@@ -49,9 +49,9 @@ type VMEnv struct {
 	BootstrapCommand string
 }
 
-// Paths inside the VM written by the VM steps. VMMinionConfig and
-// VMMinionPKIDir are those of a salt-mode VM; MinionLayout gives them for
-// any mode.
+// Paths inside the VM written by the VM steps. VMGrainsFile,
+// VMMinionConfig and VMMinionPKIDir are those of a salt-mode VM;
+// MinionLayout gives them for any mode.
 const (
 	VMGrainsFile      = "/etc/salt/grains"
 	VMMinionConfig    = "/etc/salt/minion.d/saltgo-lxc.conf"
@@ -72,6 +72,9 @@ type VMMinion struct {
 	ConfFile string
 	// PKIDir holds minion.pem and minion.pub.
 	PKIDir string
+	// GrainsFile is the minion's grains file (<config dir>/grains), set
+	// by the grains step.
+	GrainsFile string
 	// Call is the saltgo command of the stack's salt-call: "call" or
 	// "mastersalt-call".
 	Call string
@@ -85,10 +88,11 @@ func MinionLayout(s *Settings) VMMinion {
 		call = f.Name + "-call"
 	}
 	return VMMinion{
-		Flavour:  f,
-		ConfFile: path.Join(f.ConfigDir, "minion.d", "saltgo-lxc.conf"),
-		PKIDir:   path.Join(f.ConfigDir, "pki", "minion"),
-		Call:     call,
+		Flavour:    f,
+		ConfFile:   path.Join(f.ConfigDir, "minion.d", "saltgo-lxc.conf"),
+		PKIDir:     path.Join(f.ConfigDir, "pki", "minion"),
+		GrainsFile: path.Join(f.ConfigDir, "grains"),
+		Call:       call,
 	}
 }
 
@@ -268,25 +272,27 @@ var VMGrains = map[string]any{
 	"makina-states.nodetypes.lxccontainer": true,
 }
 
-// Grains merges VMGrains into the VM's grains file.
+// Grains merges VMGrains into the grains file of the VM's minion
+// (MinionLayout: /etc/mastersalt/grains in mastersalt mode), where its
+// highstate sees them.
 func Grains(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, error) {
 	res := newResult(s.Name)
-	if err := mergeGrains(ctx, env.Client, s.Name, VMGrains, res); err != nil {
+	if err := mergeGrains(ctx, env.Client, s.Name, MinionLayout(s).GrainsFile, VMGrains, res); err != nil {
 		return res.fail(err)
 	}
 	comment(res, "grains set: is.vm, is.lxcvm, nodetype lxccontainer", "grains already set")
 	return res, nil
 }
 
-func mergeGrains(ctx context.Context, c *liblxc.Client, name string, set map[string]any, res *StepResult) error {
-	cur, err := readOpt(ctx, c, name, VMGrainsFile)
+func mergeGrains(ctx context.Context, c *liblxc.Client, name, file string, set map[string]any, res *StepResult) error {
+	cur, err := readOpt(ctx, c, name, file)
 	if err != nil {
 		return err
 	}
 	m := map[string]any{}
 	if strings.TrimSpace(cur) != "" {
 		if err := yaml.Unmarshal([]byte(cur), &m); err != nil {
-			return fmt.Errorf("lxc: %s in %s is not a YAML mapping: %w", VMGrainsFile, name, err)
+			return fmt.Errorf("lxc: %s in %s is not a YAML mapping: %w", file, name, err)
 		}
 	}
 	changed := false
@@ -309,7 +315,7 @@ func mergeGrains(ctx context.Context, c *liblxc.Client, name string, set map[str
 	if err != nil {
 		return err
 	}
-	return c.WriteFile(ctx, name, VMGrainsFile, b, 0o644)
+	return c.WriteFile(ctx, name, file, b, 0o644)
 }
 
 // InitialSetup sets the password of s.Users (default root, sysadmin and
