@@ -12,8 +12,8 @@ import (
 	"github.com/saltgo/saltgo/saltyaml"
 )
 
-// vmRunEnv is the environment of the commands the VM steps run in the VM
-// (lxc-attach starts them with an empty one).
+// vmRunEnv is the environment of the commands InitialHighstate runs in
+// the VM, given explicitly rather than inherited from the attach.
 var vmRunEnv = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8"}
 
 // HighstateArgs are the arguments after the saltgo command (MinionLayout's

@@ -172,6 +172,14 @@ func TestInitialHighstateThroughMaster(t *testing.T) {
 			}
 			noMarker("top matching nothing")
 
+			// Settings without a master: nothing to run against.
+			noMaster := *s
+			noMaster.Master = ""
+			if r, err := provision.InitialHighstate(ctx, env, &noMaster); err == nil || r.Result || !strings.Contains(err.Error(), "has no master to run its initial highstate against") {
+				t.Fatalf("no master: err %v, result %+v", err, r)
+			}
+			noMarker("no master")
+
 			// (3) A good tree: the step succeeds, the state returns are
 			// in its changes, the files in the container, the marker
 			// written.
