@@ -5,6 +5,7 @@ package all
 
 import (
 	_ "github.com/saltgo/saltgo/states/cmd"
+	_ "github.com/saltgo/saltgo/states/cron"
 	_ "github.com/saltgo/saltgo/states/file"
 	_ "github.com/saltgo/saltgo/states/grains"
 	_ "github.com/saltgo/saltgo/states/group"
