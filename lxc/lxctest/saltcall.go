@@ -105,19 +105,19 @@ var volatile = []struct {
 func StableStates(v any) any {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return mask(v)
+		return Mask(v)
 	}
 	out := map[string]any{}
 	for id, r := range m {
 		rm, ok := r.(map[string]any)
 		if !ok {
-			out[id] = mask(r)
+			out[id] = Mask(r)
 			continue
 		}
 		st := map[string]any{}
 		for k, x := range rm {
 			if k != "start_time" && k != "duration" {
-				st[k] = mask(x)
+				st[k] = Mask(x)
 			}
 		}
 		out[id] = st
@@ -125,7 +125,8 @@ func StableStates(v any) any {
 	return out
 }
 
-func mask(v any) any {
+// Mask masks the volatile parts of strings in v (see StableStates).
+func Mask(v any) any {
 	switch x := v.(type) {
 	case string:
 		for _, r := range volatile {
@@ -135,13 +136,13 @@ func mask(v any) any {
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = mask(e)
+			out[i] = Mask(e)
 		}
 		return out
 	case map[string]any:
 		out := map[string]any{}
 		for k, e := range x {
-			out[mask(k).(string)] = mask(e)
+			out[Mask(k).(string)] = Mask(e)
 		}
 		return out
 	}
