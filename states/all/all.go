@@ -12,6 +12,8 @@ import (
 	_ "github.com/saltgo/saltgo/states/host"
 	_ "github.com/saltgo/saltgo/states/module"
 	_ "github.com/saltgo/saltgo/states/pkg"
+	_ "github.com/saltgo/saltgo/states/sshauth"
+	_ "github.com/saltgo/saltgo/states/sshknownhosts"
 	_ "github.com/saltgo/saltgo/states/test"
 	_ "github.com/saltgo/saltgo/states/user"
 )
