@@ -1,17 +1,21 @@
 // Package cron is Salt's cron state module (salt/states/cron.py):
-// present, absent, env_present and env_absent through the cron execution
-// module (the real crontab command).
+// present, absent, env_present, env_absent and file through the cron
+// execution module (the real crontab command).
 package cron
 
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
 	cronmod "github.com/saltgo/saltgo/modules/cron"
+	filemod "github.com/saltgo/saltgo/modules/file"
+	usermod "github.com/saltgo/saltgo/modules/user"
 	"github.com/saltgo/saltgo/state"
+	statefile "github.com/saltgo/saltgo/states/file"
 )
 
 func init() {
@@ -25,6 +29,9 @@ func init() {
 			VarKwargs: true, Fn: absent, Doc: "Verifies that the specified cron job is absent for the specified user."},
 		{Name: "env_present", Params: []host.Param{host.Req("name"), host.Opt("value", nil), user}, Fn: envPresent,
 			Doc: "Verifies that the specified environment variable is present in the crontab for the specified user."},
+		{Name: "file", Params: []host.Param{host.Req("name"), host.Opt("source_hash", ""), host.Opt("source_hash_name", nil), user,
+			host.Opt("template", nil), host.Opt("context", nil), host.Opt("replace", true), host.Opt("defaults", nil), host.Opt("backup", "")},
+			VarKwargs: true, Fn: file, Doc: "Provides file.managed-like functionality (templating, etc.) for a pre-made crontab file, to be assigned to a given user."},
 		{Name: "env_absent", Params: []host.Param{host.Req("name"), user}, Fn: envAbsent,
 			Doc: "Verifies that the specified environment variable is absent from the crontab for the specified user"},
 	}})
@@ -290,4 +297,126 @@ func envAbsent(ctx context.Context, c *host.Call) (any, error) {
 		r.Set("result", false)
 	}
 	return r, nil
+}
+
+// file is Salt's cron.file: the user's crontab managed as a file
+// (salt:// source, template) on a private temporary copy, installed with
+// crontab(1) when it changed.
+func file(ctx context.Context, c *host.Call) (any, error) {
+	name, user := c.Str("name"), data.Str(c.Get("user"))
+	info, err := usermod.Info("", user)
+	if err != nil {
+		return nil, fmt.Errorf("cron.file: %w", err)
+	}
+	groups, _ := info.Get("groups")
+	gl, _ := groups.([]any)
+	if len(gl) == 0 {
+		return data.M("name", name, "changes", data.NewMap(), "result", false, "comment", fmt.Sprintf("Could not identify group for user %s", user)), nil
+	}
+	group := gl[0]
+	raw, err := cronmod.Raw(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasSuffix(raw, "\n") {
+		raw += "\n"
+	}
+	tmp, err := os.CreateTemp("", "__salt.tmp.")
+	if err != nil {
+		return nil, fmt.Errorf("cron.file: %w", err)
+	}
+	path := tmp.Name()
+	defer os.Remove(path)
+	_, werr := tmp.WriteString(raw)
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return nil, fmt.Errorf("cron.file: %w", werr)
+	}
+	r := ret(name)
+	fail := func(msg string) (any, error) {
+		r.Set("result", false)
+		r.Set("changes", data.NewMap())
+		r.Set("comment", msg)
+		return r, nil
+	}
+	if !c.Bool("replace") {
+		r.Set("comment", fmt.Sprintf("User %s already has a crontab. No changes made", user))
+		return r, nil
+	}
+	m, msg, err := statefile.ManagedFor(ctx, c, path, name, c.Get("source_hash"), optStr(c.Get("template")), c.Get("defaults"), c.Get("context"))
+	if err != nil {
+		return nil, err
+	}
+	if msg != "" {
+		return fail(msg)
+	}
+	m.User, m.Group, m.Mode = user, group, "0600"
+	content, msg, err := m.GetManaged(ctx)
+	if isTest(c) {
+		if err != nil {
+			return nil, err
+		}
+		if msg != "" {
+			return fail(msg)
+		}
+		changes, err := m.CheckFileMeta(ctx, content)
+		if err != nil {
+			return nil, err
+		}
+		// Salt ignores the permissions of files in the temporary directory.
+		for _, k := range []string{"user", "group", "mode"} {
+			changes.Delete(k)
+		}
+		if changes.Len() == 0 {
+			r.Set("comment", fmt.Sprintf("The file %s is in the correct state", path))
+			return r, nil
+		}
+		var b strings.Builder
+		b.WriteString("The following values are set to be changed:\n")
+		changes.Range(func(k, v any) bool {
+			fmt.Fprintf(&b, "%s: %s\n", data.Str(k), data.Str(v))
+			return true
+		})
+		r.Set("result", nil)
+		r.Set("comment", b.String())
+		return r, nil
+	}
+	if err != nil {
+		return fail(fmt.Sprintf("Unable to manage file: %v", err))
+	}
+	if msg != "" {
+		return fail(msg)
+	}
+	res := filemod.NewResult()
+	if err := m.ManageFile(ctx, res, content); err != nil {
+		return fail(fmt.Sprintf("Unable to manage file: %v", err))
+	}
+	switch {
+	case res.Changes.Has("diff"):
+		out, err := cronmod.WriteFile(ctx, user, path)
+		if err != nil {
+			return nil, err
+		}
+		if out.Retcode != 0 {
+			return fail(fmt.Sprintf("Unable to update user %s crontab %s. Error: %s", user, path, out.Stderr))
+		}
+		r.Set("changes", res.Changes)
+		r.Set("comment", fmt.Sprintf("Crontab for user %s was updated", user))
+	case data.Truthy(res.Result):
+		r.Set("comment", fmt.Sprintf("Crontab for user %s is in the correct state", user))
+	default:
+		r.Set("result", res.Result)
+		r.Set("changes", res.Changes)
+		r.Set("comment", res.Comment)
+	}
+	return r, nil
+}
+
+func optStr(v any) string {
+	if v == nil {
+		return ""
+	}
+	return data.Str(v)
 }

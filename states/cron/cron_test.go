@@ -11,17 +11,20 @@ import (
 func TestMain(m *testing.M) { lxctest.Main(m) }
 
 // steps: add (test, real, again, test), change (test, real, again),
-// remove (test, real, again). add.sls also holds an invalid minute, an
-// invalid hour and a user that does not exist.
+// remove (test, real, again), file (test, real, again, test). add.sls
+// also holds an invalid minute, an invalid hour and a user that does not
+// exist; file.sls a template, an invalid crontab, a missing source and a
+// user that does not exist.
 var steps = []lxctest.StateStep{
 	{SLS: "cron.add", Test: true}, {SLS: "cron.add"}, {SLS: "cron.add"}, {SLS: "cron.add", Test: true},
 	{SLS: "cron.change", Test: true}, {SLS: "cron.change"}, {SLS: "cron.change"},
 	{SLS: "cron.remove", Test: true}, {SLS: "cron.remove"}, {SLS: "cron.remove"},
+	{SLS: "cron.file", Test: true}, {SLS: "cron.file"}, {SLS: "cron.file"}, {SLS: "cron.file", Test: true},
 }
 
 // scenario runs steps in a new Debian container where root already has a
-// crontab of its own and alice exists, and after each step reads root's
-// and alice's crontabs with crontab -l.
+// crontab of its own and alice and carol exist, and after each step reads
+// their crontabs with crontab -l.
 func scenario(t *testing.T, python bool) []any {
 	shared := t.TempDir()
 	bin := ""
@@ -34,10 +37,11 @@ func scenario(t *testing.T, python bool) []any {
 	}
 	d := lxctest.NewDebian(t, lxctest.DebianOptions{Shared: shared})
 	d.MustRun(t, "useradd", "-m", "alice")
+	d.MustRun(t, "useradd", "-m", "carol")
 	d.MustRun(t, "sh", "-c", "printf '# my own\\nMAILTO=\"\"\\n0 0 * * * /bin/mine\\n' | crontab -")
 	after := func() any {
 		tabs := map[string]any{}
-		for _, u := range []string{"root", "alice"} {
+		for _, u := range []string{"root", "alice", "carol"} {
 			r, err := d.Run(lxctest.Context(t), "crontab", "-u", u, "-l")
 			if err != nil {
 				t.Fatal(err)
