@@ -149,16 +149,19 @@ func Mask(v any) any {
 	return v
 }
 
-// StateStep is one `state.sls` run of a scenario (Test adds test=True).
+// StateStep is one `state.sls` run of a scenario (Test adds test=True),
+// or with Args, one salt-call of those arguments (an execution function).
 type StateStep struct {
 	SLS  string
 	Test bool
+	Args []string
 }
 
 // StateRuns runs steps in order in the container with salt-call (saltgo
 // or, with saltgo "", Python Salt: see SaltCall) and returns, for each,
 // {"sls", "test", "ret": StableStates(return), "after": after()}: after
-// reads what the step left (crontabs, files) from the container.
+// reads what the step left (crontabs, files) from the container. A step
+// with Args gives {"args", "ret": Mask(return)}.
 func (d *Debian) StateRuns(t testing.TB, saltgo, confdir string, steps []StateStep, after func() any) []any {
 	t.Helper()
 	var out []any
@@ -166,6 +169,11 @@ func (d *Debian) StateRuns(t testing.TB, saltgo, confdir string, steps []StateSt
 		args := []string{"state.sls", s.SLS}
 		if s.Test {
 			args = append(args, "test=True")
+		}
+		if len(s.Args) > 0 {
+			ret := Mask(d.SaltCall(t, saltgo, confdir, s.Args...))
+			out = append(out, map[string]any{"args": s.Args, "ret": ret})
+			continue
 		}
 		ret := StableStates(d.SaltCall(t, saltgo, confdir, args...))
 		out = append(out, map[string]any{"sls": s.SLS, "test": s.Test, "ret": ret, "after": after()})

@@ -10,13 +10,18 @@ import (
 
 func TestMain(m *testing.M) { lxctest.Main(m) }
 
-// steps: add (test, real, again, test), change (test, real, again),
+// steps: add (test, real, cron.* calls, again, test), change (test, real, again),
 // remove (test, real, again), file (test, real, again, test). add.sls
 // also holds an invalid minute, an invalid hour and a user that does not
 // exist; file.sls a template, an invalid crontab, a missing source and a
 // user that does not exist.
 var steps = []lxctest.StateStep{
-	{SLS: "cron.add", Test: true}, {SLS: "cron.add"}, {SLS: "cron.add"}, {SLS: "cron.add", Test: true},
+	{SLS: "cron.add", Test: true}, {SLS: "cron.add"},
+	{Args: []string{"cron.list_tab", "root"}}, {Args: []string{"cron.raw_cron", "alice"}},
+	{Args: []string{"cron.get_entry", "root", "identifier=backup"}},
+	{Args: []string{"cron.set_job", "alice", "0", "4", "*", "*", "1-5", "/bin/weekday", "comment=from the CLI"}},
+	{Args: []string{"cron.rm_job", "alice", "/bin/weekday", "dayweek=1-5"}},
+	{SLS: "cron.add"}, {SLS: "cron.add", Test: true},
 	{SLS: "cron.change", Test: true}, {SLS: "cron.change"}, {SLS: "cron.change"},
 	{SLS: "cron.remove", Test: true}, {SLS: "cron.remove"}, {SLS: "cron.remove"},
 	{SLS: "cron.file", Test: true}, {SLS: "cron.file"}, {SLS: "cron.file"}, {SLS: "cron.file", Test: true},

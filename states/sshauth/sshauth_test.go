@@ -10,11 +10,14 @@ import (
 
 func TestMain(m *testing.M) { lxctest.Main(m) }
 
-// steps: add (test, real, again, test), change (test, real), remove
+// steps: add (test, real, ssh.* calls, again, test), change (test, real), remove
 // (test, real, again). add.sls also holds a user that does not exist, a
 // key that is not base64, a missing and a key-less salt:// source.
 var steps = []lxctest.StateStep{
-	{SLS: "ssh.add", Test: true}, {SLS: "ssh.add"}, {SLS: "ssh.add"}, {SLS: "ssh.add", Test: true},
+	{SLS: "ssh.add", Test: true}, {SLS: "ssh.add"},
+	{Args: []string{"ssh.auth_keys", "alice"}}, {Args: []string{"ssh.auth_keys", "bob", "fingerprint_hash_type=md5"}},
+	{Args: []string{"ssh.check_key", "carol", "AAAAC3NzaC1lZDI1NTE5AAAAIG7Tr4NYl96YgkMReIWfObKOUN0y22A2+mF42exTvGWa", "ed25519", "", "[no-port-forwarding]"}},
+	{SLS: "ssh.add"}, {SLS: "ssh.add", Test: true},
 	{SLS: "ssh.change", Test: true}, {SLS: "ssh.change"},
 	{SLS: "ssh.remove", Test: true}, {SLS: "ssh.remove"}, {SLS: "ssh.remove"},
 }

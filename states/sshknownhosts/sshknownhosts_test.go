@@ -10,11 +10,15 @@ import (
 
 func TestMain(m *testing.M) { lxctest.Main(m) }
 
-// steps: add (test, real, again, test), the argument checks of test
-// mode, change (test, real), remove (test, real, again). Keys are given
-// (no ssh-keyscan).
+// steps: add (test, real, ssh.* calls, again, test), the argument checks
+// of test mode, change (test, real), remove (test, real, again). Keys or
+// fingerprints of stored keys are given: nothing is scanned.
 var steps = []lxctest.StateStep{
-	{SLS: "kh.add", Test: true}, {SLS: "kh.add"}, {SLS: "kh.add"}, {SLS: "kh.add", Test: true},
+	{SLS: "kh.add", Test: true}, {SLS: "kh.add"},
+	{Args: []string{"ssh.get_known_host_entries", "alice", "git.example"}},
+	{Args: []string{"ssh.check_known_host", "alice", "git.example", "key=AAAAC3NzaC1lZDI1NTE5AAAAIFgLdY0DcduMQkaM2bVFc3wSYj88cL0kkYggT2ImmwpL"}},
+	{Args: []string{"ssh.check_known_host", "hostname=127.0.0.1", "fingerprint=aa:bb"}},
+	{SLS: "kh.add"}, {SLS: "kh.add", Test: true},
 	{SLS: "kh.add_test_only", Test: true},
 	{SLS: "kh.change", Test: true}, {SLS: "kh.change"},
 	{SLS: "kh.remove", Test: true}, {SLS: "kh.remove"}, {SLS: "kh.remove"},
