@@ -11,8 +11,10 @@ import (
 func TestMain(m *testing.M) { lxctest.Main(m) }
 
 // steps: add (test, real, ssh.* calls, again, test), the argument checks
-// of test mode, change (test, real), remove (test, real, again). Keys or
-// fingerprints of stored keys are given: nothing is scanned.
+// of test mode, change (test, real), remove (test, real, again): keys or
+// fingerprints of stored keys are given, nothing is scanned. Then scan
+// (test, real): a fingerprint alone, ssh-keyscan of 127.0.0.1 in the
+// container's network namespace (no sshd there: Salt's failure).
 var steps = []lxctest.StateStep{
 	{SLS: "kh.add", Test: true}, {SLS: "kh.add"},
 	{Args: []string{"ssh.get_known_host_entries", "alice", "git.example"}},
@@ -22,6 +24,7 @@ var steps = []lxctest.StateStep{
 	{SLS: "kh.add_test_only", Test: true},
 	{SLS: "kh.change", Test: true}, {SLS: "kh.change"},
 	{SLS: "kh.remove", Test: true}, {SLS: "kh.remove"}, {SLS: "kh.remove"},
+	{SLS: "kh.scan", Test: true}, {SLS: "kh.scan"},
 }
 
 // scenario runs steps in a new Debian container with user alice, and
