@@ -692,12 +692,12 @@ func getEntryFn(ctx context.Context, c *host.Call) (any, error) {
 func setJobFn(ctx context.Context, c *host.Call) (any, error) {
 	return Set(ctx, c.Str("user"), Spec{Minute: data.Str(c.Get("minute")), Hour: data.Str(c.Get("hour")),
 		Daymonth: data.Str(c.Get("daymonth")), Month: data.Str(c.Get("month")), Dayweek: data.Str(c.Get("dayweek")),
-		Cmd: c.Str("cmd"), Commented: c.Get("commented"), Comment: c.Get("comment"), Identifier: optStr(c.Get("identifier"))})
+		Cmd: c.Str("cmd"), Commented: c.Get("commented"), Comment: c.Get("comment"), Identifier: c.Get("identifier")})
 }
 
 func setSpecialFn(ctx context.Context, c *host.Call) (any, error) {
 	return Set(ctx, c.Str("user"), Spec{Special: c.Str("special"), Cmd: c.Str("cmd"), Commented: c.Get("commented"),
-		Comment: c.Get("comment"), Identifier: optStr(c.Get("identifier"))})
+		Comment: c.Get("comment"), Identifier: c.Get("identifier")})
 }
 
 func rmJobFn(ctx context.Context, c *host.Call) (any, error) {
@@ -710,7 +710,7 @@ func rmSpecialFn(ctx context.Context, c *host.Call) (any, error) {
 }
 
 func setEnvFn(ctx context.Context, c *host.Call) (any, error) {
-	return SetEnv(ctx, c.Str("user"), c.Str("name"), optStr(c.Get("value")))
+	return SetEnv(ctx, c.Str("user"), c.Str("name"), c.Get("value"))
 }
 
 func rmEnvFn(ctx context.Context, c *host.Call) (any, error) {

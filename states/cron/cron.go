@@ -94,15 +94,14 @@ func check(ctx context.Context, user, cmd string, s cronmod.Spec, when []any, sp
 	return "absent", nil
 }
 
+// identifierArg is the identifier argument as Salt's state passes it on:
+// the name when not given (False), else the value as given.
 func identifierArg(c *host.Call, name string) any {
 	id := c.Get("identifier")
 	if b, ok := id.(bool); ok && !b {
 		return name
 	}
-	if id == nil {
-		return nil
-	}
-	return data.Str(id)
+	return id
 }
 
 func present(ctx context.Context, c *host.Call) (any, error) {
@@ -117,7 +116,7 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 		if special != nil {
 			sp = data.Str(special)
 		}
-		st, err := check(ctx, user, name, cronmod.Spec{Comment: c.Get("comment"), Commented: c.Get("commented"), Identifier: id}, when, sp)
+		st, err := check(ctx, user, name, cronmod.Spec{Comment: c.Get("comment"), Commented: c.Get("commented"), Identifier: strOpt(id)}, when, sp)
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +165,7 @@ func absent(ctx context.Context, c *host.Call) (any, error) {
 	id := identifierArg(c, name)
 	r := data.M("name", name, "result", true, "changes", data.NewMap(), "comment", "")
 	if isTest(c) {
-		st, err := check(ctx, user, name, cronmod.Spec{Identifier: id}, make([]any, 5), nil)
+		st, err := check(ctx, user, name, cronmod.Spec{Identifier: strOpt(id)}, make([]any, 5), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -241,9 +240,6 @@ func envPresent(ctx context.Context, c *host.Call) (any, error) {
 			r.Set("comment", fmt.Sprintf("Cron env %s is set to be updated", name))
 		}
 		return r, nil
-	}
-	if value != nil {
-		value = data.Str(value)
 	}
 	out, err := cronmod.SetEnv(ctx, user, name, value)
 	if err != nil {
@@ -412,6 +408,14 @@ func file(ctx context.Context, c *host.Call) (any, error) {
 		r.Set("comment", res.Comment)
 	}
 	return r, nil
+}
+
+// strOpt is str(v), nil staying nil.
+func strOpt(v any) any {
+	if v == nil {
+		return nil
+	}
+	return data.Str(v)
 }
 
 func optStr(v any) string {

@@ -42,3 +42,14 @@ no-such-user:
   cron.present:
     - name: /bin/true
     - user: nosuchuser
+
+int-identifier:
+  cron.present:
+    - name: /bin/int-id
+    - identifier: 42
+    - special: '@hourly'
+
+env-int:
+  cron.env_present:
+    - name: RETRIES
+    - value: 3
