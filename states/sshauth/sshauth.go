@@ -1,13 +1,14 @@
 // Package sshauth is Salt's ssh_auth state module
 // (salt/states/ssh_auth.py): present and absent keys in users'
-// authorized_keys files, given as a key or as a salt:// file of keys,
-// through the ssh execution module.
+// authorized_keys files, given as a key or as a salt:// file of keys, and
+// manage (only the given keys), through the ssh execution module.
 package sshauth
 
 import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
@@ -25,6 +26,8 @@ func init() {
 	host.Register(&host.Module{Kind: host.State, Name: "ssh_auth", Doc: "Control of entries in SSH authorized_key files", Funcs: []*host.Func{
 		{Name: "present", Params: params(), VarKwargs: true, Fn: present, Doc: "Verifies that the specified SSH key is present for the specified user"},
 		{Name: "absent", Params: params(), Fn: absent, Doc: "Verifies that the specified SSH key is absent"},
+		{Name: "manage", Params: append([]host.Param{host.Req("name"), host.Req("ssh_keys")}, params()[1:]...), VarKwargs: true, Fn: manage,
+			Doc: "Ensures that only the specified ssh_keys are present for the specified user"},
 	}})
 }
 
@@ -293,6 +296,92 @@ func absent(ctx context.Context, c *host.Call) (any, error) {
 		ret.Set("result", false)
 	case "Key removed":
 		ret.Set("changes", data.M(a.name, "Removed"))
+	}
+	return ret, nil
+}
+
+// call runs this module's state function fun with the keyword arguments
+// kw in c's environment (the same chunk), as Salt's manage calls present
+// and absent.
+func call(ctx context.Context, c *host.Call, fun string, kw *data.Map) (*data.Map, error) {
+	f, _, err := host.Lookup(host.State, fun)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fun, err)
+	}
+	sub, err := host.Bind(f, nil, kw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fun, err)
+	}
+	sub.Env, sub.Fun = c.Env, fun
+	out, err := host.Invoke(ctx, sub)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := out.(*data.Map)
+	if !ok {
+		return nil, fmt.Errorf("%s returned %T", fun, out)
+	}
+	return m, nil
+}
+
+// manage is Salt's ssh_auth.manage: keys of the file not among ssh_keys
+// removed, each of ssh_keys made present.
+func manage(ctx context.Context, c *host.Call) (any, error) {
+	a := argsOf(c)
+	keys := strList(c.Get("ssh_keys"))
+	ret := data.M("name", "", "changes", data.NewMap(), "result", true, "comment", "")
+	changes := data.NewMap()
+	ret.Set("changes", changes)
+	var potential []string
+	for _, k := range keys {
+		potential = append(potential, strings.Split(k, " ")...)
+	}
+	existing, err := sshmod.AuthKeys(a.user, a.config, a.hashType)
+	if err != nil {
+		return nil, err
+	}
+	common := func(name string) *data.Map {
+		return data.M("name", name, "user", a.user, "enc", c.Get("enc"), "comment", c.Get("comment"), "source", c.Get("source"),
+			"options", c.Get("options"), "config", c.Get("config"), "fingerprint_hash_type", a.hashType)
+	}
+	for _, k := range existing.Order {
+		if slices.Contains(potential, k) {
+			continue
+		}
+		if isTest(c) {
+			ret.Set("comment", k+" Key set for removal")
+			ret.Set("result", nil)
+			continue
+		}
+		r, err := call(ctx, c, "ssh_auth.absent", common(k))
+		if err != nil {
+			return nil, err
+		}
+		cm, _ := r.Get("comment")
+		changes.Set(k, cm)
+	}
+	for _, k := range keys {
+		r, err := call(ctx, c, "ssh_auth.present", common(k))
+		if err != nil {
+			return nil, err
+		}
+		rc, _ := r.Get("changes")
+		if m, ok := rc.(*data.Map); ok && m.Len() > 0 {
+			m.Range(func(k, v any) bool {
+				changes.Set(k, v)
+				return true
+			})
+		} else {
+			cm, _ := r.Get("comment")
+			cur, _ := ret.Get("comment")
+			ret.Set("comment", strings.TrimSpace(data.Str(cur)+"\n"+data.Str(cm)))
+		}
+		res, _ := r.Get("result")
+		if res == nil {
+			ret.Set("result", nil)
+		} else if !data.Truthy(res) {
+			ret.Set("result", false)
+		}
 	}
 	return ret, nil
 }

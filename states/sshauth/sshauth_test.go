@@ -10,9 +10,10 @@ import (
 
 func TestMain(m *testing.M) { lxctest.Main(m) }
 
-// steps: add (test, real, ssh.* calls, again, test), change (test, real), remove
-// (test, real, again). add.sls also holds a user that does not exist, a
-// key that is not base64, a missing and a key-less salt:// source.
+// steps: add (test, real, ssh.* calls, again, test), change (test,
+// real), remove (test, real, again), manage (test, real, again). add.sls
+// also holds a user that does not exist, a key that is not base64, a
+// missing and a key-less salt:// source.
 var steps = []lxctest.StateStep{
 	{SLS: "ssh.add", Test: true}, {SLS: "ssh.add"},
 	{Args: []string{"ssh.auth_keys", "alice"}}, {Args: []string{"ssh.auth_keys", "bob", "fingerprint_hash_type=md5"}},
@@ -20,6 +21,7 @@ var steps = []lxctest.StateStep{
 	{SLS: "ssh.add"}, {SLS: "ssh.add", Test: true},
 	{SLS: "ssh.change", Test: true}, {SLS: "ssh.change"},
 	{SLS: "ssh.remove", Test: true}, {SLS: "ssh.remove"}, {SLS: "ssh.remove"},
+	{SLS: "ssh.manage", Test: true}, {SLS: "ssh.manage"}, {SLS: "ssh.manage"},
 }
 
 // scenario runs steps in a new Debian container with users alice, bob
