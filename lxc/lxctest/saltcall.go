@@ -3,7 +3,6 @@ package lxctest
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -18,19 +17,6 @@ const (
 	PythonSalt    = "/tmp/salt3007"
 	PythonSaltLib = "/tmp/saltlab/pylib"
 )
-
-// BuildSaltgo builds a static saltgo (CGO_ENABLED=0) into the host
-// directory shared (DebianOptions.Shared) and returns its path in the
-// container.
-func BuildSaltgo(t testing.TB, shared string) string {
-	t.Helper()
-	cmd := exec.Command("go", "build", "-o", filepath.Join(shared, "saltgo"), "github.com/saltgo/saltgo/cmd/saltgo")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build saltgo: %v\n%s", err, msg)
-	}
-	return SharedDir + "/saltgo"
-}
 
 // LocalMinionConfig writes <shared>/conf/minion for masterless runs
 // (file_client: local, file_roots base: <SharedDir>/srv, root_dir

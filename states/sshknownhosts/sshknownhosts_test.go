@@ -34,7 +34,7 @@ func scenario(t *testing.T, python bool) []any {
 	shared := t.TempDir()
 	bin := ""
 	if !python {
-		bin = lxctest.BuildSaltgo(t, shared)
+		bin = lxctest.InstallSaltgo(t, shared)
 	}
 	conf := lxctest.LocalMinionConfig(t, shared)
 	if err := filemod.CopyTree("testdata/srv", filepath.Join(shared, "srv")); err != nil {
