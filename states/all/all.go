@@ -4,13 +4,16 @@
 package all
 
 import (
+	_ "github.com/saltgo/saltgo/states/archive"
 	_ "github.com/saltgo/saltgo/states/cmd"
 	_ "github.com/saltgo/saltgo/states/file"
 	_ "github.com/saltgo/saltgo/states/grains"
 	_ "github.com/saltgo/saltgo/states/group"
 	_ "github.com/saltgo/saltgo/states/host"
 	_ "github.com/saltgo/saltgo/states/module"
+	_ "github.com/saltgo/saltgo/states/mount"
 	_ "github.com/saltgo/saltgo/states/pkg"
+	_ "github.com/saltgo/saltgo/states/sysctl"
 	_ "github.com/saltgo/saltgo/states/test"
 	_ "github.com/saltgo/saltgo/states/user"
 )
