@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -147,4 +149,56 @@ func (d *Debian) MustRun(t testing.TB, argv ...string) string {
 		t.Fatalf("%q in %s: exit %d\nstdout: %s\nstderr: %s", argv, d.Name, r.Status, r.Stdout, r.Stderr)
 	}
 	return string(r.Stdout)
+}
+
+var saltgoBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// BuildSaltgo builds cmd/saltgo (CGO_ENABLED=0, so that it runs in any
+// container) once per test process and returns the binary's path. The
+// binary stays in a temporary directory of its own, which Main removes;
+// copy or link it into DebianOptions.Shared (InstallSaltgo).
+func BuildSaltgo(t testing.TB) string {
+	t.Helper()
+	saltgoBuild.once.Do(func() {
+		dir, err := os.MkdirTemp("", "saltgo-lxctest-bin-")
+		if err != nil {
+			saltgoBuild.err = err
+			return
+		}
+		out := filepath.Join(dir, "saltgo")
+		cmd := exec.Command("go", "build", "-o", out, "github.com/saltgo/saltgo/cmd/saltgo")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			saltgoBuild.err = fmt.Errorf("build saltgo: %w\n%s", err, msg)
+			return
+		}
+		saltgoBuild.path = out
+	})
+	if saltgoBuild.err != nil {
+		t.Fatal(saltgoBuild.err)
+	}
+	return saltgoBuild.path
+}
+
+// InstallSaltgo puts the saltgo binary (BuildSaltgo) at shared/saltgo,
+// which a Debian container made with DebianOptions{Shared: shared} runs
+// as SharedDir+"/saltgo".
+func InstallSaltgo(t testing.TB, shared string) string {
+	t.Helper()
+	src := BuildSaltgo(t)
+	dst := filepath.Join(shared, "saltgo")
+	if err := os.Link(src, dst); err != nil {
+		b, rerr := os.ReadFile(src)
+		if rerr != nil {
+			t.Fatal(rerr)
+		}
+		if err := os.WriteFile(dst, b, 0o755); err != nil {
+			t.Fatalf("install saltgo in %s: %v", shared, err)
+		}
+	}
+	return SharedDir + "/saltgo"
 }

@@ -63,6 +63,9 @@ func Main(m *testing.M) {
 		_ = os.Setenv(liblxc.HelperEnv, p)
 	}
 	code := m.Run()
+	if saltgoBuild.path != "" {
+		_ = os.RemoveAll(filepath.Dir(saltgoBuild.path))
+	}
 	if dir != "" {
 		_ = os.RemoveAll(dir)
 	}
