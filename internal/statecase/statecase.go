@@ -73,8 +73,11 @@ type Result struct {
 }
 
 // Apply runs prefix (the salt-call command: saltgo's, or a Python one)
-// with state.apply of the step's sls in the container.
-func Apply(t testing.TB, d *lxctest.Debian, prefix []string, s Step) Result {
+// with state.apply of the step's sls in the container. oldnew are
+// replacement pairs applied to the output first (e.g. a test archive's
+// hash by a placeholder, so that the golden does not depend on the bytes
+// a compressor produced).
+func Apply(t testing.TB, d *lxctest.Debian, prefix []string, s Step, oldnew ...string) Result {
 	t.Helper()
 	argv := append(append([]string{}, prefix...), "-c", Conf, "--local", "--out=json", "--retcode-passthrough", "state.apply", s.SLS)
 	if s.Test {
@@ -84,8 +87,12 @@ func Apply(t testing.TB, d *lxctest.Debian, prefix []string, s Step) Result {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stdout := r.Stdout
+	if len(oldnew) > 0 {
+		stdout = []byte(strings.NewReplacer(oldnew...).Replace(string(stdout)))
+	}
 	var out map[string]any
-	if err := json.Unmarshal(r.Stdout, &out); err != nil {
+	if err := json.Unmarshal(stdout, &out); err != nil {
 		t.Fatalf("%s: %q exit %d: not JSON (%v)\nstdout: %s\nstderr: %s", s.Name, argv, r.Status, err, r.Stdout, r.Stderr)
 	}
 	return Result{SLS: s.SLS, Test: s.Test, Retcode: r.Status, Return: out["local"]}

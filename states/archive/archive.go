@@ -262,7 +262,7 @@ func extracted(ctx context.Context, c *host.Call) (any, error) {
 	contents, err := archmod.List(ctx, cached, format, strip)
 	if err != nil {
 		msg := archmod.ListError(sourceMatch, format, err).Error()
-		msg += fmt.Sprintf(" Additional info follows:\n\n- archive location:\n    %s", cached)
+		msg += fmt.Sprintf(" Additional info follows:\n\narchive location:\n    %s", cached)
 		var errs []string
 		if ifMissing == nil || ifMissingPath == "" {
 			errs = append(errs, "'if_missing' must be set")
