@@ -207,7 +207,7 @@ func eachTar(ctx context.Context, p string, fn func(e *Entry, r io.Reader) error
 			e.Kind = Symlink
 		case tar.TypeLink:
 			e.Kind = Hardlink
-		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+		case tar.TypeReg, tar.TypeGNUSparse:
 			if strings.HasSuffix(e.Name, "/") {
 				e.Kind = Dir
 				e.Name = strings.TrimRight(e.Name, "/")

@@ -216,9 +216,7 @@ func mounted(ctx context.Context, c *host.Call) (any, error) {
 		// alt_device is the same device name here (no `mount -l` labels).
 		if len(opts) > 0 {
 			invisible := append([]string{}, invisibleOpts...)
-			for _, o := range strList(c.Get("extra_mount_invisible_options")) {
-				invisible = append(invisible, o)
-			}
+			invisible = append(invisible, strList(c.Get("extra_mount_invisible_options"))...)
 			invisible = append(invisible, hidden...)
 			keys := append(append([]string{}, invisibleKeys...), strList(c.Get("extra_mount_invisible_keys"))...)
 			ignoreFS := map[string][]string{"ramfs": {"size"}}
