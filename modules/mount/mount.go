@@ -55,6 +55,9 @@ type Mount struct {
 	Opts, Superopts                       []string
 	Fstype, Device                        string
 	AltDevice                             any
+	// DeviceUUID (lower case) and DeviceLabel are blkid's, nil when the
+	// device has none.
+	DeviceUUID, DeviceLabel any
 }
 
 // Map is the mount as Salt's dict.
@@ -64,7 +67,7 @@ func (m *Mount) Map(extended bool) *data.Map {
 	}
 	return data.M("mountid", m.MountID, "parentid", m.ParentID, "major", m.Major, "minor", m.Minor, "root", m.Root,
 		"opts", strsAny(m.Opts), "fstype", m.Fstype, "device", m.Device, "alt_device", m.AltDevice,
-		"superopts", strsAny(m.Superopts), "device_uuid", nil, "device_label", nil)
+		"superopts", strsAny(m.Superopts), "device_uuid", m.DeviceUUID, "device_label", m.DeviceLabel)
 }
 
 func strsAny(s []string) []any {
@@ -111,6 +114,59 @@ func resolveID(k, v string) string {
 	return v
 }
 
+var blkidAttr = regexp.MustCompile(`([A-Z_]+)="([^"]*)"`)
+
+// Blkid is Salt's disk.blkid: device -> its blkid attributes (UUID,
+// LABEL, TYPE...); token ("LABEL=x") restricts it. Empty when blkid is
+// missing or finds nothing.
+func Blkid(ctx context.Context, token string) map[string]map[string]string {
+	ret := map[string]map[string]string{}
+	argv := []string{"blkid"}
+	if token != "" {
+		argv = append(argv, "-t", token)
+	}
+	if _, err := exec.LookPath("blkid"); err != nil {
+		return ret
+	}
+	out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).Output()
+	if err != nil {
+		return ret
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		dev, attrs, ok := strings.Cut(line, ": ")
+		if !ok {
+			continue
+		}
+		info := map[string]string{}
+		for _, m := range blkidAttr.FindAllStringSubmatch(attrs, -1) {
+			info[m[1]] = m[2]
+		}
+		ret[dev] = info
+	}
+	return ret
+}
+
+// ActiveExtended is Active with each device's UUID and label from blkid
+// (mount.active(extended=True)).
+func ActiveExtended(ctx context.Context) (map[string]*Mount, []string, error) {
+	a, order, err := Active()
+	if err != nil {
+		return nil, nil, err
+	}
+	info := Blkid(ctx, "")
+	for _, m := range a {
+		if i, ok := info[m.Device]; ok {
+			if u := i["UUID"]; u != "" {
+				m.DeviceUUID = strings.ToLower(u)
+			}
+			if l := i["LABEL"]; l != "" {
+				m.DeviceLabel = l
+			}
+		}
+	}
+	return a, order, nil
+}
+
 // Active reads /proc/self/mountinfo: mount point (as /proc writes it,
 // spaces as \040) -> mount.
 func Active() (map[string]*Mount, []string, error) {
@@ -148,8 +204,11 @@ func Active() (map[string]*Mount, []string, error) {
 	return ret, order, nil
 }
 
-func active(_ context.Context, c *host.Call) (any, error) {
+func active(ctx context.Context, c *host.Call) (any, error) {
 	mnts, order, err := Active()
+	if c.Bool("extended") {
+		mnts, order, err = ActiveExtended(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}

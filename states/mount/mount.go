@@ -103,16 +103,24 @@ func exists(p string) bool {
 type mnt struct {
 	device, fstype  string
 	opts, superopts []string
+	uuid, label     string
 }
 
-func activeMap() (map[string]*mnt, error) {
-	a, _, err := mountmod.Active()
+func activeMap(ctx context.Context) (map[string]*mnt, error) {
+	a, _, err := mountmod.ActiveExtended(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]*mnt{}
 	for k, m := range a {
-		out[k] = &mnt{device: m.Device, fstype: m.Fstype, opts: m.Opts, superopts: m.Superopts}
+		x := &mnt{device: m.Device, fstype: m.Fstype, opts: m.Opts, superopts: m.Superopts}
+		if m.DeviceUUID != nil {
+			x.uuid = data.Str(m.DeviceUUID)
+		}
+		if m.DeviceLabel != nil {
+			x.label = data.Str(m.DeviceLabel)
+		}
+		out[k] = x
 	}
 	return out, nil
 }
@@ -165,7 +173,7 @@ func mounted(ctx context.Context, c *host.Call) (any, error) {
 	if name != "/" {
 		name = strings.TrimRight(name, "/")
 	}
-	active, err := activeMap()
+	active, err := activeMap(ctx)
 	if err != nil {
 		return done(false, err.Error())
 	}
@@ -207,6 +215,19 @@ func mounted(ctx context.Context, c *host.Call) (any, error) {
 		}
 	case strings.HasPrefix(strings.ToUpper(device), "UUID="):
 		realDevice = strings.ToLower(strings.Trim(strings.SplitN(device, "=", 3)[1], `"`))
+	case strings.HasPrefix(strings.ToUpper(device), "LABEL="):
+		label := strings.SplitN(device, "=", 3)[1]
+		devs := mountmod.Blkid(ctx, "LABEL="+label)
+		if len(devs) == 0 {
+			return done(false, fmt.Sprintf("Unable to find device with label %s.", label))
+		}
+		var names []string
+		for d := range devs {
+			names = append(names, d)
+		}
+		sort.Strings(names)
+		deviceList = append(deviceList, names...)
+		realDevice = names[0]
 	}
 	if m := regexp.MustCompile(`^\w+#(.+)`).FindStringSubmatch(device); m != nil {
 		realDevice = m[1]
@@ -214,6 +235,11 @@ func mounted(ctx context.Context, c *host.Call) (any, error) {
 	if a := active[comp]; a != nil && doMount {
 		deviceList = append(deviceList, a.device, realpath(a.device))
 		// alt_device is the same device name here (no `mount -l` labels).
+		for _, d := range []string{a.uuid, a.label} {
+			if d != "" && !has(deviceList, d) {
+				deviceList = append(deviceList, d)
+			}
+		}
 		if len(opts) > 0 {
 			invisible := append([]string{}, invisibleOpts...)
 			invisible = append(invisible, strList(c.Get("extra_mount_invisible_options"))...)
@@ -366,7 +392,7 @@ func mounted(ctx context.Context, c *host.Call) (any, error) {
 				if _, err := mountmod.Umount(ctx, realName, "", false); err != nil {
 					return done(false, err.Error())
 				}
-				active, err = activeMap()
+				active, err = activeMap(ctx)
 				if err != nil {
 					return done(false, err.Error())
 				}
@@ -401,7 +427,7 @@ func mounted(ctx context.Context, c *host.Call) (any, error) {
 			if err != nil {
 				return done(false, err.Error())
 			}
-			active, err = activeMap()
+			active, err = activeMap(ctx)
 			if err != nil {
 				return done(false, err.Error())
 			}
@@ -524,7 +550,7 @@ func unmounted(ctx context.Context, c *host.Call) (any, error) {
 	if v := c.Get("device"); data.Truthy(v) {
 		device = data.Str(v)
 	}
-	active, err := activeMap()
+	active, err := activeMap(ctx)
 	if err != nil {
 		ret.Set("result", false)
 		ret.Set("comment", err.Error())
