@@ -95,7 +95,6 @@ func extracted(ctx context.Context, c *host.Call) (any, error) {
 	} else if v, ok := kw.Get("keep"); ok {
 		keep = data.Truthy(v)
 	}
-	_ = keep // the cached copy is kept (Salt's default); keep_source=False is not acted on
 	if !filepath.IsAbs(name) {
 		return r.done(false, fmt.Sprintf("%s is not an absolute path", name))
 	}
@@ -549,6 +548,12 @@ func extracted(ctx context.Context, c *host.Call) (any, error) {
 			s += "\n- " + p
 		}
 		r.ret.Set("comment", s)
+	}
+	if !local && !keep {
+		// file.not_cached: the cached copy goes.
+		if err := os.Remove(cached); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			r.warn(fmt.Sprintf("Failed to remove cached file %s: %v", cached, err))
+		}
 	}
 	if len(enforceFailed) > 0 {
 		r.ret.Set("result", false)

@@ -266,3 +266,17 @@ func TestExtractedArguments(t *testing.T) {
 		t.Error("test=True created the destination")
 	}
 }
+
+func TestExtractedKeepSource(t *testing.T) {
+	fx := newFixture(t)
+	archivetest.Write(t, filepath.Join(fx.roots, "app.tar"), archivetest.Tar(t, archivetest.App("app"), ""))
+	cached := fx.fc.CachePath("base", "app.tar")
+	ret := fx.apply(false, "name", fx.p("keep"), "source", "salt://app.tar")
+	if _, err := os.Stat(cached); get(ret, "result") != true || err != nil {
+		t.Fatalf("keep_source default: %v, cached copy: %v", ret, err)
+	}
+	ret = fx.apply(false, "name", fx.p("nokeep"), "source", "salt://app.tar", "keep_source", false)
+	if _, err := os.Stat(cached); get(ret, "result") != true || err == nil {
+		t.Fatalf("keep_source False: %v, cached copy still there", ret)
+	}
+}
