@@ -25,6 +25,23 @@ const tmpfs16 = `tmp_mount:
     - mkmnt: True
 `
 
+const mount4 = `watched_file:
+  file.managed:
+    - name: /srv/saltgo-watch.conf
+    - contents: v1
+dumped:
+  mount.mounted:
+    - name: /mnt/saltgo-dump
+    - device: tmpfs
+    - fstype: tmpfs
+    - opts: mode=700
+    - dump: 1
+    - pass_num: 2
+    - mkmnt: True
+    - watch:
+      - file: watched_file
+`
+
 var tree = map[string]string{
 	"mount1.sls": tmpfs16 + `bind_src:
   file.directory:
@@ -67,6 +84,8 @@ bind_gone:
   mount.unmounted:
     - name: /mnt/saltgo-bind
 `,
+	"mount4.sls": mount4,
+	"mount5.sls": strings.ReplaceAll(mount4, "v1", "v2"),
 }
 
 var steps = []statecase.Step{
@@ -78,6 +97,9 @@ var steps = []statecase.Step{
 	{Name: "mount3_test", SLS: "mount3", Test: true},
 	{Name: "mount3_apply", SLS: "mount3"},
 	{Name: "mount3_again", SLS: "mount3"},
+	{Name: "mount4_watch", SLS: "mount4"},
+	{Name: "mount4_again", SLS: "mount4"},
+	{Name: "mount5_mod_watch", SLS: "mount5"},
 }
 
 // TestGoldenContainer mounts and unmounts tmpfs and bind mounts with
@@ -119,7 +141,8 @@ func TestGoldenContainer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := string(host) + "tmpfs\t\t/mnt/saltgo-nomount\ttmpfs\tdefaults\t0 0\ntmpfs\t\t/mnt/saltgo-new\ttmpfs\tdefaults\t0 0\n"; string(b) != want {
+	if want := string(host) + "tmpfs\t\t/mnt/saltgo-nomount\ttmpfs\tdefaults\t0 0\ntmpfs\t\t/mnt/saltgo-new\ttmpfs\tdefaults\t0 0\n" +
+		"tmpfs\t\t/mnt/saltgo-dump\ttmpfs\tmode=700\t1 2\n"; string(b) != want {
 		t.Errorf("container fstab:\n%s\nwant:\n%s", b, want)
 	}
 }
