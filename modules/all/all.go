@@ -4,6 +4,7 @@
 package all
 
 import (
+	_ "github.com/saltgo/saltgo/modules/archive"
 	_ "github.com/saltgo/saltgo/modules/cmd"
 	_ "github.com/saltgo/saltgo/modules/config"
 	_ "github.com/saltgo/saltgo/modules/cp"
@@ -15,12 +16,14 @@ import (
 	_ "github.com/saltgo/saltgo/modules/hosts"
 	_ "github.com/saltgo/saltgo/modules/lxc"
 	_ "github.com/saltgo/saltgo/modules/mccloudlxc"
+	_ "github.com/saltgo/saltgo/modules/mount"
 	_ "github.com/saltgo/saltgo/modules/pillar"
 	_ "github.com/saltgo/saltgo/modules/pkg"
 	_ "github.com/saltgo/saltgo/modules/saltutil"
 	_ "github.com/saltgo/saltgo/modules/ssh"
 	_ "github.com/saltgo/saltgo/modules/state"
 	_ "github.com/saltgo/saltgo/modules/sys"
+	_ "github.com/saltgo/saltgo/modules/sysctl"
 	_ "github.com/saltgo/saltgo/modules/test"
 	_ "github.com/saltgo/saltgo/modules/user"
 

@@ -4,6 +4,7 @@
 package all
 
 import (
+	_ "github.com/saltgo/saltgo/states/archive"
 	_ "github.com/saltgo/saltgo/states/cmd"
 	_ "github.com/saltgo/saltgo/states/cron"
 	_ "github.com/saltgo/saltgo/states/file"
@@ -11,9 +12,11 @@ import (
 	_ "github.com/saltgo/saltgo/states/group"
 	_ "github.com/saltgo/saltgo/states/host"
 	_ "github.com/saltgo/saltgo/states/module"
+	_ "github.com/saltgo/saltgo/states/mount"
 	_ "github.com/saltgo/saltgo/states/pkg"
 	_ "github.com/saltgo/saltgo/states/sshauth"
 	_ "github.com/saltgo/saltgo/states/sshknownhosts"
+	_ "github.com/saltgo/saltgo/states/sysctl"
 	_ "github.com/saltgo/saltgo/states/test"
 	_ "github.com/saltgo/saltgo/states/user"
 )

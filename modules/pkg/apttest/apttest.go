@@ -49,6 +49,18 @@ func New(t testing.TB) *Root {
 	return r
 }
 
+// NewRepo makes only an empty repository in dir (no private root, no
+// environment): for a whole system, such as a Debian container, whose
+// own apt points at it (deb [trusted=yes] file://<dir> ./). Add fills it;
+// Update, StatusHash and Installed are for New's roots only.
+func NewRepo(t testing.TB, dir string) *Root {
+	t.Helper()
+	r := &Root{t: t, Repo: dir}
+	r.must(os.MkdirAll(dir, 0o755))
+	r.write(filepath.Join(dir, "Packages"), "")
+	return r
+}
+
 func (r *Root) must(err error) {
 	r.t.Helper()
 	if err != nil {
