@@ -7,6 +7,7 @@ import (
 	_ "github.com/saltgo/saltgo/modules/cmd"
 	_ "github.com/saltgo/saltgo/modules/config"
 	_ "github.com/saltgo/saltgo/modules/cp"
+	_ "github.com/saltgo/saltgo/modules/defaults"
 	_ "github.com/saltgo/saltgo/modules/event"
 	_ "github.com/saltgo/saltgo/modules/file"
 	_ "github.com/saltgo/saltgo/modules/grains"
