@@ -126,14 +126,12 @@ const aptOnlyRepo = `rm -f /etc/apt/sources.list.d/* && ` +
 // container is a fresh Debian container with tr laid out in its shared
 // directory and a minion configured for it.
 type container struct {
-	d     *lxctest.Debian
-	tr    tree
-	root  string
-	salt  []string // the minion command
-	conf  string
-	dir   string // host path of the shared dir
-	isPy  bool
-	debug bool
+	d    *lxctest.Debian
+	tr   tree
+	root string
+	salt []string // the minion command
+	dir  string   // host path of the shared dir
+	isPy bool
 }
 
 func newContainer(t testing.TB, tr tree) *container {
