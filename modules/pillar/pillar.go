@@ -92,6 +92,16 @@ func items(ctx context.Context, c *host.Call) (any, error) {
 	if len(c.Args()) > 0 {
 		return item(ctx, c)
 	}
+	// pillar={...} is merged over a fresh copy, as Salt's pillar.items
+	// compiles the pillar again with the override.
+	if ov, ok := c.Kwargs().Get("pillar"); ok && ov != nil {
+		m, ok := ov.(*data.Map)
+		if !ok {
+			return nil, host.Errorf("Pillar data must be formatted as a dictionary")
+		}
+		lists, _ := c.Env.Opt("pillar_merge_lists")
+		return data.DictUpdate(data.Deep(pillarOf(c)).(*data.Map), m, data.Truthy(lists)), nil
+	}
 	return pillarOf(c), nil
 }
 

@@ -41,3 +41,24 @@ func TestPillarGetMerge(t *testing.T) {
 		t.Errorf("the default changed: %s", got)
 	}
 }
+
+// TestItemsOverride: pillar.items pillar={...} returns the pillar with the
+// override merged in, and leaves the pillar itself as it was.
+func TestItemsOverride(t *testing.T) {
+	env := &host.Env{ID: "m", Opts: data.NewMap(), Pillar: data.M("a", data.M("x", 1), "b", 2)}
+	r := host.Run(context.Background(), env, host.Request{Kind: host.Exec, Fun: "pillar.items",
+		Args: []any{data.M("__kwarg__", true, "pillar", data.M("a", data.M("y", 2), "root", "/r"))}})
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	if got, want := data.Repr(r.Return), `{'a': {'x': 1, 'y': 2}, 'b': 2, 'root': '/r'}`; got != want {
+		t.Errorf("pillar.items = %s, want %s", got, want)
+	}
+	if got := data.Repr(env.Pillar); got != `{'a': {'x': 1}, 'b': 2}` {
+		t.Errorf("the pillar changed: %s", got)
+	}
+	r = host.Run(context.Background(), env, host.Request{Kind: host.Exec, Fun: "pillar.items", Args: []any{data.M("__kwarg__", true, "pillar", "x")}})
+	if r.Err == nil {
+		t.Errorf("pillar.items pillar='x' = %v, want an error", r.Return)
+	}
+}
