@@ -76,7 +76,7 @@ var trees = []tree{
 	},
 	{
 		name:  "grains",
-		setup: `printf 'sgold: x\nsgtmp:\n  a: 1\nsgkeep: same\nsgroles:\n- web\n' > /etc/salt/grains`,
+		setup: `printf 'sgold: x\nsgtmp:\n  a: 1\nsgkeep: same\nsgroles:\n- web\nsgtags:\n- web\n- cache\n' > /etc/salt/grains`,
 		calls: []call{
 			{name: "apply_test", fun: "state.apply", args: []string{"grains"}, test: true, check: "cat /etc/salt/grains"},
 			{name: "apply", fun: "state.apply", args: []string{"grains"}, check: "cat /etc/salt/grains"},

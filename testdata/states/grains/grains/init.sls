@@ -23,9 +23,11 @@ sg_list_present:
       - db
       - cache
 
+# Not on sgroles: Python's list_present returns the live grain list in its
+# changes, so a later list_absent of the same grain would show up in them.
 sg_list_absent:
   grains.list_absent:
-    - name: sgroles
+    - name: sgtags
     - value: cache
 
 sg_absent:
