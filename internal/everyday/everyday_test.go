@@ -44,6 +44,9 @@ type call struct {
 	// check is sh -c run after the call (and after); its output is the
 	// golden's "system": what the call left on the system.
 	check string
+	// stderr, when set, must be in saltgo's standard error (not checked
+	// while recording: Python starts too slowly to meet a short lock).
+	stderr string
 }
 
 // A tree is a state tree under testdata/states applied by one minion in
@@ -218,6 +221,9 @@ func (c *container) run(t testing.TB, k call) golden {
 	r, err := c.d.Run(lxctest.Context(t), c.argv(k)...)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if k.stderr != "" && !c.isPy && !strings.Contains(string(r.Stderr), k.stderr) {
+		t.Errorf("%s: stderr lacks %q:\n%s", k.name, k.stderr, r.Stderr)
 	}
 	var out struct {
 		Local json.RawMessage `json:"local"`

@@ -48,7 +48,8 @@ var trees = []tree{
 			{name: "held", fun: "state.apply", args: []string{"pkg.held"}, check: pkgCheck},
 			{name: "remove_test", fun: "state.apply", args: []string{"pkg.remove"}, test: true, check: pkgCheck},
 			{name: "remove", fun: "state.apply", args: []string{"pkg.remove"}, check: pkgCheck},
-			{name: "locked", fun: "state.apply", args: []string{"pkg.locked"}, before: lockOn, after: lockOff, check: pkgCheck},
+			{name: "locked", fun: "state.apply", args: []string{"pkg.locked"}, before: lockOn, after: lockOff, check: pkgCheck,
+				stderr: "Waiting for dpkg lock release: retrying... 1/100"},
 		},
 	},
 	{
