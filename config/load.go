@@ -328,7 +328,7 @@ func (l *loader) includeConfig(include any, origPath string, verbose bool, depth
 					fileOrigin[k] = p
 				}
 			}
-			dictUpdate(conf, opts, true)
+			data.DictUpdate(conf, opts, true)
 			for k, p := range fileOrigin {
 				origin[k] = p
 			}
@@ -356,35 +356,6 @@ func pyGlob(pat string) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// dictUpdate is salt.utils.dictupdate.update(dest, upd, True, mergeLists).
-func dictUpdate(dest, upd *data.Map, mergeLists bool) {
-	upd.Range(func(k, v any) bool {
-		cur, _ := dest.Get(k)
-		cm, ok1 := cur.(*data.Map)
-		um, ok2 := v.(*data.Map)
-		if ok1 && ok2 {
-			cp := cm.Copy()
-			dictUpdate(cp, um, mergeLists)
-			dest.Set(k, cp)
-			return true
-		}
-		cl, ok1 := cur.([]any)
-		ul, ok2 := v.([]any)
-		if ok1 && ok2 && mergeLists {
-			merged := append([]any(nil), cl...)
-			for _, e := range ul {
-				if !slices.ContainsFunc(merged, func(x any) bool { return data.Equal(x, e) }) {
-					merged = append(merged, e)
-				}
-			}
-			dest.Set(k, merged)
-			return true
-		}
-		dest.Set(k, v)
-		return true
-	})
 }
 
 func (l *loader) adjustLogFile(overrides *data.Map, defaultLogFile string) {

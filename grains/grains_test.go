@@ -231,7 +231,7 @@ func TestStore(t *testing.T) {
 	}
 	s.DelKey("n", false)
 	b, _ := os.ReadFile(gf)
-	want := "existing: null\nnested:\n  a: null\n  b: 1\n  c: v\nroles:\n  - web\n  - db\nsexa: \"1:20\"\nyesstr: \"yes\"\n"
+	want := "existing: null\nnested:\n  a: null\n  b: 1\n  c: v\nroles:\n- web\n- db\nsexa: \"1:20\"\nyesstr: \"yes\"\n"
 	if string(b) != want {
 		t.Errorf("grains file:\n%s\nwant:\n%s", b, want)
 	}

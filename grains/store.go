@@ -288,6 +288,7 @@ func MarshalGrainsYAML(m *data.Map) ([]byte, error) {
 	var b strings.Builder
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
+	enc.CompactSeqIndent() // PyYAML's "key:\n- item", not "key:\n  - item"
 	if err := enc.Encode(n); err != nil {
 		return nil, fmt.Errorf("encode grains: %w", err)
 	}

@@ -157,11 +157,11 @@ var saltgoBuild struct {
 	err  error
 }
 
-// BuildSaltgo builds cmd/saltgo (CGO_ENABLED=0, so that it runs in any
+// SaltgoBinary builds cmd/saltgo (CGO_ENABLED=0, so that it runs in any
 // container) once per test process and returns the binary's path. The
 // binary stays in a temporary directory of its own, which Main removes;
 // copy or link it into DebianOptions.Shared (InstallSaltgo).
-func BuildSaltgo(t testing.TB) string {
+func SaltgoBinary(t testing.TB) string {
 	t.Helper()
 	saltgoBuild.once.Do(func() {
 		dir, err := os.MkdirTemp("", "saltgo-lxctest-bin-")
@@ -184,12 +184,12 @@ func BuildSaltgo(t testing.TB) string {
 	return saltgoBuild.path
 }
 
-// InstallSaltgo puts the saltgo binary (BuildSaltgo) at shared/saltgo,
+// InstallSaltgo puts the saltgo binary (SaltgoBinary) at shared/saltgo,
 // which a Debian container made with DebianOptions{Shared: shared} runs
 // as SharedDir+"/saltgo".
 func InstallSaltgo(t testing.TB, shared string) string {
 	t.Helper()
-	src := BuildSaltgo(t)
+	src := SaltgoBinary(t)
 	dst := filepath.Join(shared, "saltgo")
 	if err := os.Link(src, dst); err != nil {
 		b, rerr := os.ReadFile(src)

@@ -56,7 +56,7 @@ hs-broken:
 // succeeds with its state returns in the step's changes and its files in
 // the container, and once done the marker skips the step.
 func TestInitialHighstateThroughMaster(t *testing.T) {
-	bin := lxctest.BuildSaltgo(t)
+	bin := lxctest.SaltgoBinary(t)
 	for _, tc := range []struct {
 		mode, conf, grains, call string
 	}{

@@ -9,6 +9,7 @@ import (
 	_ "github.com/saltgo/saltgo/modules/config"
 	_ "github.com/saltgo/saltgo/modules/cp"
 	_ "github.com/saltgo/saltgo/modules/cron"
+	_ "github.com/saltgo/saltgo/modules/defaults"
 	_ "github.com/saltgo/saltgo/modules/event"
 	_ "github.com/saltgo/saltgo/modules/file"
 	_ "github.com/saltgo/saltgo/modules/grains"

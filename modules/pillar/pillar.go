@@ -4,6 +4,7 @@ package pillar
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
@@ -39,12 +40,67 @@ func pillarOf(c *host.Call) *data.Map {
 }
 
 func get(_ context.Context, c *host.Call) (any, error) {
+	if data.Truthy(c.Get("merge")) {
+		if v, ok := mergeGet(c); ok {
+			return v, nil
+		}
+	}
 	return lookup.Get(c, pillarOf(c)), nil
+}
+
+// mergeGet is pillar.get's merge=True: a dict default updated with the
+// pillar's dict (recursively; lists merged too when merge_nested_lists, or
+// else the pillar_merge_lists option, says so), a list default extended
+// with the pillar list's new items. The default is copied first. Any other
+// combination falls back to the plain lookup (Salt logs an error).
+func mergeGet(c *host.Call) (any, bool) {
+	v, found := data.Traverse(pillarOf(c), c.Str("key"), c.Str("delimiter"))
+	switch def := c.Get("default").(type) {
+	case *data.Map:
+		if !found {
+			v = data.NewMap()
+		}
+		pm, ok := v.(*data.Map)
+		if !ok {
+			return nil, false
+		}
+		lists := c.Get("merge_nested_lists")
+		if lists == nil {
+			lists, _ = c.Env.Opt("pillar_merge_lists")
+		}
+		return data.DictUpdate(data.Deep(def).(*data.Map), pm, data.Truthy(lists)), true
+	case []any:
+		if !found {
+			v = []any{}
+		}
+		pl, ok := v.([]any)
+		if !ok {
+			return nil, false
+		}
+		out := data.Deep(def).([]any)
+		for _, e := range pl {
+			if !slices.ContainsFunc(def, func(x any) bool { return data.Equal(x, e) }) {
+				out = append(out, e)
+			}
+		}
+		return out, true
+	}
+	return nil, false
 }
 
 func items(ctx context.Context, c *host.Call) (any, error) {
 	if len(c.Args()) > 0 {
 		return item(ctx, c)
+	}
+	// pillar={...} is merged over a fresh copy, as Salt's pillar.items
+	// compiles the pillar again with the override.
+	if ov, ok := c.Kwargs().Get("pillar"); ok && ov != nil {
+		m, ok := ov.(*data.Map)
+		if !ok {
+			return nil, host.Errorf("Pillar data must be formatted as a dictionary")
+		}
+		lists, _ := c.Env.Opt("pillar_merge_lists")
+		return data.DictUpdate(data.Deep(pillarOf(c)).(*data.Map), m, data.Truthy(lists)), nil
 	}
 	return pillarOf(c), nil
 }

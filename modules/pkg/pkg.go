@@ -974,6 +974,23 @@ func selections(ctx context.Context, env *host.Env, pattern string) (map[string]
 	return out, nil
 }
 
+// Held is pkg.get_selections(state="hold")["hold"]: the held packages,
+// sorted as dpkg lists them.
+func Held(ctx context.Context, env *host.Env) ([]string, error) {
+	sel, err := selections(ctx, env, "")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for n, st := range sel {
+		if st == "hold" {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
 // setSelections is dpkg --set-selections with the given state.
 func setSelections(ctx context.Context, env *host.Env, names []string, state string) error {
 	f, _, err := host.Lookup(host.Exec, "cmd.run_all")

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -31,6 +32,10 @@ func init() {
 		{Name: "purged", Params: removeP, VarKwargs: true, Fn: uninstall("purge"), Doc: "Verify that a package is not installed, calling pkg.purge if necessary."},
 		{Name: "mod_watch", Params: []host.Param{host.Req("name")}, VarKwargs: true, Fn: modWatch,
 			Doc: "Install/reinstall a package based on a watch requisite (installed, latest, removed, purged)."},
+		{Name: "held", Params: []host.Param{host.Req("name"), host.Opt("version", nil), host.Opt("pkgs", nil), host.Opt("replace", false)}, VarKwargs: true, Fn: held,
+			Doc: "Set package in 'hold' state, meaning it will not be changed."},
+		{Name: "unheld", Params: []host.Param{host.Req("name"), host.Opt("version", nil), host.Opt("pkgs", nil), host.Opt("all", false)}, VarKwargs: true, Fn: unheld,
+			Doc: "Unset package from 'hold' state, to allow operations with the package."},
 		{Name: "uptodate", Params: []host.Param{host.Req("name"), host.Opt("refresh", false), host.Opt("pkgs", nil)}, VarKwargs: true, Fn: uptodate,
 			Doc: "Verify that the system is completely up to date."},
 	}})
@@ -765,4 +770,169 @@ func modWatch(ctx context.Context, c *host.Call) (any, error) {
 	}
 	call.Env, call.Fun, call.Pub = c.Env, "pkg."+sfun, c.Pub
 	return host.Invoke(ctx, call)
+}
+
+// holdTargets is held's and unheld's pkgs argument (name, with its
+// version, packed into a list when pkgs is not given): each entry a name
+// and its version ("" none).
+func holdTargets(c *host.Call) [][2]string {
+	pkgs, ok := c.Get("pkgs").([]any)
+	if !ok {
+		name := data.Str(c.Get("name"))
+		if v := c.Get("version"); v != nil {
+			return [][2]string{{name, data.Str(v)}}
+		}
+		return [][2]string{{name, ""}}
+	}
+	var out [][2]string
+	for _, p := range pkgs {
+		if m, ok := p.(*data.Map); ok && m.Len() > 0 {
+			k := m.Keys()[0]
+			v, _ := m.Get(k)
+			ver := ""
+			if v != nil {
+				ver = data.Str(v)
+			}
+			out = append(out, [2]string{data.Str(k), ver})
+			continue
+		}
+		out = append(out, [2]string{data.Str(p), ""})
+	}
+	return out
+}
+
+func withVersion(name, ver string) string {
+	if ver == "" {
+		return name
+	}
+	return fmt.Sprintf("%s (version = %s)", name, ver)
+}
+
+func resultOf(r *data.Map, name string) (*data.Map, bool) {
+	v, _ := r.Get(name)
+	m, _ := v.(*data.Map)
+	if m == nil {
+		return nil, false
+	}
+	ok, _ := m.Get("result")
+	return m, ok == true
+}
+
+// held is pkg.held: apt has no versioned locks, so the held packages
+// (dpkg selections "hold") are the locks.
+func held(ctx context.Context, c *host.Call) (any, error) {
+	name := c.Get("name")
+	replace := data.Truthy(c.Get("replace"))
+	if l, ok := c.Get("pkgs").([]any); ok && len(l) == 0 && !replace {
+		return ret(name, nil, true, "No packages to be held provided"), nil
+	}
+	locks, err := pkgmod.Held(ctx, c.Env)
+	if err != nil {
+		return ret(name, nil, false, err.Error()), nil
+	}
+	res := ret(name, nil, true, "")
+	changes := data.NewMap()
+	var comments []string
+	heldNow := map[string]bool{}
+	for _, t := range holdTargets(c) {
+		heldNow[t[0]] = true
+		if slices.Contains(locks, t[0]) {
+			continue
+		}
+		if isTest(c) {
+			comments = append(comments, "The following package would be held: "+withVersion(t[0], t[1]))
+			continue
+		}
+		hr, err := pkgmod.Hold(ctx, c.Env, []string{t[0]}, true, false)
+		if err != nil {
+			return ret(name, changes, false, err.Error()), nil
+		}
+		if _, ok := resultOf(hr, t[0]); ok {
+			comments = append(comments, fmt.Sprintf("Package %s is now being held", t[0]))
+		} else {
+			res.Set("result", false)
+			comments = append(comments, fmt.Sprintf("Package %s was not held", t[0]))
+		}
+		hr.Range(func(k, v any) bool { changes.Set(k, v); return true })
+	}
+	if replace {
+		for _, l := range locks {
+			if heldNow[l] {
+				continue
+			}
+			if isTest(c) {
+				comments = append(comments, "The following package would be unheld: "+l)
+				continue
+			}
+			if err := unholdInto(ctx, c, l, res, changes, &comments); err != nil {
+				return ret(name, changes, false, err.Error()), nil
+			}
+		}
+	}
+	return finishHold(res, changes, comments), nil
+}
+
+func unholdInto(ctx context.Context, c *host.Call, name string, res, changes *data.Map, comments *[]string) error {
+	ur, err := pkgmod.Hold(ctx, c.Env, []string{name}, false, false)
+	if err != nil {
+		return err
+	}
+	m, ok := resultOf(ur, name)
+	if !ok {
+		res.Set("result", false)
+	}
+	if m != nil {
+		if cm, _ := m.String("comment"); cm != "" {
+			*comments = append(*comments, cm)
+		}
+	}
+	ur.Range(func(k, v any) bool { changes.Set(k, v); return true })
+	return nil
+}
+
+func finishHold(res, changes *data.Map, comments []string) *data.Map {
+	res.Set("changes", changes)
+	res.Set("comment", strings.Join(comments, "\n"))
+	if changes.Len() == 0 && len(comments) == 0 {
+		res.Set("comment", "No changes made")
+	}
+	return res
+}
+
+// unheld is pkg.unheld.
+func unheld(ctx context.Context, c *host.Call) (any, error) {
+	name := c.Get("name")
+	all := data.Truthy(c.Get("all"))
+	if l, ok := c.Get("pkgs").([]any); ok && len(l) == 0 && !all {
+		return ret(name, nil, true, "No packages to be unheld provided"), nil
+	}
+	locks, err := pkgmod.Held(ctx, c.Env)
+	if err != nil {
+		return ret(name, nil, false, err.Error()), nil
+	}
+	want := map[string]string{}
+	for _, t := range holdTargets(c) {
+		want[t[0]] = t[1]
+	}
+	res := ret(name, nil, true, "")
+	changes := data.NewMap()
+	var comments []string
+	for _, l := range locks {
+		ver, named := want[l]
+		if !all && !named {
+			continue
+		}
+		if isTest(c) {
+			s := "The following package would be unheld: " + l
+			if ver != "" {
+				s += " (version = None)" // Salt prints apt's absent lock version
+			}
+			comments = append(comments, s)
+			continue
+		}
+		if err := unholdInto(ctx, c, l, res, changes, &comments); err != nil {
+			return ret(name, changes, false, err.Error()), nil
+		}
+	}
+	return finishHold(res, changes, comments), nil
 }

@@ -176,3 +176,35 @@ func TestPkgSLS(t *testing.T) {
 		t.Fatal("the refresh tag is still there after the refresh")
 	}
 }
+
+// TestHeldUnheld: pkg.held and pkg.unheld in test mode, for real and
+// converged, with Salt's comments and changes (apt: the locks are dpkg's
+// "hold" selections).
+func TestHeldUnheld(t *testing.T) {
+	r := apttest.New(t)
+	r.Add("saltgo-test-a", "1.0", "")
+	r.Add("saltgo-test-b", "1.0", "")
+	r.Update()
+	apply(t, "pkg.installed", false, data.M("name", "x", "pkgs", []any{"saltgo-test-a", "saltgo-test-b"}))
+	const a, b = "saltgo-test-a", "saltgo-test-b"
+	steps := []step{
+		{fun: "pkg.held", kw: data.M("name", "x", "pkgs", []any{}), want: `{'name': 'x', 'changes': {}, 'result': True, 'comment': 'No packages to be held provided'}`},
+		{fun: "pkg.held", test: true, kw: data.M("name", a, "version", "1.0"),
+			want: `{'name': 'saltgo-test-a', 'changes': {}, 'result': True, 'comment': 'The following package would be held: saltgo-test-a (version = 1.0)'}`},
+		{fun: "pkg.held", kw: data.M("name", a),
+			want: `{'name': 'saltgo-test-a', 'changes': {'saltgo-test-a': {'name': 'saltgo-test-a', 'changes': {'old': 'install', 'new': 'hold'}, 'result': True, 'comment': 'Package saltgo-test-a is now being held.'}}, 'result': True, 'comment': 'Package saltgo-test-a is now being held'}`},
+		{fun: "pkg.held", kw: data.M("name", a), want: `{'name': 'saltgo-test-a', 'changes': {}, 'result': True, 'comment': 'No changes made'}`},
+		{fun: "pkg.held", test: true, kw: data.M("name", "x", "pkgs", []any{b}, "replace", true),
+			want: `{'name': 'x', 'changes': {}, 'result': True, 'comment': 'The following package would be held: saltgo-test-b\nThe following package would be unheld: saltgo-test-a'}`},
+		{fun: "pkg.unheld", test: true, kw: data.M("name", a),
+			want: `{'name': 'saltgo-test-a', 'changes': {}, 'result': True, 'comment': 'The following package would be unheld: saltgo-test-a'}`},
+		{fun: "pkg.unheld", kw: data.M("name", a),
+			want: `{'name': 'saltgo-test-a', 'changes': {'saltgo-test-a': {'name': 'saltgo-test-a', 'changes': {'old': 'hold', 'new': 'install'}, 'result': True, 'comment': 'Package saltgo-test-a is no longer being held.'}}, 'result': True, 'comment': 'Package saltgo-test-a is no longer being held.'}`},
+		{fun: "pkg.unheld", kw: data.M("name", a), want: `{'name': 'saltgo-test-a', 'changes': {}, 'result': True, 'comment': 'No changes made'}`},
+	}
+	for i, s := range steps {
+		if got := data.Repr(apply(t, s.fun, s.test, s.kw)); got != s.want {
+			t.Errorf("step %d %s test=%v:\n got  %s\n want %s", i, s.fun, s.test, got, s.want)
+		}
+	}
+}

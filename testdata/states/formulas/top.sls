@@ -1,0 +1,5 @@
+base:
+  '*':
+    - sgusers
+    - sgapp
+    - sgmotd

@@ -1,0 +1,3 @@
+sg_uptodate:
+  pkg.uptodate:
+    - refresh: True
