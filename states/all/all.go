@@ -11,6 +11,7 @@ import (
 	_ "github.com/saltgo/saltgo/states/host"
 	_ "github.com/saltgo/saltgo/states/module"
 	_ "github.com/saltgo/saltgo/states/pkg"
+	_ "github.com/saltgo/saltgo/states/service"
 	_ "github.com/saltgo/saltgo/states/test"
 	_ "github.com/saltgo/saltgo/states/user"
 )
