@@ -68,6 +68,19 @@ func Booted() bool {
 	return err == nil && st.IsDir()
 }
 
+// Offline is salt.utils.systemd.offline: systemctl is installed but
+// systemd did not boot the host (a container whose init is not systemd).
+// Salt then loads systemd_service beside debian_service: the functions
+// both define are debian_service's, and service.offline is true, which
+// makes service.running and service.dead do nothing.
+func Offline() bool {
+	if Booted() {
+		return false
+	}
+	_, err := exec.LookPath("systemctl")
+	return err == nil
+}
+
 // Get returns the provider Salt would load for this host: systemd when it
 // booted the host, else Debian's init.d scripts.
 func Get(env *host.Env) Manager {
@@ -106,6 +119,8 @@ func init() {
 				ok, err := m.Available(ctx, n)
 				return !ok, err
 			}), Doc: "The inverse of service.available.\n\n    CLI Example:\n\n        salt '*' service.missing sshd\n    "},
+			{Name: "offline", Fn: func(context.Context, *host.Call) (any, error) { return Offline(), nil },
+				Doc: "Check if systemd is working in offline mode, where is not possible to talk with PID 1.\n\n    CLI Example:\n\n        salt '*' service.offline\n    "},
 			{Name: "get_all", Fn: list(Manager.GetAll), Doc: "Return all available boot services\n\n    CLI Example:\n\n        salt '*' service.get_all\n    "},
 			{Name: "get_enabled", Fn: list(Manager.GetEnabled), Doc: "Return a list of service that are enabled on boot\n\n    CLI Example:\n\n        salt '*' service.get_enabled\n    "},
 			{Name: "get_disabled", Fn: list(Manager.GetDisabled), Doc: "Return a set of services that are installed but disabled\n\n    CLI Example:\n\n        salt '*' service.get_disabled\n    "},

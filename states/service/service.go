@@ -309,6 +309,11 @@ func precheck(ctx context.Context, c *host.Call, m svc.Manager, ret *data.Map, v
 		ret.Set("comment", fmt.Sprintf(`Service %s uses non-existent option "enabled".  Perhaps "enable" option was intended?`, name))
 		return false
 	}
+	if svc.Offline() {
+		ret.Set("result", true)
+		ret.Set("comment", "Running in OFFLINE mode. Nothing to do")
+		return false
+	}
 	ok, err := available(ctx, m, name, ret)
 	if err != nil {
 		ret.Set("result", false)
