@@ -85,6 +85,51 @@ var steps = []step{
 // debian_service alone. runlevel, systemctl under another name, stays.
 const hideSystemctl = "mv /usr/bin/systemctl /usr/bin/systemctl.hidden && ln -sf /usr/bin/systemctl.hidden /usr/sbin/runlevel"
 
+// slowUnits are the host's units a systemd container does not start
+// (tmp.mount would hide the host's /tmp, where a Python Salt may be).
+var slowUnits = []string{"lxc.service", "lxc-net.service", "lxc-monitord.service", "postgresql.service", "postgresql@15-main.service", "console-getty.service", "rsync.service", "tmp.mount"}
+
+// systemdProbe is probe for the demod unit: its main pid, its starts and
+// reloads, its multi-user.target.wants link.
+const systemdProbe = `pid=$(systemctl show -P MainPID demod.service); if [ "$pid" != 0 ] && kill -0 "$pid" 2>/dev/null; then echo "alive $pid"; else echo dead; fi; ` +
+	`echo "starts $(wc -l < /var/lib/demod/starts 2>/dev/null || echo 0)"; echo "reloads $(tr '\n' ' ' < /var/lib/demod/reloads 2>/dev/null)"; ls /etc/systemd/system/multi-user.target.wants | grep demod || echo "no-links"`
+
+// systemdSteps is the scenario where systemd booted the container: the
+// daemon is a unit that Salt finds before systemd does (daemon-reload).
+var systemdSteps = []step{
+	{name: "install", setup: "install -m 644 " + sh + "/demod.service /etc/systemd/system/demod.service && install -m 755 " + sh + "/demod.daemon /usr/local/sbin/demod && mkdir -p /var/lib/demod", check: systemdProbe},
+	{name: "running_test", args: state("running", "test=True"), check: systemdProbe},
+	{name: "running", args: state("running"), check: systemdProbe},
+	{name: "running_again", args: state("running"), check: systemdProbe},
+	{name: "status", args: []string{"service.status", "demod"}},
+	{name: "status_missing", args: []string{"service.status", "nosuch"}},
+	{name: "available", args: []string{"service.available", "demod"}},
+	{name: "missing", args: []string{"service.missing", "nosuch"}},
+	{name: "enabled_query", args: []string{"service.enabled", "demod"}},
+	{name: "watch_restart", args: state("watch"), check: systemdProbe},
+	{name: "watch_reload", args: state("watch", `pillar={"conf": "v2", "reload": true}`), check: systemdProbe},
+	{name: "watch_force_reload", args: state("watch", `pillar={"conf": "v3", "reload": true, "force": true}`), check: systemdProbe},
+	{name: "watch_test", args: state("watch", `pillar={"conf": "v4"}`, "test=True"), check: systemdProbe},
+	{name: "enabled_test", args: state("enabled", "test=True"), check: systemdProbe},
+	{name: "enabled", args: state("enabled"), check: systemdProbe},
+	{name: "enabled_again", args: state("enabled"), check: systemdProbe},
+	{name: "disabled_test", args: state("disabled", "test=True"), check: systemdProbe},
+	{name: "disabled", args: state("disabled"), check: systemdProbe},
+	{name: "disabled_query", args: []string{"service.disabled", "demod"}},
+	{name: "dead_test", args: state("dead", "test=True"), check: systemdProbe},
+	{name: "dead", args: state("dead"), check: systemdProbe},
+	{name: "dead_again", args: state("dead"), check: systemdProbe},
+	{name: "running_disable", args: state("running_disable"), check: systemdProbe},
+	{name: "dead_watch", args: state("dead_watch"), check: systemdProbe},
+	{name: "start", args: []string{"service.start", "demod"}, check: systemdProbe},
+	{name: "restart", args: []string{"service.restart", "demod"}, check: systemdProbe},
+	{name: "reload", args: []string{"service.reload", "demod"}, check: systemdProbe},
+	{name: "status_glob", args: []string{"service.status", "demo*"}},
+	{name: "get_enabled_has", args: []string{"service.enabled", "cron"}},
+	{name: "stop", args: []string{"service.stop", "demod"}, check: systemdProbe},
+	{name: "start_missing", args: []string{"service.start", "nosuch"}},
+}
+
 // minionConf is the masterless minion both run with.
 const minionConf = "file_client: local\nfile_roots:\n  base:\n    - " + sh + "/tree\n"
 
@@ -92,9 +137,9 @@ const minionConf = "file_client: local\nfile_roots:\n  base:\n    - " + sh + "/t
 // Debian container, runs every step with callArgv (salt-call --local
 // with its config dir) and returns each step's normalized return and
 // probe output.
-func scenario(t *testing.T, shared string, callArgv []string, sysv bool) (rets map[string]any, probes map[string]string) {
+func scenario(t *testing.T, shared string, callArgv []string, mode string) (rets map[string]any, probes map[string]string) {
 	t.Helper()
-	for src, dst := range map[string]string{"testdata/demod.init": "demod.init", "testdata/demod.daemon": "demod.daemon"} {
+	for src, dst := range map[string]string{"testdata/demod.init": "demod.init", "testdata/demod.daemon": "demod.daemon", "testdata/demod.service": "demod.service"} {
 		b, err := os.ReadFile(src)
 		if err != nil {
 			t.Fatal(err)
@@ -112,13 +157,18 @@ func scenario(t *testing.T, shared string, callArgv []string, sysv bool) (rets m
 	if err := os.WriteFile(filepath.Join(shared, "conf", "minion"), []byte(minionConf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d := lxctest.NewDebian(t, lxctest.DebianOptions{Shared: shared})
+	opt := lxctest.DebianOptions{Shared: shared}
+	todo := steps
+	if mode == "systemd" {
+		opt.Systemd, opt.MaskUnits, todo = true, slowUnits, systemdSteps
+	}
+	d := lxctest.NewDebian(t, opt)
 	ctx := lxctest.Context(t)
-	if sysv {
+	if mode == "initd" {
 		d.MustRun(t, "sh", "-c", hideSystemctl)
 	}
 	rets, probes = map[string]any{}, map[string]string{}
-	for _, s := range steps {
+	for _, s := range todo {
 		if s.setup != "" {
 			d.MustRun(t, "sh", "-c", s.setup)
 		}
@@ -131,7 +181,9 @@ func scenario(t *testing.T, shared string, callArgv []string, sysv bool) (rets m
 			}
 			var v any
 			if err := json.Unmarshal(r.Stdout, &v); err != nil {
-				t.Fatalf("step %s: %q: exit %d, not JSON: %v\nstdout: %s\nstderr: %s", s.name, argv, r.Status, err, r.Stdout, r.Stderr)
+				// An error salt-call prints instead of a return: its
+				// exit status and last line (the lines before are logs).
+				v = map[string]any{"exit": r.Status, "stdout": string(r.Stdout), "error": lastLine(string(r.Stderr))}
 			}
 			rets[s.name] = normalize(v)
 		}
@@ -140,6 +192,11 @@ func scenario(t *testing.T, shared string, callArgv []string, sysv bool) (rets m
 		}
 	}
 	return rets, probes
+}
+
+func lastLine(s string) string {
+	l := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return l[len(l)-1]
 }
 
 // normalize drops the volatile fields of state returns (start_time,
@@ -179,17 +236,18 @@ func marshal(t *testing.T, v any) []byte {
 const (
 	goldenInitD   = "testdata/salt3007-initd.json"
 	goldenOffline = "testdata/salt3007-offline.json"
+	goldenSystemd = "testdata/salt3007-systemd.json"
 )
 
 // runSaltgo builds saltgo into shared and runs the scenario with it.
-func runSaltgo(t *testing.T, sysv bool) (map[string]any, map[string]string) {
+func runSaltgo(t *testing.T, mode string) (map[string]any, map[string]string) {
 	shared := t.TempDir()
 	build := exec.Command("go", "build", "-o", filepath.Join(shared, "saltgo"), "github.com/saltgo/saltgo/cmd/saltgo")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build saltgo: %v\n%s", err, out)
 	}
-	return scenario(t, shared, []string{sh + "/saltgo", "call", "--local", "-c", sh + "/conf"}, sysv)
+	return scenario(t, shared, []string{sh + "/saltgo", "call", "--local", "-c", sh + "/conf"}, mode)
 }
 
 // compare fails the test for every step whose return differs from
@@ -257,7 +315,7 @@ func checkAll(t *testing.T, p probeOf, checks []check) {
 // really starts, restarts, reloads and stops and that its rc links flip,
 // and compares every return with Python Salt's.
 func TestServiceInitD(t *testing.T) {
-	rets, probes := runSaltgo(t, true)
+	rets, probes := runSaltgo(t, "initd")
 	p := probeOf(probes)
 	checkAll(t, p, []check{
 		{"running_test", "daemon", p.alive("running_test"), "dead"},
@@ -294,7 +352,7 @@ func TestServiceInitD(t *testing.T) {
 // ("Running in OFFLINE mode"), while mod_watch and the execution
 // functions drive the init.d script.
 func TestServiceOffline(t *testing.T) {
-	rets, probes := runSaltgo(t, false)
+	rets, probes := runSaltgo(t, "offline")
 	p := probeOf(probes)
 	checkAll(t, p, []check{
 		{"running", "daemon", p.alive("running"), "dead"},
@@ -305,4 +363,39 @@ func TestServiceOffline(t *testing.T) {
 		{"stop", "daemon", p.alive("stop"), "dead"},
 	})
 	compare(t, rets, goldenOffline)
+}
+
+// TestServiceSystemd runs the systemd scenario in a Debian container
+// booted by systemd: a unit file Salt finds before systemd does is
+// started (daemon-reload first), restarted and reloaded by watches,
+// enabled and disabled (its multi-user.target.wants link), stopped; every
+// return compared with Python Salt's.
+func TestServiceSystemd(t *testing.T) {
+	rets, probes := runSaltgo(t, "systemd")
+	p := probeOf(probes)
+	checkAll(t, p, []check{
+		{"running_test", "daemon", p.alive("running_test"), "dead"},
+		{"running", "starts", p.starts("running"), "1"},
+		{"running_again", "pid", p.alive("running_again"), p.alive("running")},
+		{"watch_restart", "starts", p.starts("watch_restart"), "2"},
+		{"watch_reload", "reloads", p.reloads("watch_reload"), "reload"},
+		{"watch_force_reload", "reloads", p.reloads("watch_force_reload"), "reload reload"},
+		{"watch_test", "starts", p.starts("watch_test"), "2"},
+		{"enabled_test", "link", p.links("enabled_test"), "no-links"},
+		{"enabled", "link", p.links("enabled"), "demod.service"},
+		{"disabled", "link", p.links("disabled"), "no-links"},
+		{"dead_test", "daemon", p.alive("dead_test"), p.alive("watch_restart")},
+		{"dead", "daemon", p.alive("dead"), "dead"},
+		{"dead", "link", p.links("dead"), "demod.service"},
+		{"running_disable", "starts", p.starts("running_disable"), "3"},
+		{"running_disable", "link", p.links("running_disable"), "no-links"},
+		{"dead_watch", "daemon", p.alive("dead_watch"), "dead"},
+		{"start", "starts", p.starts("start"), "4"},
+		{"restart", "starts", p.starts("restart"), "5"},
+		{"stop", "daemon", p.alive("stop"), "dead"},
+	})
+	if a := p.alive("running"); !strings.HasPrefix(a, "alive ") {
+		t.Errorf("after running: the daemon is %q", a)
+	}
+	compare(t, rets, goldenSystemd)
 }
