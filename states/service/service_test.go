@@ -78,6 +78,10 @@ var steps = []step{
 	{name: "status_glob", args: []string{"service.status", "demo*"}},
 	{name: "stop", args: []string{"service.stop", "demod"}, check: probe},
 	{name: "start_missing", args: []string{"service.start", "nosuch"}},
+	// sig is a ps pattern (status.pid) for the daemon; [7] keeps it from matching the
+	// salt-call's own command line.
+	{name: "status_sig", setup: "service demod start", args: []string{"service.status", "nosuch", "sig=sleep 3153600[7]"}, check: probe},
+	{name: "status_sig_none", setup: "service demod stop", args: []string{"service.status", "nosuch", "sig=sleep 3153600[7]"}, check: probe},
 }
 
 // hideSystemctl makes the container a Debian without systemd's
@@ -128,7 +132,17 @@ var systemdSteps = []step{
 	{name: "get_enabled_has", args: []string{"service.enabled", "cron"}},
 	{name: "stop", args: []string{"service.stop", "demod"}, check: systemdProbe},
 	{name: "start_missing", args: []string{"service.start", "nosuch"}},
+	// An init.d script without a unit: unknown to systemd until a
+	// daemon-reload runs its sysv generator, then enabled and disabled
+	// with update-rc.d.
+	{name: "sysv_unloaded", setup: "install -m 755 " + sh + "/demod.init /etc/init.d/sysvd", args: state("sysv"), check: sysvProbe},
+	{name: "sysv_enabled", setup: "systemctl daemon-reload", args: state("sysv"), check: sysvProbe},
+	{name: "sysv_enabled_query", args: []string{"service.enabled", "sysvd"}},
+	{name: "sysv_disabled", args: state("sysv", `pillar={"fun": "disabled"}`), check: sysvProbe},
 }
+
+// sysvProbe shows the sysvd script's start links.
+const sysvProbe = "ls /etc/rc2.d /etc/rc5.d | grep sysvd || echo no-links"
 
 // minionConf is the masterless minion both run with.
 const minionConf = "file_client: local\nfile_roots:\n  base:\n    - " + sh + "/tree\n"
@@ -393,6 +407,9 @@ func TestServiceSystemd(t *testing.T) {
 		{"start", "starts", p.starts("start"), "4"},
 		{"restart", "starts", p.starts("restart"), "5"},
 		{"stop", "daemon", p.alive("stop"), "dead"},
+		{"sysv_unloaded", "links", probes["sysv_unloaded"], "no-links\n"},
+		{"sysv_enabled", "links", probes["sysv_enabled"], "S01sysvd\nS01sysvd\n"},
+		{"sysv_disabled", "links", probes["sysv_disabled"], "no-links\n"},
 	})
 	if a := p.alive("running"); !strings.HasPrefix(a, "alive ") {
 		t.Errorf("after running: the daemon is %q", a)
