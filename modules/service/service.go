@@ -58,6 +58,24 @@ type Manager interface {
 	GetDisabled(ctx context.Context) ([]string, error)
 }
 
+// Masker is what only the systemd provider has: masking units (Salt's
+// systemd_service mask, unmask and masked).
+type Masker interface {
+	Masked(ctx context.Context, name string, runtime bool) (bool, error)
+	Mask(ctx context.Context, name string, runtime bool) (bool, error)
+	Unmask(ctx context.Context, name string, runtime bool) (bool, error)
+}
+
+// GetMasker returns the systemd provider where Salt loads
+// systemd_service (systemd booted the host, or systemctl is there
+// offline); false elsewhere.
+func GetMasker(env *host.Env) (Masker, bool) {
+	if !Booted() && !Offline() {
+		return nil, false
+	}
+	return &systemd{runner: &runner{env: env}}, true
+}
+
 // SystemdDir is where systemd marks a host it booted
 // (salt.utils.systemd.booted).
 const SystemdDir = "/run/systemd/system"
@@ -121,6 +139,12 @@ func init() {
 			}), Doc: "The inverse of service.available.\n\n    CLI Example:\n\n        salt '*' service.missing sshd\n    "},
 			{Name: "offline", Fn: func(context.Context, *host.Call) (any, error) { return Offline(), nil },
 				Doc: "Check if systemd is working in offline mode, where is not possible to talk with PID 1.\n\n    CLI Example:\n\n        salt '*' service.offline\n    "},
+			{Name: "masked", Params: []host.Param{host.Req("name"), host.Opt("runtime", false)}, Fn: maskFn(Masker.Masked),
+				Doc: "Check whether or not a service is masked\n\n    CLI Example:\n\n        salt '*' service.masked foo\n        salt '*' service.masked foo runtime=True\n    "},
+			{Name: "mask", Params: []host.Param{host.Req("name"), host.Opt("runtime", false)}, Fn: maskFn(Masker.Mask),
+				Doc: "Mask the specified service with systemd\n\n    CLI Example:\n\n        salt '*' service.mask foo\n        salt '*' service.mask foo runtime=True\n    "},
+			{Name: "unmask", PyName: "unmask_", Params: []host.Param{host.Req("name"), host.Opt("runtime", false)}, Fn: maskFn(Masker.Unmask),
+				Doc: "Unmask the specified service with systemd\n\n    CLI Example:\n\n        salt '*' service.unmask foo\n        salt '*' service.unmask foo runtime=True\n    "},
 			{Name: "get_all", Fn: list(Manager.GetAll), Doc: "Return all available boot services\n\n    CLI Example:\n\n        salt '*' service.get_all\n    "},
 			{Name: "get_enabled", Fn: list(Manager.GetEnabled), Doc: "Return a list of service that are enabled on boot\n\n    CLI Example:\n\n        salt '*' service.get_enabled\n    "},
 			{Name: "get_disabled", Fn: list(Manager.GetDisabled), Doc: "Return a set of services that are installed but disabled\n\n    CLI Example:\n\n        salt '*' service.get_disabled\n    "},
@@ -169,6 +193,16 @@ func list(f func(Manager, context.Context) ([]string, error)) func(context.Conte
 			out[i] = s
 		}
 		return out, nil
+	}
+}
+
+func maskFn(f func(Masker, context.Context, string, bool) (bool, error)) func(context.Context, *host.Call) (any, error) {
+	return func(ctx context.Context, c *host.Call) (any, error) {
+		m, ok := GetMasker(c.Env)
+		if !ok {
+			return nil, host.Errorf("%s", host.MissingFunString(c.Fun))
+		}
+		return f(m, ctx, c.Str("name"), IsTrue(c.Get("runtime")))
 	}
 }
 

@@ -549,3 +549,46 @@ func (s *systemd) Disabled(ctx context.Context, name string) (bool, error) {
 	ok, err := s.Enabled(ctx, name)
 	return !ok, err
 }
+
+// Masked is service.masked: the unit's link in /etc/systemd/system (or
+// /run/systemd/system, runtime) points at /dev/null.
+func (s *systemd) Masked(ctx context.Context, name string, runtime bool) (bool, error) {
+	if err := s.checkUnitChanges(ctx, name); err != nil {
+		return false, err
+	}
+	return masked(name, runtime), nil
+}
+
+// Mask is service.mask: systemctl mask [--runtime].
+func (s *systemd) Mask(ctx context.Context, name string, runtime bool) (bool, error) {
+	if err := s.checkUnitChanges(ctx, name); err != nil {
+		return false, err
+	}
+	act := []string{"mask"}
+	if runtime {
+		act = append(act, "--runtime")
+	}
+	argv, err := s.cmd(ctx, act, name, true, false)
+	if err != nil {
+		return false, err
+	}
+	r, err := s.run(ctx, argv, false, false, true)
+	if err != nil {
+		return false, err
+	}
+	if r.Retcode != 0 {
+		return false, host.Errorf("Failed to mask service '%s'", name)
+	}
+	return true, nil
+}
+
+// Unmask is service.unmask: systemctl unmask [--runtime] when masked.
+func (s *systemd) Unmask(ctx context.Context, name string, runtime bool) (bool, error) {
+	if err := s.checkUnitChanges(ctx, name); err != nil {
+		return false, err
+	}
+	if err := s.unmask(ctx, name, Opts{Unmask: !runtime, UnmaskRuntime: runtime}); err != nil {
+		return false, err
+	}
+	return true, nil
+}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/saltgo/saltgo/data"
@@ -32,6 +33,8 @@ func init() {
 			{Name: "dead", Params: common(), VarKwargs: true, Fn: dead, Doc: "Ensure that the named service is dead by stopping the service if it is running"},
 			{Name: "enabled", Params: []host.Param{host.Req("name")}, VarKwargs: true, Fn: enabled, Doc: "Ensure that the service is enabled on boot"},
 			{Name: "disabled", Params: []host.Param{host.Req("name")}, VarKwargs: true, Fn: disabled, Doc: "Ensure that the service is disabled on boot"},
+			{Name: "masked", Params: []host.Param{host.Req("name"), host.Opt("runtime", false)}, Fn: maskedFn, Doc: "Ensures that the named service is masked (i.e. prevented from being started)."},
+			{Name: "unmasked", Params: []host.Param{host.Req("name"), host.Opt("runtime", false)}, Fn: unmaskedFn, Doc: "Ensures that the named service is unmasked"},
 			{Name: "mod_watch", Params: []host.Param{host.Req("name"), host.Opt("sfun", nil), host.Opt("sig", nil), host.Opt("reload", false),
 				host.Opt("full_restart", false), host.Opt("init_delay", nil), host.Opt("force", false)}, VarKwargs: true, Fn: modWatch,
 				Doc: "The service watcher, called to invoke the watch command."},
@@ -349,8 +352,22 @@ func running(ctx context.Context, c *host.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// unmask: the unmasked state first, its comment joined to ours.
+	unmaskComment := ""
+	if data.Truthy(kwarg(c, "unmask")) {
+		unmaskComment = comment(mask(ctx, c, name, data.Truthy(kwarg(c, "unmask_runtime")), false))
+	}
+	join := func(parts ...string) string {
+		var out []string
+		for _, p := range parts {
+			if p != "" {
+				out = append(out, p)
+			}
+		}
+		return strings.Join(out, "\n")
+	}
 	if before {
-		ret.Set("comment", fmt.Sprintf("The service %s is already running", name))
+		ret.Set("comment", join(fmt.Sprintf("The service %s is already running", name), unmaskComment))
 		if (want == triTrue && !beforeEn) || (want == triFalse && beforeEn) {
 			return ret, toggle(ctx, c, m, ret, name, want, triNone, true)
 		}
@@ -358,7 +375,7 @@ func running(ctx context.Context, c *host.Call) (any, error) {
 	}
 	if isTest(c) {
 		ret.Set("result", nil)
-		ret.Set("comment", fmt.Sprintf("Service %s is set to start", name))
+		ret.Set("comment", join(fmt.Sprintf("Service %s is set to start", name), unmaskComment))
 		return ret, nil
 	}
 	ok, err := m.Start(ctx, name, opts(m, c))
@@ -395,6 +412,9 @@ func running(ctx context.Context, c *host.Call) (any, error) {
 	}
 	if delayed {
 		ret.Set("comment", fmt.Sprintf("%s\nDelayed return for %s seconds", comment(ret), data.Repr(c.Get("init_delay"))))
+	}
+	if data.Truthy(kwarg(c, "unmask")) {
+		ret.Set("comment", comment(ret)+"\n"+unmaskComment)
 	}
 	return ret, nil
 }
@@ -566,4 +586,89 @@ func modWatch(ctx context.Context, c *host.Call) (any, error) {
 func comment(ret *data.Map) string {
 	v, _ := ret.Get("comment")
 	return data.Str(v)
+}
+
+// maskedFn is masked: the unit masked (runtime: under /run).
+func maskedFn(ctx context.Context, c *host.Call) (any, error) {
+	name, runtime := c.Str("name"), c.Bool("runtime")
+	return mask(ctx, c, name, runtime, true), nil
+}
+
+// unmaskedFn is unmasked.
+func unmaskedFn(ctx context.Context, c *host.Call) (any, error) {
+	name, runtime := c.Str("name"), c.Bool("runtime")
+	return mask(ctx, c, name, runtime, false), nil
+}
+
+// mask is Salt's masked (on) and unmasked (!on) states.
+func mask(ctx context.Context, c *host.Call, name string, runtime, on bool) *data.Map {
+	ret := newRet(name)
+	m, ok := svc.GetMasker(c.Env)
+	if !ok {
+		ret.Set("result", false)
+		ret.Set("comment", "Service masking not available on this minion")
+		return ret
+	}
+	maskType, action := "masked", "unmasked"
+	if runtime {
+		maskType, action = "runtime masked", "runtime unmasked"
+	}
+	fail := func(err error) *data.Map {
+		ret.Set("result", false)
+		ret.Set("comment", errText(err))
+		return ret
+	}
+	expected := data.M(maskType, data.M("old", !on, "new", on))
+	is, err := m.Masked(ctx, name, runtime)
+	if err != nil {
+		return fail(err)
+	}
+	if is == on {
+		if on {
+			ret.Set("comment", fmt.Sprintf("Service %s is already %s", name, maskType))
+		} else {
+			ret.Set("comment", fmt.Sprintf("Service %s was already %s", name, action))
+		}
+		return ret
+	}
+	if isTest(c) {
+		ret.Set("result", nil)
+		ret.Set("changes", expected)
+		if on {
+			ret.Set("comment", fmt.Sprintf("Service %s would be %s", name, maskType))
+		} else {
+			ret.Set("comment", fmt.Sprintf("Service %s would be %s", name, action))
+		}
+		return ret
+	}
+	if on {
+		_, err = m.Mask(ctx, name, runtime)
+	} else {
+		_, err = m.Unmask(ctx, name, runtime)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if is, err = m.Masked(ctx, name, runtime); err != nil {
+		return fail(err)
+	}
+	switch {
+	case is == on && on:
+		ret.Set("changes", expected)
+		ret.Set("comment", fmt.Sprintf("Service %s was %s", name, maskType))
+	case is == on:
+		ret.Set("changes", expected)
+		ret.Set("comment", fmt.Sprintf("Service %s was %s", name, action))
+	case on:
+		ret.Set("comment", fmt.Sprintf("Failed to mask service %s", name))
+	default:
+		ret.Set("comment", fmt.Sprintf("Failed to unmask service %s", name))
+	}
+	return ret
+}
+
+// kwarg is kwargs.get(key): nil when not given.
+func kwarg(c *host.Call, key string) any {
+	v, _ := c.Kwargs().Get(key)
+	return v
 }

@@ -139,7 +139,22 @@ var systemdSteps = []step{
 	{name: "sysv_enabled", setup: "systemctl daemon-reload", args: state("sysv"), check: sysvProbe},
 	{name: "sysv_enabled_query", args: []string{"service.enabled", "sysvd"}},
 	{name: "sysv_disabled", args: state("sysv", `pillar={"fun": "disabled"}`), check: sysvProbe},
+	// demod2, a unit of /lib/systemd/system (one in /etc cannot be masked).
+	{name: "masked_test", setup: "install -m 644 " + sh + "/demod.service /lib/systemd/system/demod2.service && systemctl daemon-reload", args: state("masked", "test=True"), check: maskProbe},
+	{name: "masked", args: state("masked"), check: maskProbe},
+	{name: "masked_again", args: state("masked"), check: maskProbe},
+	{name: "masked_query", args: []string{"service.masked", "demod2"}},
+	{name: "running_masked", args: state("masked", `pillar={"fun": "running"}`), check: maskProbe},
+	{name: "running_unmask", args: state("running_unmask"), check: maskProbe},
+	{name: "unmasked_again", args: state("masked", `pillar={"fun": "unmasked"}`), check: maskProbe},
+	{name: "masked_runtime", args: state("masked", `pillar={"runtime": true}`), check: maskProbe},
+	{name: "unmasked_runtime_test", args: state("masked", `pillar={"fun": "unmasked", "runtime": true}`, "test=True"), check: maskProbe},
+	{name: "unmasked_runtime", args: state("masked", `pillar={"fun": "unmasked", "runtime": true}`), check: maskProbe},
+	{name: "stop_after_mask", args: []string{"service.stop", "demod2"}, check: maskProbe},
 }
+
+// maskProbe shows whether demod2 runs and its mask links.
+const maskProbe = "systemctl is-active demod2.service; readlink /etc/systemd/system/demod2.service /run/systemd/system/demod2.service; true"
 
 // sysvProbe shows the sysvd script's start links.
 const sysvProbe = "ls /etc/rc2.d /etc/rc5.d | grep sysvd || echo no-links"
@@ -410,6 +425,13 @@ func TestServiceSystemd(t *testing.T) {
 		{"sysv_unloaded", "links", probes["sysv_unloaded"], "no-links\n"},
 		{"sysv_enabled", "links", probes["sysv_enabled"], "S01sysvd\nS01sysvd\n"},
 		{"sysv_disabled", "links", probes["sysv_disabled"], "no-links\n"},
+		{"masked_test", "demod2", probes["masked_test"], "inactive\n"},
+		{"masked", "demod2", probes["masked"], "inactive\n/dev/null\n"},
+		{"running_masked", "demod2", probes["running_masked"], "inactive\n/dev/null\n"},
+		{"running_unmask", "demod2", probes["running_unmask"], "active\n"},
+		{"masked_runtime", "demod2", probes["masked_runtime"], "active\n/dev/null\n"},
+		{"unmasked_runtime", "demod2", probes["unmasked_runtime"], "active\n"},
+		{"stop_after_mask", "demod2", probes["stop_after_mask"], "inactive\n"},
 	})
 	if a := p.alive("running"); !strings.HasPrefix(a, "alive ") {
 		t.Errorf("after running: the daemon is %q", a)
