@@ -113,7 +113,7 @@ func init() {
 	name := []host.Param{host.Req("name")}
 	host.Register(&host.Module{Kind: host.Exec, Name: "service", Doc: "Service support: systemd where it booted the host, else Debian's init.d scripts",
 		Virtual: func() error {
-			if Booted() {
+			if Booted() || Offline() {
 				return nil
 			}
 			if st, err := os.Stat("/etc/init.d"); err == nil && st.IsDir() {
