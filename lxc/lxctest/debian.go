@@ -28,6 +28,16 @@ type DebianOptions struct {
 	// Shared, when set, is a host directory bind-mounted read-write at
 	// SharedDir in the container (a saltgo binary, state trees, results).
 	Shared string
+	// Systemd boots the container with systemd as its init (PID 1), as a
+	// Debian machine boots, instead of init.lxc: for tests of what runs
+	// only where systemd booted the system (salt.utils.systemd.booted).
+	// The host's enabled units start in the container too (but those of
+	// MaskUnits); NewDebian returns once systemd says the system runs.
+	Systemd bool
+	// MaskUnits are units masked (linked to /dev/null in the container's
+	// /etc/systemd/system) before a Systemd container boots: the host's
+	// slow or unneeded services (lxc.service waits 30 s for autoboot).
+	MaskUnits []string
 }
 
 // Debian is a running Debian container for tests that must change a
@@ -85,7 +95,7 @@ func NewDebian(t testing.TB, opt DebianOptions) *Debian {
 	conf := []string{
 		"lxc.uts.name = " + d.Name,
 		"lxc.rootfs.path = dir:" + d.Root,
-		"lxc.init.cmd = /sbin/init.lxc -n " + d.Name + " -- /bin/sleep infinity",
+		"lxc.init.cmd = " + initCmd(d.Name, opt),
 		"lxc.include = /usr/share/lxc/config/common.conf",
 		"lxc.apparmor.profile = unconfined",
 		"lxc.log.file = " + filepath.Join(layers, "lxc.log"),
@@ -110,6 +120,13 @@ func NewDebian(t testing.TB, opt DebianOptions) *Debian {
 		defer cancel()
 		_, _ = c.Stop(ctx, d.Name, 0, true)
 	})
+	for _, u := range opt.MaskUnits {
+		p := filepath.Join(d.Root, "etc/systemd/system", u)
+		_ = os.Remove(p)
+		if err := os.Symlink("/dev/null", p); err != nil {
+			t.Fatalf("mask %s: %v", u, err)
+		}
+	}
 	if _, err := c.Start(ctx, d.Name); err != nil {
 		t.Fatalf("start Debian container %s: %v", d.Name, err)
 	}
@@ -117,7 +134,27 @@ func NewDebian(t testing.TB, opt DebianOptions) *Debian {
 		log, _ := os.ReadFile(filepath.Join(layers, "lxc.log"))
 		t.Fatalf("Debian container %s is %s (%v) after start; lxc log:\n%s", d.Name, st, err, log)
 	}
+	if opt.Systemd {
+		// Wait for systemd's bus, then for the boot to finish.
+		script := "for i in $(seq 1 100); do [ -S /run/systemd/private ] && break; sleep 0.1; done; systemctl is-system-running --wait"
+		r, err := d.Run(ctx, "sh", "-c", script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := strings.TrimSpace(string(r.Stdout)); st != "running" && st != "degraded" {
+			t.Fatalf("systemd in %s: %q (exit %d) %s", d.Name, st, r.Status, r.Stderr)
+		}
+	}
 	return d
+}
+
+// initCmd is the container's init: systemd when asked, else init.lxc
+// running sleep.
+func initCmd(name string, opt DebianOptions) string {
+	if opt.Systemd {
+		return "/lib/systemd/systemd"
+	}
+	return "/sbin/init.lxc -n " + name + " -- /bin/sleep infinity"
 }
 
 func unmount(t testing.TB, p string) {

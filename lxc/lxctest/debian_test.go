@@ -44,3 +44,16 @@ func TestDebianLeavesHostUnchanged(t *testing.T) {
 		t.Errorf("zombies in the container: %s", out)
 	}
 }
+
+// TestDebianSystemd: a Systemd container is booted by systemd (PID 1,
+// /run/systemd/system), its masked units stay down.
+func TestDebianSystemd(t *testing.T) {
+	d := lxctest.NewDebian(t, lxctest.DebianOptions{Systemd: true, MaskUnits: []string{"lxc.service", "cron.service"}})
+	if got := strings.TrimSpace(d.MustRun(t, "ps", "-p", "1", "-o", "comm=")); got != "systemd" {
+		t.Errorf("PID 1 is %q, want systemd", got)
+	}
+	d.MustRun(t, "test", "-d", "/run/systemd/system")
+	if got := strings.TrimSpace(d.MustRun(t, "sh", "-c", "systemctl is-enabled cron.service || true")); got != "masked" {
+		t.Errorf("cron.service is %q, want masked", got)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	_ "github.com/saltgo/saltgo/modules/pillar"
 	_ "github.com/saltgo/saltgo/modules/pkg"
 	_ "github.com/saltgo/saltgo/modules/saltutil"
+	_ "github.com/saltgo/saltgo/modules/service"
 	_ "github.com/saltgo/saltgo/modules/ssh"
 	_ "github.com/saltgo/saltgo/modules/state"
 	_ "github.com/saltgo/saltgo/modules/sys"

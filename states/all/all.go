@@ -14,6 +14,7 @@ import (
 	_ "github.com/saltgo/saltgo/states/module"
 	_ "github.com/saltgo/saltgo/states/mount"
 	_ "github.com/saltgo/saltgo/states/pkg"
+	_ "github.com/saltgo/saltgo/states/service"
 	_ "github.com/saltgo/saltgo/states/sshauth"
 	_ "github.com/saltgo/saltgo/states/sshknownhosts"
 	_ "github.com/saltgo/saltgo/states/sysctl"

@@ -1,0 +1,5 @@
+demod:
+  service.dead:
+    - enable: True
+nosuch:
+  service.dead: []

@@ -1,0 +1,4 @@
+demod:
+  service.disabled: []
+nosuch:
+  service.disabled: []

@@ -1,0 +1,4 @@
+demod:
+  service.enabled: []
+nosuch:
+  service.enabled: []

@@ -1,0 +1,3 @@
+demod2:
+  service.{{ pillar.get('fun', 'masked') }}:
+    - runtime: {{ pillar.get('runtime', False) }}

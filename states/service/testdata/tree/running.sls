@@ -1,0 +1,4 @@
+demod:
+  service.running: []
+nosuch:
+  service.running: []

@@ -1,0 +1,3 @@
+demod2:
+  service.running:
+    - unmask: True

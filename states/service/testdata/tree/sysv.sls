@@ -1,0 +1,2 @@
+sysvd:
+  service.{{ pillar.get('fun', 'enabled') }}: []

@@ -1,0 +1,3 @@
+demod:
+  service.running:
+    - enabled: True
