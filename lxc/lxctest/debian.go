@@ -16,6 +16,10 @@ import (
 	"github.com/saltgo/saltgo/lxc/liblxc"
 )
 
+// AptOfflineConf is the apt configuration file NewDebian writes in every
+// container so that apt never fetches from the network.
+const AptOfflineConf = "etc/apt/apt.conf.d/00saltgo-test-offline"
+
 // SharedDir is where a Debian container sees DebianOptions.Shared.
 const SharedDir = "/saltgo-test"
 
@@ -91,6 +95,14 @@ func NewDebian(t testing.TB, opt DebianOptions) *Debian {
 		t.Fatalf("overlay on %s: %v", d.Root, err)
 	}
 	t.Cleanup(func() { unmount(t, d.Root) })
+	// apt in the container never reaches a mirror: the host's sources are
+	// inherited through the overlay, and a HostNet container shares the
+	// host's routes. Every http(s) fetch goes to a closed port on
+	// loopback instead; tests serve packages from file:// repositories.
+	offline := "Acquire::http::Proxy \"http://127.0.0.1:9/\";\nAcquire::https::Proxy \"http://127.0.0.1:9/\";\n"
+	if err := os.WriteFile(filepath.Join(d.Root, AptOfflineConf), []byte(offline), 0o644); err != nil {
+		t.Fatalf("keep the container's apt offline: %v", err)
+	}
 
 	conf := []string{
 		"lxc.uts.name = " + d.Name,

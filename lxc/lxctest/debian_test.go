@@ -57,3 +57,15 @@ func TestDebianSystemd(t *testing.T) {
 		t.Errorf("cron.service is %q, want masked", got)
 	}
 }
+
+// TestDebianAptOffline: apt in a container (even one on the host's
+// network) sends every fetch to a closed port on loopback.
+func TestDebianAptOffline(t *testing.T) {
+	d := lxctest.NewDebian(t, lxctest.DebianOptions{HostNet: true})
+	out := d.MustRun(t, "apt-config", "dump", "Acquire::http::Proxy", "Acquire::https::Proxy")
+	for _, want := range []string{`Acquire::http::Proxy "http://127.0.0.1:9/";`, `Acquire::https::Proxy "http://127.0.0.1:9/";`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("apt-config dump lacks %s:\n%s", want, out)
+		}
+	}
+}

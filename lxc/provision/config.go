@@ -2,10 +2,11 @@ package provision
 
 import (
 	"fmt"
-	"github.com/saltgo/saltgo/lxc/liblxc"
 	"net"
 	"path/filepath"
 	"strings"
+
+	"github.com/saltgo/saltgo/lxc/liblxc"
 )
 
 // BuildPlan turns settings into a create or clone plan:

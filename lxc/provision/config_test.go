@@ -1,10 +1,11 @@
 package provision
 
 import (
-	"github.com/saltgo/saltgo/lxc/liblxc"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/saltgo/saltgo/lxc/liblxc"
 )
 
 func TestBuildPlan(t *testing.T) {

@@ -6,9 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/saltgo/saltgo/atomicfile"
-	"github.com/saltgo/saltgo/lxc/liblxc"
-	"github.com/saltgo/saltgo/revert"
 	"io"
 	"io/fs"
 	"os"
@@ -17,6 +14,10 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/saltgo/saltgo/atomicfile"
+	"github.com/saltgo/saltgo/lxc/liblxc"
+	"github.com/saltgo/saltgo/revert"
 
 	"golang.org/x/sys/unix"
 

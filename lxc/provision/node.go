@@ -5,11 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/saltgo/saltgo/revert"
 	"net"
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/saltgo/saltgo/revert"
 
 	"github.com/saltgo/saltgo/data"
 )

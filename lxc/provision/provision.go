@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/saltgo/saltgo/atomicfile"
-	"github.com/saltgo/saltgo/lxc/liblxc"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/saltgo/saltgo/atomicfile"
+	"github.com/saltgo/saltgo/lxc/liblxc"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/revert"

@@ -3,11 +3,12 @@ package provision
 import (
 	"errors"
 	"fmt"
-	"github.com/saltgo/saltgo/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/saltgo/saltgo/atomicfile"
 )
 
 // rootfsLayers returns where a stopped container's files can be read

@@ -2,10 +2,11 @@ package provision
 
 import (
 	"fmt"
-	"github.com/saltgo/saltgo/lxc/liblxc"
 	"net"
 	"strconv"
 	"strings"
+
+	"github.com/saltgo/saltgo/lxc/liblxc"
 )
 
 // DefaultOrigin is the origin container cloned by the non-scratch profile

@@ -2,6 +2,7 @@ package provision
 
 import (
 	"fmt"
+
 	"github.com/saltgo/saltgo/lxc/liblxc"
 
 	"github.com/saltgo/saltgo/data"
