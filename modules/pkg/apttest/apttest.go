@@ -42,11 +42,31 @@ func New(t testing.TB) *Root {
 	r.write(filepath.Join(r.Repo, "Packages"), "")
 	r.write(filepath.Join(r.Dir, "etc/apt/sources.list"), fmt.Sprintf("deb [trusted=yes] file://%s ./\n", r.Repo))
 	conf := filepath.Join(r.Dir, "etc/apt/apt.conf")
-	r.write(conf, fmt.Sprintf("Dir \"%s/\";\nDPkg::Options { \"--root=%s\"; };\nAPT::Sandbox::User \"root\";\nAcquire::Languages \"none\";\n", r.Dir, r.Dir))
+	// dpkg's --root does not move its log: --log keeps the host's
+	// /var/log/dpkg.log untouched too.
+	r.write(conf, fmt.Sprintf("Dir \"%s/\";\nDPkg::Options { \"--root=%s\"; \"--log=%s/var/log/dpkg.log\"; };\nAPT::Sandbox::User \"root\";\nAcquire::Languages \"none\";\n", r.Dir, r.Dir, r.Dir))
 	t.Setenv("APT_CONFIG", conf)
 	t.Setenv("DPKG_ROOT", r.Dir)
 	t.Setenv("DPKG_ADMINDIR", filepath.Join(r.Dir, "var/lib/dpkg"))
+	hostLog := hostDpkgLogSize()
+	t.Cleanup(func() {
+		if now := hostDpkgLogSize(); now != hostLog {
+			t.Errorf("apttest: the host's %s changed (%d -> %d bytes): something ran dpkg outside the private root", HostDpkgLog, hostLog, now)
+		}
+	})
 	return r
+}
+
+// HostDpkgLog is the host's dpkg log, which a private root must leave
+// alone.
+const HostDpkgLog = "/var/log/dpkg.log"
+
+func hostDpkgLogSize() int64 {
+	st, err := os.Stat(HostDpkgLog)
+	if err != nil {
+		return -1
+	}
+	return st.Size()
 }
 
 // NewRepo makes only an empty repository in dir (no private root, no
