@@ -36,7 +36,10 @@ run() { # title, package, bench regexp, benchtime
     run "output" ./output . 1s
     run "grains" ./grains . 1s
     run "config" ./config . 1s
-    if [ "${SALTGO_BENCH_LXC:-1}" != 0 ]; then run "lxc" ./lxc 'SpawnBusybox' 1x; fi
+    if [ "${SALTGO_BENCH_LXC:-1}" != 0 ]; then
+      run "lxc" ./lxc 'SpawnBusybox' 1x
+      run "everyday" ./internal/everyday 'BenchmarkBench50|BenchmarkPkgInstalled20' 5x
+    fi
   } | awk -F'\t' '{
       gsub(/^ +| +$/, "", $2); gsub(/ /, "", $3); res="";
       for (i=4; i<=NF; i++) { v=$i; gsub(/^ +| +$/, "", v); if (v != "") res = res (res==""?"":", ") v }
@@ -46,6 +49,8 @@ run() { # title, package, bench regexp, benchtime
   echo "100 ms of start, idle CPU under 0.1% of a core; \`salt-call --local test.ping\` under 20 ms."
   echo "Targets (issue 12): a 200-state highstate (testdata/states/bench200) at least 10x faster than a Python"
   echo "minion's through the same master, minion RSS at most 30 MB during it; compile-only 2,000 states under 200 ms."
+  echo "Issue 13 (side by side with Python in docs/bench-python-reference.md): \`pkg.installed\` of 20 installed packages"
+  echo "and the 50-state formula testdata/states/bench50 (test=True and for real), in a Debian container."
   echo
   cat docs/bench-python-reference.md
 } > "$out.tmp"
