@@ -5,9 +5,10 @@ package lxctest
 // directory (WriteMinion), `salt-call --local --out=json
 // --retcode-passthrough` with saltgo or, when recording, with Python
 // Salt 3007.14 (NewMinion, Minion.Run), one normaliser for what varies
-// between runs (Mask, the comparison in Minion.Golden) and one golden
-// file per call, recorded with `go test -update` (internal/golden's flag)
-// and compared otherwise.
+// between runs (Mask, Normalize) and one golden file per call in the
+// format of testdata/states/README.md, recorded with `go test -update`
+// (internal/golden's flag) and compared otherwise (Minion.Golden,
+// Minion.Steps).
 
 import (
 	"bytes"
