@@ -1,14 +1,10 @@
 package everyday_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"runtime"
-	"sort"
 	"strings"
 	"testing"
 
@@ -17,13 +13,6 @@ import (
 )
 
 func TestMain(m *testing.M) { lxctest.Main(m) }
-
-// RecordEnv names the variable that turns the suite into the recorder of
-// its goldens: its value is the command (split on spaces) that plays the
-// minion instead of saltgo, a Python salt-call 3007.14 as
-// testdata/states/README.md says. Unset, the suite runs saltgo and
-// compares.
-const RecordEnv = "SALTGO_EVERYDAY_RECORD"
 
 const (
 	// goldRoot is the pillar root below which a tree writes its files in
@@ -63,18 +52,6 @@ type tree struct {
 func testdata(p ...string) string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(append([]string{filepath.Dir(file), "..", "..", "testdata"}, p...)...)
-}
-
-// golden is one recorded call (testdata/states/README.md's format, plus
-// "system").
-type golden struct {
-	Fun     string          `json:"fun"`
-	Args    []string        `json:"args"`
-	Kwargs  map[string]any  `json:"kwargs"`
-	Retcode int             `json:"retcode"`
-	Return  json.RawMessage `json:"return"`
-	How     string          `json:"how"`
-	System  string          `json:"system,omitempty"`
 }
 
 // copyDir copies src to dst, leaving out golden/.
@@ -126,15 +103,15 @@ const aptOnlyRepo = `rm -f /etc/apt/sources.list.d/* && ` +
 	`echo 'deb [trusted=yes] file://` + shared + `/repo ./' > /etc/apt/sources.list && ` +
 	`rm -rf /var/lib/apt/lists/* && mkdir -p /var/lib/apt/lists/partial && apt-get -qq update`
 
+// pids masks process ids in apt's lock message.
+var pids = lxctest.Mask{Re: regexp.MustCompile(`(held by process |pid )\d+`), With: "${1}<PID>"}
+
 // container is a fresh Debian container with tr laid out in its shared
-// directory and a minion configured for it.
+// directory and a minion (-c /etc/salt) configured for it: saltgo, or
+// with -update the Python Salt that records the goldens.
 type container struct {
-	d    *lxctest.Debian
-	tr   tree
+	m    *lxctest.Minion
 	root string
-	salt []string // the minion command
-	dir  string   // host path of the shared dir
-	isPy bool
 }
 
 func newContainer(t testing.TB, tr tree) *container {
@@ -144,25 +121,17 @@ func newContainer(t testing.TB, tr tree) *container {
 		t.Fatal(err)
 	}
 	copyDir(t, testdata("states", tr.name), filepath.Join(dir, "tree"))
-	conf := "id: minion1\nfile_client: local\nfile_roots:\n  base:\n    - " + shared + "/tree\n"
 	if tr.pillar != "" {
 		copyDir(t, testdata("pillar", tr.pillar), filepath.Join(dir, "pillar"))
-		conf += "pillar_roots:\n  base:\n    - " + shared + "/pillar\n"
 	}
-	if err := os.WriteFile(filepath.Join(dir, "minion"), []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	conf := lxctest.WriteMinion(t, dir, lxctest.MinionConfig{Pillar: tr.pillar != ""})
 	if tr.repo {
 		buildRepo(t, filepath.Join(dir, "repo"))
 	}
-	c := &container{tr: tr, root: goldRoot + "/" + tr.name, dir: dir}
-	if rec := os.Getenv(RecordEnv); rec != "" {
-		c.salt, c.isPy = strings.Fields(rec), true
-	} else {
-		c.salt = []string{lxctest.InstallSaltgo(t, dir), "call"}
-	}
-	c.d = lxctest.NewDebian(t, lxctest.DebianOptions{Shared: dir})
-	c.sh(t, "rm -rf /etc/salt /var/cache/salt /srv/gold && mkdir -p /etc/salt "+goldRoot+" && cp "+shared+"/minion /etc/salt/minion")
+	d := lxctest.NewDebian(t, lxctest.DebianOptions{Shared: dir})
+	c := &container{root: goldRoot + "/" + tr.name}
+	c.m = lxctest.NewMinion(t, d, dir, "/etc/salt", lxctest.Literal(c.root, "@ROOT@"), pids)
+	c.sh(t, "rm -rf /etc/salt /var/cache/salt /srv/gold && mkdir -p /etc/salt "+goldRoot+" && cp "+conf+"/minion /etc/salt/minion")
 	if tr.repo {
 		c.sh(t, aptOnlyRepo)
 	}
@@ -175,229 +144,34 @@ func newContainer(t testing.TB, tr tree) *container {
 // sh runs a shell line in the container; it must succeed.
 func (c *container) sh(t testing.TB, line string) string {
 	t.Helper()
-	return c.d.MustRun(t, "sh", "-c", line)
+	return c.m.D.MustRun(t, "sh", "-c", line)
 }
 
-// argv is the minion's command line for a call.
-func (c *container) argv(k call) []string {
-	a := append(append([]string{}, c.salt...), "--local", "-c", "/etc/salt", "--retcode-passthrough", "--out=json", k.fun)
-	a = append(a, k.args...)
-	if withPillar(k) {
-		a = append(a, `pillar={"root": "`+c.root+`"}`)
+// step is the salt-call of k: state and pillar functions get the
+// pillar root (pillar={"root": ...}), others no pillar argument.
+func (c *container) step(k call) lxctest.Step {
+	args := append([]string{}, k.args...)
+	if strings.HasPrefix(k.fun, "state.") || strings.HasPrefix(k.fun, "pillar.") {
+		args = append(args, `pillar={"root": "`+c.root+`"}`)
 	}
 	if k.test {
-		a = append(a, "test=True")
+		args = append(args, "test=True")
 	}
-	return a
-}
-
-// withPillar: state and pillar functions get the pillar root; others
-// take no pillar argument.
-func withPillar(k call) bool {
-	return strings.HasPrefix(k.fun, "state.") || strings.HasPrefix(k.fun, "pillar.")
-}
-
-// how is the golden's "how": the call as a salt-call command line.
-func how(k call) string {
-	s := "salt-call --local -c /etc/salt --retcode-passthrough --out=json " + k.fun
-	for _, a := range k.args {
-		s += " " + a
-	}
-	if withPillar(k) {
-		s += ` 'pillar={"root": "@ROOT@"}'`
-	}
-	if k.test {
-		s += " test=True"
-	}
-	return s
-}
-
-// run makes one call and returns what the golden holds.
-func (c *container) run(t testing.TB, k call) golden {
-	t.Helper()
-	if k.before != "" {
-		c.sh(t, k.before)
-	}
-	r, err := c.d.Run(lxctest.Context(t), c.argv(k)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if k.stderr != "" && !c.isPy && !strings.Contains(string(r.Stderr), k.stderr) {
-		t.Errorf("%s: stderr lacks %q:\n%s", k.name, k.stderr, r.Stderr)
-	}
-	var out struct {
-		Local json.RawMessage `json:"local"`
-	}
-	if err := json.Unmarshal(r.Stdout, &out); err != nil || out.Local == nil {
-		t.Fatalf("%s: exit %d, no JSON return (%v)\nstdout: %s\nstderr: %s", k.name, r.Status, err, r.Stdout, r.Stderr)
-	}
-	g := golden{Fun: k.fun, Args: k.args, Kwargs: map[string]any{}, Retcode: r.Status, How: how(k)}
-	if withPillar(k) {
-		g.Kwargs["pillar"] = map[string]any{"root": "@ROOT@"}
-	}
-	if k.test {
-		g.Kwargs["test"] = true
-	}
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, out.Local, "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	g.Return = json.RawMessage(strings.ReplaceAll(buf.String(), c.root, "@ROOT@"))
-	if k.check != "" {
-		g.System = strings.ReplaceAll(c.sh(t, k.check), c.root, "@ROOT@")
-	}
-	if k.after != "" {
-		c.sh(t, k.after)
-	}
-	return g
-}
-
-func goldenPath(tr tree, k call) string {
-	return testdata("states", tr.name, "golden", k.name+".json")
+	return lxctest.Step{Name: k.name, Fun: k.fun, Args: args, Before: k.before, After: k.after, Check: k.check, Stderr: k.stderr}
 }
 
 // TestGoldenTrees applies every tree with saltgo in a fresh Debian
-// container and compares each call with the recorded Python minion's.
+// container and compares each call with the recorded Python minion's
+// (go test -update records them with Python Salt instead).
 func TestGoldenTrees(t *testing.T) {
 	for _, tr := range trees {
 		t.Run(tr.name, func(t *testing.T) {
 			c := newContainer(t, tr)
-			for _, k := range tr.calls {
-				got := c.run(t, k)
-				if c.isPy {
-					record(t, goldenPath(tr, k), got)
-					continue
-				}
-				t.Run(k.name, func(t *testing.T) { compare(t, goldenPath(tr, k), got) })
+			steps := make([]lxctest.Step, len(tr.calls))
+			for i, k := range tr.calls {
+				steps[i] = c.step(k)
 			}
+			c.m.Steps(t, testdata("states", tr.name, "golden"), steps)
 		})
 	}
-}
-
-func record(t *testing.T, path string, g golden) {
-	t.Helper()
-	b, err := json.MarshalIndent(g, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func compare(t *testing.T, path string, got golden) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("golden: %v", err)
-	}
-	var want golden
-	if err := json.Unmarshal(b, &want); err != nil {
-		t.Fatalf("golden %s: %v", path, err)
-	}
-	if got.Retcode != want.Retcode {
-		t.Errorf("retcode %d, want %d", got.Retcode, want.Retcode)
-	}
-	if got.System != want.System {
-		t.Errorf("system after the call differs:\n got  %q\n want %q", got.System, want.System)
-	}
-	g, w := decode(t, got.Return), decode(t, want.Return)
-	gm, gok := g.(map[string]any)
-	wm, wok := w.(map[string]any)
-	if !gok || !wok || !isResults(wm) {
-		if !reflect.DeepEqual(g, w) {
-			t.Errorf("return differs:\n got  %s\n want %s", show(g), show(w))
-		}
-		return
-	}
-	for _, k := range sortedKeys(wm) {
-		if gv, ok := gm[k]; !ok {
-			t.Errorf("missing result %s", k)
-		} else if !reflect.DeepEqual(gv, wm[k]) {
-			t.Errorf("%s differs:\n got  %s\n want %s", k, show(gv), show(wm[k]))
-		}
-	}
-	for _, k := range sortedKeys(gm) {
-		if _, ok := wm[k]; !ok {
-			t.Errorf("extra result %s: %s", k, show(gm[k]))
-		}
-	}
-}
-
-func isResults(m map[string]any) bool {
-	for k, v := range m {
-		r, ok := v.(map[string]any)
-		if !ok || strings.Count(k, "_|-") != 3 {
-			return false
-		}
-		if _, ok := r["__run_num__"]; !ok {
-			return false
-		}
-	}
-	return len(m) > 0
-}
-
-func sortedKeys(m map[string]any) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}
-
-func show(v any) string {
-	b, _ := json.MarshalIndent(v, "  ", "  ")
-	return string(b)
-}
-
-// volatile matches the values that change between runs inside strings:
-// process ids in apt's lock message.
-var volatile = regexp.MustCompile(`(held by process |pid )\d+`)
-
-// decode parses a return and drops what varies between runs (start_time,
-// duration, changes.pid), checking they are there when a result has them.
-func decode(t *testing.T, raw json.RawMessage) any {
-	t.Helper()
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		t.Fatalf("return: %v", err)
-	}
-	return norm(t, v)
-}
-
-func norm(t *testing.T, v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		if _, ok := x["__run_num__"]; ok {
-			if _, ok := x["start_time"].(string); !ok {
-				t.Errorf("result %v has no start_time string", x["__id__"])
-			}
-			if _, ok := x["duration"].(json.Number); !ok {
-				t.Errorf("result %v has no duration number", x["__id__"])
-			}
-			delete(x, "start_time")
-			delete(x, "duration")
-			if ch, ok := x["changes"].(map[string]any); ok {
-				delete(ch, "pid")
-			}
-		}
-		for k, e := range x {
-			x[k] = norm(t, e)
-		}
-		return x
-	case []any:
-		for i, e := range x {
-			x[i] = norm(t, e)
-		}
-		return x
-	case string:
-		return volatile.ReplaceAllString(x, "${1}<PID>")
-	}
-	return v
 }

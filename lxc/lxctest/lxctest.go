@@ -4,6 +4,12 @@
 // client whose helper runs inside that namespace, and clean-up of every
 // container, namespace and bridge a test made, even when it fails.
 //
+// NewDebian starts a throwaway Debian 12 container for tests that change
+// a whole system. WriteMinion, NewMinion and Minion.Steps are the one way
+// a test runs `salt-call --local` in it, saltgo's or (go test -update)
+// Python Salt 3007.14's, and checks each call against the golden file
+// recorded from Python Salt (saltcall.go).
+//
 // A test package using it calls Main from TestMain:
 //
 //	func TestMain(m *testing.M) { lxctest.Main(m) }

@@ -6,15 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/saltgo/saltgo/internal/statecase"
 	"github.com/saltgo/saltgo/lxc/lxctest"
 )
 
 func TestMain(m *testing.M) { lxctest.Main(m) }
-
-// saltCall is the salt-call command the container test runs: saltgo's
-// unless a recording sets Salt's (testdata/README.md).
-var saltCall []string
 
 const tmpfs16 = `tmp_mount:
   mount.mounted:
@@ -88,18 +83,18 @@ bind_gone:
 	"mount5.sls": strings.ReplaceAll(mount4, "v1", "v2"),
 }
 
-var steps = []statecase.Step{
-	{Name: "mount1_test", SLS: "mount1", Test: true},
-	{Name: "mount1_apply", SLS: "mount1"},
-	{Name: "mount1_again", SLS: "mount1"},
-	{Name: "mount2_test", SLS: "mount2", Test: true},
-	{Name: "mount2_remount", SLS: "mount2"},
-	{Name: "mount3_test", SLS: "mount3", Test: true},
-	{Name: "mount3_apply", SLS: "mount3"},
-	{Name: "mount3_again", SLS: "mount3"},
-	{Name: "mount4_watch", SLS: "mount4"},
-	{Name: "mount4_again", SLS: "mount4"},
-	{Name: "mount5_mod_watch", SLS: "mount5"},
+var steps = []lxctest.Step{
+	{Name: "mount1_test", Fun: "state.apply", Args: []string{"mount1", "test=True"}},
+	{Name: "mount1_apply", Fun: "state.apply", Args: []string{"mount1"}},
+	{Name: "mount1_again", Fun: "state.apply", Args: []string{"mount1"}},
+	{Name: "mount2_test", Fun: "state.apply", Args: []string{"mount2", "test=True"}},
+	{Name: "mount2_remount", Fun: "state.apply", Args: []string{"mount2"}},
+	{Name: "mount3_test", Fun: "state.apply", Args: []string{"mount3", "test=True"}},
+	{Name: "mount3_apply", Fun: "state.apply", Args: []string{"mount3"}},
+	{Name: "mount3_again", Fun: "state.apply", Args: []string{"mount3"}},
+	{Name: "mount4_watch", Fun: "state.apply", Args: []string{"mount4"}},
+	{Name: "mount4_again", Fun: "state.apply", Args: []string{"mount4"}},
+	{Name: "mount5_mod_watch", Fun: "state.apply", Args: []string{"mount5"}},
 }
 
 // TestGoldenContainer mounts and unmounts tmpfs and bind mounts with
@@ -108,20 +103,11 @@ var steps = []statecase.Step{
 // and the fstab the container was left with.
 func TestGoldenContainer(t *testing.T) {
 	shared := t.TempDir()
-	statecase.Minion(t, shared, tree)
+	lxctest.WriteFiles(t, filepath.Join(shared, "tree"), tree)
+	conf := lxctest.WriteMinion(t, shared, lxctest.MinionConfig{RootDir: lxctest.SharedDir + "/root"})
 	d := lxctest.NewDebian(t, lxctest.DebianOptions{Shared: shared})
-	prefix := saltCall
-	if prefix == nil {
-		prefix = []string{lxctest.InstallSaltgo(t, shared), "call"}
-	}
-	for _, s := range steps {
-		r := statecase.Apply(t, d, prefix, s)
-		if saltCall != nil {
-			statecase.Write(t, s, r)
-			continue
-		}
-		statecase.Check(t, s, r)
-	}
+	m := lxctest.NewMinion(t, d, shared, conf)
+	m.Steps(t, "testdata/golden", steps)
 	mounts := d.MustRun(t, "cat", "/proc/self/mounts")
 	for _, want := range []string{"tmpfs /mnt/saltgo-new tmpfs rw,relatime"} {
 		if !strings.Contains(mounts, want) {

@@ -6,15 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/saltgo/saltgo/internal/statecase"
 	"github.com/saltgo/saltgo/lxc/lxctest"
 )
 
 func TestMain(m *testing.M) { lxctest.Main(m) }
-
-// saltCall is the salt-call command the container test runs: saltgo's
-// unless a recording sets Salt's (testdata/README.md).
-var saltCall []string
 
 var tree = map[string]string{
 	"sysctl1.sls": `ip_forward:
@@ -54,12 +49,12 @@ live_only:
 `,
 }
 
-var steps = []statecase.Step{
-	{Name: "sysctl1_apply", SLS: "sysctl1"},
-	{Name: "sysctl1_again", SLS: "sysctl1"},
-	{Name: "sysctl1_test", SLS: "sysctl1", Test: true},
-	{Name: "sysctl2_test", SLS: "sysctl2", Test: true},
-	{Name: "sysctl3_unknown", SLS: "sysctl3"},
+var steps = []lxctest.Step{
+	{Name: "sysctl1_apply", Fun: "state.apply", Args: []string{"sysctl1"}},
+	{Name: "sysctl1_again", Fun: "state.apply", Args: []string{"sysctl1"}},
+	{Name: "sysctl1_test", Fun: "state.apply", Args: []string{"sysctl1", "test=True"}},
+	{Name: "sysctl2_test", Fun: "state.apply", Args: []string{"sysctl2", "test=True"}},
+	{Name: "sysctl3_unknown", Fun: "state.apply", Args: []string{"sysctl3"}},
 }
 
 // TestGoldenContainer applies the sysctl trees with saltgo inside a Debian
@@ -68,20 +63,11 @@ var steps = []statecase.Step{
 // kernel values and the files.
 func TestGoldenContainer(t *testing.T) {
 	shared := t.TempDir()
-	statecase.Minion(t, shared, tree)
+	lxctest.WriteFiles(t, filepath.Join(shared, "tree"), tree)
+	conf := lxctest.WriteMinion(t, shared, lxctest.MinionConfig{RootDir: lxctest.SharedDir + "/root"})
 	d := lxctest.NewDebian(t, lxctest.DebianOptions{Shared: shared})
-	prefix := saltCall
-	if prefix == nil {
-		prefix = []string{lxctest.InstallSaltgo(t, shared), "call"}
-	}
-	for _, s := range steps {
-		r := statecase.Apply(t, d, prefix, s)
-		if saltCall != nil {
-			statecase.Write(t, s, r)
-			continue
-		}
-		statecase.Check(t, s, r)
-	}
+	m := lxctest.NewMinion(t, d, shared, conf)
+	m.Steps(t, "testdata/golden", steps)
 	for key, want := range map[string]string{"net/ipv4/ip_forward": "1", "net/ipv4/conf/lo/forwarding": "1", "net/ipv4/ip_local_port_range": "20000\t40000"} {
 		if got := strings.TrimSpace(d.MustRun(t, "cat", "/proc/sys/"+key)); got != want {
 			t.Errorf("%s in the container = %q, want %q", key, got, want)
@@ -94,7 +80,7 @@ func TestGoldenContainer(t *testing.T) {
 	if want := "#\n# Kernel sysctl configuration\n#\nnet.ipv4.conf.lo.forwarding = 1\nnet.ipv4.ip_local_port_range = 20000 40000\n"; string(b) != want {
 		t.Errorf("50-saltgo-test.conf:\n%s\nwant:\n%s", b, want)
 	}
-	if saltCall == nil {
+	if !m.Python {
 		// Unlike Salt, an unknown parameter leaves no line behind.
 		if _, err := os.Stat(filepath.Join(d.Root, "etc/sysctl.d/70-saltgo-unknown.conf")); err == nil {
 			t.Error("70-saltgo-unknown.conf was written for an unknown parameter")
