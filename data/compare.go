@@ -4,8 +4,34 @@ import (
 	"math"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 )
+
+// IsTrue is Salt's salt.utils.data.is_true: a number (or a string that
+// int() or float() reads) is true when above zero, another string when
+// it is "true" in any case, anything else as bool(v).
+func IsTrue(v any) bool {
+	if x, ok := v.(string); ok {
+		if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+			return f > 0
+		}
+		return strings.ToLower(x) == "true"
+	}
+	switch x := Canonical(v).(type) {
+	case bool:
+		return x
+	case int64:
+		return x > 0
+	case uint64:
+		return x > 0
+	case *big.Int:
+		return x != nil && x.Sign() > 0
+	case float64:
+		return x > 0
+	}
+	return Truthy(v)
+}
 
 // Truthy is Python's bool(v): None, False, zero, and empty str, bytes,
 // list, tuple and dict are false; everything else is true.

@@ -1242,7 +1242,7 @@ func ClearRtag(env *host.Env) {
 // CheckRefresh is salt.utils.pkg.check_refresh: refresh when asked to, or
 // when it is not refused and the refresh tag exists.
 func CheckRefresh(env *host.Env, refresh any) bool {
-	if isTrue(refresh) {
+	if data.IsTrue(refresh) {
 		return true
 	}
 	if refresh == false {
@@ -1254,24 +1254,4 @@ func CheckRefresh(env *host.Env, refresh any) bool {
 	}
 	_, err := os.Stat(p)
 	return err == nil
-}
-
-// isTrue is salt.utils.data.is_true.
-func isTrue(v any) bool {
-	switch x := v.(type) {
-	case string:
-		if n, err := strconv.Atoi(strings.TrimSpace(x)); err == nil {
-			return n > 0
-		}
-		if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
-			return f > 0
-		}
-		return strings.ToLower(x) == "true"
-	case bool:
-		return x
-	}
-	if n, ok := data.AsInt(v); ok {
-		return n > 0
-	}
-	return data.Truthy(v)
 }

@@ -18,7 +18,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
@@ -158,14 +157,14 @@ func OptsOf(kw *data.Map) Opts {
 		return o
 	}
 	if v, ok := kw.Get("no_block"); ok && v != nil {
-		b := IsTrue(v)
+		b := data.IsTrue(v)
 		o.NoBlock = &b
 	}
 	if v, ok := kw.Get("unmask"); ok {
-		o.Unmask = IsTrue(v)
+		o.Unmask = data.IsTrue(v)
 	}
 	if v, ok := kw.Get("unmask_runtime"); ok {
-		o.UnmaskRuntime = IsTrue(v)
+		o.UnmaskRuntime = data.IsTrue(v)
 	}
 	return o
 }
@@ -202,7 +201,7 @@ func maskFn(f func(Masker, context.Context, string, bool) (bool, error)) func(co
 		if !ok {
 			return nil, host.Errorf("%s", host.MissingFunString(c.Fun))
 		}
-		return f(m, ctx, c.Str("name"), IsTrue(c.Get("runtime")))
+		return f(m, ctx, c.Str("name"), data.IsTrue(c.Get("runtime")))
 	}
 }
 
@@ -235,24 +234,6 @@ func statusFn(ctx context.Context, c *host.Call) (any, error) {
 		ret.Set(s, st)
 	}
 	return ret, nil
-}
-
-// IsTrue is salt.utils.data.is_true (the state converts a string enable
-// with it).
-func IsTrue(v any) bool {
-	switch x := v.(type) {
-	case string:
-		if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
-			return f > 0
-		}
-		return strings.ToLower(x) == "true"
-	case bool:
-		return x
-	}
-	if n, ok := data.AsInt(v); ok {
-		return n > 0
-	}
-	return data.Truthy(v)
 }
 
 // runner runs commands the way Salt's cmd.run_all does (modules/cmd),

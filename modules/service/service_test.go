@@ -100,21 +100,6 @@ func TestStripScope(t *testing.T) {
 	}
 }
 
-func TestIsTrue(t *testing.T) {
-	tests := []struct {
-		in   any
-		want bool
-	}{
-		{"True", true}, {"true", true}, {"yes", false}, {"1", true}, {"0", false}, {"0.5", true},
-		{"False", false}, {"", false}, {true, true}, {false, false}, {int64(2), true}, {int64(0), false}, {nil, false},
-	}
-	for _, tc := range tests {
-		if got := IsTrue(tc.in); got != tc.want {
-			t.Errorf("IsTrue(%#v) = %v, want %v", tc.in, got, tc.want)
-		}
-	}
-}
-
 func TestShQuote(t *testing.T) {
 	for in, want := range map[string]string{
 		"demod":    "demod",

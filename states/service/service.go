@@ -102,7 +102,7 @@ func enableArg(c *host.Call) tri {
 	case nil:
 		return triNone
 	case string:
-		return triOf(svc.IsTrue(x))
+		return triOf(data.IsTrue(x))
 	case bool:
 		return triOf(x)
 	}
