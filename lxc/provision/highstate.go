@@ -118,7 +118,7 @@ func runHighstate(ctx context.Context, c *liblxc.Client, s *Settings, res *StepR
 			s.Name, cmd, against, r.Status, perr, tail(r.Stderr, r.Stdout))
 	}
 	if len(ret.Errors) > 0 {
-		res.Changes.Set("errors", toAny(ret.Errors))
+		res.Changes.Set("errors", data.List(ret.Errors))
 		return "", fmt.Errorf("initial highstate of %s (saltgo %s against %s) did not compile: %s",
 			s.Name, cmd, against, strings.Join(ret.Errors, "; "))
 	}

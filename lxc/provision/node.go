@@ -257,12 +257,12 @@ func InstallLXC(ctx context.Context, pm PackageManager, pkgs []string, bridge Br
 		} else if len(still) > 0 {
 			return res.fail(fmt.Errorf("lxc: packages still missing after install: %s", strings.Join(still, ", ")))
 		}
-		res.Changes.Set("installed", toAny(missing))
+		res.Changes.Set("installed", data.List(missing))
 	}
 	if bridge.Name != "" {
 		ch, err := EnsureBridge(ctx, bridge)
 		if len(ch) > 0 {
-			res.Changes.Set("bridge", data.M("name", bridge.Name, "changes", toAny(ch)))
+			res.Changes.Set("bridge", data.M("name", bridge.Name, "changes", data.List(ch)))
 		}
 		if err != nil {
 			return res.fail(err)

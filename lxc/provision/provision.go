@@ -193,7 +193,7 @@ func spawnSteps(ctx context.Context, c *liblxc.Client, s *Settings) (*StepResult
 		return res.fail(err)
 	}
 	if len(files) > 0 {
-		res.Changes.Set("rootfs", toAny(files))
+		res.Changes.Set("rootfs", data.List(files))
 	}
 	if _, err := c.Start(ctx, s.Name); err != nil {
 		return res.fail(err)
@@ -246,14 +246,6 @@ func cfgValue(c *liblxc.ConfigChange, key string) string {
 		}
 	}
 	return ""
-}
-
-func toAny(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	return out
 }
 
 // prepareRootfs edits the stopped container's rootfs: it disables DHCP

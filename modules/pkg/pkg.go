@@ -504,7 +504,7 @@ func listRepoPkgsFn(ctx context.Context, c *host.Call) (any, error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		m.Set(k, toAny(rp[k]))
+		m.Set(k, data.List(rp[k]))
 	}
 	return m, nil
 }
@@ -672,7 +672,7 @@ func (e *InfoError) info(withChanges bool) string {
 	if e.Result != nil {
 		info.Set("result", e.Result)
 	} else {
-		info.Set("errors", toAny(e.Errors))
+		info.Set("errors", data.List(e.Errors))
 	}
 	if withChanges {
 		info.Set("changes", e.Changes)
@@ -691,14 +691,6 @@ func (e *InfoError) WithoutChanges() string { return e.info(false) }
 
 // Unwrap makes the error a host.CommandExecutionError for the run path.
 func (e *InfoError) Unwrap() error { return &host.CommandExecutionError{Msg: e.Error()} }
-
-func toAny(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	return out
-}
 
 // compareDicts is salt.utils.data.compare_dicts over list_pkgs results.
 func compareDicts(old, new *Pkgs) *data.Map {

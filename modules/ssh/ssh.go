@@ -1085,22 +1085,6 @@ func dropLines(b []byte, nums []int) []byte {
 
 // ---- host functions ----
 
-func strList(v any) []string {
-	switch x := v.(type) {
-	case nil:
-		return nil
-	case []any:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			out = append(out, data.Str(e))
-		}
-		return out
-	case string:
-		return []string{x}
-	}
-	return []string{data.Str(v)}
-}
-
 func optStr(v any) string {
 	if v == nil {
 		return ""
@@ -1122,7 +1106,7 @@ func authKeysFn(ctx context.Context, c *host.Call) (any, error) {
 			names = append(names, p.Name)
 		}
 	case []any:
-		names = strList(u)
+		names = data.Strings(u)
 	default:
 		if !data.Truthy(u) {
 			us, err := usermod.Users("")
@@ -1161,7 +1145,7 @@ func authKeysFn(ctx context.Context, c *host.Call) (any, error) {
 }
 
 func checkKeyFn(_ context.Context, c *host.Call) (any, error) {
-	return CheckKey(c.Str("user"), c.Str("key"), c.Str("enc"), optStr(c.Get("comment")), strList(c.Get("options")), c.Str("config"), c.Get("fingerprint_hash_type"))
+	return CheckKey(c.Str("user"), c.Str("key"), c.Str("enc"), optStr(c.Get("comment")), data.Strings(c.Get("options")), c.Str("config"), c.Get("fingerprint_hash_type"))
 }
 
 func checkKeyFileFn(ctx context.Context, c *host.Call) (any, error) {
@@ -1170,12 +1154,12 @@ func checkKeyFileFn(ctx context.Context, c *host.Call) (any, error) {
 }
 
 func setAuthKeyFn(_ context.Context, c *host.Call) (any, error) {
-	return SetAuthKey(c.Str("user"), c.Str("key"), c.Str("enc"), optStr(c.Get("comment")), strList(c.Get("options")), c.Str("config"), c.Get("fingerprint_hash_type"))
+	return SetAuthKey(c.Str("user"), c.Str("key"), c.Str("enc"), optStr(c.Get("comment")), data.Strings(c.Get("options")), c.Str("config"), c.Get("fingerprint_hash_type"))
 }
 
 func setAuthKeyFromFileFn(ctx context.Context, c *host.Call) (any, error) {
 	opts, _ := c.Kwargs().Get("options")
-	r, _, err := SetAuthKeyFromFile(ctx, CacheFile(c.Env), c.Str("user"), c.Str("source"), c.Str("config"), c.Str("saltenv"), strList(opts), c.Get("fingerprint_hash_type"))
+	r, _, err := SetAuthKeyFromFile(ctx, CacheFile(c.Env), c.Str("user"), c.Str("source"), c.Str("config"), c.Str("saltenv"), data.Strings(opts), c.Get("fingerprint_hash_type"))
 	return r, err
 }
 

@@ -48,14 +48,6 @@ func info(ctx context.Context, c *host.Call, name string) (*data.Map, error) {
 	return m, nil
 }
 
-func anyList(l []string) []any {
-	out := make([]any, len(l))
-	for i, s := range l {
-		out[i] = s
-	}
-	return out
-}
-
 // changes is states/group._changes: nil when the group is missing. An
 // invalid gid gives Salt's {'result': False, 'comment': 'Invalid gid'},
 // which present then reports as changes it could not apply, as Salt does.
@@ -66,7 +58,7 @@ func changes(ctx context.Context, c *host.Call) (*data.Map, error) {
 		return nil, err
 	}
 	mv, _ := lgrp.Get("members")
-	cur := userstate.StrList(mv)
+	cur := data.SplitStrings(mv)
 	change := data.NewMap()
 	if g := c.Get("gid"); data.Truthy(g) {
 		n, err := strconv.ParseInt(strings.TrimSpace(data.Str(g)), 10, 64)
@@ -78,15 +70,15 @@ func changes(ctx context.Context, c *host.Call) (*data.Map, error) {
 		}
 	}
 	members := c.Get("members")
-	want := userstate.StrList(members)
+	want := data.SplitStrings(members)
 	if members != nil && len(want) == 0 {
 		if len(cur) > 0 {
-			change.Set("delusers", anyList(cur))
+			change.Set("delusers", data.List(cur))
 		}
 	} else if len(want) > 0 && symDiff(cur, want) {
-		change.Set("members", anyList(want))
+		change.Set("members", data.List(want))
 	}
-	if add := userstate.StrList(c.Get("addusers")); len(add) > 0 {
+	if add := data.SplitStrings(c.Get("addusers")); len(add) > 0 {
 		var todo []string
 		for _, u := range add {
 			if !slices.Contains(cur, u) {
@@ -94,10 +86,10 @@ func changes(ctx context.Context, c *host.Call) (*data.Map, error) {
 			}
 		}
 		if todo != nil {
-			change.Set("addusers", anyList(todo))
+			change.Set("addusers", data.List(todo))
 		}
 	}
-	if del := userstate.StrList(c.Get("delusers")); len(del) > 0 {
+	if del := data.SplitStrings(c.Get("delusers")); len(del) > 0 {
 		var todo []string
 		for _, u := range del {
 			if slices.Contains(cur, u) {
@@ -105,7 +97,7 @@ func changes(ctx context.Context, c *host.Call) (*data.Map, error) {
 			}
 		}
 		if todo != nil {
-			change.Set("delusers", anyList(todo))
+			change.Set("delusers", data.List(todo))
 		}
 	}
 	return change, nil
@@ -134,7 +126,7 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 		ret.Set("comment", `Error: Conflicting options "members" with "addusers" and/or "delusers" can not be used together. `)
 		return ret, nil
 	}
-	add, del := userstate.StrList(c.Get("addusers")), userstate.StrList(c.Get("delusers"))
+	add, del := data.SplitStrings(c.Get("addusers")), data.SplitStrings(c.Get("delusers"))
 	for _, u := range add {
 		if slices.Contains(del, u) {
 			ret.Set("result", nil)
@@ -164,19 +156,19 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 			case "gid":
 				_, err = call(ctx, c, "group.chgid", "name", name, "gid", v, "non_unique", c.Bool("non_unique"))
 			case "addusers":
-				for _, u := range userstate.StrList(v) {
+				for _, u := range data.SplitStrings(v) {
 					if _, err = call(ctx, c, "group.adduser", "name", name, "username", u); err != nil {
 						break
 					}
 				}
 			case "delusers":
-				for _, u := range userstate.StrList(v) {
+				for _, u := range data.SplitStrings(v) {
 					if _, err = call(ctx, c, "group.deluser", "name", name, "username", u); err != nil {
 						break
 					}
 				}
 			case "members":
-				_, err = call(ctx, c, "group.members", "name", name, "members_list", strings.Join(userstate.StrList(v), ","))
+				_, err = call(ctx, c, "group.members", "name", name, "members_list", strings.Join(data.SplitStrings(v), ","))
 			}
 			if err != nil {
 				return nil, err
@@ -230,7 +222,7 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 		return ret, nil
 	}
 	members := ""
-	if m := userstate.StrList(c.Get("members")); len(m) > 0 {
+	if m := data.SplitStrings(c.Get("members")); len(m) > 0 {
 		members = strings.Join(m, ",")
 	}
 	if len(add) > 0 {

@@ -41,22 +41,6 @@ func isTest(c *host.Call) bool {
 	return ch != nil && ch.Test
 }
 
-func strList(v any) []string {
-	switch x := v.(type) {
-	case nil:
-		return nil
-	case []any:
-		out := make([]string, len(x))
-		for i, e := range x {
-			out[i] = data.Str(e)
-		}
-		return out
-	case string:
-		return strings.Split(x, ",")
-	}
-	return strings.Split(data.Str(v), ",")
-}
-
 func has(l []string, v string) bool {
 	for _, x := range l {
 		if x == v {
@@ -168,8 +152,8 @@ func mounted(ctx context.Context, c *host.Call) (any, error) {
 	doMount := c.Bool("mount")
 	mkmnt := c.Bool("mkmnt")
 	updateCache := false
-	opts := strList(c.Get("opts"))
-	hidden := strList(c.Get("hidden_opts"))
+	opts := data.SplitStrings(c.Get("opts"))
+	hidden := data.SplitStrings(c.Get("hidden_opts"))
 	if name != "/" {
 		name = strings.TrimRight(name, "/")
 	}
@@ -242,12 +226,12 @@ func mounted(ctx context.Context, c *host.Call) (any, error) {
 		}
 		if len(opts) > 0 {
 			invisible := append([]string{}, invisibleOpts...)
-			invisible = append(invisible, strList(c.Get("extra_mount_invisible_options"))...)
+			invisible = append(invisible, data.SplitStrings(c.Get("extra_mount_invisible_options"))...)
 			invisible = append(invisible, hidden...)
-			keys := append(append([]string{}, invisibleKeys...), strList(c.Get("extra_mount_invisible_keys"))...)
+			keys := append(append([]string{}, invisibleKeys...), data.SplitStrings(c.Get("extra_mount_invisible_keys"))...)
 			ignoreFS := map[string][]string{"ramfs": {"size"}}
 			if m, ok := c.Get("extra_mount_ignore_fs_keys").(*data.Map); ok {
-				m.Range(func(k, v any) bool { ignoreFS[data.Str(k)] = strList(v); return true })
+				m.Range(func(k, v any) bool { ignoreFS[data.Str(k)] = data.SplitStrings(v); return true })
 			}
 			translate := map[string]string{"tcp": "proto=tcp", "udp": "proto=udp"}
 			if m, ok := c.Get("extra_mount_translate_options").(*data.Map); ok {
@@ -335,7 +319,7 @@ func mounted(ctx context.Context, c *host.Call) (any, error) {
 			cache := mountmod.ReadMountCache(c.Env, realName)
 			if v, ok := cache.Get("opts"); ok {
 				var missing []string
-				for _, o := range strList(v) {
+				for _, o := range data.SplitStrings(v) {
 					if !has(opts, o) {
 						missing = append(missing, o)
 					}
@@ -360,7 +344,7 @@ func mounted(ctx context.Context, c *host.Call) (any, error) {
 		}
 		if !has(deviceList, realDevice) {
 			var ignored string
-			for _, re := range strList(c.Get("device_name_regex")) {
+			for _, re := range data.SplitStrings(c.Get("device_name_regex")) {
 				rx, err := regexp.Compile(re)
 				if err != nil {
 					continue
@@ -637,7 +621,7 @@ func modWatch(ctx context.Context, c *host.Call) (any, error) {
 	if opts == nil {
 		opts = "defaults"
 	}
-	out, err := mountmod.Remount(ctx, name, data.Str(dev), false, data.Str(fstype), strList(opts))
+	out, err := mountmod.Remount(ctx, name, data.Str(dev), false, data.Str(fstype), data.SplitStrings(opts))
 	if err != nil {
 		ret.Set("result", false)
 		ret.Set("comment", fmt.Sprintf("%s failed to remount: %v", name, err))

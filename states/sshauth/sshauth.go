@@ -50,25 +50,11 @@ func argsOf(c *host.Call) *args {
 	if c.Get("source") == nil {
 		a.source = ""
 	}
-	a.options = strList(c.Get("options"))
+	a.options = data.Strings(c.Get("options"))
 	if ch := state.Of(c); ch != nil && ch.Saltenv != "" {
 		a.saltenv = ch.Saltenv
 	}
 	return a
-}
-
-func strList(v any) []string {
-	switch x := v.(type) {
-	case nil:
-		return nil
-	case []any:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			out = append(out, data.Str(e))
-		}
-		return out
-	}
-	return []string{data.Str(v)}
 }
 
 // split is Salt's parsing of name: "[options] enc key [comment]" or
@@ -328,7 +314,7 @@ func call(ctx context.Context, c *host.Call, fun string, kw *data.Map) (*data.Ma
 // removed, each of ssh_keys made present.
 func manage(ctx context.Context, c *host.Call) (any, error) {
 	a := argsOf(c)
-	keys := strList(c.Get("ssh_keys"))
+	keys := data.Strings(c.Get("ssh_keys"))
 	ret := data.M("name", "", "changes", data.NewMap(), "result", true, "comment", "")
 	changes := data.NewMap()
 	ret.Set("changes", changes)

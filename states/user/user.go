@@ -73,32 +73,6 @@ func info(ctx context.Context, env *host.Env, name string) (*data.Map, error) {
 	return m, nil
 }
 
-// StrList reads a names argument as Salt does: a comma-separated string
-// or a list (of any values, as their str()); nil gives none.
-func StrList(v any) []string {
-	switch l := v.(type) {
-	case nil:
-		return nil
-	case string:
-		return strings.Split(l, ",")
-	case []any:
-		out := make([]string, 0, len(l))
-		for _, x := range l {
-			out = append(out, data.Str(x))
-		}
-		return out
-	}
-	return []string{data.Str(v)}
-}
-
-func toAny(l []string) []any {
-	out := make([]any, len(l))
-	for i, s := range l {
-		out[i] = s
-	}
-	return out
-}
-
 func groupInfo(ctx context.Context, env *host.Env, name string) (*data.Map, error) {
 	v, err := Call(ctx, env, "group.info", root, "name", name)
 	if err != nil {
@@ -234,7 +208,7 @@ func changes(ctx context.Context, c *host.Call, groups, optGroups []string, gid 
 	removeGroups := c.Bool("remove_groups")
 	wanted := uniqSorted(append(append([]string{}, groups...), optGroups...))
 	lg, _ := lusr.Get("groups")
-	cur := StrList(lg)
+	cur := data.SplitStrings(lg)
 	if !removeGroups || groups == nil && len(optGroups) == 0 {
 		wanted = uniqSorted(append(wanted, cur...))
 	}
@@ -261,7 +235,7 @@ func changes(ctx context.Context, c *host.Call, groups, optGroups []string, gid 
 		cur = remove(cur, name)
 	}
 	if groupChanges(cur, wanted, removeGroups) && (len(wanted) > 0 || removeGroups) {
-		change.Set("groups", toAny(wanted))
+		change.Set("groups", data.List(wanted))
 	}
 	lhome, _ := lusr.Get("home")
 	if h := c.Get("home"); data.Truthy(h) && !data.Equal(lhome, h) {
@@ -329,7 +303,7 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 			return ret, nil
 		}
 	}
-	groups := StrList(c.Get("groups"))
+	groups := data.SplitStrings(c.Get("groups"))
 	if len(groups) > 0 {
 		var missing []string
 		for _, g := range groups {
@@ -348,7 +322,7 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 		}
 	}
 	var present []string
-	for _, g := range StrList(c.Get("optional_groups")) {
+	for _, g := range data.SplitStrings(c.Get("optional_groups")) {
 		m, err := groupInfo(ctx, c.Env, g)
 		if err != nil {
 			return nil, err
@@ -477,7 +451,7 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 	allGroups := append(append([]string{}, groups...), present...)
 	var groupsArg any
 	if len(allGroups) > 0 {
-		groupsArg = toAny(allGroups)
+		groupsArg = data.List(allGroups)
 	}
 	res, err := Call(ctx, c.Env, "user.add", root, "name", name, "uid", c.Get("uid"), "gid", gid, "groups", groupsArg, "home", c.Get("home"),
 		"shell", c.Get("shell"), "unique", c.Get("unique"), "system", c.Get("system"), "fullname", orEmpty(c.Get("fullname")), "roomnumber", orEmpty(c.Get("roomnumber")),
@@ -558,7 +532,7 @@ func absent(ctx context.Context, c *host.Call) (any, error) {
 		return ret, nil
 	}
 	chg := data.NewMap()
-	for _, g := range StrList(before) {
+	for _, g := range data.SplitStrings(before) {
 		m, err := groupInfo(ctx, c.Env, g)
 		if err != nil {
 			return nil, err
