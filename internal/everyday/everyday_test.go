@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/saltgo/saltgo/internal/golden"
 	"github.com/saltgo/saltgo/lxc/lxctest"
 	"github.com/saltgo/saltgo/modules/pkg/apttest"
 )
@@ -54,32 +55,6 @@ func testdata(p ...string) string {
 	return filepath.Join(append([]string{filepath.Dir(file), "..", "..", "testdata"}, p...)...)
 }
 
-// copyDir copies src to dst, leaving out golden/.
-func copyDir(t testing.TB, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if rel == "golden" {
-			return filepath.SkipDir
-		}
-		to := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(to, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(to, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // buildRepo fills dir with the sg* test packages (dpkg-deb) and their
 // index.
 func buildRepo(t testing.TB, dir string) {
@@ -120,9 +95,9 @@ func newContainer(t testing.TB, tr tree) *container {
 	if err := os.Chmod(dir, 0o755); err != nil { // apt's _apt user reads the repo
 		t.Fatal(err)
 	}
-	copyDir(t, testdata("states", tr.name), filepath.Join(dir, "tree"))
+	golden.CopyTree(t, testdata("states", tr.name), filepath.Join(dir, "tree"))
 	if tr.pillar != "" {
-		copyDir(t, testdata("pillar", tr.pillar), filepath.Join(dir, "pillar"))
+		golden.CopyTree(t, testdata("pillar", tr.pillar), filepath.Join(dir, "pillar"))
 	}
 	conf := lxctest.WriteMinion(t, dir, lxctest.MinionConfig{Pillar: tr.pillar != ""})
 	if tr.repo {

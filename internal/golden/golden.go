@@ -88,3 +88,41 @@ func ordered(v any) any {
 		return json.RawMessage("{" + strings.Join(parts, ",") + "}")
 	})
 }
+
+// CopyTree copies the state tree src (directories, files, symlinks) to
+// dst without its golden/ folder: the recordings were made with a master
+// or minion serving such a copy, so cp.list_master does not list goldens.
+func CopyTree(t testing.TB, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		if rel == "golden" {
+			return filepath.SkipDir
+		}
+		to := filepath.Join(dst, rel)
+		switch {
+		case d.Type()&os.ModeSymlink != 0:
+			l, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(l, to)
+		case d.IsDir():
+			return os.MkdirAll(to, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, b, 0o644)
+	})
+	if err != nil {
+		t.Fatalf("copy state tree %s: %v", src, err)
+	}
+}

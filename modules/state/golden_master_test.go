@@ -30,7 +30,7 @@ func TestGoldenViaMaster(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var g golden
+			var g recorded
 			if err := json.Unmarshal(b, &g); err != nil {
 				t.Fatal(err)
 			}

@@ -13,12 +13,13 @@ import (
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/internal/golden"
 	_ "github.com/saltgo/saltgo/modules/all"
 	"github.com/saltgo/saltgo/saltyaml"
 )
 
-// golden is one recorded Python-minion run (testdata/states/<tree>/golden).
-type golden struct {
+// recorded is one recorded Python-minion run (testdata/states/<tree>/golden).
+type recorded struct {
 	Fun     string          `json:"fun"`
 	Args    []any           `json:"args"`
 	Kwargs  json.RawMessage `json:"kwargs"`
@@ -44,39 +45,12 @@ func goldenEnv(t *testing.T, tree string) *host.Env {
 		Grains: data.M("id", "minion1", "os", "Debian", "os_family", "Debian", "shell", "/bin/sh", "role", "golden"), Pillar: data.NewMap()}
 }
 
-// copyTree copies a state tree without its golden/ folder (the recording's
-// master served such a copy, so cp.list_master does not list goldens).
+// copyTree copies a state tree without its golden/ folder into a
+// temporary directory.
 func copyTree(t *testing.T, src string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "tree")
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if rel == "golden" {
-			return filepath.SkipDir
-		}
-		to := filepath.Join(dst, rel)
-		switch {
-		case d.Type()&os.ModeSymlink != 0:
-			l, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(l, to)
-		case d.IsDir():
-			return os.MkdirAll(to, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(to, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	golden.CopyTree(t, src, dst)
 	return dst
 }
 
@@ -166,7 +140,7 @@ func runGolden(t *testing.T, tree, f, root string, busy bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var g golden
+	var g recorded
 	if err := json.Unmarshal(b, &g); err != nil {
 		t.Fatal(err)
 	}
