@@ -9,11 +9,12 @@ import (
 	"strings"
 	"sync"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/saltgo/saltgo/atomicfile"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/saltyaml"
-	"go.yaml.in/yaml/v3"
 )
 
 // Store edits the static grains file the way salt.modules.grains does

@@ -8,11 +8,12 @@ import (
 	"path/filepath"
 	"testing"
 
+	"go.uber.org/goleak"
+
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/transport/crypt"
 	"github.com/saltgo/saltgo/transport/payload"
 	"github.com/saltgo/saltgo/transport/wiretest"
-	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

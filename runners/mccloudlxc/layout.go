@@ -5,10 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/saltgo/saltgo/atomicfile"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/saltgo/saltgo/atomicfile"
 
 	"go.yaml.in/yaml/v3"
 
