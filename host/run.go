@@ -83,7 +83,7 @@ func Run(ctx context.Context, env *Env, req Request) Result {
 		return res.fail(StageCall, err)
 	}
 	c.Env, c.Fun, c.Pub = env, req.Fun, req.Pub
-	ret, err := Invoke(ctx, c)
+	ret, err := Invoke(withJobRetcode(ctx, &c.Retcode), c)
 	if err != nil {
 		return res.fail(StageCall, err)
 	}

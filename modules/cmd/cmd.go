@@ -193,6 +193,11 @@ func Run(ctx context.Context, c *host.Call, cmdline string, args []string, combi
 	case err != nil:
 		return r, host.Errorf("Unable to run command '%s' with the context '%v', reason: %v", cmdline, ctx, err)
 	}
+	if c.Bool("ignore_retcode") || successCode(c, r.Retcode) {
+		host.SetJobRetcode(ctx, 0)
+	} else {
+		host.SetJobRetcode(ctx, r.Retcode)
+	}
 	if data.Truthy(c.Get("rstrip")) {
 		r.Stdout = strings.TrimRight(r.Stdout, " \t\r\n")
 		r.Stderr = strings.TrimRight(r.Stderr, " \t\r\n")

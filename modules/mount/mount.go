@@ -1,5 +1,6 @@
 // Package mount is Salt's mount execution module for Linux
-// (salt/modules/mount.py): the active mounts (/proc/self/mountinfo), the
+// (salt/modules/mount.py): the active mounts (/proc/self/mounts, and
+// /proc/self/mountinfo for extended), the
 // fstab (read, set_fstab, rm_fstab, written atomically), mount, umount,
 // remount, is_mounted and the mount cache the mount states keep.
 package mount
@@ -205,10 +206,10 @@ func Active() (map[string]*Mount, []string, error) {
 }
 
 func active(ctx context.Context, c *host.Call) (any, error) {
-	mnts, order, err := Active()
-	if c.Bool("extended") {
-		mnts, order, err = ActiveExtended(ctx)
+	if !c.Bool("extended") {
+		return activeMounts(ctx)
 	}
+	mnts, order, err := ActiveExtended(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -217,6 +218,56 @@ func active(ctx context.Context, c *host.Call) (any, error) {
 		ret.Set(k, mnts[k].Map(c.Bool("extended")))
 	}
 	return ret, nil
+}
+
+// activeMounts is mount.active without extended, as Salt's
+// _active_mounts: /proc/self/mounts, whose options are the mount's and
+// the filesystem's together (size=, mode=, lowerdir=...), alt_device the
+// source `mount -l` lists for the mount point.
+func activeMounts(ctx context.Context) (*data.Map, error) {
+	b, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		return nil, host.Errorf("File not readable /proc/self/mounts")
+	}
+	return parseMounts(string(b), listMounts(ctx)), nil
+}
+
+// listMounts is Salt's _list_mounts: mount point -> source, from the
+// lines of `mount -l` ("SOURCE on POINT type ..."); empty when mount
+// fails.
+func listMounts(ctx context.Context) map[string]string {
+	ret := map[string]string{}
+	out, err := exec.CommandContext(ctx, "mount", "-l").Output()
+	if err != nil {
+		return ret
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if comps := strings.Fields(line); len(comps) >= 3 {
+			ret[comps[2]] = comps[0]
+		}
+	}
+	return ret
+}
+
+// parseMounts turns /proc/self/mounts into mount.active's map, in the
+// file's order (a point mounted twice keeps its first place and the last
+// mount's values, as a Python dict does); alt_device is list's source for
+// the point, None when it has none.
+func parseMounts(text string, list map[string]string) *data.Map {
+	ret := data.NewMap()
+	for _, line := range strings.Split(text, "\n") {
+		comps := strings.Fields(line)
+		if len(comps) < 4 {
+			continue
+		}
+		var alt any
+		if d, ok := list[comps[1]]; ok {
+			alt = d
+		}
+		ret.Set(comps[1], data.M("device", comps[0], "alt_device", alt, "fstype", comps[2],
+			"opts", strsAny(ResolveIDs(strings.Split(comps[3], ",")))))
+	}
+	return ret
 }
 
 // IsMounted reports whether name is an active mount point.

@@ -92,9 +92,11 @@ func (d *debian) Available(ctx context.Context, name string) (bool, error) {
 }
 
 // runlevel is _get_runlevel: the second word of runlevel(8), "2" when
-// it says unknown (no init that keeps runlevels).
+// it says unknown (no init that keeps runlevels). Salt runs it with
+// cmd.run: when it fails (no init to ask), the job's retcode is 1 though
+// the function returns its value.
 func (d *debian) runlevel(ctx context.Context) string {
-	out := d.output(ctx, []string{"runlevel"})
+	out := d.cmdRun(ctx, []string{"runlevel"})
 	if strings.Contains(out, "unknown") {
 		return "2"
 	}

@@ -283,6 +283,17 @@ func (r *runner) output(ctx context.Context, argv []string) string {
 	return strings.TrimRight(res.Stdout, " \t\r\n")
 }
 
+// cmdRun is cmd.run of argv as a Salt module calls it without
+// ignore_retcode: like output, but a failing exit status is logged and
+// becomes the job's retcode (__context__['retcode']).
+func (r *runner) cmdRun(ctx context.Context, argv []string) string {
+	res, err := r.run(ctx, argv, false, false, true)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(res.Stdout, " \t\r\n")
+}
+
 // pidsBySig is status.pid: the pids of the ps -efHww lines sig (a
 // regular expression) matches.
 func (r *runner) pidsBySig(ctx context.Context, sig string) ([]string, error) {

@@ -1,9 +1,14 @@
 package service
 
 import (
+	"context"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/host"
 )
 
 // TestParseUnitFiles reads list-unit-files output recorded from a real
@@ -117,5 +122,37 @@ func TestShQuote(t *testing.T) {
 func TestSortedSet(t *testing.T) {
 	if got := sortedSet(map[string]bool{"b": true, "a": true}); !slices.Equal(got, []string{"a", "b"}) {
 		t.Errorf("sortedSet = %v", got)
+	}
+}
+
+// TestDebianRunlevelRetcode: debian_service's _get_runlevel runs
+// runlevel with cmd.run (no ignore_retcode), so a runlevel that fails
+// makes the job's retcode 1 while the function still answers; recorded
+// live against Salt 3007.14 (service.available, service.get_all...
+// returned their value with the job's retcode 1 in a container without
+// an init that keeps runlevels).
+func TestDebianRunlevelRetcode(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("PATH", dir+":"+os.Getenv("PATH"))
+	host.Register(&host.Module{Kind: host.Exec, Name: "svcrl", Funcs: []*host.Func{
+		{Name: "level", Fn: func(ctx context.Context, c *host.Call) (any, error) {
+			return (&debian{&runner{env: c.Env}}).runlevel(ctx), nil
+		}},
+	}})
+	defer host.Unregister(host.Exec, "svcrl")
+	for _, tc := range []struct {
+		script, level string
+		code          int
+	}{
+		{"echo unknown; exit 1", "2", 1},
+		{"echo 'N 5'", "5", 0},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, "runlevel"), []byte("#!/bin/sh\n"+tc.script+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		r := host.Run(context.Background(), &host.Env{Opts: data.NewMap()}, host.Request{Kind: host.Exec, Fun: "svcrl.level"})
+		if r.Err != nil || r.Return != tc.level || r.Retcode != tc.code {
+			t.Errorf("runlevel %q: return %v retcode %d err %v, want %s and %d", tc.script, r.Return, r.Retcode, r.Err, tc.level, tc.code)
+		}
 	}
 }
