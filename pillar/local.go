@@ -1,7 +1,10 @@
 // Package pillar compiles pillar data locally, the way a masterless Salt
 // minion (salt-call --local) does: top.sls in the pillar_roots of an
 // environment selects SLS files for the minion, and their YAML data is
-// merged in order.
+// merged in order. Top targets are matched by the minion's matchers
+// (minion/match), compound unless the target's list says {match: type}, as
+// Salt's confirm_top does; this is the one place a pillar top is compiled
+// (salt-call --local and the mc_cloud_lxc runner's controller call it).
 //
 // Supported renderers: YAML (the default, and "#!yaml"). A file that asks
 // for another renderer (jinja, py, gpg...) gives a clear error naming it.
