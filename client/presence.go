@@ -30,6 +30,27 @@ func HasMinionData(opts *data.Map, id string) bool {
 	return err == nil
 }
 
+// CachedGrains returns the grains the master's cache holds for minion id
+// (nil, and no error, when it holds none).
+func CachedGrains(opts *data.Map, id string) (*data.Map, error) {
+	if !HasMinionData(opts, id) {
+		return nil, nil
+	}
+	path := minionDataFile(opts, id)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("minion data cache: %w", err)
+	}
+	v, err := payload.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("minion data cache %s: %w", path, err)
+	}
+	m, _ := v.(*data.Map)
+	g, _ := m.Get("grains")
+	gm, _ := g.(*data.Map)
+	return gm, nil
+}
+
 // ConnectedIDs is Salt's presence detection (CkMinions.connected_ids): the
 // remote addresses of the established TCP connections to the master's
 // publish port are matched against the ipv4/ipv6 grains cached for each
@@ -68,17 +89,10 @@ func ConnectedIDs(opts *data.Map) (map[string]bool, error) {
 		return out, nil
 	}
 	for _, e := range ents {
-		b, err := os.ReadFile(minionDataFile(opts, e.Name()))
-		if err != nil {
+		gm, err := CachedGrains(opts, e.Name())
+		if err != nil || gm == nil {
 			continue
 		}
-		v, err := payload.Decode(b)
-		if err != nil {
-			continue
-		}
-		m, _ := v.(*data.Map)
-		g, _ := m.Get("grains")
-		gm, _ := g.(*data.Map)
 		for _, key := range []string{"ipv4", "ipv6"} {
 			ips, _ := gm.Get(key)
 			for _, ip := range anyStrings(ips) {

@@ -1,7 +1,10 @@
 // Package pillar compiles pillar data locally, the way a masterless Salt
 // minion (salt-call --local) does: top.sls in the pillar_roots of an
 // environment selects SLS files for the minion, and their YAML data is
-// merged in order.
+// merged in order. Top targets are matched by the minion's matchers
+// (minion/match), compound unless the target's list says {match: type}, as
+// Salt's confirm_top does; this is the one place a pillar top is compiled
+// (salt-call --local and the mc_cloud_lxc runner's controller call it).
 //
 // Supported renderers: YAML (the default, and "#!yaml"). A file that asks
 // for another renderer (jinja, py, gpg...) gives a clear error naming it.
@@ -12,19 +15,15 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/minion/match"
 	"github.com/saltgo/saltgo/saltyaml"
 )
-
-// Matcher decides whether a top-file target selects this minion; tgtType is
-// "glob" unless the target's list holds a {match: type} entry.
-type Matcher func(tgt, tgtType string) bool
 
 // Options say where and for whom pillar is compiled.
 type Options struct {
@@ -32,25 +31,19 @@ type Options struct {
 	Roots map[string][]string
 	// Env restricts compilation to one pillarenv ("" = all environments).
 	Env string
-	// Match selects top-file targets; nil matches with a glob on ID.
-	Match Matcher
-	// ID is the minion id (for the default glob matcher).
-	ID string
+	// Minion is the minion the top file's targets are matched for, as
+	// Salt's confirm_top does with the minion's matchers (salt/matchers):
+	// its id, its grains, its nodegroups and the pillar it held before this
+	// compile (Salt's opts["pillar"]; nil on a first compile and on the
+	// master, so pillar targets then select nothing).
+	Minion match.Minion
 }
 
 // Compile returns the pillar for the minion. Errors in individual SLS files
-// are collected under the _errors key, as Salt does, and also returned.
+// and top file targets that cannot be evaluated (an unknown match type, a
+// bad regular expression) are collected under the _errors key, as Salt
+// does for SLS errors, and also returned.
 func Compile(opts Options) (*data.Map, error) {
-	if opts.Match == nil {
-		id := opts.ID
-		opts.Match = func(tgt, tgtType string) bool {
-			if tgtType != "" && tgtType != "glob" {
-				return false
-			}
-			ok, _ := path.Match(tgt, id)
-			return ok
-		}
-	}
 	envs := sortedEnvs(opts.Roots)
 	if opts.Env != "" {
 		envs = []string{opts.Env}
@@ -79,7 +72,9 @@ func Compile(opts Options) (*data.Map, error) {
 			if !ok {
 				continue
 			}
-			for _, sls := range selectSLS(tm, opts.Match) {
+			names, terrs := selectSLS(tm, &opts.Minion)
+			errs = append(errs, terrs...)
+			for _, sls := range names {
 				seen := map[string]bool{}
 				if err := renderInto(out, opts.Roots[topEnv.(string)], sls, seen, 0); err != nil {
 					errs = append(errs, err.Error())
@@ -135,36 +130,48 @@ func readTop(dirs []string) (*data.Map, error) {
 	return nil, nil
 }
 
-func selectSLS(targets *data.Map, match Matcher) []string {
-	var out []string
+// selectSLS is Salt's top_matches for one environment: each target is
+// matched with the matcher its list names ({match: type}, the last one
+// wins) or, without one, the compound matcher (confirm_top's default), and
+// the SLS names of the matching targets are collected once each, in order.
+func selectSLS(targets *data.Map, m *match.Minion) (names []string, errs []string) {
 	targets.Range(func(k, v any) bool {
-		tgt, _ := data.AsString(k)
 		list, ok := v.([]any)
 		if !ok {
 			return true
 		}
-		tgtType := "glob"
-		var names []string
+		tgtType := "compound"
+		var sls []string
 		for _, e := range list {
 			switch x := e.(type) {
 			case string:
-				names = append(names, x)
+				sls = append(sls, x)
 			case *data.Map:
-				if mt, ok := x.String("match"); ok {
-					tgtType = mt
+				if mt, ok := x.Get("match"); ok {
+					s, isStr := data.AsString(mt)
+					if !isStr {
+						errs = append(errs, fmt.Sprintf("pillar top target %v: match type %v is not a string", k, data.Repr(mt)))
+						return true
+					}
+					tgtType = s
 				}
 			}
 		}
-		if match(tgt, tgtType) {
-			for _, n := range names {
-				if !slices.Contains(out, n) {
-					out = append(out, n)
+		ok, err := match.Match(m, k, tgtType, "")
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("pillar top target %v (match: %s): %v", k, tgtType, err))
+			return true
+		}
+		if ok {
+			for _, n := range sls {
+				if !slices.Contains(names, n) {
+					names = append(names, n)
 				}
 			}
 		}
 		return true
 	})
-	return out
+	return names, errs
 }
 
 // slsPath finds the file of an SLS name: a/b -> a/b.sls or a/b/init.sls.

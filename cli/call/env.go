@@ -10,6 +10,7 @@ import (
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/grains"
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/minion/match"
 	"github.com/saltgo/saltgo/pillar"
 )
 
@@ -157,8 +158,15 @@ func (d *frontDoor) Close() {
 	}
 }
 
+// compilePillar compiles the pillar masterless. The top file's targets are
+// matched by the minion's matchers with its id, grains, nodegroups and the
+// pillar it holds so far (none on the first compile), as salt-call --local
+// does with its opts.
 func (d *frontDoor) compilePillar() (*data.Map, error) {
-	return pillar.Compile(pillar.Options{Roots: d.cfg.PillarRoots, Env: d.cfg.Pillarenv, ID: d.cfg.ID})
+	ng, _ := d.cfg.Raw.Get("nodegroups")
+	ngm, _ := ng.(*data.Map)
+	return pillar.Compile(pillar.Options{Roots: d.cfg.PillarRoots, Env: d.cfg.Pillarenv,
+		Minion: match.Minion{ID: d.cfg.ID, Grains: d.env.Grains, Pillar: d.env.Pillar, Nodegroups: ngm}})
 }
 
 // RefreshGrains collects the grains anew for the rest of the call.

@@ -16,6 +16,7 @@ import (
 	"github.com/saltgo/saltgo/internal/goldencase"
 	"github.com/saltgo/saltgo/internal/goldenmod"
 	"github.com/saltgo/saltgo/internal/mastertest"
+	"github.com/saltgo/saltgo/minion/match"
 	_ "github.com/saltgo/saltgo/modules/all"
 	"github.com/saltgo/saltgo/pillar"
 )
@@ -29,7 +30,7 @@ func goldenMinion(t *testing.T) mastertest.FakeMinion {
 	t.Helper()
 	goldenmod.Register()
 	const id = "golden-minion"
-	pil, err := pillar.Compile(pillar.Options{Roots: map[string][]string{"base": {filepath.Join(goldencase.Dir(), "inputs", "pillar")}}, ID: id})
+	pil, err := pillar.Compile(pillar.Options{Roots: map[string][]string{"base": {filepath.Join(goldencase.Dir(), "inputs", "pillar")}}, Minion: match.Minion{ID: id}})
 	if err != nil {
 		t.Fatal(err)
 	}

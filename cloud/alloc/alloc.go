@@ -89,6 +89,20 @@ func (e *ConflictError) Error() string {
 		e.Target, e.VM, e.Key, e.Value, other, e.Path)
 }
 
+// SameKeyError refuses a VM whose allocation key (its id without dots, see
+// StripDots) is the key of another VM of the same compute node: both would
+// read and write the same allocation files and so share one IP, MAC and
+// password (the original's paths collide the same way). Other is the VM
+// that keeps the key; Where says how it holds it.
+type SameKeyError struct {
+	Target, VM, Other, Where string
+}
+
+func (e *SameKeyError) Error() string {
+	return fmt.Sprintf("compute node %q: vm %q is refused: without dots its id is %q, the allocation key of vm %q (%s), so both would share one IP, MAC and password; rename one of them",
+		e.Target, e.VM, StripDots(e.VM), e.Other, e.Where)
+}
+
 // ExhaustedError reports an empty pool (no free IP or port).
 type ExhaustedError struct {
 	Target, VM, What, Pool string
@@ -208,6 +222,10 @@ func (t *txn) load() error {
 	var bad error
 	t.ips.Range(func(k, v any) bool {
 		vm := fmt.Sprint(k)
+		if vm != r.VM && StripDots(vm) == StripDots(r.VM) {
+			bad = &SameKeyError{Target: r.Target, VM: r.VM, Other: vm, Where: "allocated in " + t.tablePath}
+			return false
+		}
 		s, isStr := data.AsString(v)
 		if !isStr {
 			if v == nil { // era A stored None for a failed allocation

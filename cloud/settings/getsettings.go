@@ -67,6 +67,9 @@ func (s *Settings) GetSettingsForVM(ctx context.Context, target, vm string, full
 		// undeclared VM is now an error and nothing is allocated.
 		return nil, fmt.Errorf("mc_cloud_lxc: vm %s is not declared for compute node %s in pillar (makina-states.services.cloud.lxc.targets.%s or makina-states.cloud.lxc.vms.%s)", vm, target, target, target)
 	}
+	if err := sameKey(target, vm, entries); err != nil {
+		return nil, err
+	}
 	v, req, err := s.build(target, vm, raw, source, entries)
 	if err != nil {
 		return nil, err
@@ -88,6 +91,22 @@ func (s *Settings) GetSettingsForVM(ctx context.Context, target, vm string, full
 		v.Extra.Delete("snmp_reverse_proxy_port")
 	}
 	return v, nil
+}
+
+// sameKey refuses vm when a VM declared before it for the compute node has
+// the same allocation key (the id without dots): the first declared keeps
+// its allocations, the later one is an error naming both.
+func sameKey(target, vm string, entries []vmEntry) error {
+	key := alloc.StripDots(vm)
+	for _, e := range entries {
+		if e.VM == vm {
+			return nil
+		}
+		if alloc.StripDots(e.VM) == key {
+			return fmt.Errorf("mc_cloud_lxc: %w", &alloc.SameKeyError{Target: target, VM: vm, Other: e.VM, Where: "declared before it in " + e.Key})
+		}
+	}
+	return nil
 }
 
 // build computes every non-allocated value of the VM and the allocation

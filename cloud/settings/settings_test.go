@@ -2,6 +2,7 @@ package settings
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/saltgo/saltgo/cloud/alloc"
 	"github.com/saltgo/saltgo/cloud/examples"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/internal/golden"
@@ -592,4 +594,110 @@ func TestResolveFormatsLikePython(t *testing.T) {
 			t.Errorf("x{a}y with a = %s: got %v, want %s", data.Repr(tc.v), got, tc.want)
 		}
 	}
+}
+
+// TestSameAllocationKeyRefused: VM ids equal once their dots are removed
+// share the allocation files; the one declared first keeps them, the other
+// is refused with an error naming both, whatever the query order, and the
+// refused call writes nothing.
+func TestSameAllocationKeyRefused(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		first     string // the VM that keeps the key
+		refused   string
+	}{
+		{"one form", "makina-states.cloud.lxc.vms.cn.local:\n  web1.test.com: {}\n  web1t.est.com: {}\n", "web1.test.com", "web1t.est.com"},
+		{"one form, other order", "makina-states.cloud.lxc.vms.cn.local:\n  web1t.est.com: {}\n  web1.test.com: {}\n", "web1t.est.com", "web1.test.com"},
+		{"no dots at all", "makina-states.cloud.lxc.vms.cn.local:\n  web1.test.com: {}\n  web1testcom: {}\n", "web1.test.com", "web1testcom"},
+		// The documented targets form is read before the code form.
+		{"two forms", "makina-states.cloud.lxc.vms.cn.local:\n  web1.test.com: {}\n" +
+			"makina-states.services.cloud.lxc.targets.cn.local:\n  web1t.est.com: {}\n", "web1t.est.com", "web1.test.com"},
+	}
+	for _, tc := range tests {
+		for _, refusedFirst := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/refused queried first=%v", tc.name, refusedFirst), func(t *testing.T) {
+				root := t.TempDir()
+				s := load(t, yamlPillar(t, tc.doc), "ctl", root)
+				ctx := context.Background()
+				refuse := func() {
+					t.Helper()
+					_, err := s.GetSettingsForVM(ctx, "cn.local", tc.refused, true)
+					var ke *alloc.SameKeyError
+					if !errors.As(err, &ke) || ke.VM != tc.refused || ke.Other != tc.first {
+						t.Fatalf("err = %v", err)
+					}
+					for _, want := range []string{tc.refused, tc.first, "cn.local", "share one IP, MAC and password"} {
+						if !strings.Contains(err.Error(), want) {
+							t.Errorf("%q lacks %q", err, want)
+						}
+					}
+				}
+				if refusedFirst {
+					refuse()
+					if ents, _ := os.ReadDir(root); len(ents) != 0 {
+						t.Fatalf("the refused call wrote %v", ents)
+					}
+				}
+				before := treeOf(t, root)
+				if refusedFirst {
+					before = ""
+				}
+				vm, err := s.GetSettingsForVM(ctx, "cn.local", tc.first, true)
+				if err != nil || vm.IP != "10.5.0.2" {
+					t.Fatalf("first vm: %+v %v", vm, err)
+				}
+				after := treeOf(t, root)
+				if after == before {
+					t.Fatal("the first vm allocated nothing")
+				}
+				refuse()
+				if got := treeOf(t, root); got != after {
+					t.Fatalf("the refused call changed the store:\n%s\nwant\n%s", got, after)
+				}
+			})
+		}
+	}
+}
+
+// TestSameAllocationKeyInStore: a VM whose key is held in the allocation
+// table by a VM no longer declared (renamed in the pillar) is refused by
+// the allocator, which writes nothing.
+func TestSameAllocationKeyInStore(t *testing.T) {
+	root := t.TempDir()
+	ctx := context.Background()
+	s := load(t, yamlPillar(t, "makina-states.cloud.lxc.vms.cn.local:\n  web1t.est.com: {}\n"), "ctl", root)
+	if _, err := s.GetSettingsForVM(ctx, "cn.local", "web1t.est.com", true); err != nil {
+		t.Fatal(err)
+	}
+	before := treeOf(t, root)
+	s = load(t, yamlPillar(t, "makina-states.cloud.lxc.vms.cn.local:\n  web1.test.com: {}\n"), "ctl", root)
+	_, err := s.GetSettingsForVM(ctx, "cn.local", "web1.test.com", true)
+	var ke *alloc.SameKeyError
+	if !errors.As(err, &ke) || ke.Other != "web1t.est.com" || !strings.Contains(err.Error(), "allocated_ips.pack") {
+		t.Fatalf("err = %v", err)
+	}
+	if got := treeOf(t, root); got != before {
+		t.Fatalf("store changed:\n%s\nwant\n%s", got, before)
+	}
+}
+
+// treeOf lists every file under root with its content's digest.
+func treeOf(t *testing.T, root string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		c, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "%s %x\n", strings.TrimPrefix(p, root), sha256.Sum256(c))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,6 +19,7 @@ import (
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
+	"github.com/saltgo/saltgo/minion/match"
 	"github.com/saltgo/saltgo/pillar"
 	"github.com/saltgo/saltgo/saltyaml"
 )
@@ -146,7 +148,7 @@ func newController(ctx context.Context, c *host.Call, node Node) (*Controller, f
 	ctl.Node = node
 
 	ctl.ID = controllerID(env.Opts, ctl.ConfigDir)
-	p, err := compilePillar(env.Opts, ctl.ID)
+	p, err := compilePillar(env.Opts, ctl.ID, env.Logger())
 	if err != nil {
 		release()
 		return nil, func() {}, &envError{fmt.Sprintf("mc_cloud_lxc: pillar of the controller %s: %v", ctl.ID, err)}
@@ -267,13 +269,26 @@ func pillarRoots(opts *data.Map) map[string][]string {
 }
 
 // compilePillar renders the controller minion's pillar from the master's
-// pillar_roots (the data the controller's own minion would get).
-func compilePillar(opts *data.Map, id string) (*data.Map, error) {
+// pillar_roots (the data the controller's own minion would get). The top
+// file's targets are matched as the master matches them for that minion:
+// with its grains (the master's cache of them, else just its id), the
+// master's nodegroups and no pillar (the master's options hold none, so
+// pillar targets select nothing there either).
+func compilePillar(opts *data.Map, id string, log *slog.Logger) (*data.Map, error) {
 	roots := pillarRoots(opts)
 	if len(roots) == 0 {
 		return data.NewMap(), nil
 	}
-	p, err := pillar.Compile(pillar.Options{Roots: roots, ID: id})
+	g, err := client.CachedGrains(opts, id)
+	if err != nil {
+		log.Warn(fmt.Sprintf("mc_cloud_lxc: grains of the controller %s: %v; its pillar top is matched with its id only", id, err))
+	}
+	if g == nil {
+		g = data.M("id", id)
+	}
+	ng, _ := opts.Get("nodegroups")
+	ngm, _ := ng.(*data.Map)
+	p, err := pillar.Compile(pillar.Options{Roots: roots, Minion: match.Minion{ID: id, Grains: g, Nodegroups: ngm}})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,4 @@
+common:
+  flag: on
+selected:
+  - common

@@ -1,0 +1,1 @@
+compound_paren_yes: true

@@ -1,0 +1,1 @@
+compound_yes: true

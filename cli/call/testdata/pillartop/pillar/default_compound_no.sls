@@ -1,0 +1,1 @@
+default_compound_no: true

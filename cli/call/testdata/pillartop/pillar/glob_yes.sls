@@ -1,0 +1,1 @@
+glob_yes: true

@@ -1,0 +1,1 @@
+grain_list_yes: true

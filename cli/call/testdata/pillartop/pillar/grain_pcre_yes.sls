@@ -1,0 +1,1 @@
+grain_pcre_yes: true

@@ -1,0 +1,1 @@
+ipcidr_addr_yes: true

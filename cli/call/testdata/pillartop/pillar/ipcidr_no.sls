@@ -1,0 +1,1 @@
+ipcidr_no: true

@@ -1,0 +1,1 @@
+nodegroup_yes: true
