@@ -126,7 +126,7 @@ on_exit() {
   trap '' INT TERM
   if [ -n "$keep" ] && [ -n "$done_ok" ]; then
     echo
-    echo "kept: ${#vms[@]} VMs running in network namespace $(cat "$run/netns") (containers: lxc-ls -f -P $run/lxc)"
+    echo "kept: ${#vms[@]} VMs running in network namespace $(cat "$run/netns") (list them: ip netns exec $(cat "$run/netns") lxc-ls -f -P $run/lxc)"
     echo "enter one: ip netns exec $(cat "$run/netns") lxc-attach -P $run/lxc -n ${vms[0]}"
     echo "remove it: make run-down RUN_DIR=$run  (or: bash scripts/run-example.sh --down $bin $run)"
     exit "$rc"
