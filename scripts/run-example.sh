@@ -45,10 +45,10 @@ say() {
   local us=$(( ${EPOCHREALTIME/./} - t0 ))
   printf '[%3d.%ds] %s\n' $((us / 1000000)) $((us / 100000 % 10)) "$*"
 }
-# call runs mastersalt-call; one call never takes more than three minutes
+# call runs mastersalt-call; one call never takes more than a minute
 # (SIGTERM cancels it: what it made is undone). --foreground keeps it in
 # the terminal's process group, so that Ctrl-C reaches it.
-call() { timeout --foreground -k 10 180 "$bin" mastersalt-call -c "$run/conf" --local "$@"; }
+call() { timeout --foreground -k 10 60 "$bin" mastersalt-call -c "$run/conf" --local "$@"; }
 # quiet runs a call, showing its output only when it fails (a non-zero
 # exit, or a state-like return whose result is false).
 quiet() {
@@ -122,7 +122,8 @@ done_ok=""
 on_exit() {
   rc=$?
   trap - EXIT
-  # The tear-down is not interrupted (its calls ignore SIGINT too).
+  # A second Ctrl-C does not stop the tear-down (at most the call running
+  # then is cancelled, and lxc-destroy removes what it leaves).
   trap '' INT TERM
   if [ -n "$keep" ] && [ -n "$done_ok" ]; then
     echo
@@ -181,6 +182,7 @@ SLS
 declare -A standin=([gfoobar.test.com]="lvm->dir" [gfoobar4.test.com]="lvm->dir"
                     [gfoobar3.test.com]="no-snapshot" [gfoobar2.test.com]="ubuntu->busybox")
 mapfile -t vms < <(call pillar.keys "makina-states.services.cloud.lxc.targets.$cn" --out newline_values_only)
+[ "${#vms[@]}" -gt 0 ] || { echo "no VM for $cn in the pillar ($run/pillar)" >&2; exit 1; }
 say "compute node $cn: ${#vms[@]} VMs in the seed's pillar ($run/pillar)"
 
 ip netns add "$ns"
@@ -198,7 +200,8 @@ quiet lxc.create "$image" template=busybox path="$run/images"
 quiet mc_cloud_lxc.configure_images images="$image"
 say "image $image (busybox stand-in) synced into $run/lxc"
 
-# 3. The VMs: get_settings_for_vm (allocations), then the VM steps.
+# 3. The VMs: provision_vm computes each one's settings from the pillar
+# (get_settings_for_vm: allocations in RUN_DIR), then runs the VM steps.
 for vm in "${vms[@]}"; do
   quiet mc_cloud_lxc.provision_vm "$vm" steps="$steps"
   say "provisioned $vm ($steps)"
@@ -207,7 +210,7 @@ done
 # 4. What is running.
 echo
 {
-  echo "VM STATE IP(eth0) MAC SSH-REVERSE-PORT PROFILE STAND-IN PING"
+  echo "VM STATE IP(eth0) MAC SSH-REVERSE-PORT PROFILE STAND-IN PING IS.VM"
   for vm in "${vms[@]}"; do
     s=$(call mc_cloud_lxc.get_settings_for_vm "$cn" "$vm" --out json)
     state=$(call lxc.state "$vm" --out newline_values_only)
@@ -216,8 +219,11 @@ echo
     ping=no
     # from the bridge's side, inside the namespace
     ! ip netns exec "$ns" busybox ping -c 1 -W 2 "$ipv" >/dev/null 2>&1 || ping=ok
+    # the VM's grain, read by the saltgo minion initial_setup installed in it
+    isvm=$(call lxc.run "$vm" "/usr/local/bin/saltgo mastersalt-call --local grains.get makina-states.cloud.is.vm --out newline_values_only" \
+           --out newline_values_only)
     echo "$vm $state ${addr:--} $(echo "$s" | value mac) $(echo "$s" | value ssh_reverse_proxy_port)" \
-         "$(echo "$s" | value profile) ${standin[$vm]:--} $ping"
+         "$(echo "$s" | value profile) ${standin[$vm]:--} $ping ${isvm:--}"
   done
 } | column -t
 echo

@@ -92,7 +92,7 @@ func TestRunExampleKeepThenDown(t *testing.T) {
 	}
 	text := string(out)
 	for vm, ip := range exampleVMs {
-		row := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(vm) + ` +running +` + regexp.QuoteMeta(ip) + ` +00:16:3e(:[0-9a-f]{2}){3} +4000[0-5] +ms-devhost10-local-\S+ +\S+ +ok$`)
+		row := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(vm) + ` +running +` + regexp.QuoteMeta(ip) + ` +00:16:3e(:[0-9a-f]{2}){3} +4000[0-5] +ms-devhost10-local-\S+ +\S+ +ok +True$`)
 		if !row.MatchString(text) {
 			t.Errorf("no table row for %s running at %s, answering ping:\n%s", vm, ip, text)
 		}
