@@ -96,6 +96,10 @@ teardown() {
       lxc-destroy -P "$run/lxc" -n "$n" -f >/dev/null 2>&1 || true
     done
     rmdir "$run/lxc" 2>/dev/null || true
+    # liblxc's lock files for the private paths (LXC's runtime directory)
+    rm -rf "/run/lxc/lock$run"
+    d=$(dirname "/run/lxc/lock$run")
+    while [ "$d" != /run/lxc/lock ] && rmdir "$d" 2>/dev/null; do d=$(dirname "$d"); done
   fi
   if [ -f "$run/netns" ]; then
     ns=$(cat "$run/netns")

@@ -72,6 +72,9 @@ func (s *script) gone(t *testing.T, ns string) {
 	if _, err := os.Stat(filepath.Join(s.run, "lxc")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("private LXC path still there: %v", err)
 	}
+	if _, err := os.Stat("/run/lxc/lock" + s.run); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("liblxc lock files of the private paths still there: %v", err)
+	}
 	if _, err := os.Stat(filepath.Join(s.run, "alloc")); err != nil {
 		t.Errorf("allocation store not kept: %v", err)
 	}
