@@ -7,7 +7,7 @@ HELPER := bin/saltgo-lxc-helper
 RUN_DIR ?= $(CURDIR)/.cache/run
 PKGS := ./...
 
-.PHONY: all build run test fuzz bench bench-docs lint install clean setup
+.PHONY: all build run run-down test fuzz bench bench-docs lint install clean setup
 
 all: build
 
@@ -34,11 +34,17 @@ build: .cache/go
 	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/saltgo
 	CGO_ENABLED=1 $(GO) build -o $(HELPER) ./cmd/saltgo-lxc-helper
 
-# The main job on the embedded default: the seed document's example pillar,
-# masterless, as mastersalt-call --local mc_cloud_lxc.get_settings_for_vm for
-# each example VM; allocations go to a scratch directory.
+# The main job for real: the seed document's example VMs (cloud/examples)
+# provisioned as LXC containers by mastersalt-call --local mc_cloud_lxc.*,
+# in a network namespace and a private LXC path under RUN_DIR, then a table
+# and one VM's settings; everything is torn down at the end (also on
+# Ctrl-C) unless KEEP=1, and make run-down removes a kept run. Needs root.
+KEEP ?=
 run: build
-	@bash scripts/run-example.sh $(BIN) $(RUN_DIR)
+	@KEEP=$(KEEP) bash scripts/run-example.sh $(BIN) $(RUN_DIR)
+
+run-down: build
+	@bash scripts/run-example.sh --down $(BIN) $(RUN_DIR)
 
 # The whole suite, then every fuzz target for a short budget (FUZZTIME).
 FUZZTIME ?= 4s
