@@ -14,7 +14,8 @@ import (
 //	dir, overlayfs, lvm:   clone FromContainer (default DefaultOrigin);
 //	                       overlayfs is always a snapshot clone (the origin
 //	                       rootfs is the lower layer), dir and lvm copy unless
-//	                       Snapshot is set.
+//	                       Snapshot is set (a dir snapshot is an overlayfs
+//	                       clone, as LXC 1.x's lxc-clone -s made it).
 //	*-scratch:             create from Image (default DefaultImage).
 //	lvm, lvm-scratch:      VGName (default "lxc"), LVName (default the
 //	                       container name), size from Size or the size profile
@@ -50,6 +51,11 @@ func BuildPlan(s *Settings) (*liblxc.Plan, error) {
 			return nil, fmt.Errorf("lxc: container %q cannot be cloned from itself", s.Name)
 		}
 		p.Snapshot = s.Snapshot || k.Backing == "overlayfs"
+		if p.Snapshot && k.Backing == "dir" {
+			// liblxc has no snapshot of a dir rootfs; LXC 1.x's
+			// `lxc-clone -s` (makina's era) made an overlayfs clone of it.
+			p.Backend = "overlayfs"
+		}
 	}
 	if k.Backing == "lvm" {
 		p.VG = s.VGName

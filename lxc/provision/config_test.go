@@ -15,6 +15,7 @@ func TestBuildPlan(t *testing.T) {
 		err  string
 	}{
 		{s: Settings{Name: "a", ProfileType: "dir"}, want: liblxc.Plan{Name: "a", Clone: true, Origin: DefaultOrigin, Backend: "dir"}},
+		{s: Settings{Name: "a", ProfileType: "dir", Snapshot: true}, want: liblxc.Plan{Name: "a", Clone: true, Origin: DefaultOrigin, Backend: "overlayfs", Snapshot: true}},
 		{s: Settings{Name: "a", ProfileType: "dir-scratch"}, want: liblxc.Plan{Name: "a", Template: "ubuntu", Backend: "dir"}},
 		{s: Settings{Name: "a", ProfileType: "overlayfs", FromContainer: "o"}, want: liblxc.Plan{Name: "a", Clone: true, Origin: "o", Backend: "overlayfs", Snapshot: true}},
 		{s: Settings{Name: "a", ProfileType: "overlayfs-scratch", Image: "busybox"}, want: liblxc.Plan{Name: "a", Template: "busybox", Backend: "overlayfs"}},

@@ -1,6 +1,7 @@
 package provision_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,6 +108,9 @@ func TestScratchContainerStaticIPAndTCP(t *testing.T) {
 	}
 }
 
+// TestOverlaySnapshotClone: an overlayfs profile, and a dir profile with
+// snapshot (LXC 1.x's lxc-clone -s made an overlayfs clone of a dir
+// origin; liblxc has no dir snapshot), both clone the origin as an overlay.
 func TestOverlaySnapshotClone(t *testing.T) {
 	t.Parallel()
 	_, c, ctx := lxctest.Bridged(t)
@@ -114,41 +118,47 @@ func TestOverlaySnapshotClone(t *testing.T) {
 	if err := c.Create(ctx, &liblxc.Plan{Name: origin, Template: "busybox", Backend: "dir"}); err != nil {
 		t.Fatal(err)
 	}
-	s := &provision.Settings{Name: lxctest.Unique("ovl"), ProfileType: "overlayfs", FromContainer: origin,
-		Bridge: "lxcbr1", IP: "10.5.0.11", Netmask: "16", Gateway: "10.5.0.1", MAC: "00:16:3e:5a:00:11"}
-	r := mustSpawn(t, c, s)
-	if got, _ := r.Changes.String("created"); !strings.Contains(got, "clone of "+origin) {
-		t.Fatalf("changes: %v", r.Changes)
-	}
-	in, err := c.Info(ctx, s.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(in.RootfsPath, "/overlay/delta") || !strings.Contains(in.RootfsPath, filepath.Join(c.Path(), origin, "rootfs")) {
-		t.Fatalf("rootfs %q is not an overlay on the origin", in.RootfsPath)
-	}
-	if in.State != "running" {
-		t.Fatalf("state %s", in.State)
-	}
-	// The clone's writes land in its delta, never in the origin.
-	if err := c.WriteFile(ctx, s.Name, "/etc/clone-only", []byte("x"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(c.Path(), origin, "rootfs", "etc", "clone-only")); !os.IsNotExist(err) {
-		t.Fatalf("clone write reached the origin: %v", err)
-	}
-	orc, _ := os.ReadFile(filepath.Join(c.Path(), origin, "rootfs", "etc", "init.d", "rcS"))
-	if !strings.Contains(string(orc), "/bin/udhcpc") || strings.Contains(string(orc), "saltgo") {
-		t.Fatalf("origin rcS modified: %s", orc)
-	}
-	// A second clone with the same name but another origin is refused.
-	other := *s
-	other.FromContainer = "another-origin"
-	if _, err := provision.Spawn(ctx, c, &other); err == nil || !strings.Contains(err.Error(), "already exists as a clone of "+origin) {
-		t.Fatalf("spawn with another origin: %v", err)
-	}
-	if _, err := provision.Destroy(ctx, c, s.Name, ""); err != nil {
-		t.Fatal(err)
+	for i, kind := range []struct {
+		profile  string
+		snapshot bool
+	}{{"overlayfs", false}, {"dir", true}} {
+		s := &provision.Settings{Name: lxctest.Unique("ovl"), ProfileType: kind.profile, Snapshot: kind.snapshot, FromContainer: origin,
+			Bridge: "lxcbr1", IP: fmt.Sprintf("10.5.0.%d", 11+i), Netmask: "16", Gateway: "10.5.0.1", MAC: fmt.Sprintf("00:16:3e:5a:00:%02x", 0x11+i)}
+		t.Logf("profile %s snapshot %v", kind.profile, kind.snapshot)
+		r := mustSpawn(t, c, s)
+		if got, _ := r.Changes.String("created"); !strings.Contains(got, "clone of "+origin) {
+			t.Fatalf("changes: %v", r.Changes)
+		}
+		in, err := c.Info(ctx, s.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(in.RootfsPath, "/overlay/delta") || !strings.Contains(in.RootfsPath, filepath.Join(c.Path(), origin, "rootfs")) {
+			t.Fatalf("rootfs %q is not an overlay on the origin", in.RootfsPath)
+		}
+		if in.State != "running" {
+			t.Fatalf("state %s", in.State)
+		}
+		// The clone's writes land in its delta, never in the origin.
+		if err := c.WriteFile(ctx, s.Name, "/etc/clone-only", []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(c.Path(), origin, "rootfs", "etc", "clone-only")); !os.IsNotExist(err) {
+			t.Fatalf("clone write reached the origin: %v", err)
+		}
+		orc, _ := os.ReadFile(filepath.Join(c.Path(), origin, "rootfs", "etc", "init.d", "rcS"))
+		if !strings.Contains(string(orc), "/bin/udhcpc") || strings.Contains(string(orc), "saltgo") {
+			t.Fatalf("origin rcS modified: %s", orc)
+		}
+		// A second clone with the same name but another origin is refused.
+		other := *s
+		other.FromContainer = "another-origin"
+		if _, err := provision.Spawn(ctx, c, &other); err == nil || !strings.Contains(err.Error(), "already exists as a clone of "+origin) {
+			t.Fatalf("spawn with another origin: %v", err)
+		}
+		if _, err := provision.Destroy(ctx, c, s.Name, ""); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
