@@ -146,8 +146,11 @@ func (c *countWriter) Write(b []byte) (int, error) {
 type ImageInstall struct {
 	Name, Version, SHA256, SourceDir string
 	// Fetch writes the archive to dest (a file in the image's work
-	// directory, next to the container directory).
-	Fetch func(ctx context.Context, dest string) error
+	// directory, next to the container directory). verified is true when
+	// it already checked that the file hashes to SHA256 (the master's
+	// file server announced that sha256 and the file client checked the
+	// download against it): the archive is then not hashed again.
+	Fetch func(ctx context.Context, dest string) (verified bool, err error)
 }
 
 // syncDir is the work directory of an image sync: beside the container
@@ -215,32 +218,35 @@ func InstallImage(ctx context.Context, c *liblxc.Client, in ImageInstall) (*Step
 	}
 	defer os.RemoveAll(work)
 	archive := filepath.Join(work, "image.tar")
-	if err := in.Fetch(ctx, archive); err != nil {
+	verified, err := in.Fetch(ctx, archive)
+	if err != nil {
 		return res.fail(fmt.Errorf("lxc: image %s: transfer failed, previous image kept: %w", in.Name, err))
 	}
 	f, err := os.Open(archive)
 	if err != nil {
 		return res.fail(fmt.Errorf("lxc: image %s: transfer failed, previous image kept: %w", in.Name, err))
 	}
+	// One pass: the archive is hashed while it is unpacked into the work
+	// directory; the result is used only when the hash is the expected one.
 	h := sha256.New()
-	_, err = io.Copy(h, f)
-	f.Close()
-	if err != nil {
-		return res.fail(err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != in.SHA256 {
-		return res.fail(fmt.Errorf("lxc: image %s: archive verification failed (sha256 %s, expected %s), previous image kept", in.Name, got, in.SHA256))
-	}
-	f, err = os.Open(archive)
-	if err != nil {
-		return res.fail(err)
+	var tee io.Reader = f
+	if !verified {
+		tee = io.TeeReader(f, h)
 	}
 	newDir := filepath.Join(work, "new")
-	err = UnpackImage(ctx, f, newDir)
+	uerr := UnpackImage(ctx, tee, newDir)
+	if uerr == nil {
+		_, uerr = io.Copy(io.Discard, tee)
+	} else {
+		_, _ = io.Copy(io.Discard, tee)
+	}
 	f.Close()
 	os.Remove(archive)
-	if err != nil {
-		return res.fail(fmt.Errorf("lxc: image %s: %w (previous image kept)", in.Name, err))
+	if got := hex.EncodeToString(h.Sum(nil)); !verified && got != in.SHA256 {
+		return res.fail(fmt.Errorf("lxc: image %s: archive verification failed (sha256 %s, expected %s), previous image kept", in.Name, got, in.SHA256))
+	}
+	if uerr != nil {
+		return res.fail(fmt.Errorf("lxc: image %s: %w (previous image kept)", in.Name, uerr))
 	}
 	conf, err := os.ReadFile(filepath.Join(newDir, "config"))
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/saltgo/saltgo/lxc/liblxc"
 	"github.com/saltgo/saltgo/lxc/lxctest"
 	"github.com/saltgo/saltgo/lxc/provision"
+	"github.com/saltgo/saltgo/modules/mccloudlxc"
 )
 
 // benchImage writes a container directory of about mb megabytes: a
@@ -91,9 +92,8 @@ func BenchmarkImageSync(b *testing.B) {
 		a, err := provision.PrepareImageArchive(ctx, "img", src, filepath.Join(archives, "img"), nil)
 		must(b, err)
 		r, err := provision.InstallImage(ctx, c, provision.ImageInstall{Name: "img", Version: a.Version, SHA256: a.SHA256, SourceDir: src,
-			Fetch: func(ctx context.Context, dest string) error {
-				_, err := fc.GetFile(ctx, "salt://img/"+a.Version+".tar", dest, false, "images", 0)
-				return err
+			Fetch: func(ctx context.Context, dest string) (bool, error) {
+				return mccloudlxc.FetchArchive(ctx, fc, "salt://img/"+a.Version+".tar", "images", a.SHA256, dest)
 			}})
 		must(b, err)
 		return r

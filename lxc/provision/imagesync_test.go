@@ -132,22 +132,22 @@ func TestUnpackImageRefusesEscapes(t *testing.T) {
 }
 
 // archiveFetch serves an ImageArchive's file, optionally altered.
-func archiveFetch(a *provision.ImageArchive, alter func([]byte) ([]byte, error)) func(context.Context, string) error {
-	return func(_ context.Context, dest string) error {
+func archiveFetch(a *provision.ImageArchive, alter func([]byte) ([]byte, error)) func(context.Context, string) (bool, error) {
+	return func(_ context.Context, dest string) (bool, error) {
 		b, err := os.ReadFile(a.Path)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if alter != nil {
 			if b, err = alter(b); err != nil {
-				return err
+				return false, err
 			}
 		}
-		return os.WriteFile(dest, b, 0o600)
+		return false, os.WriteFile(dest, b, 0o600)
 	}
 }
 
-func install(a *provision.ImageArchive, fetch func(context.Context, string) error) provision.ImageInstall {
+func install(a *provision.ImageArchive, fetch func(context.Context, string) (bool, error)) provision.ImageInstall {
 	return provision.ImageInstall{Name: a.Name, Version: a.Version, SHA256: a.SHA256, SourceDir: a.SourceDir, Fetch: fetch}
 }
 
@@ -170,7 +170,7 @@ func TestInstallImage(t *testing.T) {
 	dst := filepath.Join(c.Path(), "img")
 
 	fetches := 0
-	counted := func(ctx context.Context, dest string) error {
+	counted := func(ctx context.Context, dest string) (bool, error) {
 		fetches++
 		return archiveFetch(a, nil)(ctx, dest)
 	}
@@ -211,7 +211,7 @@ func TestInstallImage(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name  string
-		fetch func(context.Context, string) error
+		fetch func(context.Context, string) (bool, error)
 		want  string
 	}{
 		{"corrupted", archiveFetch(a2, func(b []byte) ([]byte, error) { b[len(b)/2] ^= 1; return b, nil }), "archive verification failed"},
@@ -236,7 +236,7 @@ func TestInstallImage(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		_, err := provision.InstallImage(ctx, c, install(a2, func(ctx context.Context, dest string) error {
+		_, err := provision.InstallImage(ctx, c, install(a2, func(ctx context.Context, dest string) (bool, error) {
 			close(started)
 			<-release
 			return archiveFetch(a2, nil)(ctx, dest)

@@ -472,19 +472,12 @@ func installArchives(ctx context.Context, c *host.Call, arch any) (any, error) {
 		str := func(k string) string { s, _ := m.String(k); return s }
 		url, saltenv := str("url"), str("saltenv")
 		in := provision.ImageInstall{Name: str("name"), Version: str("version"), SHA256: str("sha256"), SourceDir: str("source_dir"),
-			Fetch: func(ctx context.Context, dest string) error {
+			Fetch: func(ctx context.Context, dest string) (bool, error) {
 				fc, err := fileclient.Open(c.Env)
 				if err != nil {
-					return err
+					return false, err
 				}
-				got, err := fc.GetFile(ctx, url, dest, false, saltenv, 0)
-				if err != nil {
-					return err
-				}
-				if got == "" {
-					return fmt.Errorf("%s (saltenv %s) is not on the master's file server", url, saltenv)
-				}
-				return nil
+				return FetchArchive(ctx, fc, url, saltenv, str("sha256"), dest)
 			}}
 		if url == "" {
 			return nil, host.Invalidf("archive %s has no url", in.Name)
@@ -501,4 +494,29 @@ func installArchives(ctx context.Context, c *host.Call, arch any) (any, error) {
 	}
 	ret.Set("comment", strings.Join(comments, "\n"))
 	return ret, nil
+}
+
+// FetchArchive downloads an image archive from the file server to dest.
+// When the server announces a sha256 hash, it must be the runner's (a
+// different one is refused before anything is sent) and the file client
+// checks the download against it: verified is then true.
+func FetchArchive(ctx context.Context, fc *fileclient.FileClient, url, saltenv, sha string, dest string) (verified bool, err error) {
+	h, err := fc.HashFile(ctx, url, saltenv)
+	if err != nil {
+		return false, err
+	}
+	if h.IsZero() {
+		return false, fmt.Errorf("%s (saltenv %s) is not on the master's file server", url, saltenv)
+	}
+	if h.Type == "sha256" && h.Sum != sha {
+		return false, fmt.Errorf("archive verification failed: the master serves %s with sha256 %s, the controller packed %s", url, h.Sum, sha)
+	}
+	got, err := fc.GetFile(ctx, url, dest, false, saltenv, 0)
+	if err != nil {
+		return false, err
+	}
+	if got == "" {
+		return false, fmt.Errorf("%s (saltenv %s) is not on the master's file server", url, saltenv)
+	}
+	return h.Type == "sha256", nil
 }
