@@ -131,6 +131,24 @@ func TestUnpackImageRefusesEscapes(t *testing.T) {
 	}
 }
 
+func TestUnpackImageRefusesWritesThroughSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	must(t, os.Symlink(dir, filepath.Join(dir, "x")))
+	var buf bytes.Buffer
+	// x -> <dir> then x/evil: a write outside the unpack directory.
+	cmd := exec.Command("sh", "-c", `tar -c x > "$1" && mkdir -p "$2/x" && echo evil > "$2/x/evil" && tar -r -C "$2" -f "$1" x/evil && cat "$1"`, "sh", filepath.Join(t.TempDir(), "a.tar"), t.TempDir())
+	cmd.Dir = dir
+	cmd.Stdout = &buf
+	must(t, cmd.Run())
+	err := provision.UnpackImage(context.Background(), &buf, filepath.Join(t.TempDir(), "d"))
+	if err == nil || !strings.Contains(err.Error(), `unsafe entry name "x/evil" (below the symlink x)`) {
+		t.Errorf("write through a symlink: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "evil")); err == nil {
+		t.Error("written outside the unpack directory")
+	}
+}
+
 // archiveFetch serves an ImageArchive's file, optionally altered.
 func archiveFetch(a *provision.ImageArchive, alter func([]byte) ([]byte, error)) func(context.Context, string) (bool, error) {
 	return func(_ context.Context, dest string) (bool, error) {

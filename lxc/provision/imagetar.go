@@ -237,6 +237,22 @@ func UnpackImage(ctx context.Context, r io.Reader, dst string) error {
 		t    time.Time
 	}
 	var dirs []dirTime
+	// The symlinks this unpack made: an entry below one of them would be
+	// written wherever it points, so it is refused (dst is new: no other
+	// symlink can be on the way).
+	links := map[string]bool{}
+	inside := func(name string) (string, error) {
+		p, err := insidePath(dst, name)
+		if err != nil {
+			return "", err
+		}
+		for d := filepath.Dir(p); len(d) > len(dst); d = filepath.Dir(d) {
+			if links[d] {
+				return "", fmt.Errorf("lxc: unpack image: unsafe entry name %q (below the symlink %s)", name, strings.TrimPrefix(d, dst+"/"))
+			}
+		}
+		return p, nil
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -248,7 +264,7 @@ func UnpackImage(ctx context.Context, r io.Reader, dst string) error {
 		if err != nil {
 			return fmt.Errorf("lxc: unpack image: %w", err)
 		}
-		p, err := insidePath(dst, hdr.Name)
+		p, err := inside(hdr.Name)
 		if err != nil {
 			return err
 		}
@@ -272,7 +288,7 @@ func UnpackImage(ctx context.Context, r io.Reader, dst string) error {
 				return fmt.Errorf("lxc: unpack image %s: %w", hdr.Name, err)
 			}
 		case tar.TypeLink:
-			old, err := insidePath(dst, hdr.Linkname)
+			old, err := inside(hdr.Linkname)
 			if err != nil {
 				return err
 			}
@@ -284,6 +300,7 @@ func UnpackImage(ctx context.Context, r io.Reader, dst string) error {
 			if err := os.Symlink(hdr.Linkname, p); err != nil {
 				return fmt.Errorf("lxc: unpack image: %w", err)
 			}
+			links[p] = true
 		case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
 			kind := map[byte]uint32{tar.TypeChar: unix.S_IFCHR, tar.TypeBlock: unix.S_IFBLK, tar.TypeFifo: unix.S_IFIFO}[hdr.Typeflag]
 			dev := unix.Mkdev(uint32(hdr.Devmajor), uint32(hdr.Devminor))
