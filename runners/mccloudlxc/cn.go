@@ -134,7 +134,11 @@ func (ctl *Controller) cnConfigure(ctx context.Context, what, cn string, ret *Re
 			}
 			kw.Set("archives", archives)
 		}
+		start := ctl.Progress.now()
 		ok = ctl.nodeStep(ctx, cn, cn, what, fun, nil, kw, ret, []string{cn, what})
+		if what == "images" {
+			ctl.sentLines(cn, kw, ret, ctl.Progress.now().Sub(start))
+		}
 	}
 	ret.Comment(p.Yellow(fmt.Sprintf("  Installation on %s: ", cn)) + p.Status(ok) + "\n")
 	return ok

@@ -231,8 +231,10 @@ mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-mi
 	if c := fmt.Sprint(r.ret["comment"]); !strings.Contains(c, "the controller had no image "+image+": created it in "+filepath.Join(dir, "images")+" from the LXC template busybox") {
 		t.Errorf("install_vt does not say it created the image: %s", c)
 	}
-	if !strings.Contains(r.err, "[ctl.e2e.test] pack "+image+": ok") {
-		t.Errorf("no pack progress line on stderr: %s", r.err)
+	for _, want := range []string{"[ctl.e2e.test] pack " + image + ": ok", "[cn1] image " + image + ": received (version "} {
+		if !strings.Contains(r.err, want) {
+			t.Errorf("no progress line %q on stderr: %s", want, r.err)
+		}
 	}
 	// The node's image is the controller's: same tree, owners, modes,
 	// devices and links (busybox's applets).
@@ -292,7 +294,7 @@ mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-mi
 	if r.code != 0 || r.ret["result"] != true || len(changesOf(r)) != 0 {
 		t.Errorf("second install_vt: exit %d changes %v", r.code, changesOf(r))
 	}
-	if strings.Contains(r.err, "pack "+image) || !strings.Contains(r.raw, "already up to date (version "+imgVersion+")") {
+	if strings.Contains(r.err, "pack "+image) || strings.Contains(r.err, ": received") || !strings.Contains(r.raw, "already up to date (version "+imgVersion+")") {
 		t.Errorf("second install_vt packed or sent the image again: %s %s", r.err, r.raw)
 	}
 	imagesChecks(t, ctx, conf, nodeImage, ctlImage, imgRoot, imgVersion, lc.Path())

@@ -162,3 +162,36 @@ func rate(size int64, took time.Duration) string {
 func (ctl *Controller) imagesByMaster() bool {
 	return optString(ctl.Opts, OptImagesTransfer, "master") != "path"
 }
+
+// sentLines prints one progress line per image the node installed from
+// its archive in the images step that took took: size and throughput.
+func (ctl *Controller) sentLines(cn string, kw *data.Map, ret *Result, took time.Duration) {
+	arch, _ := kw.Get("archives")
+	l, _ := arch.([]any)
+	if len(l) == 0 {
+		return
+	}
+	ret.mu.Lock()
+	top, _ := ret.changes.Get(cn)
+	ret.mu.Unlock()
+	var changed *data.Map
+	if m, ok := top.(*data.Map); ok {
+		v, _ := m.Get("images")
+		changed, _ = v.(*data.Map)
+	}
+	for _, e := range l {
+		a, ok := e.(*data.Map)
+		if !ok {
+			continue
+		}
+		name, _ := a.String("name")
+		ch, _ := changed.Get(name)
+		if chm, ok := ch.(*data.Map); !ok || (!chm.Has("created") && !chm.Has("version")) {
+			continue
+		}
+		size, _ := a.Get("size")
+		n, _ := data.AsInt(size)
+		ver, _ := a.String("version")
+		ctl.Progress.Step(cn, "image "+name, "received", fmt.Sprintf("version %s, %s", ver, rate(n, took)), took)
+	}
+}
