@@ -290,4 +290,19 @@ func TestPrepareImageArchiveBadInput(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "has no rootfs directory") {
 		t.Errorf("missing source: %v", err)
 	}
+	// Another runner packing the same image: refused, nothing written.
+	src := filepath.Join(t.TempDir(), "img")
+	imageTree(t, src)
+	out := t.TempDir()
+	lock, err := os.OpenFile(filepath.Join(out, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	must(t, err)
+	defer lock.Close()
+	must(t, unix.Flock(int(lock.Fd()), unix.LOCK_EX))
+	_, err = provision.PrepareImageArchive(context.Background(), "img", src, out, nil)
+	if !errors.Is(err, provision.ErrTransferInProgress) || !strings.Contains(err.Error(), "Transfer already in progress: image img is being packed") {
+		t.Errorf("concurrent pack: %v", err)
+	}
+	if ents, _ := os.ReadDir(out); len(ents) != 1 {
+		t.Errorf("written: %v", ents)
+	}
 }
