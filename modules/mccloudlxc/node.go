@@ -9,6 +9,7 @@ import (
 
 	"github.com/saltgo/saltgo/cloud/settings"
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/fileclient"
 	"github.com/saltgo/saltgo/grains"
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/lxc/liblxc"
@@ -52,8 +53,8 @@ func NodeFuncs() []*host.Func {
 			Doc: nodeDoc("Set the LXC host grains (makina-states.cloud.is.lxchost, makina-states.services.virt.lxc) in this minion's grains file.", "target\n    compute node id (default: this minion)", "mc_cloud_lxc.configure_grains")},
 		{Name: "configure_install_lxc", Params: []host.Param{target}, Fn: configureInstallLXC,
 			Doc: nodeDoc("Install the missing LXC packages (apt) and set up the containers' bridge with the gateway address (no lxc-net, no NAT).", "target\n    compute node id (default: this minion)", "mc_cloud_lxc.configure_install_lxc")},
-		{Name: "configure_images", Params: []host.Param{target, host.Opt("source", nil), host.Opt("images", nil)}, Fn: configureImages,
-			Doc: nodeDoc("Create or update the origin containers (images) from source container directories, rsync -aH --delete --numeric-ids style.", "source\n    directory with one <image>/{config,rootfs} per image (default: option "+ImagesSourceOpt+")\nimages\n    image names (default: the LXC images of the settings, the default container first)", "mc_cloud_lxc.configure_images source=/srv/lxc-images")},
+		{Name: "configure_images", Params: []host.Param{target, host.Opt("source", nil), host.Opt("images", nil), host.Opt("archives", nil)}, Fn: configureImages,
+			Doc: nodeDoc("Create or update the origin containers (images): from the archives the controller's runner prepared on the master's file server (archives), or from source container directories, rsync -aH --delete --numeric-ids style.", "source\n    directory with one <image>/{config,rootfs} per image (default: option "+ImagesSourceOpt+")\nimages\n    image names (default: the LXC images of the settings, the default container first)\narchives\n    list of {name, version, sha256, url, saltenv, source_dir} (the runner's sync_images passes it): each image whose installed version differs is fetched from the master, verified, unpacked beside the old one and swapped in", "mc_cloud_lxc.configure_images source=/srv/lxc-images")},
 		vmStep("spawn", "Create (or clone), configure and start the VM's container."),
 		vmStep("hostsfile", "Write the VM's names and the compute node's in the VM's /etc/hosts."),
 		vmStep("sshkeys", "Authorize the controller's root keys for root in the VM."),
@@ -237,6 +238,9 @@ func configureImages(ctx context.Context, c *host.Call) (any, error) {
 		for _, im := range s.Images.LXC {
 			names = append(names, im.Name)
 		}
+	}
+	if arch := c.Get("archives"); arch != nil {
+		return installArchives(ctx, c, arch)
 	}
 	src := c.Str("source")
 	if src == "" {
@@ -444,4 +448,75 @@ func destroyVM(ctx context.Context, c *host.Call) (any, error) {
 		return nil, err
 	}
 	return stateRet(r), nil
+}
+
+// installArchives is configure_images with the runner's archives: each is
+// fetched with the minion's file client (the master's file server, in
+// chunks) only when its version is not the installed one.
+func installArchives(ctx context.Context, c *host.Call, arch any) (any, error) {
+	l, ok := arch.([]any)
+	if !ok {
+		return nil, host.Invalidf("archives must be a list of mappings")
+	}
+	cl, err := lxc.ClientFor(c.Env, "")
+	if err != nil {
+		return nil, err
+	}
+	ret := data.M("result", true, "comment", "", "changes", data.NewMap(), "images", data.NewMap())
+	var comments []string
+	for _, e := range l {
+		m, ok := e.(*data.Map)
+		if !ok {
+			return nil, host.Invalidf("archives must be a list of mappings")
+		}
+		str := func(k string) string { s, _ := m.String(k); return s }
+		url, saltenv := str("url"), str("saltenv")
+		in := provision.ImageInstall{Name: str("name"), Version: str("version"), SHA256: str("sha256"), SourceDir: str("source_dir"),
+			Fetch: func(ctx context.Context, dest string) (bool, error) {
+				fc, err := fileclient.Open(c.Env)
+				if err != nil {
+					return false, err
+				}
+				return FetchArchive(ctx, fc, url, saltenv, str("sha256"), dest)
+			}}
+		if url == "" {
+			return nil, host.Invalidf("archive %s has no url", in.Name)
+		}
+		r, err := provision.InstallImage(ctx, cl, in)
+		if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+			return nil, err
+		}
+		addStep(ret, in.Name, r)
+		comments = append(comments, r.Comment)
+	}
+	if len(l) == 0 {
+		comments = append(comments, "no lxc image configured")
+	}
+	ret.Set("comment", strings.Join(comments, "\n"))
+	return ret, nil
+}
+
+// FetchArchive downloads an image archive from the file server to dest.
+// When the server announces a sha256 hash, it must be the runner's (a
+// different one is refused before anything is sent) and the file client
+// checks the download against it: verified is then true.
+func FetchArchive(ctx context.Context, fc *fileclient.FileClient, url, saltenv, sha string, dest string) (verified bool, err error) {
+	h, err := fc.HashFile(ctx, url, saltenv)
+	if err != nil {
+		return false, err
+	}
+	if h.IsZero() {
+		return false, fmt.Errorf("%s (saltenv %s) is not on the master's file server", url, saltenv)
+	}
+	if h.Type == "sha256" && h.Sum != sha {
+		return false, fmt.Errorf("archive verification failed: the master serves %s with sha256 %s, the controller packed %s", url, h.Sum, sha)
+	}
+	got, err := fc.GetFile(ctx, url, dest, false, saltenv, 0)
+	if err != nil {
+		return false, err
+	}
+	if got == "" {
+		return false, fmt.Errorf("%s (saltenv %s) is not on the master's file server", url, saltenv)
+	}
+	return h.Type == "sha256", nil
 }

@@ -193,3 +193,39 @@ func TestContainerStepsNotAvailableWithoutHelper(t *testing.T) {
 		lxctest.NotAvailable(t, env, tc.fun, tc.args, "SALTGO_LXC_HELPER "+missing)
 	}
 }
+
+func TestConfigureImagesArchivesBadInput(t *testing.T) {
+	lxctest.Require(t)
+	c := &liblxc.Client{LXCPath: filepath.Join(t.TempDir(), "lxc")}
+	roots := t.TempDir()
+	env := &host.Env{ID: "cn1.test", Local: true, Opts: data.M("file_roots", data.M("base", []any{roots}), "cachedir", t.TempDir())}
+	lxc.ClientService.Set(env, c)
+	for _, tc := range []struct {
+		name     string
+		archives string
+		want     string
+	}{
+		{"not a list", `archives=nope`, "archives must be a list of mappings"},
+		{"no url", `archives=[{"name": "img", "version": "1", "sha256": "ab"}]`, "archive img has no url"},
+		{"not served", `archives=[{"name": "img", "version": "1", "sha256": "ab", "url": "salt://none.tar", "saltenv": "base"}]`, "salt://none.tar (saltenv base) is not on the master's file server"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := host.Execute(context.Background(), env, host.Exec, "mc_cloud_lxc.configure_images", host.ParseInput([]string{tc.archives}, nil), nil)
+			got := ""
+			if res.Err != nil {
+				got = res.Err.Error()
+			} else if m, ok := res.Return.(*data.Map); ok {
+				if v, _ := m.Get("result"); v != false {
+					t.Errorf("result %v", v)
+				}
+				got, _ = m.String("comment")
+			}
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+			if ents, _ := os.ReadDir(c.Path()); len(ents) > 1 { // at most the lock
+				t.Errorf("left behind: %v", ents)
+			}
+		})
+	}
+}

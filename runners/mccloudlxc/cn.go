@@ -47,12 +47,17 @@ func cnStepFun(what string) string {
 
 // cnStepKwargs are the keyword arguments of a compute-node step: the node
 // reads its LXC settings from its own pillar; the images step gets the
-// image names and, when the master option mc_cloud_lxc.images_source is
-// set, the source directory (a path on the node).
+// image names and either the archives the runner prepared (added by
+// cnConfigure, the default) or, with images_transfer: path and the master
+// option mc_cloud_lxc.images_source set, the source directory (a path on
+// the node).
 func (ctl *Controller) cnStepKwargs(what string) *data.Map {
 	kw := data.NewMap()
 	if what == "images" {
 		kw.Set("images", ctl.imageNames())
+		if ctl.imagesByMaster() {
+			return kw
+		}
 		if src := optString(ctl.Opts, OptImagesSource, ""); src != "" {
 			kw.Set("source", src)
 		}
@@ -114,7 +119,26 @@ func (ctl *Controller) cnConfigure(ctx context.Context, what, cn string, ret *Re
 		ret.SetChangeIn(cn, what, "would run "+fun+kwText(ctl.cnStepKwargs(what)))
 		ctl.Progress.Step(cn, what, "ok", "would run "+fun, 0)
 	} else {
-		ok = ctl.nodeStep(ctx, cn, cn, what, fun, nil, ctl.cnStepKwargs(what), ret, []string{cn, what})
+		kw := ctl.cnStepKwargs(what)
+		if what == "images" && ctl.imagesByMaster() {
+			archives, comments, err := ctl.prepareImages(ctx)
+			for _, c := range comments {
+				ret.Comment(p.Yellow("LXC: "+c) + "\n")
+			}
+			if err != nil {
+				ctl.fail(ret, "  "+oneLine(err.Error()))
+				ret.Trace(fmt.Sprintf("%s: images: %v\n", ctl.ID, err))
+				ctl.Progress.Step(ctl.ID, "images", "failed", err.Error(), 0)
+				ret.Comment(p.Yellow(fmt.Sprintf("  Installation on %s: ", cn)) + p.Status(false) + "\n")
+				return false
+			}
+			kw.Set("archives", archives)
+		}
+		start := ctl.Progress.now()
+		ok = ctl.nodeStep(ctx, cn, cn, what, fun, nil, kw, ret, []string{cn, what})
+		if what == "images" {
+			ctl.sentLines(cn, kw, ret, ctl.Progress.now().Sub(start))
+		}
 	}
 	ret.Comment(p.Yellow(fmt.Sprintf("  Installation on %s: ", cn)) + p.Status(ok) + "\n")
 	return ok

@@ -91,6 +91,7 @@ type Controller struct {
 
 	settingsOpts settings.Options
 	settingsErr  error
+	images       imageSet
 }
 
 // envError is a problem with the environment the runner runs in (no

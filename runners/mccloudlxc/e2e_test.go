@@ -8,9 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +25,7 @@ import (
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/internal/mastertest"
 	"github.com/saltgo/saltgo/lxc/lxctest"
+	"github.com/saltgo/saltgo/lxc/provision"
 	"github.com/saltgo/saltgo/minion"
 	"github.com/saltgo/saltgo/saltyaml"
 	"github.com/saltgo/saltgo/transport/crypt"
@@ -122,7 +126,10 @@ func TestE2EInstallVTAndProvision(t *testing.T) {
 
 	var pillarMu sync.Mutex
 	var pillarText string
-	m, err := mastertest.StartServer(mastertest.ServerConfig{Dir: filepath.Join(dir, "master"), FileRoots: map[string][]string{"base": {tree}}, Pillar: func(id string, _ *data.Map) *data.Map {
+	// The master serves the image archives the runner prepares from this
+	// environment of its file_roots.
+	imgRoot := filepath.Join(dir, "image-archives")
+	m, err := mastertest.StartServer(mastertest.ServerConfig{Dir: filepath.Join(dir, "master"), FileRoots: map[string][]string{"base": {tree}, "mc_cloud_lxc_images": {imgRoot}}, Pillar: func(id string, _ *data.Map) *data.Map {
 		pillarMu.Lock()
 		defer pillarMu.Unlock()
 		v, _ := saltyaml.Load([]byte(pillarText))
@@ -146,13 +153,14 @@ func TestE2EInstallVTAndProvision(t *testing.T) {
 	mustWrite(t, filepath.Join(proot, "top.sls"), "base:\n  '*':\n    - cloud\n")
 	mustWrite(t, filepath.Join(proot, "cloud.sls"), pillarText)
 	appendConf(t, filepath.Join(m.ConfDir, "master"), fmt.Sprintf(
-		"pillar_roots:\n  base:\n    - %s\nmc_cloud_lxc.controller_id: ctl.e2e.test\nmc_cloud_lxc.alloc_root: %s\nmc_cloud_lxc.ping_tries: 3\nmc_cloud_lxc.ping_timeout: 2\n",
-		proot, filepath.Join(dir, "alloc")))
+		"pillar_roots:\n  base:\n    - %s\nfile_roots:\n  base:\n    - %s\n  mc_cloud_lxc_images:\n    - %s\nmc_cloud_lxc.controller_id: ctl.e2e.test\nmc_cloud_lxc.alloc_root: %s\nmc_cloud_lxc.ping_tries: 3\nmc_cloud_lxc.ping_timeout: 2\nmc_cloud_lxc.images_source: %s\nmc_cloud_lxc.image_template: busybox\n",
+		proot, tree, imgRoot, filepath.Join(dir, "alloc"), filepath.Join(dir, "images")))
 
-	// An image template source (the images step synchronises it).
-	img := filepath.Join(dir, "images", "makina-states-trusty")
-	mustWrite(t, filepath.Join(img, "config"), "lxc.uts.name = makina-states-trusty\n")
-	mustWrite(t, filepath.Join(img, "rootfs", "etc", "hostname"), "makina-states-trusty\n")
+	// The controller has no image yet: install_vt creates the default one
+	// from the busybox template, and it exists only on the controller
+	// until the compute node fetches it through the master.
+	const image = "makina-states-trusty"
+	ctlImage := filepath.Join(dir, "images", image)
 
 	// The compute node: a saltgo minion whose LXC containers and bridge
 	// live in the namespace; its key is accepted on the master.
@@ -175,12 +183,11 @@ log_level_logfile: debug
 lxc.lxcpath: %s
 lxc.netns: %s
 mc_cloud_lxc.alloc_root: %s
-mc_cloud_lxc.images_source: %s
 mc_cloud_lxc.grains_file: %s
 mc_cloud_lxc.minion_binary: %s
 mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-minion; else m=minion; fi; setsid /usr/local/bin/saltgo $m >/var/log/saltgo-minion.log 2>&1 </dev/null &'
 `, m.M.RetPort(), filepath.Join(cn, "pki"), filepath.Join(cn, "cache"), filepath.Join(cn, "sock"), filepath.Join(cn, "minion.log"),
-		lc.Path(), ns.Name, filepath.Join(cn, "alloc"), filepath.Join(dir, "images"), filepath.Join(cn, "grains"), exe))
+		lc.Path(), ns.Name, filepath.Join(cn, "alloc"), filepath.Join(cn, "grains"), exe))
 	mctx, stopMinion := context.WithCancel(context.Background())
 	minionDone := make(chan int, 1)
 	var minionErr bytes.Buffer
@@ -207,6 +214,12 @@ mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-mi
 	}
 
 	conf := m.ConfDir
+	nodeImage := filepath.Join(lc.Path(), image)
+	for _, p := range []string{ctlImage, nodeImage} {
+		if _, err := os.Stat(p); err == nil {
+			t.Fatalf("%s exists before install_vt", p)
+		}
+	}
 	// 1. install_vt cn1.
 	r := saltRun(t, ctx, conf, "mc_cloud_lxc.install_vt", "cn1")
 	if r.code != 0 || r.ret["result"] != true {
@@ -214,6 +227,22 @@ mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-mi
 	}
 	if len(changesOf(r)) == 0 {
 		t.Errorf("first install_vt reported no changes")
+	}
+	if c := fmt.Sprint(r.ret["comment"]); !strings.Contains(c, "the controller had no image "+image+": created it in "+filepath.Join(dir, "images")+" from the LXC template busybox") {
+		t.Errorf("install_vt does not say it created the image: %s", c)
+	}
+	for _, want := range []string{"[ctl.e2e.test] pack " + image + ": ok", "[cn1] image " + image + ": received (version "} {
+		if !strings.Contains(r.err, want) {
+			t.Errorf("no progress line %q on stderr: %s", want, r.err)
+		}
+	}
+	// The node's image is the controller's: same tree, owners, modes,
+	// devices and links (busybox's applets).
+	if want, got := treeOf(t, filepath.Join(ctlImage, "rootfs")), treeOf(t, filepath.Join(nodeImage, "rootfs")); want != got || !strings.Contains(got, "bin/sh l") {
+		t.Errorf("node image differs from the controller's:\n%s\n---\n%s", want, got)
+	}
+	if info, err := lc.Info(ctx, image); err != nil || info.State != "stopped" {
+		t.Errorf("node image is not a stopped container: %v %+v", err, info)
 	}
 	// 2. provision both VMs.
 	r = saltRun(t, ctx, conf, "mc_cloud_lxc.provision_vms", "cn1")
@@ -258,11 +287,17 @@ mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-mi
 			t.Errorf("%s minion config: %v", vm.name, err)
 		}
 	}
-	// 3. A second install_vt and provision change nothing.
+	// 3. A second install_vt and provision change nothing (no image is
+	// packed or sent: the node's .ms_version is the controller's).
+	imgVersion := readTrim(t, filepath.Join(nodeImage, ".ms_version"))
 	r = saltRun(t, ctx, conf, "mc_cloud_lxc.install_vt", "cn1")
 	if r.code != 0 || r.ret["result"] != true || len(changesOf(r)) != 0 {
 		t.Errorf("second install_vt: exit %d changes %v", r.code, changesOf(r))
 	}
+	if strings.Contains(r.err, "pack "+image) || strings.Contains(r.err, ": received") || !strings.Contains(r.raw, "already up to date (version "+imgVersion+")") {
+		t.Errorf("second install_vt packed or sent the image again: %s %s", r.err, r.raw)
+	}
+	imagesChecks(t, ctx, conf, nodeImage, ctlImage, imgRoot, imgVersion, lc.Path())
 	r = saltRun(t, ctx, conf, "mc_cloud_lxc.provision_vms", "cn1")
 	if r.code != 0 || r.ret["result"] != true || len(changesOf(r)) != 0 {
 		t.Errorf("second provision_vms: exit %d changes %v", r.code, changesOf(r))
@@ -325,4 +360,87 @@ func appendConf(t *testing.T, p, s string) {
 	if _, err := f.WriteString(s); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// imagesChecks are the image sync's failure cases against the running
+// e2e rig: a sync while another holds the image is refused, a corrupted
+// archive leaves the node's image as it was, and a changed image is sent
+// once.
+func imagesChecks(t *testing.T, ctx context.Context, conf, nodeImage, ctlImage, imgRoot, version, lxcpath string) {
+	t.Helper()
+	const image = "makina-states-trusty"
+	before := treeOf(t, nodeImage)
+	// A transfer of the image is running on the node (its lock is held).
+	lock, err := os.OpenFile(filepath.Join(lxcpath, ".saltgo-sync-"+image+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	r := saltRun(t, ctx, conf, "mc_cloud_lxc.sync_images", "cn1")
+	lock.Close()
+	if r.code == 0 || r.ret["result"] != false || !strings.Contains(r.raw, "Transfer already in progress") {
+		t.Errorf("sync during a transfer: exit %d %s", r.code, r.raw)
+	}
+	if after := treeOf(t, nodeImage); after != before {
+		t.Errorf("refused sync changed the node image")
+	}
+	// A new version whose archive is corrupted on the master: packed
+	// here as the runner would, then one byte flipped (the runner reuses
+	// the archive of an unchanged version).
+	mustWrite(t, filepath.Join(ctlImage, "rootfs", "etc", "motd"), "version 2\n")
+	a, err := provision.PrepareImageArchive(ctx, image, ctlImage, filepath.Join(imgRoot, image), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(a.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/3] ^= 0xff
+	mustWrite(t, a.Path, string(b))
+	r = saltRun(t, ctx, conf, "mc_cloud_lxc.sync_images", "cn1")
+	if r.code == 0 || r.ret["result"] != false || !strings.Contains(r.raw, "archive verification failed") || !strings.Contains(r.raw, "previous image kept") {
+		t.Errorf("corrupted archive: exit %d %s", r.code, r.raw)
+	}
+	if after := treeOf(t, nodeImage); after != before || readTrim(t, filepath.Join(nodeImage, ".ms_version")) != version {
+		t.Errorf("corrupted archive changed the node image")
+	}
+	if ents, _ := filepath.Glob(filepath.Join(lxcpath, ".saltgo-sync-*")); len(ents) != 1 {
+		t.Errorf("left behind on the node: %v", ents)
+	}
+	// Once the archive is gone, the next sync packs and sends version 2.
+	if err := os.Remove(a.Path); err != nil {
+		t.Fatal(err)
+	}
+	r = saltRun(t, ctx, conf, "mc_cloud_lxc.sync_images", "cn1")
+	if r.code != 0 || r.ret["result"] != true || readTrim(t, filepath.Join(nodeImage, "rootfs", "etc", "motd")) != "version 2" {
+		t.Errorf("sync of version 2: exit %d %s", r.code, r.raw)
+	}
+	if v := readTrim(t, filepath.Join(nodeImage, ".ms_version")); v != a.Version {
+		t.Errorf("node version %s, want %s", v, a.Version)
+	}
+}
+
+func readTrim(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// treeOf lists a tree with find: path, type, mode, owner, size (not of
+// directories), link target.
+func treeOf(t *testing.T, root string) string {
+	t.Helper()
+	out, err := exec.Command("find", root, "-mindepth", "1", "-printf", "%P %y %m %U:%G %l\n").Output()
+	if err != nil {
+		t.Fatalf("find %s: %v", root, err)
+	}
+	l := strings.Split(strings.TrimSpace(string(out)), "\n")
+	sort.Strings(l)
+	return strings.Join(l, "\n")
 }

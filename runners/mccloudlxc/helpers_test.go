@@ -205,6 +205,8 @@ func newRig(t *testing.T, node *fakeNode, pillarText string) *rig {
 		OptCronDir, filepath.Join(dir, "cron.d"),
 		OptSaltRun, "/usr/bin/mastersalt-run",
 		OptPingTries, int64(2),
+		// The fake node answers the images step without archives.
+		OptImagesTransfer, "path",
 	)
 	return &rig{dir: dir, opts: opts, node: node, progress: &mastertest.SyncBuffer{}}
 }
