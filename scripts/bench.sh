@@ -37,7 +37,8 @@ run() { # title, package, bench regexp, benchtime
     run "grains" ./grains . 1s
     run "config" ./config . 1s
     if [ "${SALTGO_BENCH_LXC:-1}" != 0 ]; then
-      run "lxc" ./lxc 'SpawnBusybox' 1x
+      run "lxc" ./lxc/provision 'SpawnBusybox' 1x
+      run "lxc" ./lxc/provision 'BenchmarkImageSync' 1x
       run "everyday" ./internal/everyday 'BenchmarkBench50|BenchmarkPkgInstalled20' 5x
     fi
   } | awk -F'\t' '{
@@ -51,6 +52,7 @@ run() { # title, package, bench regexp, benchtime
   echo "minion's through the same master, minion RSS at most 30 MB during it; compile-only 2,000 states under 200 ms."
   echo "Issue 13 (side by side with Python in docs/bench-python-reference.md): \`pkg.installed\` of 20 installed packages"
   echo "and the 50-state formula testdata/states/bench50 (test=True and for real), in a Debian container."
+  echo "LXC spawn and image sync measurements, with what they mean: docs/bench-lxc.md."
   echo
   cat docs/bench-python-reference.md
 } > "$out.tmp"
