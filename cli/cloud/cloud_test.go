@@ -1,0 +1,334 @@
+package cloud_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cloudcli "github.com/saltgo/saltgo/cli/cloud"
+	"github.com/saltgo/saltgo/cli/console"
+	"github.com/saltgo/saltgo/cloud/alloc"
+	"github.com/saltgo/saltgo/cloud/settings"
+	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/internal/golden"
+	"github.com/saltgo/saltgo/internal/mastertest"
+
+	_ "github.com/saltgo/saltgo/runners/all"
+)
+
+const testPub = `-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAvgaR5kjWTKlJ3zEBy6bc
+pgPSDDnu9dl3nCZYvXfumYtRcj5oDA4M1vfg+5DfHAwT1ut17mwWP5Wo7i5z7cS4
+mCLGp4qdUfNgqwAv2WQBoSTpnvW8VELdGPDgVvU8bNSDk1Y8BnxJg5CnFvsIV8U8
+nGGq4ySZOdm+AXqkAS0IAQ/N3Vn9DQtVRCD0srZlMVB5MbP95ELHwwmcAmlQpL3Y
+E9M/h5Y/ArzqUqBG0jD8kSHlOU7i6z6IJtHzp7tl3obqM4CGQ8pnjwEc2F5TV8dc
+IIUcq+zJC6y46itTK63AXBHFVnPEJJyYDjbZ/cWk35SjZRlsDXz51U4vYuO7w9yK
+oQIDAQAB
+-----END PUBLIC KEY-----
+`
+
+// fakeCN is a compute node minion behind the fake master: it keeps the
+// containers it was asked to spawn and answers the node functions the
+// runner calls.
+type fakeCN struct {
+	mu    sync.Mutex
+	vms   map[string]bool
+	calls []string
+	// failSpawn makes vm_spawn fail (nothing created).
+	failSpawn bool
+}
+
+func kwOf(args []any) *data.Map {
+	for _, a := range args {
+		if m, ok := a.(*data.Map); ok {
+			return m
+		}
+	}
+	return data.NewMap()
+}
+
+func (f *fakeCN) answer(fun string, args []any) (any, time.Duration, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	kw := kwOf(args)
+	name, _ := kw.String("name")
+	if vm, ok := kw.String("vm"); ok {
+		name = vm
+	}
+	f.calls = append(f.calls, strings.TrimSpace(fun+" "+name))
+	ok := func(c string) *data.Map {
+		return data.M("name", name, "result", true, "comment", c, "changes", data.M(fun, "done"))
+	}
+	d := 5 * time.Millisecond
+	switch fun {
+	case "test.ping":
+		return true, d, true
+	case "saltutil.find_job":
+		return data.NewMap(), d, true
+	case "lxc.exists":
+		return f.vms[name], d, true
+	case "lxc.list":
+		running := data.NewMap()
+		for vm := range f.vms {
+			running.Set(vm, data.M("state", "running", "ipv4_ips", []any{"10.5.0.2"}))
+		}
+		return data.M("running", running, "stopped", data.NewMap(), "frozen", data.NewMap()), d, true
+	case "lxc.run":
+		return strings.TrimSpace(testPub), d, true
+	case "mc_cloud_lxc.vm_spawn":
+		if f.failSpawn {
+			return data.M("name", name, "result", false, "comment", "lxc-create failed: no space left (reverted)", "changes", data.NewMap()), d, true
+		}
+		f.vms[name] = true
+		return ok("spawned"), d, true
+	case "mc_cloud_lxc.destroy_vm":
+		delete(f.vms, name)
+		return ok("destroyed"), d, true
+	}
+	if strings.HasPrefix(fun, "mc_cloud_lxc.vm_") {
+		return ok(fun + " done"), d, true
+	}
+	return fmt.Sprintf("'%s' is not available.", fun), d, true
+}
+
+type rig struct {
+	m    *mastertest.Server
+	dir  string
+	cn   *fakeCN
+	conf string
+}
+
+const providersConf = `cn1-lxc:
+  target: cn1
+  driver: lxc
+  provider: lxc
+cn2-example-com-lxc:
+  target: cn2.example.com
+  driver: lxc
+  provider: lxc
+`
+
+const profilesConf = `ms-cn1-dir:
+  provider: cn1-lxc
+  backing: dir
+ms-cn1-small-lvm:
+  provider: cn1-lxc
+  backing: lvm
+  size: 5g
+ms-cn2-example-com-dir:
+  provider: cn2-example-com-lxc
+  backing: dir
+`
+
+// newRig starts a fake master whose minions are the compute node cn1 (a
+// fakeCN), the VM minions in vms (answering test.ping) and nothing else:
+// cn2.example.com is unknown to the master.
+func newRig(t *testing.T, providers, profiles string, vms ...string) *rig {
+	t.Helper()
+	dir := t.TempDir()
+	cn := &fakeCN{vms: map[string]bool{}}
+	minions := map[string]mastertest.FakeMinion{"cn1": {Answer: cn.answer}}
+	for _, v := range vms {
+		minions[v] = mastertest.FakeMinion{}
+	}
+	proot := filepath.Join(dir, "pillar")
+	write(t, filepath.Join(proot, "top.sls"), "base:\n  '*':\n    - cloud\n")
+	write(t, filepath.Join(proot, "cloud.sls"), "makina-states.cloud.lxc.vms.cn1:\n  vm1.example.com: {ip: 10.5.0.11}\n")
+	m := mastertest.StartFake(t, minions, "pillar_roots:\n  base:\n    - "+proot+
+		"\nmc_cloud_lxc.controller_id: ctl\nmc_cloud_lxc.alloc_root: "+filepath.Join(dir, "alloc")+
+		"\nmc_cloud_lxc.ping_tries: 1\nmc_cloud_lxc.ping_timeout: 1\ntimeout: 1\ngather_job_timeout: 1\n")
+	write(t, filepath.Join(m.PKIDir, "master.pub"), testPub)
+	if providers != "" {
+		write(t, filepath.Join(m.ConfDir, "cloud.providers.d", "makinastates_lxc.conf"), providers)
+	}
+	if profiles != "" {
+		write(t, filepath.Join(m.ConfDir, "cloud.profiles.d", "makinastates_lxc.conf"), profiles)
+	}
+	return &rig{m: m, dir: dir, cn: cn, conf: m.ConfDir}
+}
+
+func write(t *testing.T, p, s string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func (r *rig) run(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var out, errb bytes.Buffer
+	code := cloudcli.Main(ctx, "salt-cloud", append([]string{"-c", r.conf}, args...), strings.NewReader(stdin), console.IO{Stdout: &out, Stderr: &errb})
+	t.Logf("salt-cloud %s -> %d\n%s%s", strings.Join(args, " "), code, out.String(), errb.String())
+	return result{out.String(), errb.String(), code}
+}
+
+func readPy(t *testing.T, name, ext string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "python", name+"."+ext))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.ReplaceAll(string(b), "saltify", "lxc")
+}
+
+// TestAgainstPython compares saltgo's salt-cloud with the recorded Python
+// salt-cloud 3007.14 runs (testdata/python/README.md): stdout and exit
+// code byte for byte; stderr byte for byte where Python's came from
+// salt-cloud itself, else saltgo's own reason line.
+func TestAgainstPython(t *testing.T) {
+	oldProviders := "cn1-lxc:\n  target: cn1\n  provider: lxc\n"
+	tests := []struct {
+		name       string
+		providers  string
+		args       []string
+		stderr     string // "" means Python's exactly
+		stderrWant string
+	}{
+		{name: "list-providers", args: []string{"--list-providers"}},
+		{name: "list-profiles-all", args: []string{"--list-profiles", "all"}},
+		{name: "list-profiles-alias", args: []string{"--list-profiles", "cn1-lxc"}},
+		{name: "list-profiles-driver", args: []string{"--list-profiles", "lxc"}},
+		{name: "list-profiles-unknown", args: []string{"--list-profiles", "nope"}},
+		{name: "list-profiles-noarg", args: []string{"--list-profiles"}},
+		{name: "profile-unknown", args: []string{"-p", "nope", "vm1"}},
+		{name: "old-list-providers", providers: oldProviders, args: []string{"--list-providers"}},
+		{name: "old-list-profiles", providers: oldProviders, args: []string{"--list-profiles", "all"}},
+		{name: "old-profile", providers: oldProviders, args: []string{"-p", "ms-cn1-dir", "vm1"}},
+		{name: "destroy-unknown", args: []string{"-d", "-y", "nosuchvm"}, stderr: "own", stderrWant: "compute node cn2.example.com): minion cn2.example.com is not known to the master"},
+		{name: "query-unreachable", args: []string{"-Q"}, stderr: "own", stderrWant: "[ERROR   ] Failed to query the nodes of cn2-example-com-lxc:lxc"},
+		{name: "fullquery-unreachable", args: []string{"-F"}, stderr: "own", stderrWant: "is not known to the master"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			prov := providersConf
+			if tc.providers != "" {
+				prov = tc.providers
+			}
+			r := newRig(t, prov, profilesConf)
+			got := r.run(t, "", tc.args...)
+			if want := readPy(t, tc.name, "stdout"); got.stdout != want {
+				t.Errorf("stdout:\n%q\nPython:\n%q", got.stdout, want)
+			}
+			if want := strings.TrimSpace(readPy(t, tc.name, "exit")); fmt.Sprint(got.code) != want {
+				t.Errorf("exit %d, Python %s", got.code, want)
+			}
+			if tc.stderr == "" {
+				if want := readPy(t, tc.name, "stderr"); got.stderr != want {
+					t.Errorf("stderr:\n%q\nPython:\n%q", got.stderr, want)
+				}
+			} else if !strings.Contains(got.stderr, tc.stderrWant) {
+				t.Errorf("stderr %q lacks %q", got.stderr, tc.stderrWant)
+			}
+			if strings.Contains(got.stdout+got.stderr, "Traceback") || strings.Contains(got.stdout+got.stderr, "panic") {
+				t.Error("traceback or panic")
+			}
+		})
+	}
+}
+
+// TestProfileAndDestroy: -p creates the VM through the runner's steps on
+// its compute node (jobs through the master), records it so that
+// get_settings_for_vm answers, -Q lists it, -d asks for confirmation (no
+// means nothing happens), -d -y removes container, key and record.
+func TestProfileAndDestroy(t *testing.T) {
+	profiles := profilesConf + "web:\n  extends: ms-cn1-dir\n  image: busybox\n  minion:\n    master: 10.5.0.1\n    master_port: 4606\n"
+	r := newRig(t, providersConf, profiles, "web1.example.com")
+	got := r.run(t, "", "-p", "web", "web1.example.com")
+	if got.code != 0 {
+		t.Fatalf("-p: exit %d", got.code)
+	}
+	out := strings.ReplaceAll(got.stdout, r.dir, "<dir>")
+	golden.Text(t, "profile-create", out)
+	st := alloc.New(filepath.Join(r.dir, "alloc"))
+	s, err := settings.Load(data.NewMap(), settings.Options{MinionID: "ctl", AllocRoot: st.Root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.GetSettingsForVM(context.Background(), "cn1", "web1.example.com", true)
+	if err != nil || v.ProfileType != "dir-scratch" || v.Image != "busybox" || v.Master != "10.5.0.1" || !s.Recorded("cn1", "web1.example.com") {
+		t.Fatalf("recorded settings: %v %+v", err, v)
+	}
+	if _, err := os.Stat(filepath.Join(r.m.PKIDir, "minions", "web1.example.com")); err != nil {
+		t.Errorf("minion key not accepted: %v", err)
+	}
+	// A second -p of the same name: salt-cloud's "already exists".
+	got = r.run(t, "", "-p", "web", "web1.example.com")
+	if got.code != 0 || got.stdout != "web1.example.com:\n    ----------\n    Error:\n        web1.example.com already exists under cn1-lxc:lxc\n" {
+		t.Errorf("second -p: %d %s", got.code, got.stdout)
+	}
+	got = r.run(t, "", "-Q")
+	golden.Text(t, "query", got.stdout)
+	// -d without -y, answered "n": nothing happens.
+	got = r.run(t, "n\n", "-d", "web1.example.com")
+	golden.Text(t, "destroy-declined", got.stdout)
+	if !r.cn.vms["web1.example.com"] {
+		t.Fatal("declined destroy removed the container")
+	}
+	got = r.run(t, "y\n", "-d", "web1.example.com", "nosuchvm")
+	if got.code != 0 {
+		t.Errorf("-d: exit %d", got.code)
+	}
+	golden.Text(t, "destroy", got.stdout)
+	if r.cn.vms["web1.example.com"] {
+		t.Error("container still there")
+	}
+	for _, id := range r.m.IDs() {
+		if id == "web1.example.com" {
+			t.Error("minion key not deleted")
+		}
+	}
+	if _, err := os.Stat(st.CNSettingPath("cn1", settings.RecordedSetting)); !os.IsNotExist(err) {
+		t.Errorf("record kept after destroy: %v", err)
+	}
+}
+
+// TestProfileErrors: an unknown compute node, an unreachable one, a VM
+// declared for another compute node and a failed spawn are clear errors
+// that leave nothing behind (no record, no key, no container).
+func TestProfileErrors(t *testing.T) {
+	tests := []struct {
+		name, profile, vm string
+		failSpawn         bool
+		want              string
+	}{
+		{name: "unknown compute node", profile: "ms-cn2-example-com-dir", vm: "web2.example.com", want: "minion cn2.example.com is not known to the master"},
+		{name: "declared elsewhere", profile: "ms-cn2-example-com-dir", vm: "vm1.example.com", want: "vm vm1.example.com is declared for compute node cn1 in the pillar of the controller ctl, not for cn2.example.com"},
+		{name: "spawn fails", profile: "ms-cn1-dir", vm: "web3.example.com", failSpawn: true, want: "lxc-create failed: no space left (reverted)"},
+		{name: "bad profile type", profile: "ms-cn1-bad", vm: "web4.example.com", want: `cannot tell the LXC profile type from backing "zfs"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, providersConf, profilesConf+"ms-cn1-bad:\n  provider: cn1-lxc\n  backing: zfs\n")
+			r.cn.failSpawn = tc.failSpawn
+			got := r.run(t, "", "-p", tc.profile, tc.vm)
+			if got.code == 0 || !strings.Contains(got.stdout, tc.want) {
+				t.Errorf("exit %d, stdout lacks %q", got.code, tc.want)
+			}
+			if _, err := os.Stat(filepath.Join(r.dir, "alloc", "cn1", "settings", settings.RecordedSetting+".pack")); err == nil {
+				t.Error("record left behind")
+			}
+			if _, err := os.Stat(filepath.Join(r.m.PKIDir, "minions", tc.vm)); err == nil {
+				t.Error("key left behind")
+			}
+			if len(r.cn.vms) != 0 {
+				t.Errorf("containers left: %v", r.cn.vms)
+			}
+		})
+	}
+}
