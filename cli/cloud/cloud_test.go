@@ -332,3 +332,73 @@ func TestProfileErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestMap: -m creates the map's VMs that do not exist (after the prompt,
+// or -y; in parallel with -P), reports the existing ones as "Already
+// running.", and a map with a YAML error or an unknown profile is a clear
+// error that creates nothing.
+func TestMap(t *testing.T) {
+	profiles := profilesConf + "web:\n  extends: ms-cn1-dir\n  image: busybox\n"
+	tests := []struct {
+		name, mapText string
+		args          []string
+		code          int
+		created       []string
+		stdout        []string
+		stderr        string
+	}{
+		{name: "parallel", mapText: "web:\n  - web1.example.com\n  - web2.example.com: {ip: 10.5.0.42}\n", args: []string{"-P", "-y"},
+			created: []string{"web1.example.com", "web2.example.com"}, stdout: []string{"web1.example.com:\n    ----------\n    changes:\n        ----------\n        created:\n            created", "web2.example.com:"}},
+		{name: "declined", mapText: "web:\n  - web1.example.com\n", stdout: []string{"The following virtual machines are set to be created:\n  web1.example.com\n\nProceed? [N/y] "}},
+		{name: "yaml error", mapText: "web: [web1.example.com\n", code: 1, stderr: "Error: There was an error with a custom map: the map file"},
+		{name: "unknown profile", mapText: "nope:\n  - web9.example.com\n", code: 1, stderr: "Found the following errors:\n  nope: Requested profile 'nope' is not defined\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, providersConf, profiles, "web1.example.com", "web2.example.com")
+			mp := filepath.Join(r.dir, "map.yaml")
+			write(t, mp, tc.mapText)
+			got := r.run(t, "n\n", append([]string{"-m", mp}, tc.args...)...)
+			if got.code != tc.code {
+				t.Errorf("exit %d, want %d", got.code, tc.code)
+			}
+			for _, s := range tc.stdout {
+				if !strings.Contains(got.stdout, s) {
+					t.Errorf("stdout lacks %q", s)
+				}
+			}
+			if !strings.Contains(got.stderr, tc.stderr) {
+				t.Errorf("stderr lacks %q", tc.stderr)
+			}
+			if len(r.cn.vms) != len(tc.created) {
+				t.Errorf("containers %v, want %v", r.cn.vms, tc.created)
+			}
+			for _, vm := range tc.created {
+				if !r.cn.vms[vm] {
+					t.Errorf("%s not created", vm)
+				}
+			}
+			if tc.name == "parallel" {
+				// The map's per-VM overrides reach the recorded settings.
+				s, err := settings.Load(data.NewMap(), settings.Options{MinionID: "ctl", AllocRoot: filepath.Join(r.dir, "alloc")})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v, err := s.GetSettingsForVM(context.Background(), "cn1", "web2.example.com", false); err != nil || v.IP != "10.5.0.42" {
+					t.Errorf("web2 settings: %v %+v", err, v)
+				}
+			}
+		})
+	}
+	// A second run of the same map: everything is already running.
+	r := newRig(t, providersConf, profiles, "web1.example.com")
+	mp := filepath.Join(r.dir, "map.yaml")
+	write(t, mp, "web:\n  - web1.example.com\n")
+	if got := r.run(t, "", "-m", mp, "-y"); got.code != 0 {
+		t.Fatalf("first map run: %d", got.code)
+	}
+	got := r.run(t, "", "-m", mp, "-y")
+	if got.code != 0 || got.stdout != "web1.example.com:\n    ----------\n    Message:\n        Already running.\n" {
+		t.Errorf("second map run: %d %q", got.code, got.stdout)
+	}
+}
