@@ -470,13 +470,18 @@ func (c *run) create(ctx context.Context, profile string, names []string, overri
 	}
 	results := make([]*data.Map, len(names))
 	failed := make([]bool, len(names))
+	// The compute node is asked whether a name exists only when it
+	// answers; otherwise the runner's check says why it cannot be used.
+	reachable := ctl.Reachable(ctx, cn) == nil
 	one := func(i int, name string) {
-		if ok, err := ctl.Exists(ctx, cn, name); err == nil && ok {
-			// run_profile: an existing VM is an error entry, not a failure.
-			msg := fmt.Sprintf("%s already exists under %s:%s", name, alias, driver)
-			c.log.Error(msg)
-			results[i] = data.M("Error", msg)
-			return
+		if reachable {
+			if ok, err := ctl.Exists(ctx, cn, name); err == nil && ok {
+				// run_profile: an existing VM is an error entry, not a failure.
+				msg := fmt.Sprintf("%s already exists under %s:%s", name, alias, driver)
+				c.log.Error(msg)
+				results[i] = data.M("Error", msg)
+				return
+			}
 		}
 		vm := c.cfg.VMConfig(name, profile, overrides[name])
 		entry, err := ctl.VMEntryFromProfile(profile, vm)

@@ -133,7 +133,9 @@ func newRig(t *testing.T, providers, profiles string, vms ...string) *rig {
 	t.Helper()
 	dir := t.TempDir()
 	cn := &fakeCN{vms: map[string]bool{}}
-	minions := map[string]mastertest.FakeMinion{"cn1": {Answer: cn.answer}}
+	minions := map[string]mastertest.FakeMinion{"cn1": {Answer: cn.answer},
+		// cn3 is known to the master but never answers.
+		"cn3": {Answer: func(string, []any) (any, time.Duration, bool) { return nil, 0, false }}}
 	for _, v := range vms {
 		minions[v] = mastertest.FakeMinion{}
 	}
@@ -308,20 +310,23 @@ func TestProfileErrors(t *testing.T) {
 		want              string
 	}{
 		{name: "unknown compute node", profile: "ms-cn2-example-com-dir", vm: "web2.example.com", want: "minion cn2.example.com is not known to the master"},
+		{name: "unreachable compute node", profile: "ms-cn3-dir", vm: "web5.example.com", want: "Target cn3 unreachable: no answer to test.ping after 1 tries"},
 		{name: "declared elsewhere", profile: "ms-cn2-example-com-dir", vm: "vm1.example.com", want: "vm vm1.example.com is declared for compute node cn1 in the pillar of the controller ctl, not for cn2.example.com"},
 		{name: "spawn fails", profile: "ms-cn1-dir", vm: "web3.example.com", failSpawn: true, want: "lxc-create failed: no space left (reverted)"},
 		{name: "bad profile type", profile: "ms-cn1-bad", vm: "web4.example.com", want: `cannot tell the LXC profile type from backing "zfs"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newRig(t, providersConf, profilesConf+"ms-cn1-bad:\n  provider: cn1-lxc\n  backing: zfs\n")
+			r := newRig(t, providersConf+"cn3-lxc:\n  target: cn3\n  driver: lxc\n", profilesConf+"ms-cn1-bad:\n  provider: cn1-lxc\n  backing: zfs\nms-cn3-dir:\n  provider: cn3-lxc\n  backing: dir\n")
 			r.cn.failSpawn = tc.failSpawn
 			got := r.run(t, "", "-p", tc.profile, tc.vm)
 			if got.code == 0 || !strings.Contains(got.stdout, tc.want) {
 				t.Errorf("exit %d, stdout lacks %q", got.code, tc.want)
 			}
-			if _, err := os.Stat(filepath.Join(r.dir, "alloc", "cn1", "settings", settings.RecordedSetting+".pack")); err == nil {
-				t.Error("record left behind")
+			for _, cn := range []string{"cn1", "cn2examplecom", "cn3"} {
+				if _, err := os.Stat(filepath.Join(r.dir, "alloc", cn, "settings", settings.RecordedSetting+".pack")); err == nil {
+					t.Errorf("record left behind for %s", cn)
+				}
 			}
 			if _, err := os.Stat(filepath.Join(r.m.PKIDir, "minions", tc.vm)); err == nil {
 				t.Error("key left behind")
