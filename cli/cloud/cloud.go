@@ -441,85 +441,101 @@ func (c *run) profile(ctx context.Context, profile string, names []string) int {
 		c.log.Error(msg)
 		return c.print(data.M("Error", msg))
 	}
-	ret, code := c.create(ctx, profile, names, map[string]*data.Map{})
+	jobs := make([]job, len(names))
+	for i, n := range names {
+		jobs[i] = job{n, profile}
+	}
+	ret, code := c.create(ctx, jobs, map[string]*data.Map{})
 	if p := c.print(ret); p != exitOK {
 		return p
 	}
 	return code
 }
 
-// create makes names from profile (with per-VM map overrides) and returns
-// salt-cloud's {name: create return} and the exit code.
-func (c *run) create(ctx context.Context, profile string, names []string, overrides map[string]*data.Map) (*data.Map, int) {
+// job is one VM to create from a profile.
+type job struct{ name, profile string }
+
+// create makes the VMs of jobs (with per-VM map overrides), in parallel
+// with -P, and returns salt-cloud's {name: create return} and the exit
+// code.
+func (c *run) create(ctx context.Context, jobs []job, overrides map[string]*data.Map) (*data.Map, int) {
 	ret := data.NewMap()
-	p := c.cfg.Profiles[profile]
-	alias, driver, _ := strings.Cut(mustString(p, "provider"), ":")
-	if driver != "lxc" {
-		for _, n := range names {
-			ret.Set(n, data.M("Error", fmt.Sprintf("the driver of profile %s is %s: saltgo's salt-cloud creates only with the lxc driver", profile, driver)))
-		}
-		return ret, exitGeneric
-	}
-	cn, _ := c.cfg.Providers[alias][driver].String("target")
 	ctl, err := c.controller(ctx)
 	if err != nil {
-		for _, n := range names {
-			ret.Set(n, data.M("Error", err.Error()))
+		for _, j := range jobs {
+			ret.Set(j.name, data.M("Error", err.Error()))
 		}
 		return ret, exitGeneric
 	}
-	results := make([]*data.Map, len(names))
-	failed := make([]bool, len(names))
-	// The compute node is asked whether a name exists only when it
-	// answers; otherwise the runner's check says why it cannot be used.
-	reachable := ctl.Reachable(ctx, cn) == nil
-	one := func(i int, name string) {
-		if reachable {
-			if ok, err := ctl.Exists(ctx, cn, name); err == nil && ok {
+	// A compute node is asked whether a name exists only when it answers;
+	// otherwise the runner's check says why it cannot be used.
+	var mu sync.Mutex
+	reachable := map[string]bool{}
+	isReachable := func(cn string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		ok, seen := reachable[cn]
+		if !seen {
+			ok = ctl.Reachable(ctx, cn) == nil
+			reachable[cn] = ok
+		}
+		return ok
+	}
+	results := make([]*data.Map, len(jobs))
+	failed := make([]bool, len(jobs))
+	one := func(i int, j job) {
+		alias, driver, _ := strings.Cut(mustString(c.cfg.Profiles[j.profile], "provider"), ":")
+		if driver != "lxc" {
+			results[i], failed[i] = data.M("Error", fmt.Sprintf("the driver of profile %s is %s: saltgo's salt-cloud creates only with the lxc driver", j.profile, driver)), true
+			return
+		}
+		cn, _ := c.cfg.Providers[alias][driver].String("target")
+		if isReachable(cn) {
+			if ok, err := ctl.Exists(ctx, cn, j.name); err == nil && ok {
 				// run_profile: an existing VM is an error entry, not a failure.
-				msg := fmt.Sprintf("%s already exists under %s:%s", name, alias, driver)
+				msg := fmt.Sprintf("%s already exists under %s:%s", j.name, alias, driver)
 				c.log.Error(msg)
 				results[i] = data.M("Error", msg)
 				return
 			}
 		}
-		vm := c.cfg.VMConfig(name, profile, overrides[name])
-		entry, err := ctl.VMEntryFromProfile(profile, vm)
+		vm := c.cfg.VMConfig(j.name, j.profile, overrides[j.name])
+		entry, err := ctl.VMEntryFromProfile(j.profile, vm)
 		if err != nil {
 			results[i], failed[i] = data.M("Error", err.Error()), true
 			return
 		}
-		res := ctl.ProvisionFromProfile(ctx, cn, name, entry)
-		out := data.M("name", name, "changes", data.NewMap(), "result", res.OK(), "comment", "", "runner_return", res.Map())
+		res := ctl.ProvisionFromProfile(ctx, cn, j.name, entry)
+		out := data.M("name", j.name, "changes", data.NewMap(), "result", res.OK(), "comment", "", "runner_return", res.Map())
 		if res.OK() {
 			out.Set("changes", data.M("created", "created"))
 		} else {
-			out.Set("Error", fmt.Sprintf("Error while creating %s,", name))
+			out.Set("Error", fmt.Sprintf("Error while creating %s,", j.name))
 			failed[i] = true
 		}
 		results[i] = out
 	}
-	if c.r.Bool("parallel") && len(names) > 1 {
+	if c.r.Bool("parallel") && len(jobs) > 1 {
 		sem := make(chan struct{}, max(ctl.Concurrency, 1))
 		var wg sync.WaitGroup
-		for i, n := range names {
+		for i, j := range jobs {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				one(i, n)
+				one(i, j)
 			}()
 		}
 		wg.Wait()
 	} else {
-		for i, n := range names {
-			one(i, n)
+		for i, j := range jobs {
+			one(i, j)
 		}
 	}
 	code := exitOK
-	for i, n := range names {
-		ret.Set(n, results[i])
+	for i, j := range jobs {
+		ret.Set(j.name, results[i])
 		if failed[i] {
 			code = exitGeneric
 		}
@@ -684,23 +700,16 @@ func (c *run) runMap(ctx context.Context, path string) int {
 		for _, n := range create {
 			want[n] = true
 		}
-		// One create per profile; -P runs each profile's VMs in parallel.
+		// All the map's VMs at once with -P (run_map's parallel mode).
+		var jobs []job
 		for _, p := range m.order {
-			var l []string
 			for _, n := range m.vms[p] {
 				if want[n] {
-					l = append(l, n)
+					jobs = append(jobs, job{n, p})
 				}
 			}
-			if len(l) == 0 {
-				continue
-			}
-			r, rc := c.create(ctx, p, l, m.override)
-			r.Range(func(k, v any) bool { ret.Set(k, v); return true })
-			if rc != exitOK {
-				code = rc
-			}
 		}
+		ret, code = c.create(ctx, jobs, m.override)
 	}
 	for _, n := range existing {
 		ret.Set(n, data.M("Message", "Already running."))
