@@ -317,7 +317,8 @@ mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-mi
 // the generated dir-scratch one for a busybox VM. -p creates web.e2e.test
 // on cn1, running with the IP get_settings_for_vm gives it afterwards;
 // -d -y removes the container and the minion key, and the VM is no longer
-// known to get_settings_for_vm.
+// known to get_settings_for_vm; -m -P makes two more in parallel, -d -m
+// removes them.
 func e2eSaltCloud(t *testing.T, ctx context.Context, m *mastertest.Server, lc *liblxc.Client) {
 	t.Helper()
 	conf := m.ConfDir
@@ -378,6 +379,30 @@ func e2eSaltCloud(t *testing.T, ctx context.Context, m *mastertest.Server, lc *l
 	}
 	if out, code := cloud("", "-d", "-y", vm); code != 0 || out != "No machines were found to be destroyed\n" {
 		t.Errorf("second -d: %d %q", code, out)
+	}
+	// -m -P: two VMs of a map in parallel, then -d -m removes them.
+	mapFile := filepath.Join(filepath.Dir(conf), "e2e.map")
+	mustWrite(t, mapFile, "e2e-busybox:\n  - m1.e2e.test\n  - m2.e2e.test\n")
+	if _, code := cloud("", "-m", mapFile, "-P", "-y"); code != 0 {
+		t.Fatalf("salt-cloud -m -P: exit %d", code)
+	}
+	for _, n := range []string{"m1.e2e.test", "m2.e2e.test"} {
+		r = saltRun(t, ctx, conf, "mc_cloud_lxc.get_settings_for_vm", "cn1", n)
+		ip, _ := r.ret["ip"].(string)
+		if out, err := lc.Run(ctx, n, []string{"ip", "addr", "show", "eth0"}, nil, nil); err != nil || ip == "" || !strings.Contains(string(out.Stdout), ip+"/16") {
+			t.Errorf("%s eth0 lacks %q: %v %s", n, ip, err, out.Stdout)
+		}
+	}
+	if out, code := cloud("", "-d", "-m", mapFile, "-y"); code != 0 || strings.Count(out, "was destroyed") != 2 {
+		t.Errorf("salt-cloud -d -m: exit %d", code)
+	}
+	for _, n := range []string{"m1.e2e.test", "m2.e2e.test"} {
+		if ok, _ := lc.Exists(ctx, n); ok {
+			t.Errorf("%s still exists", n)
+		}
+		if _, err := os.Stat(filepath.Join(m.PKIDir, "minions", n)); err == nil {
+			t.Errorf("%s key still accepted", n)
+		}
 	}
 }
 
