@@ -42,6 +42,8 @@ type fakeCN struct {
 	calls []string
 	// failSpawn makes vm_spawn fail (nothing created).
 	failSpawn bool
+	// stepDelay is how long each VM step takes to answer.
+	stepDelay time.Duration
 }
 
 func kwOf(args []any) *data.Map {
@@ -66,6 +68,9 @@ func (f *fakeCN) answer(fun string, args []any) (any, time.Duration, bool) {
 		return data.M("name", name, "result", true, "comment", c, "changes", data.M(fun, "done"))
 	}
 	d := 5 * time.Millisecond
+	if strings.HasPrefix(fun, "mc_cloud_lxc.vm_") && f.stepDelay > 0 {
+		d = f.stepDelay
+	}
 	switch fun {
 	case "test.ping":
 		return true, d, true
@@ -129,7 +134,7 @@ ms-cn2-example-com-dir:
 // newRig starts a fake master whose minions are the compute node cn1 (a
 // fakeCN), the VM minions in vms (answering test.ping) and nothing else:
 // cn2.example.com is unknown to the master.
-func newRig(t *testing.T, providers, profiles string, vms ...string) *rig {
+func newRig(t testing.TB, providers, profiles string, vms ...string) *rig {
 	t.Helper()
 	dir := t.TempDir()
 	cn := &fakeCN{vms: map[string]bool{}}
@@ -155,7 +160,7 @@ func newRig(t *testing.T, providers, profiles string, vms ...string) *rig {
 	return &rig{m: m, dir: dir, cn: cn, conf: m.ConfDir}
 }
 
-func write(t *testing.T, p, s string) {
+func write(t testing.TB, p, s string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		t.Fatal(err)
@@ -170,7 +175,7 @@ type result struct {
 	code           int
 }
 
-func (r *rig) run(t *testing.T, stdin string, args ...string) result {
+func (r *rig) run(t testing.TB, stdin string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -405,5 +410,37 @@ func TestMap(t *testing.T) {
 	got := r.run(t, "", "-m", mp, "-y")
 	if got.code != 0 || got.stdout != "web1.example.com:\n    ----------\n    Message:\n        Already running.\n" {
 		t.Errorf("second map run: %d %q", got.code, got.stdout)
+	}
+}
+
+// BenchmarkMap20 is salt-cloud -m of 20 VMs against one compute node
+// whose VM steps each answer after 20 ms (the fake master and node of the
+// tests): sequentially, and with -P (at most mc_cloud_lxc.concurrency, 4,
+// at once). The ratio of the two vms/s is what -P buys.
+func BenchmarkMap20(b *testing.B) {
+	var names []string
+	for i := 0; i < 20; i++ {
+		names = append(names, fmt.Sprintf("b%02d.example.com", i))
+	}
+	for _, mode := range []struct {
+		name string
+		args []string
+	}{{"sequential", []string{"-y"}}, {"parallel", []string{"-y", "-P"}}} {
+		b.Run(mode.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				r := newRig(b, providersConf, profilesConf+"web:\n  extends: ms-cn1-dir\n  image: busybox\n", names...)
+				r.cn.stepDelay = 20 * time.Millisecond
+				mp := filepath.Join(r.dir, "map.yaml")
+				write(b, mp, "web:\n  - "+strings.Join(names, "\n  - ")+"\n")
+				b.StartTimer()
+				got := r.run(b, "", append([]string{"-m", mp}, mode.args...)...)
+				b.StopTimer()
+				if got.code != 0 || len(r.cn.vms) != 20 {
+					b.Fatalf("exit %d, %d vms", got.code, len(r.cn.vms))
+				}
+			}
+			b.ReportMetric(float64(20*b.N)/b.Elapsed().Seconds(), "vms/s")
+		})
 	}
 }
