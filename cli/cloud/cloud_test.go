@@ -44,6 +44,8 @@ type fakeCN struct {
 	failSpawn bool
 	// stepDelay is how long each VM step takes to answer.
 	stepDelay time.Duration
+	// dieAfterSpawn: once a VM is spawned the node answers nothing more.
+	dieAfterSpawn, dead bool
 }
 
 func kwOf(args []any) *data.Map {
@@ -64,6 +66,9 @@ func (f *fakeCN) answer(fun string, args []any) (any, time.Duration, bool) {
 		name = vm
 	}
 	f.calls = append(f.calls, strings.TrimSpace(fun+" "+name))
+	if f.dead {
+		return nil, 0, false
+	}
 	ok := func(c string) *data.Map {
 		return data.M("name", name, "result", true, "comment", c, "changes", data.M(fun, "done"))
 	}
@@ -91,6 +96,7 @@ func (f *fakeCN) answer(fun string, args []any) (any, time.Duration, bool) {
 			return data.M("name", name, "result", false, "comment", "lxc-create failed: no space left (reverted)", "changes", data.NewMap()), d, true
 		}
 		f.vms[name] = true
+		f.dead = f.dieAfterSpawn
 		return ok("spawned"), d, true
 	case "mc_cloud_lxc.destroy_vm":
 		delete(f.vms, name)
@@ -149,7 +155,7 @@ func newRig(t testing.TB, providers, profiles string, vms ...string) *rig {
 	write(t, filepath.Join(proot, "cloud.sls"), "makina-states.cloud.lxc.vms.cn1:\n  vm1.example.com: {ip: 10.5.0.11}\n")
 	m := mastertest.StartFake(t, minions, "pillar_roots:\n  base:\n    - "+proot+
 		"\nmc_cloud_lxc.controller_id: ctl\nmc_cloud_lxc.alloc_root: "+filepath.Join(dir, "alloc")+
-		"\nmc_cloud_lxc.ping_tries: 1\nmc_cloud_lxc.ping_timeout: 1\ntimeout: 1\ngather_job_timeout: 1\n")
+		"\nmc_cloud_lxc.ping_tries: 1\nmc_cloud_lxc.ping_timeout: 1\nmc_cloud_lxc.step_timeout: 1\ntimeout: 1\ngather_job_timeout: 1\n")
 	write(t, filepath.Join(m.PKIDir, "master.pub"), testPub)
 	if providers != "" {
 		write(t, filepath.Join(m.ConfDir, "cloud.providers.d", "makinastates_lxc.conf"), providers)
@@ -442,5 +448,31 @@ func BenchmarkMap20(b *testing.B) {
 			}
 			b.ReportMetric(float64(20*b.N)/b.Elapsed().Seconds(), "vms/s")
 		})
+	}
+}
+
+// TestProfileNodeGoneAfterSpawn: the compute node stops answering once
+// the container is spawned: -p fails with the runner's "spawned but NOT
+// fully provisioned" line, and the record is kept so that the VM can be
+// removed with salt-cloud -d once the node is back.
+func TestProfileNodeGoneAfterSpawn(t *testing.T) {
+	r := newRig(t, providersConf, profilesConf)
+	r.cn.dieAfterSpawn = true
+	got := r.run(t, "", "-p", "ms-cn1-dir", "web6.example.com")
+	if got.code == 0 || !strings.Contains(got.stdout, "web6.example.com on cn1 is spawned but NOT fully provisioned (stopped at step hostsfile)") {
+		t.Errorf("exit %d", got.code)
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, "alloc", "cn1", "settings", settings.RecordedSetting+".pack")); err != nil {
+		t.Errorf("record not kept: %v", err)
+	}
+	// The node is back: -d removes the VM and its record.
+	r.cn.mu.Lock()
+	r.cn.dead = false
+	r.cn.mu.Unlock()
+	if got := r.run(t, "", "-d", "-y", "web6.example.com"); got.code != 0 || !strings.Contains(got.stdout, "web6.example.com was destroyed") {
+		t.Errorf("-d after the node came back: %d", got.code)
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, "alloc", "cn1", "settings", settings.RecordedSetting+".pack")); err == nil {
+		t.Error("record kept after -d")
 	}
 }
