@@ -303,6 +303,7 @@ func (c *run) nodes(ctx context.Context) (*data.Map, []provider, error) {
 	provs := c.lxcProviders()
 	out := data.NewMap()
 	results := make([]*data.Map, len(provs))
+	errs := make([]error, len(provs))
 	var wg sync.WaitGroup
 	for i, pv := range provs {
 		wg.Add(1)
@@ -314,13 +315,25 @@ func (c *run) nodes(ctx context.Context) (*data.Map, []provider, error) {
 			}
 			m, err := ctl.ListNodes(ctx, pv.target)
 			if err != nil {
-				c.log.Error(fmt.Sprintf("Failed to query the nodes of %s:%s (compute node %s): %v", pv.alias, pv.driver, pv.target, err))
+				errs[i] = err
 				return
 			}
 			results[i] = m
 		}()
 	}
 	wg.Wait()
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		var unk *mccloudlxc.UnknownMinionError
+		if !errors.Is(err, mccloudlxc.ErrUnreachable) && !errors.As(err, &unk) {
+			// The master itself cannot be used: no provider can answer.
+			return nil, nil, err
+		}
+		pv := provs[i]
+		c.log.Error(fmt.Sprintf("Failed to query the nodes of %s:%s (compute node %s): %v", pv.alias, pv.driver, pv.target, err))
+	}
 	for i, pv := range provs {
 		if results[i] == nil || results[i].Len() == 0 {
 			continue

@@ -476,3 +476,22 @@ func TestProfileNodeGoneAfterSpawn(t *testing.T) {
 		t.Error("record kept after -d")
 	}
 }
+
+// TestNotOnTheMaster: without the master's root key (not on the master
+// host, or not root) every command that needs the master says so and
+// exits 1; listing providers and profiles still works.
+func TestNotOnTheMaster(t *testing.T) {
+	r := newRig(t, providersConf, profilesConf)
+	if err := os.Remove(filepath.Join(r.m.CacheDir, ".root_key")); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"-Q"}, {"-d", "-y", "vm1"}, {"-p", "ms-cn1-dir", "web7.example.com"}} {
+		got := r.run(t, "", args...)
+		if got.code != 1 || !strings.Contains(got.stdout+got.stderr, "must run on the master host") {
+			t.Errorf("%v: exit %d", args, got.code)
+		}
+	}
+	if got := r.run(t, "", "--list-providers"); got.code != 0 {
+		t.Errorf("--list-providers: exit %d", got.code)
+	}
+}
