@@ -74,7 +74,7 @@ install: build
 	install -m 0644 dist/systemd/saltgo-minion.service dist/systemd/mastersalt-minion.service /etc/systemd/system/
 	install -m 0755 $(BIN) /usr/local/bin/saltgo
 	install -m 0755 $(HELPER) /usr/local/bin/saltgo-lxc-helper
-	install -d /usr/local/lib/saltgo/bin; for n in salt-call salt-minion salt-run salt mastersalt-call mastersalt-minion mastersalt-run mastersalt; do \
+	install -d /usr/local/lib/saltgo/bin; for n in salt-call salt-minion salt-run salt salt-cloud mastersalt-call mastersalt-minion mastersalt-run mastersalt mastersalt-cloud; do \
 	  ln -sf /usr/local/bin/saltgo /usr/local/lib/saltgo/bin/$$n; done
 	@echo "installed /usr/local/bin/saltgo and /usr/local/bin/saltgo-lxc-helper; role links in /usr/local/lib/saltgo/bin (see docs/operator-guide.md)"
 

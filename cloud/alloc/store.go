@@ -206,3 +206,31 @@ func typeName(v any) string {
 	}
 	return fmt.Sprintf("%T", v)
 }
+
+// UpdateCNSetting rewrites a per compute node setting file under the
+// compute node's lock: f gets the stored value (ok is false when the file
+// does not exist) and returns the new one, which is written atomically; a
+// nil new value removes the file. An error from f changes nothing.
+func (s *Store) UpdateCNSetting(ctx context.Context, target, setting string, f func(v any, ok bool) (any, error)) error {
+	unlock, err := s.lock(ctx, target)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	path := s.CNSettingPath(target, setting)
+	cur, ok, err := ReadValue(path)
+	if err != nil {
+		return err
+	}
+	next, err := f(cur, ok)
+	if err != nil {
+		return err
+	}
+	if next == nil {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("alloc: %w", err)
+		}
+		return nil
+	}
+	return WriteValue(path, next)
+}

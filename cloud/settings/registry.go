@@ -260,6 +260,11 @@ func Load(pillar *data.Map, opts Options) (*Settings, error) {
 	default:
 		s.store = alloc.New(s.Cloud.ComputeNodePillarDir)
 	}
+	rec, err := recordedVMs(s.store)
+	if err != nil {
+		return nil, fmt.Errorf("mc_cloud_lxc: VMs recorded by salt-cloud: %w", err)
+	}
+	s.vms.addRecorded(rec)
 	return s, nil
 }
 

@@ -1,7 +1,8 @@
 // Command saltgo is one binary that stands in for Salt's Python CLIs and
 // daemons. It picks its role from the name it is run under (argv[0]) --
-// salt-call, salt-minion, salt-run, salt and their mastersalt* twins -- or
-// from its first argument: saltgo call|minion|run|salt|shims|version.
+// salt-call, salt-minion, salt-run, salt, salt-cloud and their mastersalt*
+// twins -- or from its first argument: saltgo
+// call|minion|run|salt|cloud|shims|version.
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/saltgo/saltgo/cli/call"
+	cloudcli "github.com/saltgo/saltgo/cli/cloud"
 	"github.com/saltgo/saltgo/cli/console"
 	minioncli "github.com/saltgo/saltgo/cli/minion"
 	runcli "github.com/saltgo/saltgo/cli/run"
@@ -32,13 +34,15 @@ const usage = `Usage: saltgo <command> [options]
 
 saltgo replaces Python pieces of a SaltStack deployment with one Go binary.
 It picks its role from the name it is run under (install it as, or symlink
-it to, salt-call, salt-minion, salt-run, salt, mastersalt-call,
-mastersalt-minion, mastersalt-run, mastersalt), or from the command:
+it to, salt-call, salt-minion, salt-run, salt, salt-cloud, mastersalt-call,
+mastersalt-minion, mastersalt-run, mastersalt, mastersalt-cloud), or from the
+command:
 
   call      run an execution function locally (salt-call); "saltgo call --help"
   minion    run a minion daemon that signs in to a Salt master (salt-minion)
   run       run a runner function (salt-run)
   salt      publish a job through the master and print the returns (salt)
+  cloud     create, list and destroy LXC VMs from salt-cloud profiles (salt-cloud)
   shims     write Python loader modules that forward mc_cloud_lxc calls to saltgo
             (for a Python salt-run or minion kept during a migration: docs/migration.md)
   version   print saltgo's version and the Salt version it speaks
@@ -73,6 +77,8 @@ func role(name string) (string, string) {
 		return "minion", flavour + "-minion"
 	case "-run", "run":
 		return "run", flavour + "-run"
+	case "-cloud", "cloud":
+		return "cloud", flavour + "-cloud"
 	case "":
 		if base == "salt" || base == "mastersalt" {
 			return "salt", base
@@ -120,6 +126,8 @@ func run(argv []string) int {
 		return runcli.Main(ctx, prog, args, stdio)
 	case "salt":
 		return saltcli.Main(ctx, prog, args, stdio)
+	case "cloud":
+		return cloudcli.Main(ctx, prog, args, os.Stdin, stdio)
 	}
 	return 64
 }

@@ -104,7 +104,26 @@ func (e *envError) Error() string { return e.msg }
 // (the front door's shared client is used, or one built from the master
 // options). The returned release func closes what was opened.
 func newController(ctx context.Context, c *host.Call, node Node) (*Controller, func(), error) {
-	env := c.Env
+	conc := 0
+	if c.Given("concurrency") {
+		n, err := c.Int("concurrency")
+		if err != nil || n < 1 {
+			return nil, func() {}, host.Invalidf("concurrency must be a positive integer")
+		}
+		conc = int(n)
+	}
+	return newControllerEnv(ctx, c.Env, node, c.Given("test") && c.Bool("test"), conc)
+}
+
+// OpenController builds the Controller of a front door other than
+// salt-run (salt-cloud): env carries the master options and config (and,
+// optionally, the shared client); concurrency 0 keeps the master option
+// or the default. release closes what was opened.
+func OpenController(ctx context.Context, env *host.Env, test bool, concurrency int) (*Controller, func(), error) {
+	return newControllerEnv(ctx, env, nil, test, concurrency)
+}
+
+func newControllerEnv(ctx context.Context, env *host.Env, node Node, test bool, concurrency int) (*Controller, func(), error) {
 	if env == nil || env.Opts == nil {
 		return nil, func() {}, &envError{"mc_cloud_lxc: no master configuration (run through salt-run / mastersalt-run on the master host)"}
 	}
@@ -113,16 +132,12 @@ func newController(ctx context.Context, c *host.Call, node Node) (*Controller, f
 		ctl.ConfigDir, ctl.Flavour = cfg.ConfigDir, cfg.Flavour
 	}
 	ctl.Paint = Painter{On: colourOn(env.Opts)}
-	ctl.Test = c.Given("test") && c.Bool("test")
+	ctl.Test = test
 	if n, ok := optInt(env.Opts, OptConcurrency); ok && n > 0 {
 		ctl.Concurrency = int(n)
 	}
-	if c.Given("concurrency") {
-		n, err := c.Int("concurrency")
-		if err != nil || n < 1 {
-			return nil, func() {}, host.Invalidf("concurrency must be a positive integer")
-		}
-		ctl.Concurrency = int(n)
+	if concurrency > 0 {
+		ctl.Concurrency = concurrency
 	}
 	if n, ok := optInt(env.Opts, OptPingTries); ok && n > 0 {
 		ctl.PingTries = int(n)

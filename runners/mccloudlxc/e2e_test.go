@@ -18,12 +18,14 @@ import (
 	"time"
 
 	callcli "github.com/saltgo/saltgo/cli/call"
+	cloudcli "github.com/saltgo/saltgo/cli/cloud"
 	"github.com/saltgo/saltgo/cli/console"
 	minioncli "github.com/saltgo/saltgo/cli/minion"
 	runcli "github.com/saltgo/saltgo/cli/run"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/internal/mastertest"
+	"github.com/saltgo/saltgo/lxc/liblxc"
 	"github.com/saltgo/saltgo/lxc/lxctest"
 	"github.com/saltgo/saltgo/lxc/provision"
 	"github.com/saltgo/saltgo/minion"
@@ -151,10 +153,12 @@ func TestE2EInstallVTAndProvision(t *testing.T) {
 	// The controller's pillar (the master's pillar_roots).
 	proot := filepath.Join(dir, "pillar")
 	mustWrite(t, filepath.Join(proot, "top.sls"), "base:\n  '*':\n    - cloud\n")
-	mustWrite(t, filepath.Join(proot, "cloud.sls"), pillarText)
+	// post_deploy_controller writes the salt-cloud files where salt-cloud
+	// -c <master conf dir> reads them.
+	mustWrite(t, filepath.Join(proot, "cloud.sls"), pillarText+"makina-states.cloud.prefix: "+m.ConfDir+"\n")
 	appendConf(t, filepath.Join(m.ConfDir, "master"), fmt.Sprintf(
-		"pillar_roots:\n  base:\n    - %s\nfile_roots:\n  base:\n    - %s\n  mc_cloud_lxc_images:\n    - %s\nmc_cloud_lxc.controller_id: ctl.e2e.test\nmc_cloud_lxc.alloc_root: %s\nmc_cloud_lxc.ping_tries: 3\nmc_cloud_lxc.ping_timeout: 2\nmc_cloud_lxc.images_source: %s\nmc_cloud_lxc.image_template: busybox\n",
-		proot, tree, imgRoot, filepath.Join(dir, "alloc"), filepath.Join(dir, "images")))
+		"pillar_roots:\n  base:\n    - %s\nfile_roots:\n  base:\n    - %s\n  mc_cloud_lxc_images:\n    - %s\nmc_cloud_lxc.controller_id: ctl.e2e.test\nmc_cloud_lxc.alloc_root: %s\nmc_cloud_lxc.ping_tries: 3\nmc_cloud_lxc.ping_timeout: 2\nmc_cloud_lxc.images_source: %s\nmc_cloud_lxc.image_template: busybox\nmc_cloud_lxc.cron_dir: %s\n",
+		proot, tree, imgRoot, filepath.Join(dir, "alloc"), filepath.Join(dir, "images"), filepath.Join(dir, "cron.d")))
 
 	// The controller has no image yet: install_vt creates the default one
 	// from the busybox template, and it exists only on the controller
@@ -318,6 +322,9 @@ mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-mi
 	if _, err := os.Stat(filepath.Join(m.PKIDir, "minions", "vm2.e2e.test")); err == nil {
 		t.Error("vm2 key still accepted")
 	}
+	// 5b. salt-cloud on the files post_deploy_controller wrote: -p makes a
+	// VM from a profile, -d -y removes it.
+	e2eSaltCloud(t, ctx, m, lc)
 	// 6. A highstate that fails stops the provisioning: the runner's
 	// comment names the failed state, and says what is left behind.
 	mustWrite(t, filepath.Join(tree, "vm.sls"), "e2e-broken:\n  file.managed:\n    - name: /etc/e2e-broken\n    - source: salt://no-such-file\n")
@@ -337,6 +344,100 @@ mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-mi
 	r = saltRun(t, ctx, conf, "mc_cloud_lxc.provision", "vm2.e2e.test")
 	if r.code == 0 || !strings.Contains(fmt.Sprint(r.ret["comment"]), "Target cn1 unreachable") {
 		t.Errorf("node down: exit %d %v", r.code, r.ret)
+	}
+}
+
+// e2eSaltCloud runs salt-cloud against the e2e master: the providers
+// and profiles come from post_deploy_controller, plus a profile extending
+// the generated dir-scratch one for a busybox VM. -p creates web.e2e.test
+// on cn1, running with the IP get_settings_for_vm gives it afterwards;
+// -d -y removes the container and the minion key, and the VM is no longer
+// known to get_settings_for_vm; -m -P makes two more in parallel, -d -m
+// removes them.
+func e2eSaltCloud(t *testing.T, ctx context.Context, m *mastertest.Server, lc *liblxc.Client) {
+	t.Helper()
+	conf := m.ConfDir
+	r := saltRun(t, ctx, conf, "mc_cloud_lxc.post_deploy_controller")
+	if r.code != 0 || r.ret["result"] != true {
+		t.Fatalf("post_deploy_controller: exit %d %v", r.code, r.ret)
+	}
+	mustWrite(t, filepath.Join(conf, "cloud.profiles.d", "e2e.conf"), fmt.Sprintf(
+		"e2e-busybox:\n  extends: ms-cn1-dir-scratch\n  image: busybox\n  minion:\n    master: 10.5.0.1\n    master_port: %d\n", m.M.RetPort()))
+	cloud := func(stdin string, args ...string) (string, int) {
+		var out, errb bytes.Buffer
+		code := cloudcli.Main(ctx, "mastersalt-cloud", append([]string{"-c", conf}, args...), strings.NewReader(stdin), console.IO{Stdout: &out, Stderr: &errb})
+		t.Logf("mastersalt-cloud %s -> exit %d\n%s\n%s", strings.Join(args, " "), code, out.String(), errb.String())
+		return out.String(), code
+	}
+	if out, code := cloud("", "--list-profiles", "cn1-lxc"); code != 0 || !strings.Contains(out, "e2e-busybox:\n    ----------\n    cn1-lxc:") || !strings.Contains(out, "ms-cn1-dir-scratch:") {
+		t.Fatalf("--list-profiles: %d %s", code, out)
+	}
+	const vm = "web.e2e.test"
+	if out, code := cloud("", "-p", "e2e-busybox", vm); code != 0 || !strings.Contains(out, "created:\n            created") {
+		t.Fatalf("salt-cloud -p: exit %d", code)
+	}
+	r = saltRun(t, ctx, conf, "mc_cloud_lxc.get_settings_for_vm", "cn1", vm)
+	ip, _ := r.ret["ip"].(string)
+	if r.code != 0 || ip == "" || r.ret["profile_type"] != "dir-scratch" {
+		t.Fatalf("get_settings_for_vm %s after -p: %d %v", vm, r.code, r.ret)
+	}
+	if in, err := lc.Info(ctx, vm); err != nil || in.State != "running" {
+		t.Fatalf("%s: %v %+v", vm, err, in)
+	}
+	if out, err := lc.Run(ctx, vm, []string{"ip", "addr", "show", "eth0"}, nil, nil); err != nil || !strings.Contains(string(out.Stdout), ip+"/16") {
+		t.Errorf("%s eth0 lacks %s: %v %s", vm, ip, err, out.Stdout)
+	}
+	if _, err := os.Stat(filepath.Join(m.PKIDir, "minions", vm)); err != nil {
+		t.Errorf("%s key not accepted: %v", vm, err)
+	}
+	if out, code := cloud("", "-Q"); code != 0 || !strings.Contains(out, vm+":") || !strings.Contains(out, ip) {
+		t.Errorf("-Q: %d %s", code, out)
+	}
+	// Declined: nothing happens.
+	if _, code := cloud("n\n", "-d", vm); code != 0 {
+		t.Errorf("declined -d: exit %d", code)
+	}
+	if ok, _ := lc.Exists(ctx, vm); !ok {
+		t.Fatal("a declined salt-cloud -d removed the container")
+	}
+	if out, code := cloud("", "-d", "-y", vm); code != 0 || !strings.Contains(out, vm+" was destroyed") {
+		t.Errorf("salt-cloud -d -y: exit %d", code)
+	}
+	if ok, _ := lc.Exists(ctx, vm); ok {
+		t.Error("container still exists after salt-cloud -d")
+	}
+	if _, err := os.Stat(filepath.Join(m.PKIDir, "minions", vm)); err == nil {
+		t.Error("minion key still accepted after salt-cloud -d")
+	}
+	if r = saltRun(t, ctx, conf, "mc_cloud_lxc.get_settings_for_vm", "cn1", vm); r.code == 0 && !strings.Contains(r.raw, "is not declared") {
+		t.Errorf("get_settings_for_vm after -d: %d %s", r.code, r.raw)
+	}
+	if out, code := cloud("", "-d", "-y", vm); code != 0 || out != "No machines were found to be destroyed\n" {
+		t.Errorf("second -d: %d %q", code, out)
+	}
+	// -m -P: two VMs of a map in parallel, then -d -m removes them.
+	mapFile := filepath.Join(filepath.Dir(conf), "e2e.map")
+	mustWrite(t, mapFile, "e2e-busybox:\n  - m1.e2e.test\n  - m2.e2e.test\n")
+	if _, code := cloud("", "-m", mapFile, "-P", "-y"); code != 0 {
+		t.Fatalf("salt-cloud -m -P: exit %d", code)
+	}
+	for _, n := range []string{"m1.e2e.test", "m2.e2e.test"} {
+		r = saltRun(t, ctx, conf, "mc_cloud_lxc.get_settings_for_vm", "cn1", n)
+		ip, _ := r.ret["ip"].(string)
+		if out, err := lc.Run(ctx, n, []string{"ip", "addr", "show", "eth0"}, nil, nil); err != nil || ip == "" || !strings.Contains(string(out.Stdout), ip+"/16") {
+			t.Errorf("%s eth0 lacks %q: %v %s", n, ip, err, out.Stdout)
+		}
+	}
+	if out, code := cloud("", "-d", "-m", mapFile, "-y"); code != 0 || strings.Count(out, "was destroyed") != 2 {
+		t.Errorf("salt-cloud -d -m: exit %d", code)
+	}
+	for _, n := range []string{"m1.e2e.test", "m2.e2e.test"} {
+		if ok, _ := lc.Exists(ctx, n); ok {
+			t.Errorf("%s still exists", n)
+		}
+		if _, err := os.Stat(filepath.Join(m.PKIDir, "minions", n)); err == nil {
+			t.Errorf("%s key still accepted", n)
+		}
 	}
 }
 

@@ -79,11 +79,15 @@ func toNode(v any) (*yaml.Node, error) {
 }
 
 // Providers returns the salt-cloud providers mapping: <gen_id(cn)>-lxc:
-// {target: cn, provider: lxc} for each compute node.
+// {target: cn, driver: lxc, provider: lxc} for each compute node. Both
+// keys name the driver: Salt 2015.8 and later (3007 included) read
+// "driver" and drop an entry without it ("There are no cloud providers
+// configured"), makina-states' salt-cloud (Salt 2014.x) read "provider";
+// each ignores the other key.
 func Providers(s *settings.Settings) *data.Map {
 	m := data.NewMap()
 	for _, cn := range s.ComputeNodes() {
-		m.Set(settings.GenID(cn)+"-lxc", data.M("target", cn, "provider", "lxc"))
+		m.Set(settings.GenID(cn)+"-lxc", data.M("target", cn, "driver", "lxc", "provider", "lxc"))
 	}
 	return m
 }
