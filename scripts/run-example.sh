@@ -174,17 +174,13 @@ cat > "$run/pillar/stand-ins.sls" <<'SLS'
 makina-states.services.cloud.lxc.targets.devhost10.local:
   gfoobar.test.com:
     profile_type: dir        # lvm: no device-mapper here
-    snapshot: false          # liblxc has no snapshot clone to a dir backing
   gfoobar4.test.com:
     profile_type: dir        # lvm
-    snapshot: false
-  gfoobar3.test.com:
-    snapshot: false          # dir (the devhost default is snapshot: true)
   gfoobar2.test.com:
     image: busybox           # ubuntu: its template downloads
 SLS
 declare -A standin=([gfoobar.test.com]="lvm->dir" [gfoobar4.test.com]="lvm->dir"
-                    [gfoobar3.test.com]="no-snapshot" [gfoobar2.test.com]="ubuntu->busybox")
+                    [gfoobar2.test.com]="ubuntu->busybox")
 mapfile -t vms < <(call pillar.keys "makina-states.services.cloud.lxc.targets.$cn" --out newline_values_only)
 [ "${#vms[@]}" -gt 0 ] || { echo "no VM for $cn in the pillar ($run/pillar)" >&2; exit 1; }
 say "compute node $cn: ${#vms[@]} VMs in the seed's pillar ($run/pillar)"
