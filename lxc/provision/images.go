@@ -80,16 +80,11 @@ func SyncImage(ctx context.Context, c *liblxc.Client, img Image, opts SyncOption
 	r := revert.New()
 	defer func() { _ = r.Fail() }()
 	undoCtx := context.WithoutCancel(ctx)
-	st, err := c.State(ctx, img.Name)
-	switch {
-	case errors.Is(err, liblxc.ErrNotFound):
-		st = ""
-	case err != nil:
+	st, err := stopImage(ctx, c, img.Name)
+	if err != nil {
 		return res.fail(err)
-	case st != "stopped":
-		if _, err := c.Stop(ctx, img.Name, 10, false); err != nil {
-			return res.fail(err)
-		}
+	}
+	if st != "" && st != "stopped" {
 		r.Add("start "+img.Name, func() error { _, err := c.Start(undoCtx, img.Name); return err })
 		res.Changes.Set("state", data.M("old", st, "new", "stopped"))
 	}
@@ -426,4 +421,23 @@ func copyFile(src, dst string) error {
 		err = atomicfile.Rename(tmp, dst)
 	}
 	return err
+}
+
+// stopImage stops the image container name before its rootfs changes
+// and returns the state it found: "" when there is no such container,
+// "stopped", or the state it stopped it from.
+func stopImage(ctx context.Context, c *liblxc.Client, name string) (string, error) {
+	st, err := c.State(ctx, name)
+	switch {
+	case errors.Is(err, liblxc.ErrNotFound):
+		return "", nil
+	case err != nil:
+		return "", err
+	case st == "stopped":
+		return st, nil
+	}
+	if _, err := c.Stop(ctx, name, 10, false); err != nil {
+		return "", err
+	}
+	return st, nil
 }

@@ -262,16 +262,9 @@ func InstallImage(ctx context.Context, c *liblxc.Client, in ImageInstall) (*Step
 	if err := atomicfile.Write(filepath.Join(newDir, VersionFile), []byte(in.Version+"\n"), 0o644); err != nil {
 		return res.fail(err)
 	}
-	st, err := c.State(ctx, in.Name)
-	switch {
-	case errors.Is(err, liblxc.ErrNotFound):
-		st = ""
-	case err != nil:
+	if st, err := stopImage(ctx, c, in.Name); err != nil {
 		return res.fail(err)
-	case st != "stopped":
-		if _, err := c.Stop(ctx, in.Name, 10, false); err != nil {
-			return res.fail(err)
-		}
+	} else if st != "" && st != "stopped" {
 		res.Changes.Set("state", data.M("old", st, "new", "stopped"))
 	}
 	if err := swapDir(newDir, dst, filepath.Join(work, "old")); err != nil {
