@@ -12,6 +12,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
+	"sort"
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
@@ -79,19 +81,82 @@ func State(ctx context.Context, c *liblxc.Client, name string) (any, error) {
 	return st, nil
 }
 
-// Info returns a container's details (Salt's keys where they exist).
+// Info returns a container's details with the keys of Salt's lxc.info
+// that callers read (Salt's salt-cloud LXC driver reads size, public_ips
+// and private_ips): the addresses classified as Salt does (ips, ipv4_ips,
+// ipv6_ips, public_*/private_*), size None (Salt fills it from df / inside
+// a running container), plus saltgo's pid, autostart, hwaddr and link.
 func Info(ctx context.Context, c *liblxc.Client, name string) (*data.Map, error) {
 	in, err := c.Info(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	ips := make([]any, 0, len(in.IPs))
-	for _, ip := range in.IPs {
-		ips = append(ips, ip)
+	m := data.M("state", in.State, "pid", int64(in.PID), "config", in.ConfigFile,
+		"rootfs", in.RootfsPath, "autostart", in.Autostart,
+		"hwaddr", in.Hwaddr, "link", in.Link, "size", nil)
+	ips := classifyIPs(in.IPs)
+	for _, k := range ipKeys {
+		m.Set(k, ips[k])
 	}
-	return data.M("state", in.State, "pid", int64(in.PID), "config", in.ConfigFile,
-		"ipv4_ips", ips, "rootfs", in.RootfsPath, "autostart", in.Autostart,
-		"hwaddr", in.Hwaddr, "link", in.Link), nil
+	return m, nil
+}
+
+// ipKeys are the address lists of Salt's lxc.info, in the order Info sets them.
+var ipKeys = []string{"ips", "ipv4_ips", "ipv6_ips", "public_ips", "private_ips",
+	"public_ipv4_ips", "public_ipv6_ips", "private_ipv4_ips", "private_ipv6_ips"}
+
+// classifyIPs sorts a container's addresses into Salt's lxc.info lists:
+// an IPv4 address is private when it is loopback or in 10/8, 172.16/12 or
+// 192.168/16 (salt.utils.cloud.is_public_ip), an IPv6 one when it is ::1
+// or link-local (fe80); each list is in Salt's _ip_sort order (other IPv4,
+// then IPv6, then 127.0.0.1, then ::1).
+func classifyIPs(addrs []string) map[string][]any {
+	lists := map[string][]string{}
+	add := func(k, ip string) { lists[k] = append(lists[k], ip) }
+	for _, ip := range addrs {
+		a, err := netip.ParseAddr(ip)
+		if err != nil {
+			continue
+		}
+		fam := "ipv4"
+		private := a.IsLoopback() || a.IsPrivate()
+		if a.Is6() && !a.Is4In6() {
+			fam = "ipv6"
+			private = ip == "::1" || strings.HasPrefix(ip, "fe80")
+		}
+		vis := "public"
+		if private {
+			vis = "private"
+		}
+		add("ips", ip)
+		add(fam+"_ips", ip)
+		add(vis+"_ips", ip)
+		add(vis+"_"+fam+"_ips", ip)
+	}
+	out := make(map[string][]any, len(ipKeys))
+	for _, k := range ipKeys {
+		l := lists[k]
+		sort.SliceStable(l, func(i, j int) bool { return ipSortKey(l[i]) < ipSortKey(l[j]) })
+		out[k] = make([]any, 0, len(l))
+		for _, ip := range l {
+			out[k] = append(out[k], ip)
+		}
+	}
+	return out
+}
+
+// ipSortKey is Salt's lxc _ip_sort key.
+func ipSortKey(ip string) string {
+	idx := "001"
+	if ip == "127.0.0.1" {
+		idx = "200"
+	}
+	if ip == "::1" {
+		idx = "201"
+	} else if strings.Contains(ip, "::") {
+		idx = "100"
+	}
+	return idx + "___" + ip
 }
 
 func stateRet(old, new any) *data.Map {

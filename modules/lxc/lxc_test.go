@@ -175,6 +175,12 @@ func TestRegisteredModuleLifecycle(t *testing.T) {
 	if st, _ := in.String("state"); st != "running" {
 		t.Fatalf("info: %v", in)
 	}
+	// The keys Salt's salt-cloud LXC driver reads (list_nodes).
+	for _, k := range []string{"size", "public_ips", "private_ips", "ips"} {
+		if !in.Has(k) {
+			t.Errorf("info lacks Salt's key %s: %v", k, in)
+		}
+	}
 	ra := x.ok("lxc.run_all", name, "echo out; echo err >&2; exit 3").(*data.Map)
 	if rc, _ := ra.Get("retcode"); rc != int64(3) || mustStr(ra, "stdout") != "out" || mustStr(ra, "stderr") != "err" {
 		t.Fatalf("run_all: %v", ra)
@@ -266,4 +272,41 @@ func TestVMSettingsDecoding(t *testing.T) {
 func mustStr(m *data.Map, k string) string {
 	s, _ := m.String(k)
 	return s
+}
+
+func TestClassifyIPs(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		addrs []string
+		want  map[string][]any
+	}{
+		{"none", nil, map[string][]any{}},
+		{"bridge address", []string{"10.5.0.2"}, map[string][]any{
+			"ips": {"10.5.0.2"}, "ipv4_ips": {"10.5.0.2"}, "private_ips": {"10.5.0.2"}, "private_ipv4_ips": {"10.5.0.2"}}},
+		{"mixed, Salt's order", []string{"127.0.0.1", "::1", "fe80::1", "8.8.4.4", "2001:db8::5", "192.168.1.3"}, map[string][]any{
+			"ips":              {"192.168.1.3", "8.8.4.4", "2001:db8::5", "fe80::1", "127.0.0.1", "::1"},
+			"ipv4_ips":         {"192.168.1.3", "8.8.4.4", "127.0.0.1"},
+			"ipv6_ips":         {"2001:db8::5", "fe80::1", "::1"},
+			"public_ips":       {"8.8.4.4", "2001:db8::5"},
+			"private_ips":      {"192.168.1.3", "fe80::1", "127.0.0.1", "::1"},
+			"public_ipv4_ips":  {"8.8.4.4"},
+			"public_ipv6_ips":  {"2001:db8::5"},
+			"private_ipv4_ips": {"192.168.1.3", "127.0.0.1"},
+			"private_ipv6_ips": {"fe80::1", "::1"},
+		}},
+		{"not an address", []string{"garbage"}, map[string][]any{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := classifyIPs(tc.addrs)
+			for _, k := range ipKeys {
+				want := tc.want[k]
+				if want == nil {
+					want = []any{}
+				}
+				if !reflect.DeepEqual(got[k], want) {
+					t.Errorf("%s = %v, want %v", k, got[k], want)
+				}
+			}
+		})
+	}
 }
