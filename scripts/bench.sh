@@ -36,6 +36,7 @@ run() { # title, package, bench regexp, benchtime
     run "output" ./output . 1s
     run "grains" ./grains . 1s
     run "config" ./config . 1s
+    run "cloud" ./cli/cloud 'BenchmarkMap20' 3x
     if [ "${SALTGO_BENCH_LXC:-1}" != 0 ]; then
       run "lxc" ./lxc/provision 'SpawnBusybox' 1x
       run "lxc" ./lxc/provision 'BenchmarkImageSync' 1x
@@ -52,6 +53,8 @@ run() { # title, package, bench regexp, benchtime
   echo "minion's through the same master, minion RSS at most 30 MB during it; compile-only 2,000 states under 200 ms."
   echo "Issue 13 (side by side with Python in docs/bench-python-reference.md): \`pkg.installed\` of 20 installed packages"
   echo "and the 50-state formula testdata/states/bench50 (test=True and for real), in a Debian container."
+  echo "Issue 14: \`salt-cloud -m\` of 20 VMs against one compute node (fake master and node, 20 ms per VM step),"
+  echo "sequentially and with -P (at most mc_cloud_lxc.concurrency, 4, at once); the ratio of the vms/s is what -P buys."
   echo "LXC spawn and image sync measurements, with what they mean: docs/bench-lxc.md."
   echo
   cat docs/bench-python-reference.md

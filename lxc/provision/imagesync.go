@@ -25,11 +25,18 @@ var ErrTransferInProgress = errors.New("Transfer already in progress")
 // lockFile takes an exclusive, non-blocking flock on p (created); held
 // elsewhere gives ErrTransferInProgress. The returned func releases it.
 func lockFile(p, what string) (func(), error) {
+	return flockFile(p, unix.LOCK_EX, what)
+}
+
+// flockFile takes a non-blocking flock of kind how (unix.LOCK_EX or
+// unix.LOCK_SH) on p (created); a conflicting lock held elsewhere gives
+// ErrTransferInProgress. The returned func releases it.
+func flockFile(p string, how int, what string) (func(), error) {
 	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lxc: lock %s: %w", p, err)
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+	if err := unix.Flock(int(f.Fd()), how|unix.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, unix.EWOULDBLOCK) {
 			return nil, fmt.Errorf("%w: %s (lock %s)", ErrTransferInProgress, what, p)
@@ -159,6 +166,14 @@ func syncDir(lxcpath, name string) string {
 	return filepath.Join(lxcpath, ".saltgo-sync-"+name)
 }
 
+// syncLock is the lock of an image's sync: held exclusively while
+// InstallImage runs, shared while Spawn clones the image (a copy or an
+// overlay made while the image directory is swapped would mix the two
+// versions).
+func syncLock(lxcpath, name string) string {
+	return filepath.Join(lxcpath, ".saltgo-sync-"+name+".lock")
+}
+
 // InstalledImageVersion returns the version recorded in the image's
 // container directory ("" when none).
 func InstalledImageVersion(lxcpath, name string) string {
@@ -189,7 +204,7 @@ func InstallImage(ctx context.Context, c *liblxc.Client, in ImageInstall) (*Step
 	if err := os.MkdirAll(lxcpath, 0o755); err != nil {
 		return res.fail(err)
 	}
-	unlock, err := lockFile(filepath.Join(lxcpath, ".saltgo-sync-"+in.Name+".lock"), "image "+in.Name+" is being synchronised")
+	unlock, err := lockFile(syncLock(lxcpath, in.Name), "image "+in.Name+" is being synchronised or cloned")
 	if err != nil {
 		return res.fail(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -159,6 +160,51 @@ func TestOverlaySnapshotClone(t *testing.T) {
 		if _, err := provision.Destroy(ctx, c, s.Name, ""); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestCloneWhileImageSyncs: while a sync of the origin image holds its
+// lock, a clone of it (dir copy or overlay) is refused and leaves nothing
+// behind; once the sync is over the clone is made, and it does not keep
+// the lock (the next sync can take it).
+func TestCloneWhileImageSyncs(t *testing.T) {
+	t.Parallel()
+	_, c, ctx := lxctest.Bridged(t)
+	origin := lxctest.Unique("img")
+	if err := c.Create(ctx, &liblxc.Plan{Name: origin, Template: "busybox", Backend: "dir"}); err != nil {
+		t.Fatal(err)
+	}
+	lockPath := filepath.Join(c.Path(), ".saltgo-sync-"+origin+".lock")
+	for i, ptype := range []string{"dir", "overlayfs"} {
+		s := &provision.Settings{Name: lxctest.Unique("cl"), ProfileType: ptype, FromContainer: origin,
+			Bridge: "lxcbr1", IP: fmt.Sprintf("10.5.0.%d", 21+i), Netmask: "16", Gateway: "10.5.0.1", MAC: fmt.Sprintf("00:16:3e:5a:00:%02x", 0x21+i)}
+		sync, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Flock(int(sync.Fd()), syscall.LOCK_EX); err != nil {
+			t.Fatal(err)
+		}
+		r, err := provision.Spawn(ctx, c, s)
+		sync.Close()
+		if err == nil || r.Result || !strings.Contains(err.Error(), provision.ErrTransferInProgress.Error()+": cannot clone "+s.Name+" from "+origin+" now: the image is being synchronised") {
+			t.Fatalf("%s clone during a sync: %v %+v", ptype, err, r)
+		}
+		if ok, _ := c.Exists(ctx, s.Name); ok {
+			t.Fatalf("%s clone refused during a sync left a container", ptype)
+		}
+		if _, err := os.Lstat(filepath.Join(c.Path(), s.Name)); err == nil {
+			t.Fatalf("%s clone refused during a sync left its directory", ptype)
+		}
+		mustSpawn(t, c, s)
+		sync, err = os.OpenFile(lockPath, os.O_RDWR, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Flock(int(sync.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			t.Fatalf("the sync lock is still held after the %s clone: %v", ptype, err)
+		}
+		sync.Close()
 	}
 }
 

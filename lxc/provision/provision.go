@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/saltgo/saltgo/atomicfile"
 	"github.com/saltgo/saltgo/lxc/liblxc"
 
@@ -162,7 +164,19 @@ func spawnSteps(ctx context.Context, c *liblxc.Client, s *Settings) (*StepResult
 	r := revert.New()
 	defer func() { _ = r.Fail() }()
 	if plan.Clone {
+		// The origin must not be swapped by an image sync while it is
+		// copied (or becomes an overlay's lower layer). A missing origin
+		// is Clone's error, and leaves no lock file behind.
+		unlock := func() {}
+		if ok, eerr := c.Exists(ctx, plan.Origin); eerr != nil {
+			return res.fail(eerr)
+		} else if ok {
+			if unlock, err = flockFile(syncLock(c.Path(), plan.Origin), unix.LOCK_SH, "cannot clone "+s.Name+" from "+plan.Origin+" now: the image is being synchronised"); err != nil {
+				return res.fail(err)
+			}
+		}
 		err = c.Clone(ctx, plan)
+		unlock()
 	} else {
 		err = c.Create(ctx, plan)
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -155,7 +156,7 @@ func TestE2EInstallVTAndProvision(t *testing.T) {
 	mustWrite(t, filepath.Join(proot, "top.sls"), "base:\n  '*':\n    - cloud\n")
 	// post_deploy_controller writes the salt-cloud files where salt-cloud
 	// -c <master conf dir> reads them.
-	mustWrite(t, filepath.Join(proot, "cloud.sls"), pillarText+"makina-states.cloud.prefix: "+m.ConfDir+"\n")
+	mustWrite(t, filepath.Join(proot, "cloud.sls"), fmt.Sprintf("%smakina-states.cloud.prefix: %s\nmakina-states.cloud.master: 10.5.0.1\nmakina-states.cloud.master_port: %d\n", pillarText, m.ConfDir, m.M.RetPort()))
 	appendConf(t, filepath.Join(m.ConfDir, "master"), fmt.Sprintf(
 		"pillar_roots:\n  base:\n    - %s\nfile_roots:\n  base:\n    - %s\n  mc_cloud_lxc_images:\n    - %s\nmc_cloud_lxc.controller_id: ctl.e2e.test\nmc_cloud_lxc.alloc_root: %s\nmc_cloud_lxc.ping_tries: 3\nmc_cloud_lxc.ping_timeout: 2\nmc_cloud_lxc.images_source: %s\nmc_cloud_lxc.image_template: busybox\nmc_cloud_lxc.cron_dir: %s\n",
 		proot, tree, imgRoot, filepath.Join(dir, "alloc"), filepath.Join(dir, "images"), filepath.Join(dir, "cron.d")))
@@ -324,7 +325,7 @@ mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-mi
 	}
 	// 5b. salt-cloud on the files post_deploy_controller wrote: -p makes a
 	// VM from a profile, -d -y removes it.
-	e2eSaltCloud(t, ctx, m, lc)
+	e2eSaltCloud(t, ctx, m, lc, ns, nodeImage)
 	// 6. A highstate that fails stops the provisioning: the runner's
 	// comment names the failed state, and says what is left behind.
 	mustWrite(t, filepath.Join(tree, "vm.sls"), "e2e-broken:\n  file.managed:\n    - name: /etc/e2e-broken\n    - source: salt://no-such-file\n")
@@ -352,17 +353,19 @@ mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-mi
 // the generated dir-scratch one for a busybox VM. -p creates web.e2e.test
 // on cn1, running with the IP get_settings_for_vm gives it afterwards;
 // -d -y removes the container and the minion key, and the VM is no longer
-// known to get_settings_for_vm; -m -P makes two more in parallel, -d -m
-// removes them.
-func e2eSaltCloud(t *testing.T, ctx context.Context, m *mastertest.Server, lc *liblxc.Client) {
+// known to get_settings_for_vm; then e2eCloudMap. The minions of the
+// generated profiles sign in to makina-states.cloud.master (the bridge
+// address, from the controller's pillar).
+func e2eSaltCloud(t *testing.T, ctx context.Context, m *mastertest.Server, lc *liblxc.Client, ns *lxctest.Netns, nodeImage string) {
 	t.Helper()
 	conf := m.ConfDir
 	r := saltRun(t, ctx, conf, "mc_cloud_lxc.post_deploy_controller")
 	if r.code != 0 || r.ret["result"] != true {
 		t.Fatalf("post_deploy_controller: exit %d %v", r.code, r.ret)
 	}
-	mustWrite(t, filepath.Join(conf, "cloud.profiles.d", "e2e.conf"), fmt.Sprintf(
-		"e2e-busybox:\n  extends: ms-cn1-dir-scratch\n  image: busybox\n  minion:\n    master: 10.5.0.1\n    master_port: %d\n", m.M.RetPort()))
+	// The generated scratch profile names the ubuntu template; the
+	// test's only template is busybox.
+	mustWrite(t, filepath.Join(conf, "cloud.profiles.d", "e2e.conf"), "e2e-busybox:\n  extends: ms-cn1-dir-scratch\n  image: busybox\n")
 	cloud := func(stdin string, args ...string) (string, int) {
 		var out, errb bytes.Buffer
 		code := cloudcli.Main(ctx, "mastersalt-cloud", append([]string{"-c", conf}, args...), strings.NewReader(stdin), console.IO{Stdout: &out, Stderr: &errb})
@@ -415,29 +418,130 @@ func e2eSaltCloud(t *testing.T, ctx context.Context, m *mastertest.Server, lc *l
 	if out, code := cloud("", "-d", "-y", vm); code != 0 || out != "No machines were found to be destroyed\n" {
 		t.Errorf("second -d: %d %q", code, out)
 	}
-	// -m -P: two VMs of a map in parallel, then -d -m removes them.
+	// -m -P: a map of the three kinds of VM in parallel, then -d -m
+	// removes them.
+	e2eCloudMap(t, ctx, m, lc, ns, cloud, nodeImage)
+}
+
+// e2eCloudMap is salt-cloud -m -P of a map with one VM of each kind, made
+// from the profiles post_deploy_controller wrote (their minion's master is
+// the pillar's makina-states.cloud.master): m1 from scratch (busybox),
+// m2 an overlayfs clone of the image install_vt brought to the node, m3 a
+// dir clone of it. Each runs with the IP get_settings_for_vm gives it
+// (lxc-info and eth0 agree, and TCP from the bridge side of the namespace
+// reaches it); m2's rootfs is an overlay whose lower layer is the image's
+// rootfs and whose upper layer holds only what the VM changed, m3's a
+// full copy (its own files, not links to the image's); the clones carry
+// the image's content (its /etc/motd, which the busybox template lacks).
+// -d -m removes the three: containers and keys gone, the image kept.
+func e2eCloudMap(t *testing.T, ctx context.Context, m *mastertest.Server, lc *liblxc.Client, ns *lxctest.Netns, cloud func(string, ...string) (string, int), nodeImage string) {
+	t.Helper()
+	conf := m.ConfDir
+	imageRootfs := filepath.Join(nodeImage, "rootfs")
+	vms := []struct{ name, profile, ptype string }{
+		{"m1.e2e.test", "e2e-busybox", "dir-scratch"},
+		{"m2.e2e.test", "ms-cn1-overlayfs", "overlayfs"},
+		{"m3.e2e.test", "ms-cn1-dir", "dir"},
+	}
+	var mp strings.Builder
+	for _, vm := range vms {
+		fmt.Fprintf(&mp, "%s:\n  - %s\n", vm.profile, vm.name)
+	}
 	mapFile := filepath.Join(filepath.Dir(conf), "e2e.map")
-	mustWrite(t, mapFile, "e2e-busybox:\n  - m1.e2e.test\n  - m2.e2e.test\n")
-	if _, code := cloud("", "-m", mapFile, "-P", "-y"); code != 0 {
+	mustWrite(t, mapFile, mp.String())
+	if out, code := cloud("", "-m", mapFile, "-P", "-y"); code != 0 || strings.Count(out, "created:\n            created") != len(vms) {
 		t.Fatalf("salt-cloud -m -P: exit %d", code)
 	}
-	for _, n := range []string{"m1.e2e.test", "m2.e2e.test"} {
-		r = saltRun(t, ctx, conf, "mc_cloud_lxc.get_settings_for_vm", "cn1", n)
+	for i, vm := range vms {
+		r := saltRun(t, ctx, conf, "mc_cloud_lxc.get_settings_for_vm", "cn1", vm.name)
 		ip, _ := r.ret["ip"].(string)
-		if out, err := lc.Run(ctx, n, []string{"ip", "addr", "show", "eth0"}, nil, nil); err != nil || ip == "" || !strings.Contains(string(out.Stdout), ip+"/16") {
-			t.Errorf("%s eth0 lacks %q: %v %s", n, ip, err, out.Stdout)
+		if r.code != 0 || ip == "" || r.ret["profile_type"] != vm.ptype {
+			t.Errorf("get_settings_for_vm %s: %d %v", vm.name, r.code, r.ret)
+			continue
+		}
+		in, err := lc.Info(ctx, vm.name)
+		if err != nil || in.State != "running" || !slices.Contains(in.IPs, ip) {
+			t.Errorf("%s is not running with %s: %v %+v", vm.name, ip, err, in)
+			continue
+		}
+		if out, err := lc.Run(ctx, vm.name, []string{"ip", "addr", "show", "eth0"}, nil, nil); err != nil || !strings.Contains(string(out.Stdout), ip+"/16") {
+			t.Errorf("%s eth0 lacks %s: %v %s", vm.name, ip, err, out.Stdout)
+		}
+		port := fmt.Sprint(8081 + i)
+		if out, err := lc.Run(ctx, vm.name, []string{"httpd", "-p", port, "-h", "/etc"}, nil, nil); err != nil || out.Status != 0 {
+			t.Errorf("httpd in %s: %v %+v", vm.name, err, out)
+		} else if body := ns.Get(ip+":"+port, "/e2e-highstate"); !strings.HasPrefix(string(body), "HTTP/1.1 200 ") || !strings.HasSuffix(string(body), "\n"+vm.name+"\n") {
+			t.Errorf("TCP from the bridge to %s (%s): %q", vm.name, ip, body)
+		}
+		if _, err := os.Stat(filepath.Join(m.PKIDir, "minions", vm.name)); err != nil {
+			t.Errorf("%s key not accepted: %v", vm.name, err)
+		}
+		motd, err := lc.ReadFile(ctx, vm.name, "/etc/motd")
+		if fromImage := err == nil && string(motd) == "version 2\n"; fromImage != (vm.ptype != "dir-scratch") {
+			t.Errorf("%s /etc/motd %q (%v): made from the image: %v, want %v", vm.name, motd, err, fromImage, !fromImage)
+		}
+		t.Logf("%s (%s): running with %s, rootfs %s", vm.name, vm.ptype, ip, in.RootfsPath)
+		// What the running VM's / is mounted as.
+		rootType := ""
+		if out, err := lc.Run(ctx, vm.name, []string{"cat", "/proc/mounts"}, nil, nil); err == nil {
+			for _, l := range strings.Split(string(out.Stdout), "\n") {
+				if f := strings.Fields(l); len(f) > 2 && f[1] == "/" {
+					rootType = f[2]
+				}
+			}
+		}
+		if (rootType == "overlay") != (vm.ptype == "overlayfs") {
+			t.Errorf("%s: / is mounted as %q", vm.name, rootType)
+		}
+		layers := strings.Split(strings.TrimPrefix(strings.TrimPrefix(in.RootfsPath, "overlayfs:"), "dir:"), ":")
+		switch vm.ptype {
+		case "overlayfs":
+			if len(layers) != 2 || layers[0] != imageRootfs || !strings.HasPrefix(layers[1], filepath.Join(lc.Path(), vm.name)+"/") {
+				t.Errorf("%s rootfs %q is not an overlay on %s", vm.name, in.RootfsPath, imageRootfs)
+				continue
+			}
+			// The upper layer has what provisioning wrote, not the
+			// image's files.
+			if _, err := os.Stat(filepath.Join(layers[1], "etc", "e2e-highstate")); err != nil {
+				t.Errorf("%s upper layer lacks the highstate's file: %v", vm.name, err)
+			}
+			if _, err := os.Lstat(filepath.Join(layers[1], "bin", "busybox")); err == nil {
+				t.Errorf("%s upper layer has a copy of the image's /bin/busybox", vm.name)
+			}
+			if _, err := os.Stat(filepath.Join(imageRootfs, "etc", "e2e-highstate")); err == nil {
+				t.Errorf("%s wrote into the image's rootfs", vm.name)
+			}
+		case "dir":
+			if len(layers) != 1 || layers[0] != filepath.Join(lc.Path(), vm.name, "rootfs") {
+				t.Errorf("%s rootfs %q is not its own directory", vm.name, in.RootfsPath)
+				continue
+			}
+			img, err1 := os.Stat(filepath.Join(imageRootfs, "bin", "busybox"))
+			own, err2 := os.Stat(filepath.Join(layers[0], "bin", "busybox"))
+			if err1 != nil || err2 != nil || !own.Mode().IsRegular() || own.Size() != img.Size() || os.SameFile(img, own) {
+				t.Errorf("%s /bin/busybox is not a copy of the image's: %v %v", vm.name, err1, err2)
+			}
+			if want, got := treeOf(t, filepath.Join(imageRootfs, "bin")), treeOf(t, filepath.Join(layers[0], "bin")); want != got {
+				t.Errorf("%s /bin differs from the image's:\n%s\n---\n%s", vm.name, want, got)
+			}
 		}
 	}
-	if out, code := cloud("", "-d", "-m", mapFile, "-y"); code != 0 || strings.Count(out, "was destroyed") != 2 {
+	if out, code := cloud("", "-d", "-m", mapFile, "-y"); code != 0 || strings.Count(out, "was destroyed") != len(vms) {
 		t.Errorf("salt-cloud -d -m: exit %d", code)
 	}
-	for _, n := range []string{"m1.e2e.test", "m2.e2e.test"} {
-		if ok, _ := lc.Exists(ctx, n); ok {
-			t.Errorf("%s still exists", n)
+	for _, vm := range vms {
+		if ok, _ := lc.Exists(ctx, vm.name); ok {
+			t.Errorf("%s still exists", vm.name)
 		}
-		if _, err := os.Stat(filepath.Join(m.PKIDir, "minions", n)); err == nil {
-			t.Errorf("%s key still accepted", n)
+		if _, err := os.Stat(filepath.Join(m.PKIDir, "minions", vm.name)); err == nil {
+			t.Errorf("%s key still accepted", vm.name)
 		}
+	}
+	if in, err := lc.Info(ctx, "makina-states-trusty"); err != nil || in.State != "stopped" {
+		t.Errorf("node image after -d -m: %v %+v", err, in)
+	}
+	if _, err := os.Stat(filepath.Join(imageRootfs, "bin", "busybox")); err != nil {
+		t.Errorf("node image rootfs after -d -m: %v", err)
 	}
 }
 
