@@ -95,6 +95,8 @@ teardown() {
       echo "  $n left behind by a failed call: lxc-destroy -f" >&2
       lxc-destroy -P "$run/lxc" -n "$n" -f >/dev/null 2>&1 || true
     done
+    # saltgo's image sync/clone lock files (flock files, no containers)
+    rm -f "$run"/lxc/.saltgo-*.lock
     rmdir "$run/lxc" 2>/dev/null || true
     # liblxc's lock files for the private paths (LXC's runtime directory)
     rm -rf "/run/lxc/lock$run"
