@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,97 +11,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/saltgo/saltgo/internal/sshdtest"
 	"github.com/saltgo/saltgo/lxc/provision"
 )
 
-// sshNode is a real sshd on 127.0.0.1 (a free port) that lets root in
-// with the client key Key only; KnownHosts is the client's known hosts.
-type sshNode struct {
-	Port            int
-	Key, KnownHosts string
-}
-
-// startSSHD starts /usr/sbin/sshd -D for the test (stopped at cleanup).
-func startSSHD(t *testing.T) *sshNode {
-	t.Helper()
-	for _, tool := range []string{"/usr/sbin/sshd", "ssh-keygen", "ssh", "rsync"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is missing (apt packages openssh-server, openssh-client, rsync; scripts/setup.sh installs them): %v", tool, err)
-		}
-	}
-	dir := t.TempDir()
-	keygen := func(p string) {
-		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", p).CombinedOutput(); err != nil {
-			t.Fatalf("ssh-keygen: %v: %s", err, out)
-		}
-	}
-	hostKey, clientKey := filepath.Join(dir, "host_key"), filepath.Join(dir, "client_key")
-	keygen(hostKey)
-	keygen(clientKey)
-	pub, err := os.ReadFile(clientKey + ".pub")
-	must(t, err)
-	auth := filepath.Join(dir, "authorized_keys")
-	must(t, os.WriteFile(auth, pub, 0o600))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cfg := filepath.Join(dir, "sshd_config")
-	must(t, os.WriteFile(cfg, []byte(fmt.Sprintf(`ListenAddress 127.0.0.1
-Port %d
-HostKey %s
-PidFile %s
-AuthorizedKeysFile %s
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-Subsystem sftp internal-sftp
-`, port, hostKey, filepath.Join(dir, "sshd.pid"), auth)), 0o600))
-	// sshd needs its privilege separation directory.
-	if _, err := os.Stat("/run/sshd"); errors.Is(err, os.ErrNotExist) {
-		must(t, os.Mkdir("/run/sshd", 0o755))
-		t.Cleanup(func() { os.Remove("/run/sshd") })
-	}
-	cmd := exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", cfg)
-	logf, err := os.Create(filepath.Join(dir, "sshd.log"))
-	must(t, err)
-	defer logf.Close()
-	cmd.Stderr = logf
-	must(t, cmd.Start())
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	// Wait until it listens (or died).
-	for i := 0; ; i++ {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err == nil {
-			c.Close()
-			break
-		}
-		if i > 500 {
-			b, _ := os.ReadFile(logf.Name())
-			t.Fatalf("sshd does not listen on 127.0.0.1:%d: %s", port, b)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return &sshNode{Port: port, Key: clientKey, KnownHosts: filepath.Join(dir, "known_hosts")}
-}
-
-func (n *sshNode) target() provision.SSHTarget {
-	return provision.SSHTarget{Host: "127.0.0.1", Port: n.Port, User: "root", Key: n.Key, KnownHosts: n.KnownHosts}
-}
-
 func TestPushImageRsyncOverSSH(t *testing.T) {
 	ctx := context.Background()
-	node := startSSHD(t)
+	node := sshdtest.Start(t)
 	ctlDir := t.TempDir()
 	src := filepath.Join(ctlDir, "img")
 	imageTree(t, src)
 	lxcpath := t.TempDir()
-	push := provision.ImagePush{Name: "img", Source: src, LXCPath: lxcpath, Target: node.target()}
+	push := provision.ImagePush{Name: "img", Source: src, LXCPath: lxcpath, Target: provision.SSHTarget{Host: "127.0.0.1", Port: node.Port, User: "root", Key: node.Key, KnownHosts: node.KnownHosts}}
 	dst := filepath.Join(lxcpath, "img")
 
 	res, err := provision.PushImage(ctx, push)
@@ -165,13 +85,8 @@ func TestPushImageRsyncOverSSH(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(src, "rootfs", "etc", "hostname"), []byte("img3\n"), 0o644))
 	before := describe(t, dst)
 	otherKey := filepath.Join(t.TempDir(), "other")
-	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", otherKey).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen: %v: %s", err, out)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	closed := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	sshdtest.Keygen(t, otherKey)
+	closed := sshdtest.FreePort(t)
 	for _, tc := range []struct {
 		name string
 		edit func(*provision.SSHTarget)
