@@ -80,6 +80,19 @@ func TestPushImageRsyncOverSSH(t *testing.T) {
 		t.Errorf("the node's log was touched: %q", b)
 	}
 
+	// rsync failing once ssh works: its stderr is in the error, nothing
+	// is created.
+	missing := filepath.Join(t.TempDir(), "no-such-dir")
+	p := push
+	p.LXCPath = missing
+	if res, err := provision.PushImage(ctx, p); err == nil || res.Result ||
+		!strings.Contains(err.Error(), fmt.Sprintf("rsync to root@127.0.0.1 port %d failed", node.Port)) || !strings.Contains(err.Error(), "No such file or directory") {
+		t.Errorf("push to a missing lxcpath: %v", err)
+	}
+	if _, err := os.Lstat(missing); err == nil {
+		t.Error("a failed rsync created the node's lxcpath")
+	}
+
 	// Failures: the error names host, port and what ssh said; the node's
 	// directory is left as it was.
 	must(t, os.WriteFile(filepath.Join(src, "rootfs", "etc", "hostname"), []byte("img3\n"), 0o644))
