@@ -165,8 +165,12 @@ func syncTree(ctx context.Context, src, dst string, exclude []string, rsync stri
 	return t.changes, "go copy", err
 }
 
-func rsyncTree(ctx context.Context, rsync, src, dst string, exclude []string) (int, error) {
+// rsyncTree runs rsync -aH --delete --numeric-ids from src to dst (extra
+// arguments go before the excludes) and returns the number of changed
+// entries.
+func rsyncTree(ctx context.Context, rsync, src, dst string, exclude []string, extra ...string) (int, error) {
 	args := []string{"-aH", "--delete", "--numeric-ids", "--itemize-changes"}
+	args = append(args, extra...)
 	for _, e := range exclude {
 		args = append(args, "--exclude=/"+e)
 	}

@@ -116,10 +116,20 @@ func (ctl *Controller) cnConfigure(ctx context.Context, what, cn string, ret *Re
 	var ok bool
 	if ctl.Test {
 		ok = true
-		ret.SetChangeIn(cn, what, "would run "+fun+kwText(ctl.cnStepKwargs(what)))
-		ctl.Progress.Step(cn, what, "ok", "would run "+fun, 0)
+		if what == "images" && ctl.imagesByRsync() {
+			ret.SetChangeIn(cn, what, "would push the images with rsync over ssh")
+			ctl.Progress.Step(cn, what, "ok", "would push the images with rsync over ssh", 0)
+		} else {
+			ret.SetChangeIn(cn, what, "would run "+fun+kwText(ctl.cnStepKwargs(what)))
+			ctl.Progress.Step(cn, what, "ok", "would run "+fun, 0)
+		}
 	} else {
 		kw := ctl.cnStepKwargs(what)
+		if what == "images" && ctl.imagesByRsync() {
+			ok = ctl.pushImages(ctx, cn, ret)
+			ret.Comment(p.Yellow(fmt.Sprintf("  Installation on %s: ", cn)) + p.Status(ok) + "\n")
+			return ok
+		}
 		if what == "images" && ctl.imagesByMaster() {
 			archives, comments, err := ctl.prepareImages(ctx)
 			for _, c := range comments {

@@ -23,8 +23,27 @@ const (
 	// the node fetches it with its file client) or "path" (the node syncs
 	// from the directory OptImagesSource names on the node, with rsync
 	// where installed: a shared or rsync-reachable directory, makina's
-	// way when ssh keys are set up).
+	// way when ssh keys are set up) or "rsync" (the runner pushes each
+	// image directory to the node with rsync over ssh, makina-states'
+	// sync_images: see the OptRsync options).
 	OptImagesTransfer = "mc_cloud_lxc.images_transfer"
+	// OptRsyncHost is the address the runner reaches a compute node at
+	// with images_transfer: rsync (default: the compute node's id). It is
+	// a string, or a map of compute node id to address.
+	OptRsyncHost = "mc_cloud_lxc.rsync_host"
+	// OptRsyncPort is the node's ssh port (default 22; an int or a map
+	// of compute node id to port).
+	OptRsyncPort = "mc_cloud_lxc.rsync_port"
+	// OptRsyncUser is the ssh user (default root; a string or a map).
+	OptRsyncUser = "mc_cloud_lxc.rsync_user"
+	// OptRsyncKey is the controller's private key (default: ssh's own
+	// identities; makina-states used /root/.ssh/id_dsa).
+	OptRsyncKey = "mc_cloud_lxc.rsync_key"
+	// OptRsyncKnownHosts is ssh's known hosts file (default ssh's own).
+	OptRsyncKnownHosts = "mc_cloud_lxc.rsync_known_hosts"
+	// OptRsyncLXCPath is the node's LXC directory the images go to
+	// (default /var/lib/lxc; a string or a map).
+	OptRsyncLXCPath = "mc_cloud_lxc.rsync_lxcpath"
 	// OptImagesSaltenv is the file server environment the archives are
 	// served from (default mc_cloud_lxc_images). When the master's
 	// file_roots have no such environment, the archives go under
@@ -158,9 +177,102 @@ func rate(size int64, took time.Duration) string {
 }
 
 // imagesByMaster tells whether the images step fetches archives through
-// the master (the default) rather than syncing a directory on the node.
+// the master (the default) rather than syncing a directory on the node or
+// pushing it with rsync.
 func (ctl *Controller) imagesByMaster() bool {
-	return optString(ctl.Opts, OptImagesTransfer, "master") != "path"
+	t := optString(ctl.Opts, OptImagesTransfer, "master")
+	return t != "path" && t != "rsync"
+}
+
+// imagesByRsync tells whether the runner pushes the images to the nodes
+// with rsync over ssh.
+func (ctl *Controller) imagesByRsync() bool {
+	return optString(ctl.Opts, OptImagesTransfer, "master") == "rsync"
+}
+
+// optFor reads an option that is either one value or a map of compute
+// node id to value.
+func optFor(opts *data.Map, key, cn string) (any, bool) {
+	v, ok := opts.Get(key)
+	if m, isMap := v.(*data.Map); isMap {
+		v, ok = m.Get(cn)
+	}
+	if !ok || v == nil {
+		return nil, false
+	}
+	return v, true
+}
+
+// optStringFor is optFor as a string, def when unset or empty.
+func optStringFor(opts *data.Map, key, cn, def string) string {
+	if v, ok := optFor(opts, key, cn); ok {
+		if s, ok := data.AsString(v); ok && s != "" {
+			return s
+		}
+	}
+	return def
+}
+
+// rsyncTarget is how the runner reaches compute node cn over ssh.
+func (ctl *Controller) rsyncTarget(cn string) (provision.SSHTarget, error) {
+	t := provision.SSHTarget{
+		Host:       optStringFor(ctl.Opts, OptRsyncHost, cn, cn),
+		Port:       22,
+		User:       optStringFor(ctl.Opts, OptRsyncUser, cn, "root"),
+		Key:        optStringFor(ctl.Opts, OptRsyncKey, cn, ""),
+		KnownHosts: optStringFor(ctl.Opts, OptRsyncKnownHosts, cn, ""),
+	}
+	if v, ok := optFor(ctl.Opts, OptRsyncPort, cn); ok {
+		n, isInt := data.AsInt(v)
+		if !isInt {
+			_, err := fmt.Sscan(fmt.Sprint(v), &n)
+			isInt = err == nil
+		}
+		if !isInt || n < 1 || n > 65535 {
+			return t, fmt.Errorf("%s: %v is not a port", OptRsyncPort, data.Str(v))
+		}
+		t.Port = int(n)
+	}
+	return t, nil
+}
+
+// pushImages is the images step with images_transfer: rsync: each image
+// of the controller's images directory is pushed to cn with rsync over
+// ssh (provision.PushImage); an unchanged image is not sent. It records
+// changes under changes[cn][images][name] and reports success.
+func (ctl *Controller) pushImages(ctx context.Context, cn string, ret *Result) bool {
+	t, err := ctl.rsyncTarget(cn)
+	if err != nil {
+		ctl.fail(ret, "  "+oneLine(err.Error()))
+		ret.Trace(fmt.Sprintf("%s: images: %v\n", cn, err))
+		ctl.Progress.Step(cn, "images", "failed", err.Error(), 0)
+		return false
+	}
+	lxcpath := optStringFor(ctl.Opts, OptRsyncLXCPath, cn, "/var/lib/lxc")
+	dir := ctl.imagesDir()
+	ok := true
+	for _, name := range ctl.imageNames() {
+		n := fmt.Sprint(name)
+		start := ctl.Progress.now()
+		res, err := provision.PushImage(ctx, provision.ImagePush{Name: n, Source: filepath.Join(dir, n), LXCPath: lxcpath, Target: t})
+		took := ctl.Progress.now().Sub(start)
+		if err != nil {
+			ok = false
+			ctl.fail(ret, "  "+oneLine(err.Error()))
+			ret.Output(fmt.Sprintf("- images\n%v\n", err))
+			ret.Trace(fmt.Sprintf("%s: images: %v\n", cn, err))
+			ctl.Progress.Step(cn, "image "+n, "failed", err.Error(), took)
+			continue
+		}
+		ret.Output(fmt.Sprintf("%s: rsync: %s\n", cn, res.Comment))
+		if res.Changes.Len() > 0 {
+			ret.SetChange(cn, mergeAt(ret, []string{cn, "images", n}, res.Changes))
+			ctl.Progress.Step(cn, "image "+n, "pushed", res.Comment, took)
+		} else {
+			ctl.Progress.Step(cn, "image "+n, "ok", "no changes", took)
+		}
+	}
+	return ok
 }
 
 // sentLines prints one progress line per image the node installed from
