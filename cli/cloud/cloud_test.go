@@ -22,17 +22,6 @@ import (
 	_ "github.com/saltgo/saltgo/runners/all"
 )
 
-const testPub = `-----BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAvgaR5kjWTKlJ3zEBy6bc
-pgPSDDnu9dl3nCZYvXfumYtRcj5oDA4M1vfg+5DfHAwT1ut17mwWP5Wo7i5z7cS4
-mCLGp4qdUfNgqwAv2WQBoSTpnvW8VELdGPDgVvU8bNSDk1Y8BnxJg5CnFvsIV8U8
-nGGq4ySZOdm+AXqkAS0IAQ/N3Vn9DQtVRCD0srZlMVB5MbP95ELHwwmcAmlQpL3Y
-E9M/h5Y/ArzqUqBG0jD8kSHlOU7i6z6IJtHzp7tl3obqM4CGQ8pnjwEc2F5TV8dc
-IIUcq+zJC6y46itTK63AXBHFVnPEJJyYDjbZ/cWk35SjZRlsDXz51U4vYuO7w9yK
-oQIDAQAB
------END PUBLIC KEY-----
-`
-
 // fakeCN is a compute node minion behind the fake master: it keeps the
 // containers it was asked to spawn and answers the node functions the
 // runner calls.
@@ -90,7 +79,7 @@ func (f *fakeCN) answer(fun string, args []any) (any, time.Duration, bool) {
 		}
 		return data.M("running", running, "stopped", data.NewMap(), "frozen", data.NewMap()), d, true
 	case "lxc.run":
-		return strings.TrimSpace(testPub), d, true
+		return strings.TrimSpace(mastertest.SamplePublicKey), d, true
 	case "mc_cloud_lxc.vm_spawn":
 		if f.failSpawn {
 			return data.M("name", name, "result", false, "comment", "lxc-create failed: no space left (reverted)", "changes", data.NewMap()), d, true
@@ -156,7 +145,7 @@ func newRig(t testing.TB, providers, profiles string, vms ...string) *rig {
 	m := mastertest.StartFake(t, minions, "pillar_roots:\n  base:\n    - "+proot+
 		"\nmc_cloud_lxc.controller_id: ctl\nmc_cloud_lxc.alloc_root: "+filepath.Join(dir, "alloc")+
 		"\nmc_cloud_lxc.ping_tries: 1\nmc_cloud_lxc.ping_timeout: 1\nmc_cloud_lxc.step_timeout: 1\ntimeout: 1\ngather_job_timeout: 1\n")
-	write(t, filepath.Join(m.PKIDir, "master.pub"), testPub)
+	write(t, filepath.Join(m.PKIDir, "master.pub"), mastertest.SamplePublicKey)
 	if providers != "" {
 		write(t, filepath.Join(m.ConfDir, "cloud.providers.d", "makinastates_lxc.conf"), providers)
 	}

@@ -43,3 +43,17 @@ func AcceptedMinions(pkiDir string) []string {
 	sort.Strings(ids)
 	return ids
 }
+
+// SamplePublicKey is a fixed RSA public key (PEM) for tests that need a
+// key's bytes (a master.pub on disk, a VM minion's key read back) but
+// never its private half.
+const SamplePublicKey = `-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAvgaR5kjWTKlJ3zEBy6bc
+pgPSDDnu9dl3nCZYvXfumYtRcj5oDA4M1vfg+5DfHAwT1ut17mwWP5Wo7i5z7cS4
+mCLGp4qdUfNgqwAv2WQBoSTpnvW8VELdGPDgVvU8bNSDk1Y8BnxJg5CnFvsIV8U8
+nGGq4ySZOdm+AXqkAS0IAQ/N3Vn9DQtVRCD0srZlMVB5MbP95ELHwwmcAmlQpL3Y
+E9M/h5Y/ArzqUqBG0jD8kSHlOU7i6z6IJtHzp7tl3obqM4CGQ8pnjwEc2F5TV8dc
+IIUcq+zJC6y46itTK63AXBHFVnPEJJyYDjbZ/cWk35SjZRlsDXz51U4vYuO7w9yK
+oQIDAQAB
+-----END PUBLIC KEY-----
+`

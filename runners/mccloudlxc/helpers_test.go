@@ -159,22 +159,11 @@ func healthyNode(ids ...string) *fakeNode {
 	for _, s := range DefaultVMSteps {
 		n.set(NodeFunctions.VMStep+s, step(s+" done", data.M(s, "done")))
 	}
-	n.set(NodeFunctions.Run, func(string, *data.Map) (any, int) { return strings.TrimSpace(testPub), 0 })
+	n.set(NodeFunctions.Run, func(string, *data.Map) (any, int) { return strings.TrimSpace(mastertest.SamplePublicKey), 0 })
 	n.set(NodeFunctions.Exists, func(string, *data.Map) (any, int) { return false, 0 })
 	n.set(NodeFunctions.Destroy, step("destroyed", data.M("state", data.M("old", "running", "new", nil))))
 	return n
 }
-
-const testPub = `-----BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAvgaR5kjWTKlJ3zEBy6bc
-pgPSDDnu9dl3nCZYvXfumYtRcj5oDA4M1vfg+5DfHAwT1ut17mwWP5Wo7i5z7cS4
-mCLGp4qdUfNgqwAv2WQBoSTpnvW8VELdGPDgVvU8bNSDk1Y8BnxJg5CnFvsIV8U8
-nGGq4ySZOdm+AXqkAS0IAQ/N3Vn9DQtVRCD0srZlMVB5MbP95ELHwwmcAmlQpL3Y
-E9M/h5Y/ArzqUqBG0jD8kSHlOU7i6z6IJtHzp7tl3obqM4CGQ8pnjwEc2F5TV8dc
-IIUcq+zJC6y46itTK63AXBHFVnPEJJyYDjbZ/cWk35SjZRlsDXz51U4vYuO7w9yK
-oQIDAQAB
------END PUBLIC KEY-----
-`
 
 // rig is a master directory with the seed pillar and the option set the
 // runner reads.
@@ -194,7 +183,7 @@ func newRig(t *testing.T, node *fakeNode, pillarText string) *rig {
 	pillarText += fmt.Sprintf("makina-states.cloud.prefix: %s/etc\n", dir)
 	must(t, os.WriteFile(filepath.Join(proot, "cloud.sls"), []byte(pillarText), 0o644))
 	must(t, os.MkdirAll(filepath.Join(dir, "pki", "minions"), 0o700))
-	must(t, os.WriteFile(filepath.Join(dir, "pki", "master.pub"), []byte(testPub), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "pki", "master.pub"), []byte(mastertest.SamplePublicKey), 0o644))
 	opts := data.M(
 		"pillar_roots", data.M("base", []any{proot}),
 		"pki_dir", filepath.Join(dir, "pki"),

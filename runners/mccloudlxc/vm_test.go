@@ -10,6 +10,7 @@ import (
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/internal/golden"
+	"github.com/saltgo/saltgo/internal/mastertest"
 )
 
 func TestProvisionGolden(t *testing.T) {
@@ -21,7 +22,7 @@ func TestProvisionGolden(t *testing.T) {
 	}
 	// The VM minion's key was pre-accepted on the master.
 	b, err := os.ReadFile(filepath.Join(r.dir, "pki", "minions", "vm1.example.com"))
-	if err != nil || string(b) != testPub {
+	if err != nil || string(b) != mastertest.SamplePublicKey {
 		t.Fatalf("accepted key: %q %v", b, err)
 	}
 	golden.Text(t, "provision_vm1.nested", r.scrub(render(t, m, "nested")))
