@@ -38,6 +38,13 @@ func Of(c *host.Call) *Chunk {
 	return ch
 }
 
+// IsTest says whether the state function c runs with test=True (false
+// outside a state run).
+func IsTest(c *host.Call) bool {
+	ch := Of(c)
+	return ch != nil && ch.Test
+}
+
 // WithChunk returns a copy of env carrying ch, for calling a state function.
 func WithChunk(env *host.Env, ch *Chunk) *host.Env {
 	e := env.Clone()

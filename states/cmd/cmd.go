@@ -51,13 +51,6 @@ func ret(name any, changes *data.Map, result any, comment string) *data.Map {
 	return data.M("name", name, "changes", changes, "result", result, "comment", comment)
 }
 
-func isTest(c *host.Call) bool {
-	if ch := state.Of(c); ch != nil {
-		return ch.Test
-	}
-	return false
-}
-
 // wait is cmd.wait / cmd.watch / cmd.wait_script: nothing unless a watch
 // fires (mod_watch).
 func wait(_ context.Context, c *host.Call) (any, error) {
@@ -126,7 +119,7 @@ func envMap(v any) any {
 
 func run(ctx context.Context, c *host.Call) (any, error) {
 	name := c.Str("name")
-	test := isTest(c)
+	test := state.IsTest(c)
 	stateful, testName := statefulArg(c)
 	if test && testName != "" {
 		name = testName
@@ -358,7 +351,7 @@ func reinterpreted(r *data.Map) *data.Map {
 
 func script(ctx context.Context, c *host.Call) (any, error) {
 	name := c.Str("name")
-	test := isTest(c)
+	test := state.IsTest(c)
 	stateful, testName := statefulArg(c)
 	if test && testName != "" {
 		name = testName

@@ -37,13 +37,6 @@ func init() {
 	}})
 }
 
-func isTest(c *host.Call) bool {
-	if ch := state.Of(c); ch != nil {
-		return ch.Test
-	}
-	return false
-}
-
 func ret(name string) *data.Map {
 	return data.M("name", name, "changes", data.NewMap(), "result", true, "comment", "")
 }
@@ -110,7 +103,7 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 	id := identifierArg(c, name)
 	r := ret(name)
 	special := c.Get("special")
-	if isTest(c) {
+	if state.IsTest(c) {
 		when := []any{lowerOpt(c.Get("minute")), lowerOpt(c.Get("hour")), lowerOpt(c.Get("daymonth")), lowerOpt(c.Get("month")), lowerOpt(c.Get("dayweek"))}
 		var sp any
 		if special != nil {
@@ -164,7 +157,7 @@ func absent(ctx context.Context, c *host.Call) (any, error) {
 	user := data.Str(c.Get("user"))
 	id := identifierArg(c, name)
 	r := data.M("name", name, "result", true, "changes", data.NewMap(), "comment", "")
-	if isTest(c) {
+	if state.IsTest(c) {
 		st, err := check(ctx, user, name, cronmod.Spec{Identifier: strOpt(id)}, make([]any, 5), nil)
 		if err != nil {
 			return nil, err
@@ -224,7 +217,7 @@ func checkEnv(ctx context.Context, user, name string, value any) (string, error)
 func envPresent(ctx context.Context, c *host.Call) (any, error) {
 	name, user, value := c.Str("name"), data.Str(c.Get("user")), c.Get("value")
 	r := ret(name)
-	if isTest(c) {
+	if state.IsTest(c) {
 		st, err := checkEnv(ctx, user, name, value)
 		if err != nil {
 			return nil, err
@@ -264,7 +257,7 @@ func envPresent(ctx context.Context, c *host.Call) (any, error) {
 func envAbsent(ctx context.Context, c *host.Call) (any, error) {
 	name, user := strings.TrimSpace(c.Str("name")), data.Str(c.Get("user"))
 	r := data.M("name", name, "result", true, "changes", data.NewMap(), "comment", "")
-	if isTest(c) {
+	if state.IsTest(c) {
 		st, err := checkEnv(ctx, user, name, nil)
 		if err != nil {
 			return nil, err
@@ -350,7 +343,7 @@ func file(ctx context.Context, c *host.Call) (any, error) {
 	}
 	m.User, m.Group, m.Mode = user, group, "0600"
 	content, msg, err := m.GetManaged(ctx)
-	if isTest(c) {
+	if state.IsTest(c) {
 		if err != nil {
 			return nil, err
 		}

@@ -71,13 +71,6 @@ func ret(name string) *data.Map {
 	return data.M("name", name, "changes", data.NewMap(), "result", true, "comment", "")
 }
 
-func isTest(c *host.Call) bool {
-	if ch := state.Of(c); ch != nil {
-		return ch.Test
-	}
-	return false
-}
-
 // fromSet turns grains.set's {comment, changes, result} into a state ret.
 func fromSet(name string, v any) *data.Map {
 	r := ret(name)
@@ -106,7 +99,7 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 		r.Set("comment", "Grain is already set")
 		return r, nil
 	}
-	if isTest(c) {
+	if state.IsTest(c) {
 		r.Set("result", nil)
 		if !exists {
 			r.Set("comment", fmt.Sprintf("Grain %s is set to be added", n))
@@ -173,14 +166,14 @@ func listPresent(ctx context.Context, c *host.Call) (any, error) {
 			r.Set("comment", fmt.Sprintf("Value %s is already in grain %s", data.Str(value), n))
 			return r, nil
 		}
-		if isTest(c) {
+		if state.IsTest(c) {
 			r.Set("result", nil)
 			r.Set("comment", fmt.Sprintf("Value %s is set to be appended to grain %s", data.Str(value), n))
 			r.Set("changes", data.M("new", grain))
 			return r, nil
 		}
 	}
-	if isTest(c) {
+	if state.IsTest(c) {
 		r.Set("result", nil)
 		r.Set("comment", fmt.Sprintf("Grain %s is set to be added", n))
 		r.Set("changes", data.M("new", grain))
@@ -233,7 +226,7 @@ func listAbsent(ctx context.Context, c *host.Call) (any, error) {
 		switch {
 		case !contains(gl, v):
 			comments = append(comments, fmt.Sprintf("Value %s is absent from grain %s", data.Str(v), n))
-		case isTest(c):
+		case state.IsTest(c):
 			r.Set("result", nil)
 			comments = append(comments, fmt.Sprintf("Value %s in grain %s is set to be deleted", data.Str(v), n))
 			deleted = append(deleted, v)
@@ -261,7 +254,7 @@ func absent(ctx context.Context, c *host.Call) (any, error) {
 		r.Set("comment", fmt.Sprintf("Grain %s does not exist", n))
 		return r, nil
 	}
-	if isTest(c) {
+	if state.IsTest(c) {
 		r.Set("result", nil)
 		switch {
 		case destructive:

@@ -119,7 +119,7 @@ func symDiff(a, b []string) bool {
 
 func present(ctx context.Context, c *host.Call) (any, error) {
 	name := c.Str("name")
-	test := state.Of(c) != nil && state.Of(c).Test
+	test := state.IsTest(c)
 	ret := data.M("name", name, "changes", data.NewMap(), "result", true, "comment", fmt.Sprintf("Group %s is present and up to date", name))
 	if c.Get("members") != nil && (c.Get("addusers") != nil || c.Get("delusers") != nil) {
 		ret.Set("result", nil)
@@ -260,7 +260,7 @@ func absent(ctx context.Context, c *host.Call) (any, error) {
 		ret.Set("comment", "Group not present")
 		return ret, nil
 	}
-	if ch := state.Of(c); ch != nil && ch.Test {
+	if state.IsTest(c) {
 		ret.Set("result", nil)
 		ret.Set("comment", fmt.Sprintf("Group %s is set for removal", name))
 		return ret, nil

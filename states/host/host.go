@@ -26,13 +26,6 @@ func init() {
 		}})
 }
 
-func isTest(c *host.Call) bool {
-	if ch := state.Of(c); ch != nil {
-		return ch.Test
-	}
-	return false
-}
-
 // exec runs hosts.<fun> through host.Run with positional arguments.
 func exec(ctx context.Context, c *host.Call, fun string, args ...any) (any, error) {
 	r := host.Run(ctx, c.Env, host.Request{Kind: host.Exec, Fun: fun, Args: args})
@@ -156,7 +149,7 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 	if warnings != nil {
 		ret.Set("warnings", warnings)
 	}
-	test := isTest(c)
+	test := state.IsTest(c)
 	for _, p := range toAdd {
 		if test {
 			ret.Set("result", nil)
@@ -212,7 +205,7 @@ func absent(ctx context.Context, c *host.Call) (any, error) {
 		case has != true:
 			ret.Set("result", true)
 			comments = append(comments, fmt.Sprintf("Host %s (%s) already absent", name, ip))
-		case isTest(c):
+		case state.IsTest(c):
 			comments = append(comments, fmt.Sprintf("Host %s (%s) needs to be removed", name, ip))
 		default:
 			if ok, err := exec(ctx, c, "hosts.rm_host", ip, name); err == nil && ok == true {
@@ -247,7 +240,7 @@ func only(ctx context.Context, c *host.Call) (any, error) {
 		ret.Set("result", true)
 		return ret, nil
 	}
-	if isTest(c) {
+	if state.IsTest(c) {
 		ret.Set("comment", fmt.Sprintf("Would change %s from \"%s\" to \"%s\"", name, old, newv))
 		return ret, nil
 	}

@@ -32,13 +32,6 @@ func wait(_ context.Context, c *host.Call) (any, error) {
 	return data.M("name", c.Get("name"), "changes", data.NewMap(), "result", true, "comment", ""), nil
 }
 
-func isTest(c *host.Call) bool {
-	if ch := state.Of(c); ch != nil {
-		return ch.Test
-	}
-	return false
-}
-
 func run(ctx context.Context, c *host.Call) (any, error) {
 	kw := c.Kwargs()
 	legacy := false
@@ -118,7 +111,7 @@ func newRun(ctx context.Context, c *host.Call, kw *data.Map) (any, error) {
 		f = strings.SplitN(f, ":", 2)[0]
 		if !exists(f) {
 			missing = append(missing, f)
-		} else if isTest(c) {
+		} else if state.IsTest(c) {
 			tests = append(tests, f)
 		}
 	}
@@ -272,7 +265,7 @@ func legacyRun(ctx context.Context, c *host.Call, kwIn *data.Map) (any, error) {
 		ret.Set("result", false)
 		return ret, nil
 	}
-	if isTest(c) {
+	if state.IsTest(c) {
 		ret.Set("comment", fmt.Sprintf("Module function %s is set to execute", name))
 		return ret, nil
 	}

@@ -36,11 +36,6 @@ func init() {
 	}})
 }
 
-func isTest(c *host.Call) bool {
-	ch := state.Of(c)
-	return ch != nil && ch.Test
-}
-
 func has(l []string, v string) bool {
 	for _, x := range l {
 		if x == v {
@@ -148,7 +143,7 @@ func mounted(ctx context.Context, c *host.Call) (any, error) {
 	case !data.Truthy(c.Get("fstype")):
 		return done(false, "Must provide fstype to mount.mounted")
 	}
-	test := isTest(c)
+	test := state.IsTest(c)
 	doMount := c.Bool("mount")
 	mkmnt := c.Bool("mkmnt")
 	updateCache := false
@@ -529,7 +524,7 @@ func unmounted(ctx context.Context, c *host.Call) (any, error) {
 		ret.Set("comment", "Must provide name to mount.unmounted")
 		return ret, nil
 	}
-	test := isTest(c)
+	test := state.IsTest(c)
 	device := ""
 	if v := c.Get("device"); data.Truthy(v) {
 		device = data.Str(v)

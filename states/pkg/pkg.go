@@ -48,13 +48,6 @@ func ret(name any, changes *data.Map, result any, comment string) *data.Map {
 	return data.M("name", name, "changes", changes, "result", result, "comment", comment)
 }
 
-func isTest(c *host.Call) bool {
-	if ch := state.Of(c); ch != nil {
-		return ch.Test
-	}
-	return false
-}
-
 // errComment is the comment of a failed pkg.* call: Salt's
 // strerror_without_changes for an error with info, else prefix + error.
 func errComment(err error, prefix string) (string, *data.Map) {
@@ -179,7 +172,7 @@ func installed(ctx context.Context, c *host.Call) (any, error) {
 	if err != nil || len(desired) == 0 {
 		return ret(name, nil, false, "Invalidly formatted 'pkgs' parameter. See minion log."), nil
 	}
-	test := isTest(c)
+	test := state.IsTest(c)
 	refresh := modInit(c)
 	cur, err := pkgmod.ListPkgs(ctx, c.Env, false, false)
 	if err != nil {
@@ -480,7 +473,7 @@ func latest(ctx context.Context, c *host.Call) (any, error) {
 		}
 		sort.Strings(upToDate)
 	}
-	if isTest(c) {
+	if state.IsTest(c) {
 		comments := []string{"The following packages would be installed/upgraded: " + strings.Join(tnames, ", ")}
 		if len(upToDate) > 0 {
 			if len(upToDate) <= 10 {
@@ -632,7 +625,7 @@ func uninstall(action string) func(context.Context, *host.Call) (any, error) {
 			}
 			return ret(name, nil, true, msg), nil
 		}
-		if isTest(c) {
+		if state.IsTest(c) {
 			ch := data.NewMap()
 			for _, t := range targets {
 				ch.Set(t, data.M("new", action+"d", "old", ""))
@@ -724,7 +717,7 @@ func uptodate(ctx context.Context, c *host.Call) (any, error) {
 	if expected.Len() == 0 {
 		return ret(name, nil, true, "System is already up-to-date"), nil
 	}
-	if isTest(c) {
+	if state.IsTest(c) {
 		return ret(name, expected, nil, "System update will be performed"), nil
 	}
 	changes, err := pkgmod.Upgrade(ctx, c.Env, refresh, false, c.Kwargs())
@@ -839,7 +832,7 @@ func held(ctx context.Context, c *host.Call) (any, error) {
 		if slices.Contains(locks, t[0]) {
 			continue
 		}
-		if isTest(c) {
+		if state.IsTest(c) {
 			comments = append(comments, "The following package would be held: "+withVersion(t[0], t[1]))
 			continue
 		}
@@ -860,7 +853,7 @@ func held(ctx context.Context, c *host.Call) (any, error) {
 			if heldNow[l] {
 				continue
 			}
-			if isTest(c) {
+			if state.IsTest(c) {
 				comments = append(comments, "The following package would be unheld: "+l)
 				continue
 			}
@@ -922,7 +915,7 @@ func unheld(ctx context.Context, c *host.Call) (any, error) {
 		if !all && !named {
 			continue
 		}
-		if isTest(c) {
+		if state.IsTest(c) {
 			s := "The following package would be unheld: " + l
 			if ver != "" {
 				s += " (version = None)" // Salt prints apt's absent lock version

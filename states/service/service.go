@@ -57,13 +57,6 @@ func triOf(b bool) tri {
 	return triFalse
 }
 
-func isTest(c *host.Call) bool {
-	if ch := state.Of(c); ch != nil {
-		return ch.Test
-	}
-	return false
-}
-
 func newRet(name string) *data.Map {
 	return data.M("name", name, "changes", data.NewMap(), "result", true, "comment", "")
 }
@@ -188,7 +181,7 @@ func enable(ctx context.Context, c *host.Call, m svc.Manager, name string, start
 			fmt.Sprintf("Service %s is already enabled, and is dead", name)))
 		return ret, nil
 	}
-	if isTest(c) {
+	if state.IsTest(c) {
 		ret.Set("result", nil)
 		ret.Set("comment", fmt.Sprintf("Service %s set to be enabled", name))
 		return ret, nil
@@ -251,7 +244,7 @@ func disable(ctx context.Context, c *host.Call, m svc.Manager, name string, star
 			fmt.Sprintf("Service %s is already disabled, and is dead", name)))
 		return ret, nil
 	}
-	if isTest(c) {
+	if state.IsTest(c) {
 		ret.Set("result", nil)
 		ret.Set("comment", fmt.Sprintf("Service %s set to be disabled", name))
 		return ret, nil
@@ -326,7 +319,7 @@ func precheck(ctx context.Context, c *host.Call, m svc.Manager, ret *data.Map, v
 	if ok {
 		return true
 	}
-	if isTest(c) {
+	if state.IsTest(c) {
 		ret.Set("result", nil)
 		ret.Set("comment", fmt.Sprintf("Service %s not present; if created in this state run, it would have been %s", name, verb))
 	} else if verb == "stopped" {
@@ -373,7 +366,7 @@ func running(ctx context.Context, c *host.Call) (any, error) {
 		}
 		return ret, nil
 	}
-	if isTest(c) {
+	if state.IsTest(c) {
 		ret.Set("result", nil)
 		ret.Set("comment", join(fmt.Sprintf("Service %s is set to start", name), unmaskComment))
 		return ret, nil
@@ -442,7 +435,7 @@ func dead(ctx context.Context, c *host.Call) (any, error) {
 		}
 		return ret, nil
 	}
-	if isTest(c) {
+	if state.IsTest(c) {
 		ret.Set("result", nil)
 		ret.Set("comment", fmt.Sprintf("Service %s is set to be killed", name))
 		return ret, nil
@@ -489,7 +482,7 @@ func enabled(ctx context.Context, c *host.Call) (any, error) {
 		return nil, err
 	}
 	update(ret, part)
-	if isTest(c) && comment(ret) == fmt.Sprintf("The named service %s is not available", name) {
+	if state.IsTest(c) && comment(ret) == fmt.Sprintf("The named service %s is not available", name) {
 		ret.Set("result", nil)
 		ret.Set("comment", fmt.Sprintf("Service %s not present; if created in this state run, it would have been enabled", name))
 	}
@@ -554,7 +547,7 @@ func modWatch(ctx context.Context, c *host.Call) (any, error) {
 		ret.Set("result", false)
 		return ret, nil
 	}
-	if isTest(c) {
+	if state.IsTest(c) {
 		ret.Set("result", nil)
 		ret.Set("comment", "Service is set to be "+past)
 		return ret, nil
@@ -631,7 +624,7 @@ func mask(ctx context.Context, c *host.Call, name string, runtime, on bool) *dat
 		}
 		return ret
 	}
-	if isTest(c) {
+	if state.IsTest(c) {
 		ret.Set("result", nil)
 		ret.Set("changes", expected)
 		if on {

@@ -114,13 +114,6 @@ func splitN(s string, n int) []string {
 	return out
 }
 
-func isTest(c *host.Call) bool {
-	if ch := state.Of(c); ch != nil {
-		return ch.Test
-	}
-	return false
-}
-
 // test is Salt's _present_test (present) and _absent_test.
 func test(ctx context.Context, c *host.Call, a *args, present bool) (any, string, error) {
 	if a.source != "" {
@@ -186,7 +179,7 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 	if a.source == "" {
 		a.split(true)
 	}
-	if isTest(c) {
+	if state.IsTest(c) {
 		res, comment, err := test(ctx, c, a, true)
 		if err != nil {
 			return nil, err
@@ -247,7 +240,7 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 func absent(ctx context.Context, c *host.Call) (any, error) {
 	a := argsOf(c)
 	ret := data.M("name", a.name, "changes", data.NewMap(), "result", true, "comment", "")
-	if isTest(c) {
+	if state.IsTest(c) {
 		res, comment, err := test(ctx, c, a, false)
 		if err != nil {
 			return nil, err
@@ -334,7 +327,7 @@ func manage(ctx context.Context, c *host.Call) (any, error) {
 		if slices.Contains(potential, k) {
 			continue
 		}
-		if isTest(c) {
+		if state.IsTest(c) {
 			ret.Set("comment", k+" Key set for removal")
 			ret.Set("result", nil)
 			continue

@@ -25,13 +25,6 @@ func init() {
 	}})
 }
 
-func isTest(c *host.Call) bool {
-	if ch := state.Of(c); ch != nil {
-		return ch.Test
-	}
-	return false
-}
-
 func optStr(v any) string {
 	if v == nil {
 		return ""
@@ -57,7 +50,7 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 	if data.Truthy(c.Get("user")) {
 		user = data.Str(c.Get("user"))
 	}
-	test := isTest(c)
+	test := state.IsTest(c)
 	ret := data.M("name", name, "changes", data.NewMap(), "result", true, "comment", "")
 	if test {
 		ret.Set("result", nil)
@@ -162,7 +155,7 @@ func absent(ctx context.Context, c *host.Call) (any, error) {
 		ret.Set("comment", "Host is already absent")
 		return ret, nil
 	}
-	if isTest(c) {
+	if state.IsTest(c) {
 		ret.Set("result", nil)
 		ret.Set("comment", fmt.Sprintf("Key for %s is set to be removed from %s", name, config))
 		return ret, nil

@@ -37,7 +37,7 @@ func present(ctx context.Context, c *host.Call) (any, error) {
 		ret.Set("comment", comment)
 		return ret, nil
 	}
-	if ch := state.Of(c); ch != nil && ch.Test {
+	if state.IsTest(c) {
 		configured, err := sysctlmod.ShowConfig(config)
 		if err != nil {
 			return done(nil, fmt.Sprintf("Sysctl option %s might be changed, we failed to check config file at %s. The file is either unreadable, or missing.", name, config))

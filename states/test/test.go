@@ -34,14 +34,7 @@ func init() {
 
 func simple(name, doc string, fn func(c *host.Call, test bool) *data.Map) *host.Func {
 	return &host.Func{Name: name, Doc: doc, Params: []host.Param{host.Req("name")}, VarKwargs: true,
-		Fn: func(_ context.Context, c *host.Call) (any, error) { return fn(c, testMode(c)), nil }}
-}
-
-func testMode(c *host.Call) bool {
-	if ch := state.Of(c); ch != nil {
-		return ch.Test
-	}
-	return false
+		Fn: func(_ context.Context, c *host.Call) (any, error) { return fn(c, state.IsTest(c)), nil }}
 }
 
 func comment(c *host.Call, def string) any {
@@ -116,7 +109,7 @@ func configurable(_ context.Context, c *host.Call) (any, error) {
 	default:
 		return nil, host.Invalidf("You have specified the state option 'warnings' with invalid arguments. It must be a string or a list of strings")
 	}
-	if testMode(c) {
+	if state.IsTest(c) {
 		var tr any
 		if c.Bool("allow_test_mode_failure") && result == false {
 			tr = false

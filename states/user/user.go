@@ -294,7 +294,7 @@ func groupChanges(cur, wanted []string, removeGroups bool) bool {
 
 func present(ctx context.Context, c *host.Call) (any, error) {
 	name := c.Str("name")
-	test := state.Of(c) != nil && state.Of(c).Test
+	test := state.IsTest(c)
 	ret := data.M("name", name, "changes", data.NewMap(), "result", true, "comment", fmt.Sprintf("User %s is present and up to date", name))
 	for _, f := range []string{"fullname", "roomnumber", "workphone"} {
 		if v := c.Get(f); v != nil && strings.Contains(data.Str(v), ",") {
@@ -516,7 +516,7 @@ func absent(ctx context.Context, c *host.Call) (any, error) {
 		ret.Set("comment", fmt.Sprintf("User %s is not present", name))
 		return ret, nil
 	}
-	if ch := state.Of(c); ch != nil && ch.Test {
+	if state.IsTest(c) {
 		ret.Set("result", nil)
 		ret.Set("comment", fmt.Sprintf("User %s set for removal", name))
 		return ret, nil
