@@ -7,16 +7,12 @@ package ssh
 
 import (
 	"bytes"
-	"context"
-	"crypto/md5"  //nolint:gosec // a fingerprint_hash_type Salt accepts
-	"crypto/sha1" //nolint:gosec // a fingerprint_hash_type Salt accepts
-	"crypto/sha256"
-	"crypto/sha512"
+	"context" //nolint:gosec // a fingerprint_hash_type Salt accepts
+	//nolint:gosec // a fingerprint_hash_type Salt accepts
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -27,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/fileserver"
 	"github.com/saltgo/saltgo/host"
 	filemod "github.com/saltgo/saltgo/modules/file"
 	usermod "github.com/saltgo/saltgo/modules/user"
@@ -206,21 +203,8 @@ func Fingerprint(key string, hashType any) (string, error) {
 	if data.Truthy(hashType) {
 		ht = strings.ToLower(data.Str(hashType))
 	}
-	var h hash.Hash
-	switch ht {
-	case "md5":
-		h = md5.New() //nolint:gosec // asked for
-	case "sha1":
-		h = sha1.New() //nolint:gosec // asked for
-	case "sha224":
-		h = sha256.New224()
-	case "sha256":
-		h = sha256.New()
-	case "sha384":
-		h = sha512.New384()
-	case "sha512":
-		h = sha512.New()
-	default:
+	h, err := fileserver.NewHash(ht)
+	if err != nil {
 		return "", host.Errorf("The fingerprint_hash_type %s is not supported.", ht)
 	}
 	raw, err := base64.StdEncoding.DecodeString(key)
