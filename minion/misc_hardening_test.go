@@ -132,6 +132,9 @@ func TestPoisonReturnMovedAside(t *testing.T) {
 	ready := make(chan struct{})
 	startMinion(t, settings(master, "p1", dir), logs, ready)
 	waitReady(t, ready, logs)
+	// Ready means the subscription was sent; a publish before the master
+	// reads it is lost (ZeroMQ), and the poison job must reach the minion.
+	master.AwaitSubscribers(t, 1, 10*time.Second)
 	poison := jid.New()
 	master.SetRefuse(func(load *data.Map) bool {
 		cmd, _ := load.String("cmd")

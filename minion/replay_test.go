@@ -65,6 +65,9 @@ func TestReplayAfterRestartRefused(t *testing.T) {
 	master := newMaster(t, 3, true)
 	s := settings(master, "r1", t.TempDir())
 	logs, cancel, done := runMinion(t, s)
+	// Ready means the subscription was sent; a publish before the
+	// master reads it is lost (ZeroMQ).
+	master.AwaitSubscribers(t, 1, 10*time.Second)
 	captured, body, err := master.Publish(mastertest.Job{Tgt: "r1", Fun: "test.ping"})
 	if err != nil {
 		t.Fatal(err)
@@ -95,6 +98,9 @@ func TestReplayAfterForcedReauthRefused(t *testing.T) {
 	s := settings(master, "r2", t.TempDir())
 	s.JIDQueueHWM = 1
 	logs, _, _ := runMinion(t, s)
+	// Ready means the subscription was sent; a publish before the
+	// master reads it is lost (ZeroMQ).
+	master.AwaitSubscribers(t, 1, 10*time.Second)
 	captured, body, err := master.Publish(mastertest.Job{Tgt: "r2", Fun: "test.ping"})
 	if err != nil {
 		t.Fatal(err)
@@ -130,6 +136,9 @@ func TestStalePublishRefused(t *testing.T) {
 	master := newMaster(t, 3, true)
 	s := settings(master, "r3", t.TempDir())
 	logs, _, _ := runMinion(t, s)
+	// Ready means the subscription was sent; a publish before the
+	// master reads it is lost (ZeroMQ).
+	master.AwaitSubscribers(t, 1, 10*time.Second)
 	stale := jid.Format(time.Now().Add(-10 * time.Minute))
 	if _, _, err := master.Publish(mastertest.Job{Tgt: "r3", Fun: "test.ping", JID: stale}); err != nil {
 		t.Fatal(err)
