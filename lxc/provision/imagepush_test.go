@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/saltgo/saltgo/internal/sshdtest"
 	"github.com/saltgo/saltgo/lxc/provision"
 )
@@ -21,6 +23,7 @@ func TestPushImageRsyncOverSSH(t *testing.T) {
 	ctlDir := t.TempDir()
 	src := filepath.Join(ctlDir, "img")
 	imageTree(t, src)
+	pastTimes(t, filepath.Join(src, "rootfs"))
 	lxcpath := t.TempDir()
 	push := provision.ImagePush{Name: "img", Source: src, LXCPath: lxcpath, Target: provision.SSHTarget{Host: "127.0.0.1", Port: node.Port, User: "root", Key: node.Key, KnownHosts: node.KnownHosts}}
 	dst := filepath.Join(lxcpath, "img")
@@ -174,5 +177,28 @@ func TestPushImageBadInput(t *testing.T) {
 				t.Fatalf("err = %v (result %v), want %q", err, res.Result, tc.want)
 			}
 		})
+	}
+}
+
+// pastTimes sets every entry below dir (symlinks themselves included) to
+// one whole second in the past. rsync compares the times of directories,
+// devices and symlinks at whole seconds: an entry made in the same second
+// as its source keeps its own sub-second time, so a tree pushed right
+// after it was made would differ by chance, not by a fault of the push.
+func pastTimes(t *testing.T, dir string) {
+	t.Helper()
+	ts := []unix.Timespec{unix.NsecToTimespec(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).UnixNano())}
+	ts = append(ts, ts[0])
+	var paths []string
+	if err := filepath.WalkDir(dir, func(p string, _ os.DirEntry, err error) error {
+		paths = append(paths, p)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i := len(paths) - 1; i >= 0; i-- {
+		if err := unix.UtimesNanoAt(unix.AT_FDCWD, paths[i], ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			t.Fatalf("set times of %s: %v", paths[i], err)
+		}
 	}
 }
