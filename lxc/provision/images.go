@@ -180,7 +180,20 @@ func rsyncTree(ctx context.Context, rsync, src, dst string, exclude []string, ex
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w: %s", rsync, err, strings.TrimSpace(stderr.String()))
+		msg := strings.TrimSpace(stderr.String())
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			// The remote side's message can be lost when the connection
+			// closes first: the exit code's meaning is always given.
+			if m, ok := rsyncExitCodes[ee.ExitCode()]; ok {
+				if msg == "" {
+					msg = m
+				} else {
+					msg = m + ": " + msg
+				}
+			}
+		}
+		return 0, fmt.Errorf("%s: %w: %s", rsync, err, msg)
 	}
 	n := 0
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -192,6 +205,22 @@ func rsyncTree(ctx context.Context, rsync, src, dst string, exclude []string, ex
 		}
 	}
 	return n, nil
+}
+
+// rsyncExitCodes are the meanings rsync(1) gives its exit codes.
+var rsyncExitCodes = map[int]string{
+	1:   "rsync: syntax or usage error",
+	2:   "rsync: protocol incompatibility",
+	3:   "rsync: errors selecting input/output files, dirs",
+	5:   "rsync: error starting client-server protocol",
+	10:  "rsync: error in socket I/O",
+	11:  "rsync: error in file I/O (a missing or unwritable directory on the receiving side)",
+	12:  "rsync: error in rsync protocol data stream",
+	20:  "rsync: received SIGUSR1 or SIGINT",
+	23:  "rsync: partial transfer due to error",
+	24:  "rsync: partial transfer due to vanished source files",
+	30:  "rsync: timeout in data send/receive",
+	255: "ssh: connection or authentication failed",
 }
 
 type devIno struct{ dev, ino uint64 }
