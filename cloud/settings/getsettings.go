@@ -233,6 +233,16 @@ func (s *Settings) build(target, vm string, raw *data.Map, source string, entrie
 	v.LXCConf = g.list("lxc_conf", D.LXCConf)
 	// 14.
 	if HasLVMKeys(ptype) {
+		sizeName := size
+		if !isSize {
+			// A full profile name (ms-<cn>-<size>-<type>) or a type
+			// without size in its name: the size named in it, else the
+			// default size profile.
+			sizeName = s.LXC.sizeIn(size, D.Profile)
+		}
+		if sp, ok := s.LXC.SizeProfile(sizeName); ok {
+			lvm.ProfileSize = sp.Size
+		}
 		v.LVM = lvm
 	}
 	// Values the allocator may use.

@@ -77,3 +77,15 @@ func (l *LXC) sizeNames() []string {
 	}
 	return out
 }
+
+// sizeIn returns the size profile named by a dash-separated segment of
+// the profile name prof (ms-<cn>-<size>-lvm), else def.
+func (l *LXC) sizeIn(prof, def string) string {
+	segs := strings.Split(prof, "-")
+	for i := len(segs) - 1; i >= 0; i-- {
+		if _, ok := l.SizeProfile(segs[i]); ok {
+			return segs[i]
+		}
+	}
+	return def
+}

@@ -70,6 +70,34 @@ type LVM struct {
 	Size   *string // nil is None; size profiles never set it (quirk 7)
 	VGName string
 	LVName *string
+	// ProfileSize is the size of the VM's size profile (lxc_cloud_profiles,
+	// which the pillar may customise): what an lvm spawn uses when Size is
+	// None. It is not part of get_settings_for_vm's output (Size stays None
+	// there, quirk 7); the runner sends it to the node as size.
+	ProfileSize string
+}
+
+// SpawnSize is the size an lvm volume of v gets: size when set, else the
+// size of its size profile ("" for types without lvm keys).
+func (v *VM) SpawnSize() string {
+	if v.LVM == nil {
+		return ""
+	}
+	if v.LVM.Size != nil && *v.LVM.Size != "" {
+		return *v.LVM.Size
+	}
+	return v.LVM.ProfileSize
+}
+
+// SpawnMap is the mapping the controller sends to the compute node for
+// v's steps: ToMap, with size filled from the size profile when it is
+// None (the node does not know the controller's lxc_cloud_profiles).
+func (v *VM) SpawnMap() *data.Map {
+	m := v.ToMap()
+	if v.LVM != nil && (v.LVM.Size == nil || *v.LVM.Size == "") && v.LVM.ProfileSize != "" {
+		m.Set("size", v.LVM.ProfileSize)
+	}
+	return m
 }
 
 // AdditionalIP is one entry of additional_ips.

@@ -70,6 +70,9 @@ func BuildPlan(s *Settings) (*liblxc.Plan, error) {
 		if p.FSType == "" {
 			p.FSType = "ext4"
 		}
+		// An lvm clone copies the origin onto its own volume: an LVM
+		// snapshot needs an lvm origin and cannot be given a size.
+		p.Snapshot = false
 		size := s.Size
 		if size == "" {
 			prof := s.Profile
@@ -78,11 +81,14 @@ func BuildPlan(s *Settings) (*liblxc.Plan, error) {
 			}
 			var ok bool
 			if size, ok = SizeProfiles[prof]; !ok {
-				return nil, fmt.Errorf("lxc: unknown size profile %q", prof)
+				// get_settings_for_vm's profile is the salt-cloud profile
+				// name (ms-<cn>-<size>-lvm); the controller sends the size
+				// of its size profile as size.
+				return nil, fmt.Errorf("lxc: %s: no size for its lvm volume: size is not set and profile %q is not a size profile (%s)", s.Name, prof, sizeNames())
 			}
 		}
 		if p.SizeBytes, err = ParseSize(size); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("lxc: %s: %w", s.Name, err)
 		}
 	}
 	return p, nil

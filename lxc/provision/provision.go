@@ -147,6 +147,11 @@ func spawnSteps(ctx context.Context, c *liblxc.Client, s *Settings) (*StepResult
 	} else if !ok {
 		return res.fail(fmt.Errorf("lxc: bridge %q does not exist on this node: run the install_lxc step (it creates the bridge) or set bridge", cfgValue(cfg, "lxc.net.0.link")))
 	}
+	if plan.Backend == "lvm" {
+		if err := CheckVG(ctx, s.Name, plan.VG); err != nil {
+			return res.fail(err)
+		}
+	}
 	if s.IP != "" {
 		used, err := c.UsedIPs(ctx)
 		if err != nil {

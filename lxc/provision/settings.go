@@ -3,6 +3,7 @@ package provision
 import (
 	"fmt"
 	"net"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -135,6 +136,15 @@ var SizeProfiles = map[string]string{
 	"xxxtrem": "2000g", "xxtrem": "1000g", "xtrem": "500g", "xxxlarge": "100g",
 	"xxlarge": "50g", "large": "20g", "medium": "10g", "small": "5g",
 	"xsmall": "3g", "xxsmall": "1g", "xxxsmall": "500m",
+}
+
+func sizeNames() string {
+	n := make([]string, 0, len(SizeProfiles))
+	for k := range SizeProfiles {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return strings.Join(n, ", ")
 }
 
 // ParseSize parses "10g", "500m", "20G", "1024k" or a plain byte count.

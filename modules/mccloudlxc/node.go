@@ -352,9 +352,7 @@ func FromVM(v *settings.VM) (*provision.Settings, error) {
 	}
 	if v.LVM != nil {
 		s.VGName = v.LVM.VGName
-		if v.LVM.Size != nil {
-			s.Size = *v.LVM.Size
-		}
+		s.Size = v.SpawnSize()
 		if v.LVM.LVName != nil {
 			s.LVName = *v.LVM.LVName
 		}

@@ -117,7 +117,7 @@ func (ctl *Controller) provisionVM(ctx context.Context, cn, vm string, steps []s
 		ctl.Progress.Step(who, "settings", "failed", err.Error(), ctl.Progress.now().Sub(start))
 		return
 	}
-	sm := v.ToMap()
+	sm := v.SpawnMap()
 	if v.ProfileType != "" && !sm.Has("profile_type") {
 		sm.Set("profile_type", v.ProfileType)
 	}

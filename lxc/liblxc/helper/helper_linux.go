@@ -340,15 +340,9 @@ func create(c *golxc.Container, req *liblxc.Request, withLog func(error) error) 
 	if !found {
 		return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("lxc template %q does not exist (looked for lxc-%s in %s)", p.Template, p.Template, strings.Join(templateDirs, ", ")))
 	}
-	b, err := backend(p.Backend)
+	opts, err := createOptions(p, p.Template)
 	if err != nil {
 		return liblxc.Fail(liblxc.CodeFailed, err)
-	}
-	opts := golxc.TemplateOptions{Template: p.Template, Backend: b, ExtraArgs: p.TemplateArgs}
-	if p.Backend == "lvm" {
-		opts.BackendSpecs = &golxc.BackendStoreSpecs{FSType: p.FSType, FSSize: p.SizeBytes}
-		opts.BackendSpecs.LVM.VG = p.VG
-		opts.BackendSpecs.LVM.LV = p.LV
 	}
 	if err := c.Create(opts); err != nil {
 		return liblxc.Fail(liblxc.CodeFailed, withLog(fmt.Errorf("create %s from template %s: %w", req.Name, p.Template, err)))
@@ -379,6 +373,9 @@ func clone(c *golxc.Container, req *liblxc.Request, path string, withLog func(er
 	}
 	if o.Running() {
 		return liblxc.Fail(liblxc.CodeFailed, fmt.Errorf("origin container %q is running: stop it before cloning from it", p.Origin))
+	}
+	if p.Backend == "lvm" && !p.Snapshot {
+		return cloneLVM(c, o, req, withLog)
 	}
 	b, err := backend(p.Backend)
 	if err != nil {
