@@ -140,7 +140,7 @@ func spawnSteps(ctx context.Context, c *liblxc.Client, s *Settings) (*StepResult
 		return res.fail(err)
 	}
 	if exists {
-		return spawnExisting(ctx, c, s, plan, res)
+		return spawnExisting(ctx, c, s, plan, cfg, res)
 	}
 	if ok, err := c.BridgeExists(ctx, cfgValue(cfg, "lxc.net.0.link")); err != nil {
 		return res.fail(err)
@@ -223,7 +223,7 @@ func spawnSteps(ctx context.Context, c *liblxc.Client, s *Settings) (*StepResult
 	return res, nil
 }
 
-func spawnExisting(ctx context.Context, c *liblxc.Client, s *Settings, plan *liblxc.Plan, res *StepResult) (*StepResult, error) {
+func spawnExisting(ctx context.Context, c *liblxc.Client, s *Settings, plan *liblxc.Plan, cfg *liblxc.ConfigChange, res *StepResult) (*StepResult, error) {
 	meta, err := readMetadata(c.Path(), s.Name)
 	if err != nil {
 		return res.fail(fmt.Errorf("lxc: container %q already exists and was not made by saltgo (%v): destroy it or choose another name", s.Name, err))
@@ -234,6 +234,15 @@ func spawnExisting(ctx context.Context, c *liblxc.Client, s *Settings, plan *lib
 	st, err := c.State(ctx, s.Name)
 	if err != nil {
 		return res.fail(err)
+	}
+	// Settings changed since the spawn (a pillar IP or MAC): applied,
+	// never silently ignored.
+	drift, err := networkDrift(ctx, c, s.Name, cfg)
+	if err != nil {
+		return res.fail(err)
+	}
+	if len(drift) > 0 {
+		return applyNetwork(ctx, c, s, cfg, drift, st, res)
 	}
 	if st == "running" {
 		res.Comment = fmt.Sprintf("%s already provisioned", s.Name)
