@@ -12,6 +12,7 @@ import (
 
 	"github.com/saltgo/saltgo/cloud/alloc"
 	"github.com/saltgo/saltgo/data"
+	"github.com/saltgo/saltgo/lxc/provision"
 )
 
 // knownKeys are the per-VM pillar keys the model reads; the others pass
@@ -164,11 +165,6 @@ func (s *Settings) build(target, vm string, raw *data.Map, source string, entrie
 		}
 		v.Profile = ProfileName(target, size, ptype)
 	}
-	if b := ForcedBacking(ptype); b != "" {
-		v.Backing = b
-	} else {
-		v.Backing = g.str("backing", D.Backing)
-	}
 
 	// 7-9.
 	v.Name = g.str("name", vm)
@@ -178,6 +174,16 @@ func (s *Settings) build(target, vm string, raw *data.Map, source string, entrie
 	}
 	v.Mode = g.str("mode", D.Mode)
 	v.Snapshot = g.boolean("snapshot", D.Snapshot)
+	// The backing is the one the spawn builds for the profile type (makina
+	// reported overlayfs for dir-scratch and lvm-scratch and
+	// defaults.backing for lvm, and built something else); a per-VM
+	// backing that the profile type does not build is an error.
+	if b, err := provision.BuiltBacking(ptype, v.Snapshot); err == nil {
+		v.Backing = b
+		if pb := g.str("backing", b); g.has("backing") && pb != b && !(pb == "dir" && b == "overlayfs" && v.Snapshot) {
+			return nil, alloc.Request{}, perr("backing", fmt.Errorf("backing %q is not what profile_type %s builds (%s): remove backing or change profile_type", pb, ptype, b))
+		}
+	}
 
 	// 10. bootstrap script and arguments.
 	defArgs := c.BootsaltArgs

@@ -194,11 +194,14 @@ func TestProfileNamesAndBacking(t *testing.T) {
 		lvm                     bool
 		from                    string
 	}{
-		{"lvm", "ms-devhost10-local-medium-lvm", "dir", true, "makina-states-trusty"},
-		{"lvm-scratch", "ms-devhost10-local-lvm-scratch", "overlayfs", true, "None"},
-		{"lvm-sratch", "ms-devhost10-local-medium-lvm-sratch", "dir", true, "makina-states-trusty"},
+		// backing: the one the spawn builds (provision.BuiltBacking);
+		// makina reported dir, overlayfs, dir and overlayfs for the lvm
+		// types and dir-scratch.
+		{"lvm", "ms-devhost10-local-medium-lvm", "lvm", true, "makina-states-trusty"},
+		{"lvm-scratch", "ms-devhost10-local-lvm-scratch", "lvm", true, "None"},
+		{"lvm-sratch", "ms-devhost10-local-medium-lvm-sratch", "lvm", true, "makina-states-trusty"},
 		{"dir", "ms-devhost10-local-dir", "dir", false, "makina-states-trusty"},
-		{"dir-scratch", "ms-devhost10-local-dir-scratch", "overlayfs", false, "None"},
+		{"dir-scratch", "ms-devhost10-local-dir-scratch", "dir", false, "None"},
 		{"overlayfs", "ms-devhost10-local-overlayfs", "overlayfs", false, "makina-states-trusty"},
 		{"overlayfs-scratch", "ms-devhost10-local-overlayfs-scratch", "overlayfs", false, "None"},
 	}
@@ -376,6 +379,35 @@ func TestExplicitIPsAvoided(t *testing.T) {
 	s = load(t, yamlPillar(t, doc), "ctl", t.TempDir())
 	if vm, err = s.GetSettingsForVM(context.Background(), "cn.local", "b.test", true); err != nil || vm.IP != "10.5.0.3" {
 		t.Fatalf("ip %v err %v", vm, err)
+	}
+}
+
+// TestBackingIsBuilt: a dir clone with snapshot reports the overlayfs
+// it builds; a per-VM backing the profile type does not build is refused
+// with the VM and the key named, and nothing is allocated.
+func TestBackingIsBuilt(t *testing.T) {
+	for _, tc := range []struct{ vm, want, err string }{
+		{vm: "profile_type: dir\n    snapshot: true", want: "overlayfs"},
+		{vm: "profile_type: dir\n    snapshot: true\n    backing: dir", want: "overlayfs"},
+		{vm: "profile_type: dir-scratch\n    backing: dir", want: "dir"},
+		{vm: "profile_type: dir-scratch\n    backing: overlayfs", err: `backing "overlayfs" is not what profile_type dir-scratch builds (dir)`},
+		{vm: "profile_type: lvm\n    backing: dir", err: `backing "dir" is not what profile_type lvm builds (lvm)`},
+	} {
+		root := t.TempDir()
+		s := load(t, yamlPillar(t, "makina-states.cloud.lxc.vms.cn.local:\n  v.test:\n    "+tc.vm+"\n"), "ctl", root)
+		vm, err := s.GetSettingsForVM(context.Background(), "cn.local", "v.test", true)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), "v.test") {
+				t.Errorf("%q: err %v, want %q", tc.vm, err, tc.err)
+			}
+			if ents, _ := os.ReadDir(filepath.Join(root, "cnlocal")); len(ents) > 0 {
+				t.Errorf("%q: a refused VM allocated %v", tc.vm, ents)
+			}
+			continue
+		}
+		if err != nil || vm.Backing != tc.want {
+			t.Errorf("%q: backing %v, %v; want %s", tc.vm, vm, err, tc.want)
+		}
 	}
 }
 

@@ -131,6 +131,24 @@ func (s *Settings) Kind() (ProfileKind, error) {
 	return ProfileKind{Backing: b, Scratch: s.FromContainer == ""}, nil
 }
 
+// BuiltBacking is the storage backing a spawn builds for a profile type
+// (and snapshot): what get_settings_for_vm reports as backing, so that the
+// reported backing is the one built. dir and dir-scratch build dir (a dir
+// clone with snapshot is an overlayfs clone, as LXC 1.x's lxc-clone -s
+// made it), overlayfs and overlayfs-scratch build overlayfs, lvm and
+// lvm-scratch build lvm (an lvm clone always copies). BuildPlan agrees
+// (tested for every type).
+func BuiltBacking(ptype string, snapshot bool) (string, error) {
+	k, err := ParseProfileType(ptype)
+	if err != nil {
+		return "", err
+	}
+	if !k.Scratch && snapshot && k.Backing == "dir" {
+		return "overlayfs", nil
+	}
+	return k.Backing, nil
+}
+
 // SizeProfiles maps makina-states' size profile names to sizes (spec 3.5).
 var SizeProfiles = map[string]string{
 	"xxxtrem": "2000g", "xxtrem": "1000g", "xtrem": "500g", "xxxlarge": "100g",
