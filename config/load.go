@@ -637,12 +637,7 @@ func expandGlobs(paths []any) []any {
 // prependRootDir implements salt.config.prepend_root_dir: path options are
 // re-rooted under root_dir unless they already live there.
 func prependRootDir(opts *data.Map, keys []string) {
-	root := filepath.Clean(str(opts, "root_dir"))
-	if !filepath.IsAbs(root) {
-		if abs, err := filepath.Abs(root); err == nil {
-			root = abs
-		}
-	}
+	root := str(opts, "root_dir")
 	for _, k := range keys {
 		v, ok := opts.Get(k)
 		if !ok {
@@ -652,11 +647,31 @@ func prependRootDir(opts *data.Map, keys []string) {
 		if !ok || p == "" {
 			continue
 		}
-		if root != "/" && (p == root || strings.HasPrefix(p, root+"/")) {
-			p = p[len(root):]
-		}
-		opts.Set(k, joinRoot(root, p))
+		opts.Set(k, UnderRoot(root, p))
 	}
+}
+
+// UnderRoot re-roots the path p under root_dir root as
+// salt.config.prepend_root_dir does for Salt's path options: a path
+// already under root is kept, any other (absolute or relative) is joined
+// under it; root "/" (or "") changes nothing but cleaning. saltgo's own
+// writers of system paths (the mc_cloud_lxc runner's cron file, image
+// and allocation directories) use it so that a scratch root_dir is
+// honoured.
+func UnderRoot(root, p string) string {
+	if root == "" {
+		root = "/"
+	}
+	root = filepath.Clean(root)
+	if !filepath.IsAbs(root) {
+		if abs, err := filepath.Abs(root); err == nil {
+			root = abs
+		}
+	}
+	if root != "/" && (p == root || strings.HasPrefix(p, root+"/")) {
+		p = p[len(root):]
+	}
+	return joinRoot(root, p)
 }
 
 // joinRoot joins p under root, like salt.utils.path.join (a leading slash

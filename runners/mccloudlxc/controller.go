@@ -320,6 +320,9 @@ func settingsOptions(opts *data.Map, id string) settings.Options {
 		o.PillarRoot = base[0]
 	}
 	o.AllocRoot = optString(opts, OptAllocRoot, os.Getenv(AllocRootEnv))
+	// The salt-cloud files go where this master's salt-cloud reads them
+	// (makina's {prefix}, /etc/mastersalt, when the config dir is unknown).
+	o.ConfPrefix = confDir(opts)
 	return o
 }
 

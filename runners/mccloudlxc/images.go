@@ -71,7 +71,7 @@ func (ctl *Controller) imagesDir() string {
 	if ctl.Settings != nil && ctl.Settings.Images.ImagesRoot != "" {
 		def = ctl.Settings.Images.ImagesRoot
 	}
-	return optString(ctl.Opts, OptImagesSource, def)
+	return optString(ctl.Opts, OptImagesSource, rootedOpt(ctl.Opts, def))
 }
 
 // archiveRoot finds where the archives are written and how they are named

@@ -193,7 +193,7 @@ func (ctl *Controller) layoutFiles() ([]plannedFile, error) {
 		{filepath.Join(s.Cloud.PFDir, ProfilesFile), prof},
 	}
 	on, hour, minute := imagesCron(ctl.Pillar, s.Devhost)
-	cron := plannedFile{Path: filepath.Join(optString(ctl.Opts, OptCronDir, "/etc/cron.d"), CronFile)}
+	cron := plannedFile{Path: filepath.Join(optString(ctl.Opts, OptCronDir, rootedOpt(ctl.Opts, "/etc/cron.d")), CronFile)}
 	if on {
 		if !cronField(hour) || !cronField(minute) {
 			return nil, fmt.Errorf("%s.lxc.cron_hour/cron_minute must be cron fields, got %q %q", settings.PrefixImages, hour, minute)
