@@ -146,8 +146,11 @@ func (ctl *Controller) DestroyVM(ctx context.Context, cn, vm string) *Result {
 	if ret.OK() && !ctl.Test {
 		if found, err := settings.ForgetVM(ctx, ctl.Settings.Store(), cn, vm); err != nil {
 			ctl.fail(ret, fmt.Sprintf("cannot forget the record of %s: %v", vm, err))
-		} else if found {
-			ret.Comment(ctl.Paint.Yellow(fmt.Sprintf("  Record of %s: removed", vm)) + "\n")
+		} else {
+			if found {
+				ret.Comment(ctl.Paint.Yellow(fmt.Sprintf("  Record of %s: removed", vm)) + "\n")
+			}
+			ctl.releaseAllocations(ctx, cn, vm, true, ret)
 		}
 	}
 	return ret

@@ -141,6 +141,18 @@ const destroyDoc = `
         mastersalt-run mc_cloud_lxc.destroy_vm vm1.example.com
     `
 
+const cleanupDoc = `
+    Release the allocations (IP, MAC, password, ssh/snmp reverse ports) of
+    the VMs that are no longer declared (pillar or salt-cloud -p record) and
+    whose container no longer exists on their compute node.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        mastersalt-run mc_cloud_lxc.cleanup compute_node=cn1 test=True
+    `
+
 // Module returns the mc_cloud_lxc runner module.
 func Module() *host.Module {
 	out := host.Opt("output", true)
@@ -236,7 +248,18 @@ func Module() *host.Module {
 					}
 					if ctl.checkCN(ctx, node, ret, false) {
 						ctl.destroyVM(ctx, node, vm, ret)
+						if ret.OK() {
+							ctl.releaseAllocations(ctx, node, vm, false, ret)
+						}
 					}
+				})},
+			{Name: "cleanup", Doc: cleanupDoc, Params: []host.Param{host.Opt("compute_node", nil), out, test},
+				Fn: run(func(ctx context.Context, ctl *Controller, c *host.Call, ret *Result) {
+					cns := ctl.ComputeNodes()
+					if c.Get("compute_node") != nil {
+						cns = []string{c.Str("compute_node")}
+					}
+					ctl.cleanup(ctx, cns, ret)
 				})},
 		}}
 }
