@@ -37,7 +37,8 @@ type Request struct {
 	Reserved []netip.Addr
 
 	// PillarIP, PillarMAC and PillarPassword are the VM's explicit pillar
-	// values, used when nothing is stored (zero/empty when unset).
+	// values (zero/empty when unset): ip and mac win over stored values,
+	// the password is used when none is stored.
 	PillarIP       netip.Addr
 	PillarMAC      string
 	PillarPassword string
@@ -119,8 +120,11 @@ type pending struct {
 }
 
 // Allocate returns the VM's allocations, creating and persisting the missing
-// ones. Order of precedence for mac, ip and password: the stored value, then
-// the pillar value, then a generated one (spec sections 5.2-5.4).
+// ones. Order of precedence for the password: the stored value, then the
+// pillar value, then a generated one (spec sections 5.2-5.4). For ip and
+// mac the pillar value comes first (the original let a stored value win,
+// quirk 2, so a changed pillar ip never reached the settings); a stored
+// value it replaces is rewritten.
 //
 // The whole call holds the compute node's lock; everything is read and
 // computed before the first write, so a failing call persists nothing.
@@ -365,13 +369,25 @@ func (t *txn) pillarMACConflict(key, mac string) error {
 }
 
 func (t *txn) mac() error {
-	pillar := func() (string, bool, error) {
-		if t.req.PillarMAC == "" {
-			return "", false, nil
+	if pm := t.req.PillarMAC; pm != "" {
+		// The pillar's MAC wins, also over a stored one (as the ip); a
+		// stored MAC it replaces is rewritten.
+		if err := t.pillarMACConflict("mac", pm); err != nil {
+			return err
 		}
-		return t.req.PillarMAC, true, t.pillarMACConflict("mac", t.req.PillarMAC)
+		path := t.vmPath(SettingMAC)
+		cur, ok, err := readString(path)
+		if err != nil {
+			return err
+		}
+		if ok && !strings.EqualFold(cur, pm) {
+			t.write(path, pm)
+		}
+		t.res.MAC = pm
+		return nil
 	}
-	m, err := t.stored(SettingMAC, pillar, t.newMAC)
+	none := func() (string, bool, error) { return "", false, nil }
+	m, err := t.stored(SettingMAC, none, t.newMAC)
 	if err != nil {
 		return err
 	}
@@ -429,15 +445,23 @@ func (t *txn) ip() error {
 	}
 	var ip netip.Addr
 	switch {
-	case ok:
-		// A stored address wins, whatever the pillar says (quirk 2).
-		if ip, err = netip.ParseAddr(s); err != nil {
-			return &CorruptError{Path: ip4Path, Err: fmt.Errorf("value %q is not an ip address", s)}
-		}
 	case r.PillarIP.IsValid():
+		// The pillar's address wins, also over a stored one (quirk 2
+		// changed: an operator's new pillar ip reaches the settings, and
+		// the spawn step applies it to the container). A stored address
+		// it replaces is rewritten, so the VM keeps it if the pillar key
+		// goes away later.
 		ip = r.PillarIP
 		if o, ok := t.otherIPs[ip]; ok {
 			return &ConflictError{Target: r.Target, VM: r.VM, Key: "ip", Value: ip.String(), OtherVM: o.vm, Path: o.path}
+		}
+		if ok && s != ip.String() {
+			t.write(ip4Path, ip.String())
+		}
+	case ok:
+		// Else a stored address wins.
+		if ip, err = netip.ParseAddr(s); err != nil {
+			return &CorruptError{Path: ip4Path, Err: fmt.Errorf("value %q is not an ip address", s)}
 		}
 	default:
 		// Reuse the table entry of a VM whose ip4 file is missing (an
