@@ -41,7 +41,9 @@ func TestRespawnAppliesNetworkChange(t *testing.T) {
 	t.Parallel()
 	_, c, ctx := lxctest.Bridged(t)
 	s := busybox(lxctest.Unique("drift"), "10.5.0.11", "00:16:3e:5a:01:11")
-	mustSpawn(t, c, s)
+	if r := mustSpawn(t, c, s); data.Str(mustChange(r, "backing")) != "dir" {
+		t.Fatalf("spawn reports backing %v, want dir", mustChange(r, "backing"))
+	}
 	in, err := c.Info(ctx, s.Name)
 	if err != nil {
 		t.Fatal(err)
@@ -102,3 +104,5 @@ func TestRespawnAppliesNetworkChange(t *testing.T) {
 		t.Fatalf("bad mac: %v %+v", err, r)
 	}
 }
+
+func mustChange(r *provision.StepResult, k string) any { v, _ := r.Changes.Get(k); return v }

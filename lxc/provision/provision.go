@@ -192,6 +192,7 @@ func spawnSteps(ctx context.Context, c *liblxc.Client, s *Settings) (*StepResult
 	}
 	r.Add("destroy "+s.Name, func() error { return c.Destroy(context.WithoutCancel(ctx), s.Name) })
 	res.Changes.Set("created", source(plan)+" ("+plan.Kind+")")
+	res.Changes.Set("backing", plan.Backend)
 
 	meta := Metadata{ProfileType: plan.Kind, Origin: plan.Origin, Template: plan.Template, Created: time.Now().UTC()}
 	mb, _ := json.MarshalIndent(meta, "", "  ")
