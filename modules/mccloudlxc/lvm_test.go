@@ -71,6 +71,24 @@ func TestLVMPlanFromSettings(t *testing.T) {
 			if !reflect.DeepEqual(*plan, tc.want) {
 				t.Fatalf("plan\n got %+v\nwant %+v", *plan, tc.want)
 			}
+			// Its lxc config: the network of the settings, as for every type
+			// (liblxc itself writes lxc.rootfs.path = lvm:/dev/<vg>/<lv>).
+			cfg, err := provision.BuildConfig(ls, "/var/lib/lxc")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, it := range cfg.Set {
+				got[it.Key] = it.Value
+			}
+			for k, want := range map[string]string{
+				"lxc.net.0.ipv4.address": nv.IP + "/16", "lxc.net.0.hwaddr": nv.MAC, "lxc.net.0.link": "lxcbr1",
+				"lxc.net.0.ipv4.gateway": "10.5.0.1", "lxc.start.auto": "1",
+			} {
+				if got[k] != want {
+					t.Errorf("%s = %q, want %q", k, got[k], want)
+				}
+			}
 			// The node alone (settings computed from its own pillar) plans
 			// the same volume.
 			ls2, err := FromVM(v)
