@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/saltgo/saltgo/cloud/alloc"
+	"github.com/saltgo/saltgo/cloud/settings"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
 )
@@ -121,5 +123,35 @@ func TestCleanupReleasesStale(t *testing.T) {
 	// A second cleanup has nothing left for vm1.
 	if c := comment(r.call(t, "cleanup")); strings.Contains(c, "vm1.example.com") {
 		t.Fatalf("second cleanup: %s", c)
+	}
+}
+
+// TestSaltCloudDestroyReleasesRecorded: a VM made by salt-cloud -p (a
+// record, no pillar entry) keeps its allocations through destroy_vm (still
+// recorded) and loses them with salt-cloud -d (DestroyVM forgets the
+// record, then releases).
+func TestSaltCloudDestroyReleasesRecorded(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t, healthyNode("cn1"), seedPillar)
+	st := alloc.New(filepath.Join(r.dir, "alloc"))
+	must(t, settings.RecordVM(ctx, st, "cn1", "web.example.com", data.M("profile_type", "dir-scratch", "image", "busybox")))
+	if ip, _ := r.call(t, "get_settings_for_vm", "cn1", "web.example.com").String("ip"); ip == "" {
+		t.Fatal("no ip for the recorded VM")
+	}
+	m := r.call(t, "destroy_vm", "web.example.com")
+	if !strings.Contains(comment(m), "Allocations of web.example.com: kept (still recorded by salt-cloud -p") {
+		t.Fatalf("destroy_vm: %s", comment(m))
+	}
+	ctl, release, err := newControllerEnv(ctx, &host.Env{Opts: r.opts}, r.node, false, 0)
+	defer release()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := ctl.DestroyVM(ctx, "cn1", "web.example.com")
+	if c := res.CommentText(); !res.OK() || !strings.Contains(c, "Record of web.example.com: removed") || !strings.Contains(c, "Allocations of web.example.com: released (ip 10.5.0.2, mac ") {
+		t.Fatalf("salt-cloud -d: %v %s", res.OK(), c)
+	}
+	if vms, err := st.AllocatedVMs("cn1"); err != nil || strings.Contains(strings.Join(vms, " "), "web.example.com") {
+		t.Fatalf("allocated after -d: %v %v", vms, err)
 	}
 }
