@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -122,8 +123,8 @@ func BuildConfig(s *Settings, lxcpath string) (*liblxc.ConfigChange, error) {
 	set("lxc.net.0.flags", "up")
 	set("lxc.net.0.name", "eth0")
 	if s.MAC != "" {
-		if _, err := net.ParseMAC(s.MAC); err != nil {
-			return nil, fmt.Errorf("lxc: invalid mac %q", s.MAC)
+		if err := validMAC(s.MAC); err != nil {
+			return nil, fmt.Errorf("lxc: %s: invalid mac %q%s", s.Name, s.MAC, err)
 		}
 		set("lxc.net.0.hwaddr", strings.ToLower(s.MAC))
 	}
@@ -153,8 +154,8 @@ func BuildConfig(s *Settings, lxcpath string) (*liblxc.ConfigChange, error) {
 		if a.MAC == "" {
 			return nil, fmt.Errorf("lxc: no mac for eth%d (additional ip %s)", n, a.IP)
 		}
-		if _, err := net.ParseMAC(a.MAC); err != nil {
-			return nil, fmt.Errorf("lxc: invalid mac %q for eth%d", a.MAC, n)
+		if err := validMAC(a.MAC); err != nil {
+			return nil, fmt.Errorf("lxc: %s: invalid mac %q for eth%d%s", s.Name, a.MAC, n, err)
 		}
 		addr, err := cidr(a.IP, a.Netmask, "32")
 		if err != nil {
@@ -216,6 +217,19 @@ func ResolvConf(s *Settings) string {
 		fmt.Fprintf(&b, "nameserver %s\n", d)
 	}
 	return b.String()
+}
+
+// validMAC accepts a 6-byte unicast MAC; the error is a suffix for the
+// message (" (multicast)").
+func validMAC(m string) error {
+	hw, err := net.ParseMAC(m)
+	switch {
+	case err != nil || len(hw) != 6:
+		return errors.New("")
+	case hw[0]&1 == 1:
+		return errors.New(" (a multicast address: an interface needs a unicast one)")
+	}
+	return nil
 }
 
 func validIface(n string) error {

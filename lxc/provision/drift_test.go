@@ -98,10 +98,39 @@ func TestRespawnAppliesNetworkChange(t *testing.T) {
 	if st, _ := c.State(ctx, s.Name); st != "running" {
 		t.Fatalf("refused change left %s %s", s.Name, st)
 	}
-	// An invalid MAC is refused before anything is touched.
-	s.IP, s.MAC = "10.5.0.21", "00:16:3e:zz:01:21"
-	if r, err := provision.Spawn(ctx, c, s); err == nil || r.Result || !strings.Contains(err.Error(), `invalid mac "00:16:3e:zz:01:21"`) {
-		t.Fatalf("bad mac: %v %+v", err, r)
+	// Invalid MACs are refused before anything is touched.
+	s.IP = "10.5.0.21"
+	for mac, want := range map[string]string{
+		"00:16:3e:zz:01:21": `lxc: ` + s.Name + `: invalid mac "00:16:3e:zz:01:21"`,
+		"01:00:5e:00:00:01": `lxc: ` + s.Name + `: invalid mac "01:00:5e:00:00:01" (a multicast address: an interface needs a unicast one)`,
+	} {
+		s.MAC = mac
+		if r, err := provision.Spawn(ctx, c, s); err == nil || r.Result || err.Error() != want {
+			t.Fatalf("bad mac: %v %+v\nwant %s", err, r, want)
+		}
+	}
+	if cfgAfter, _ := os.ReadFile(in.ConfigFile); string(cfgAfter) != string(cfgBefore) {
+		t.Fatalf("refused mac rewrote the config:\n%s", cfgAfter)
+	}
+
+	// A change that fails after the container was stopped (liblxc refuses
+	// an lxc_conf capability it does not know) is undone: the old config
+	// is back and the container runs on its old address again.
+	s.MAC = "00:16:3e:5a:01:21"
+	s.IP = "10.5.0.22"
+	s.LXCConf = []liblxc.ConfItem{{Key: "lxc.cap.drop", Value: "no_such_capability"}}
+	r, err = provision.Spawn(ctx, c, s)
+	if err == nil || r.Result || !strings.HasPrefix(err.Error(), "lxc: "+s.Name+": apply ip 10.5.0.21 -> 10.5.0.22: set lxc.cap.drop = \"no_such_capability\"") {
+		t.Fatalf("failed restart: %v %+v", err, r)
+	}
+	if cfgAfter, _ := os.ReadFile(in.ConfigFile); string(cfgAfter) != string(cfgBefore) {
+		t.Fatalf("failed change left the config:\n%s\nwas:\n%s", cfgAfter, cfgBefore)
+	}
+	if st, _ := c.State(ctx, s.Name); st != "running" {
+		t.Fatalf("failed change left %s %s", s.Name, st)
+	}
+	if out := eth0(t, ctx, c, s.Name, "10.5.0.21/16"); !strings.Contains(out, "10.5.0.21/16") {
+		t.Fatalf("eth0 after the undone change: %s", out)
 	}
 }
 
