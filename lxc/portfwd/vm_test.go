@@ -2,10 +2,18 @@ package portfwd_test
 
 import (
 	"errors"
+	"fmt"
+	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/saltgo/saltgo/lxc/lxctest"
 	"github.com/saltgo/saltgo/lxc/portfwd"
@@ -79,6 +87,32 @@ func TestSpawnForwardsReversePorts(t *testing.T) {
 			t.Errorf("GET http://%s from %s: %q", tc.addr, tc.who.Name, body)
 		}
 	}
+	// snmp: a UDP datagram from the remote client to the node's snmp
+	// reverse port reaches the VM's port 161 (busybox has no UDP server:
+	// testdata/udpsink, built static, plays the agent).
+	sink := filepath.Join(t.TempDir(), "udpsink")
+	build := exec.Command("go", "build", "-o", sink, "./testdata/udpsink")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build udpsink: %v: %s", err, out)
+	}
+	if err := c.CopyFile(ctx, s.Name, sink, "/bin/udpsink", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := c.Run(ctx, s.Name, []string{"sh", "-c", "udpsink 161 /tmp/snmp.got > /dev/null 2>&1 &"}, nil, nil); err != nil || out.Status != 0 {
+		t.Fatalf("udpsink in the vm: %v %+v", err, out)
+	}
+	var got []byte
+	for i := 0; i < 50 && !strings.Contains(string(got), "snmp probe from 192.0.2.2:"); i++ {
+		if err := udpSend(remote, "192.0.2.1:30000", "snmp probe"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+		got, _ = c.ReadFile(ctx, s.Name, "/tmp/snmp.got")
+	}
+	if !strings.Contains(string(got), "snmp probe from 192.0.2.2:") {
+		t.Errorf("udp to the snmp reverse port: the vm got %q", got)
+	}
 	// Re-provision: nothing changes, one rule per chain and port.
 	if r, err := provision.Spawn(ctx, c, s); err != nil || r.Changed() {
 		t.Fatalf("second spawn: %v %+v", err, r)
@@ -99,10 +133,14 @@ func TestSpawnForwardsReversePorts(t *testing.T) {
 	if rules, err := f.Rules(ctx); err != nil || len(rules) != 0 {
 		t.Fatalf("rules after destroy: %v %+v", err, rules)
 	}
+	// The node itself now refuses the port (no DNAT to a vanished VM).
 	for _, who := range []*lxctest.Netns{ns, remote} {
-		if conn, err := who.Dial("192.0.2.1:40000", 2*time.Second); err == nil {
+		conn, err := who.Dial("192.0.2.1:40000", 2*time.Second)
+		if err == nil {
 			_ = conn.Close()
-			t.Errorf("port 40000 still answers from %s after destroy", who.Name)
+		}
+		if !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Errorf("port 40000 from %s after destroy: %v, want connection refused", who.Name, err)
 		}
 	}
 	// A destroyed container's leftover rules (settings not at hand) go too.
@@ -120,4 +158,33 @@ func busybox(name, ip, mac string) *provision.Settings {
 		Bridge: "lxcbr1", IP: ip, Netmask: "16", Gateway: "10.5.0.1", MAC: mac,
 		DNSServers: []string{"10.5.0.1"}, Autostart: true,
 	}
+}
+
+// udpSend sends one datagram from inside the namespace n.
+func udpSend(n *lxctest.Netns, addr, msg string) error {
+	ch := make(chan error, 1)
+	go func() {
+		// The thread is switched to the namespace and never unlocked, so
+		// the runtime discards it afterwards.
+		runtime.LockOSThread()
+		f, err := os.Open(filepath.Join("/run/netns", n.Name))
+		if err != nil {
+			ch <- err
+			return
+		}
+		defer func() { _ = f.Close() }()
+		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			ch <- fmt.Errorf("setns: %w", err)
+			return
+		}
+		c, err := net.Dial("udp4", addr)
+		if err != nil {
+			ch <- err
+			return
+		}
+		defer func() { _ = c.Close() }()
+		_, err = c.Write([]byte(msg))
+		ch <- err
+	}()
+	return <-ch
 }
