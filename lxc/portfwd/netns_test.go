@@ -13,6 +13,7 @@ import (
 
 	"github.com/saltgo/saltgo/lxc/lxctest"
 	"github.com/saltgo/saltgo/lxc/portfwd"
+	"github.com/saltgo/saltgo/lxc/provision"
 )
 
 func TestMain(m *testing.M) { lxctest.Main(m) }
@@ -241,5 +242,39 @@ func TestIPTablesFake(t *testing.T) {
 	filter, _ = os.ReadFile(filepath.Join(dir, "filter"))
 	if strings.Contains(string(nat)+string(filter), "saltgo-lxc:vm1.test") {
 		t.Errorf("vm1's rules left:\n%s%s", nat, filter)
+	}
+}
+
+// TestSpawnWithoutFirewallTool: on a node with neither nft nor iptables,
+// a VM with reverse ports fails its spawn before anything is made, with
+// the error naming the VM and the packages.
+func TestSpawnWithoutFirewallTool(t *testing.T) {
+	_, c, ctx := lxctest.Bridged(t)
+	// A PATH holding every command of the real one but nft and iptables.
+	bin := t.TempDir()
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			n := e.Name()
+			if n == "nft" || strings.HasPrefix(n, "iptables") {
+				continue
+			}
+			if _, err := os.Lstat(filepath.Join(bin, n)); err == nil {
+				continue
+			}
+			if err := os.Symlink(filepath.Join(dir, n), filepath.Join(bin, n)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Setenv("PATH", bin)
+	s := busybox(lxctest.Unique("pfn"), "10.5.0.30", "00:16:3e:5a:00:30")
+	s.SSHPort = 40030
+	r, err := provision.Spawn(ctx, c, s)
+	if !errors.Is(err, portfwd.ErrNoBackend) || r.Result || !strings.Contains(r.Comment, "vm "+s.Name) || !strings.Contains(r.Comment, "apt-get install nftables (or iptables)") {
+		t.Fatalf("spawn without nft/iptables: %v %+v", err, r)
+	}
+	if ok, err := c.Exists(ctx, s.Name); err != nil || ok {
+		t.Fatalf("container made: %v %v", ok, err)
 	}
 }

@@ -43,7 +43,7 @@ func spawnWithPorts(ctx context.Context, c *liblxc.Client, s *Settings, spawn fu
 	}
 	f := Forwarder(c)
 	if err := f.Check(ctx, s.Name, ip, fw); err != nil {
-		return newResult(s.Name).fail(fmt.Errorf("lxc: %s: reverse ports: %w", s.Name, err))
+		return newResult(s.Name).fail(fmt.Errorf("lxc: reverse ports: %w", err))
 	}
 	res, err := spawn()
 	if err != nil || !res.Result {
@@ -51,7 +51,7 @@ func spawnWithPorts(ctx context.Context, c *liblxc.Client, s *Settings, spawn fu
 	}
 	ch, err := f.Ensure(ctx, s.Name, ip, fw)
 	if err != nil {
-		err = fmt.Errorf("lxc: %s: reverse ports: %w", s.Name, err)
+		err = fmt.Errorf("lxc: reverse ports: %w", err)
 		if res.Changes.Has("created") {
 			if derr := c.Destroy(context.WithoutCancel(ctx), s.Name); derr != nil {
 				err = fmt.Errorf("%w (undo: destroy %s: %v)", err, s.Name, derr)
@@ -72,7 +72,7 @@ func spawnWithPorts(ctx context.Context, c *liblxc.Client, s *Settings, spawn fu
 func removePorts(ctx context.Context, c *liblxc.Client, name string, res *StepResult) error {
 	ch, err := Forwarder(c).Remove(ctx, name)
 	if err != nil {
-		return fmt.Errorf("lxc: %s: reverse ports: %w", name, err)
+		return fmt.Errorf("lxc: reverse ports: %w", err)
 	}
 	if len(ch) > 0 {
 		res.Changes.Set(ReversePortsChange, data.List(ch))
