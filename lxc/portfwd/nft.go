@@ -20,6 +20,9 @@ var nftChains = []struct{ name, def string }{
 type nftDriver struct {
 	f   *Forwarder
 	bin string
+	// ruleset is the whole ruleset, read once per driver (one Ensure)
+	// by foreign.
+	ruleset *nftDoc
 }
 
 func (d *nftDriver) name() string { return NFT }
@@ -112,11 +115,14 @@ func portIn(raw json.RawMessage, port int) bool {
 }
 
 func (d *nftDriver) foreign(ctx context.Context, proto string, port int) (string, error) {
-	doc, err := d.doc(ctx, "list", "ruleset")
-	if err != nil {
-		return "", err
+	if d.ruleset == nil {
+		doc, err := d.doc(ctx, "list", "ruleset")
+		if err != nil {
+			return "", err
+		}
+		d.ruleset = doc
 	}
-	for _, e := range doc.Nftables {
+	for _, e := range d.ruleset.Nftables {
 		r := e.Rule
 		if r == nil || (r.Family == "ip" && r.Table == NFTTable) {
 			continue

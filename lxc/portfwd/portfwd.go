@@ -87,9 +87,6 @@ type Forwarder struct {
 	// NFTBin, IPTablesBin and SSBin replace the nft, iptables and ss
 	// binaries (tests).
 	NFTBin, IPTablesBin, SSBin string
-	// SysctlDir replaces /proc/sys (tests); "" reads and writes the
-	// namespace's own.
-	SysctlDir string
 }
 
 // rule is one rule the drivers found in their own table/chains.
@@ -495,16 +492,13 @@ func (f *Forwarder) listening(ctx context.Context, proto string, port int) (stri
 	return strings.Join(socks, ", "), nil
 }
 
-func (f *Forwarder) sysctlPath() string {
-	if f.SysctlDir != "" {
-		return filepath.Join(f.SysctlDir, "net/ipv4/ip_forward")
-	}
-	return "/proc/sys/net/ipv4/ip_forward"
-}
+// ipForwardPath is read and written by a process inside the namespace:
+// /proc/sys/net is the namespace of the process that opens it.
+const ipForwardPath = "/proc/sys/net/ipv4/ip_forward"
 
 // ipForward reads net.ipv4.ip_forward in the namespace.
 func (f *Forwarder) ipForward(ctx context.Context) (bool, error) {
-	out, err := f.run(ctx, nil, "cat", f.sysctlPath())
+	out, err := f.run(ctx, nil, "cat", ipForwardPath)
 	if err != nil {
 		return false, fmt.Errorf("read net.ipv4.ip_forward: %w", err)
 	}
@@ -516,8 +510,7 @@ func (f *Forwarder) setIPForward(ctx context.Context, on bool) error {
 	if on {
 		v = "1"
 	}
-	// /proc/sys/net is the namespace of the process that opens it.
-	if _, err := f.run(ctx, nil, "sh", "-c", `echo "$1" > "$2"`, "sh", v, f.sysctlPath()); err != nil {
+	if _, err := f.run(ctx, nil, "sh", "-c", `echo "$1" > "$2"`, "sh", v, ipForwardPath); err != nil {
 		return fmt.Errorf("set net.ipv4.ip_forward=%s: %w", v, err)
 	}
 	return nil
