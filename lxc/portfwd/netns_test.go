@@ -278,3 +278,38 @@ func TestSpawnWithoutFirewallTool(t *testing.T) {
 		t.Fatalf("container made: %v %v", ok, err)
 	}
 }
+
+// TestNFTConcurrentVMs: the runner spawns several VMs of a node at once;
+// their Ensures run concurrently and each VM ends with exactly its own
+// rules, once.
+func TestNFTConcurrentVMs(t *testing.T) {
+	t.Parallel()
+	f, _ := newForwarder(t, portfwd.NFT)
+	ctx := lxctest.Context(t)
+	const n = 6
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			vm := "vm" + strconv.Itoa(i) + ".test"
+			_, err := f.Ensure(ctx, vm, "10.5.0."+strconv.Itoa(10+i), portfwd.ReverseForwards(40000+i, 30000+i))
+			errs <- err
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	for i := 0; i < n; i++ {
+		vm := "vm" + strconv.Itoa(i) + ".test"
+		got := countRules(t, ctx, f, vm)
+		if len(got) != 6 {
+			t.Errorf("%s: %v", vm, got)
+		}
+		for k, c := range got {
+			if c != 1 || !strings.Contains(k, "10.5.0."+strconv.Itoa(10+i)+":") {
+				t.Errorf("%s: %s x%d", vm, k, c)
+			}
+		}
+	}
+}
