@@ -10,12 +10,15 @@ import (
 )
 
 // The iptables driver's chains: DNAT of packets arriving at the node and
-// of the node's own (nat table), and acceptance of the forwarded packets
-// (filter table, for hosts whose FORWARD policy drops).
+// of the node's own (nat table), acceptance of the forwarded packets
+// (filter table, for hosts whose FORWARD policy drops), and the
+// masquerading of the VMs' own connections to a reverse port (nat, with
+// Forwarder.Subnet).
 const (
-	IPTPre = "SALTGO-LXC-PRE"
-	IPTOut = "SALTGO-LXC-OUT"
-	IPTFwd = "SALTGO-LXC-FWD"
+	IPTPre  = "SALTGO-LXC-PRE"
+	IPTOut  = "SALTGO-LXC-OUT"
+	IPTFwd  = "SALTGO-LXC-FWD"
+	IPTPost = "SALTGO-LXC-POST"
 )
 
 // iptChains are saltgo's chains, each with its table and the rule that
@@ -27,6 +30,7 @@ var iptChains = []struct {
 	{"nat", IPTPre, "PREROUTING", []string{"-m", "addrtype", "--dst-type", "LOCAL", "-j", IPTPre}},
 	{"nat", IPTOut, "OUTPUT", []string{"!", "-d", "127.0.0.0/8", "-m", "addrtype", "--dst-type", "LOCAL", "-j", IPTOut}},
 	{"filter", IPTFwd, "FORWARD", []string{"-j", IPTFwd}},
+	{"nat", IPTPost, "POSTROUTING", []string{"-j", IPTPost}},
 }
 
 type iptDriver struct {
@@ -35,7 +39,14 @@ type iptDriver struct {
 }
 
 func (d *iptDriver) name() string { return IPTables }
-func (d *iptDriver) chains() int  { return len(iptChains) }
+
+// chains: PRE, OUT and FWD, and POST with a subnet.
+func (d *iptDriver) chains() int {
+	if d.f.Subnet != "" {
+		return 4
+	}
+	return 3
+}
 
 func (d *iptDriver) ipt(ctx context.Context, table string, args ...string) ([]byte, error) {
 	return d.f.run(ctx, nil, d.bin, append([]string{"-w", "-t", table}, args...)...)
@@ -131,21 +142,26 @@ func (d *iptDriver) foreign(ctx context.Context, proto string, port int) (string
 
 // iptRuleArgs are the arguments (after -A/-D <chain>) of a forward's rule
 // in each of saltgo's chains.
-func iptRuleArgs(ip string, a ruleSpec) map[string][]string {
+func iptRuleArgs(ip, subnet string, a ruleSpec) map[string][]string {
 	port, to := strconv.Itoa(a.Port), strconv.Itoa(a.ToPort)
 	cm := []string{"-m", "comment", "--comment", a.comment}
 	nat := append(append([]string{"-p", a.Proto, "-m", a.Proto, "--dport", port}, cm...), "-j", "DNAT", "--to-destination", ip+":"+to)
-	return map[string][]string{
+	dnatted := []string{"-d", ip + "/32", "-p", a.Proto, "-m", a.Proto, "--dport", to, "-m", "conntrack", "--ctstate", "DNAT"}
+	out := map[string][]string{
 		IPTPre: nat,
 		IPTOut: nat,
-		IPTFwd: append(append([]string{"-d", ip + "/32", "-p", a.Proto, "-m", a.Proto, "--dport", to, "-m", "conntrack", "--ctstate", "DNAT"}, cm...), "-j", "ACCEPT"),
+		IPTFwd: append(append(append([]string(nil), dnatted...), cm...), "-j", "ACCEPT"),
 	}
+	if subnet != "" {
+		out[IPTPost] = append(append(append([]string{"-s", subnet}, dnatted...), cm...), "-j", "MASQUERADE")
+	}
+	return out
 }
 
 // iptCommands are the commands of an apply, in order: the chains and
 // their jumps when rules are added (only the missing ones: have says
 // which exist), the new rules, then the deletions of the old ones.
-func iptCommands(ip string, add []ruleSpec, del []rule, have func(table string, args ...string) bool) [][]string {
+func iptCommands(ip, subnet string, add []ruleSpec, del []rule, have func(table string, args ...string) bool) [][]string {
 	var cmds [][]string
 	if len(add) > 0 {
 		for _, c := range iptChains {
@@ -158,9 +174,11 @@ func iptCommands(ip string, add []ruleSpec, del []rule, have func(table string, 
 		}
 	}
 	for _, a := range add {
-		args := iptRuleArgs(ip, a)
+		args := iptRuleArgs(ip, subnet, a)
 		for _, c := range iptChains {
-			cmds = append(cmds, append([]string{"-t", c.table, "-A", c.chain}, args[c.chain]...))
+			if args[c.chain] != nil {
+				cmds = append(cmds, append([]string{"-t", c.table, "-A", c.chain}, args[c.chain]...))
+			}
 		}
 	}
 	for _, r := range del {
@@ -191,7 +209,7 @@ func (d *iptDriver) apply(ctx context.Context, ip string, add []ruleSpec, del []
 		_, err := d.ipt(ctx, table, args...)
 		return err == nil
 	}
-	cmds := iptCommands(ip, add, del, have)
+	cmds := iptCommands(ip, d.f.Subnet, add, del, have)
 	r := revert.New()
 	defer func() {
 		if rerr := r.Fail(); rerr != nil {

@@ -215,7 +215,7 @@ func TestIPTablesFake(t *testing.T) {
 	nat, _ := os.ReadFile(filepath.Join(dir, "nat"))
 	filter, _ := os.ReadFile(filepath.Join(dir, "filter"))
 	state := string(nat) + string(filter)
-	if strings.Count(state, "--to-destination 10.5.0.5:22") != 2 || strings.Count(state, "-d 10.5.0.5/32") != 1 || strings.Contains(state, "10.5.0.2") || strings.Count(state, "-j SALTGO-LXC-") != 3 {
+	if strings.Count(state, "--to-destination 10.5.0.5:22") != 2 || strings.Count(state, "-d 10.5.0.5/32") != 1 || strings.Contains(state, "10.5.0.2") || strings.Count(state, "-j SALTGO-LXC-") != 4 {
 		t.Errorf("iptables state:\n%s", state)
 	}
 	// A foreign DNAT rule on the port is refused.

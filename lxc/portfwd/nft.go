@@ -15,6 +15,7 @@ const NFTTable = "saltgo_lxc"
 var nftChains = []struct{ name, def string }{
 	{"prerouting", "type nat hook prerouting priority dstnat; policy accept;"},
 	{"output", "type nat hook output priority -100; policy accept;"},
+	{"postrouting", "type nat hook postrouting priority srcnat; policy accept;"},
 }
 
 type nftDriver struct {
@@ -26,7 +27,14 @@ type nftDriver struct {
 }
 
 func (d *nftDriver) name() string { return NFT }
-func (d *nftDriver) chains() int  { return len(nftChains) }
+
+// chains: prerouting and output, and postrouting with a subnet.
+func (d *nftDriver) chains() int {
+	if d.f.Subnet != "" {
+		return 3
+	}
+	return 2
+}
 
 // nftDoc is the part of `nft -j` output the driver reads.
 type nftDoc struct {
@@ -146,8 +154,9 @@ func (d *nftDriver) foreign(ctx context.Context, proto string, port int) (string
 
 // nftScript is the one transaction of an apply: the table and chains
 // (declared again, which changes nothing when they exist), the deletions
-// by handle, then the new rules.
-func nftScript(ip string, add []ruleSpec, del []rule) string {
+// by handle, then the new rules (with a subnet, the masquerading of the
+// VMs' own connections to a reverse port too).
+func nftScript(ip, subnet string, add []ruleSpec, del []rule) string {
 	var b strings.Builder
 	if len(add) > 0 {
 		fmt.Fprintf(&b, "add table ip %s\n", NFTTable)
@@ -164,12 +173,16 @@ func nftScript(ip string, add []ruleSpec, del []rule) string {
 		// The node's own connections to 127.0.0.0/8 stay local (a
 		// loopback source cannot leave for the bridge).
 		fmt.Fprintf(&b, "add rule ip %s output ip daddr != 127.0.0.0/8 %s\n", NFTTable, m)
+		if subnet != "" {
+			fmt.Fprintf(&b, "add rule ip %s postrouting ip saddr %s ip daddr %s %s dport %d ct status dnat masquerade comment %q\n",
+				NFTTable, subnet, ip, a.Proto, a.ToPort, a.comment)
+		}
 	}
 	return b.String()
 }
 
 func (d *nftDriver) apply(ctx context.Context, ip string, add []ruleSpec, del []rule) error {
-	script := nftScript(ip, add, del)
+	script := nftScript(ip, d.f.Subnet, add, del)
 	if _, err := d.f.run(ctx, []byte(script), d.bin, "-f", "-"); err != nil {
 		return fmt.Errorf("%w (script:\n%s)", err, strings.TrimSpace(script))
 	}

@@ -87,6 +87,13 @@ type Forwarder struct {
 	// NFTBin, IPTablesBin and SSBin replace the nft, iptables and ss
 	// binaries (tests).
 	NFTBin, IPTablesBin, SSBin string
+	// Subnet is the VMs' network on the bridge (CIDR, "10.5.0.0/16").
+	// When set, the connections a VM makes to a reverse port (its own or
+	// another VM's, through the node: hairpin) are masqueraded to the
+	// node's address, so that the reply comes back through the node
+	// instead of straight over the bridge; other clients keep their
+	// address.
+	Subnet string
 }
 
 // rule is one rule the drivers found in their own table/chains.
@@ -276,6 +283,11 @@ type change struct {
 func (f *Forwarder) plan(ctx context.Context, vm, ip string, fwds []Forward) (*change, error) {
 	if err := validate(vm, ip, fwds); err != nil {
 		return nil, err
+	}
+	if f.Subnet != "" {
+		if p, err := netip.ParsePrefix(f.Subnet); err != nil || !p.Addr().Is4() || p.Masked() != p {
+			return nil, fmt.Errorf("portfwd: vm %s: invalid subnet %q (want an IPv4 network such as 10.5.0.0/16)", vm, f.Subnet)
+		}
 	}
 	d, err := f.driver()
 	if err != nil {

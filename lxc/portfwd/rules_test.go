@@ -16,31 +16,33 @@ func specs(vm, ip string, fwds []Forward) []ruleSpec {
 }
 
 // TestNFTScriptGolden: the nft transaction of a first Ensure (table,
-// chains, rules) and of an IP change (old rules deleted by handle, new
+// chains, rules, hairpin masquerading of the subnet) and of an IP change
+// without a subnet (old rules deleted by handle, new
 // ones added in the same transaction).
 func TestNFTScriptGolden(t *testing.T) {
 	fw := ReverseForwards(40000, 30000)
-	first := nftScript("10.5.0.2", specs("vm1.example.com", "10.5.0.2", fw), nil)
+	first := nftScript("10.5.0.2", "10.5.0.0/16", specs("vm1.example.com", "10.5.0.2", fw), nil)
 	old := []rule{{chain: "prerouting", handle: 4, comment: comment("vm1.example.com", "10.5.0.2", fw[0])},
 		{chain: "output", handle: 5, comment: comment("vm1.example.com", "10.5.0.2", fw[0])}}
-	changed := nftScript("10.5.0.3", specs("vm1.example.com", "10.5.0.3", fw[:1]), old)
-	remove := nftScript("", nil, old)
+	changed := nftScript("10.5.0.3", "", specs("vm1.example.com", "10.5.0.3", fw[:1]), old)
+	remove := nftScript("", "", nil, old)
 	golden.Text(t, "nft.golden", "# first ensure\n"+first+"# ip changed\n"+changed+"# remove\n"+remove)
 }
 
 // TestIPTablesCommandsGolden: the iptables commands of a first Ensure on
-// a node without saltgo's chains, and of a removal.
+// a node without saltgo's chains (with a subnet: hairpin masquerading),
+// and of a removal.
 func TestIPTablesCommandsGolden(t *testing.T) {
 	fw := ReverseForwards(40000, 30000)
 	none := func(string, ...string) bool { return false }
 	var b strings.Builder
 	b.WriteString("# first ensure\n")
-	for _, c := range iptCommands("10.5.0.2", specs("vm1.example.com", "10.5.0.2", fw), nil, none) {
+	for _, c := range iptCommands("10.5.0.2", "10.5.0.0/16", specs("vm1.example.com", "10.5.0.2", fw), nil, none) {
 		b.WriteString("iptables -w " + shellJoin(c) + "\n")
 	}
 	b.WriteString("# remove\n")
-	del := []rule{{table: "nat", chain: IPTPre, spec: iptRuleArgs("10.5.0.2", specs("vm1.example.com", "10.5.0.2", fw[:1])[0])[IPTPre]}}
-	for _, c := range iptCommands("", nil, del, none) {
+	del := []rule{{table: "nat", chain: IPTPre, spec: iptRuleArgs("10.5.0.2", "", specs("vm1.example.com", "10.5.0.2", fw[:1])[0])[IPTPre]}}
+	for _, c := range iptCommands("", "", nil, del, none) {
 		b.WriteString("iptables -w " + shellJoin(c) + "\n")
 	}
 	golden.Text(t, "iptables.golden", b.String())

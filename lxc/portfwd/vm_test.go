@@ -23,9 +23,10 @@ import (
 // TestSpawnForwardsReversePorts: with real busybox containers in the
 // test's namespace, the spawn step forwards the VM's ssh reverse port to
 // its port 22: a TCP listener in the VM on :22 is reached at the node's
-// address (the bridge's, from the node itself) and from a second
-// namespace playing a remote client (through a veth, on the node's
-// address there); a second spawn changes nothing; a port bound on the
+// address (the bridge's, from the node itself), from a second namespace
+// playing a remote client (through a veth, on the node's address there)
+// and from another VM (hairpin); UDP reaches its port 161 through the snmp
+// reverse port; a second spawn changes nothing; a port bound on the
 // node fails that VM's spawn with nothing made, and the other VM spawns;
 // destroy removes the rules and the port answers no more.
 func TestSpawnForwardsReversePorts(t *testing.T) {
@@ -87,6 +88,33 @@ func TestSpawnForwardsReversePorts(t *testing.T) {
 			t.Errorf("GET http://%s from %s: %q", tc.addr, tc.who.Name, body)
 		}
 	}
+	// Hairpin: another VM reaches it through the node's reverse port too
+	// (its connection is masqueraded, so the reply comes back through the
+	// node). The namespace's bridge does not pass its frames to iptables
+	// (a node without br_netfilter: with it, the bridge would undo the DNAT
+	// of the reply by itself).
+	if out, err := exec.Command("nsenter", "--net=/run/netns/"+ns.Name, "--", "sh", "-c",
+		"[ ! -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || echo 0 > /proc/sys/net/bridge/bridge-nf-call-iptables").CombinedOutput(); err != nil {
+		t.Fatalf("bridge-nf-call-iptables in the namespace: %v %s", err, out)
+	}
+	other := busybox(lxctest.Unique("pfo"), "10.5.0.22", "00:16:3e:5a:00:22")
+	if r, err := provision.Spawn(ctx, c, other); err != nil || !r.Result {
+		t.Fatalf("spawn %s: %v %+v", other.Name, err, r)
+	}
+	var page string
+	for i := 0; i < 20 && !strings.Contains(page, "ssh port of "+s.Name); i++ {
+		out, err := c.Run(ctx, other.Name, []string{"sh", "-c", `printf "GET /index.html HTTP/1.0\r\n\r\n" | nc -w 2 10.5.0.1 40000`}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page = string(out.Stdout)
+		if !strings.Contains(page, "ssh port of "+s.Name) {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if !strings.Contains(page, "ssh port of "+s.Name) {
+		t.Errorf("from vm %s through the node's port 40000: %q", other.Name, page)
+	}
 	// snmp: a UDP datagram from the remote client to the node's snmp
 	// reverse port reaches the VM's port 161 (busybox has no UDP server:
 	// testdata/udpsink, built static, plays the agent).
@@ -119,7 +147,7 @@ func TestSpawnForwardsReversePorts(t *testing.T) {
 	}
 	f := provision.Forwarder(c)
 	rules, err := f.Rules(ctx)
-	if err != nil || len(rules) != 6 {
+	if err != nil || len(rules) != 9 {
 		t.Fatalf("rules: %v %+v", err, rules)
 	}
 

@@ -3,6 +3,8 @@ package provision
 import (
 	"context"
 	"fmt"
+	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/saltgo/saltgo/data"
@@ -18,6 +20,19 @@ const ReversePortsChange = "reverse_ports"
 // the network namespace where c runs them (the bridge's).
 func Forwarder(c *liblxc.Client) *portfwd.Forwarder {
 	return &portfwd.Forwarder{Netns: c.Netns}
+}
+
+// vmForwarder is Forwarder for the VM's reverse ports: with the VM's
+// network as the subnet whose own connections to a reverse port are
+// masqueraded (hairpin), when its netmask is known.
+func vmForwarder(c *liblxc.Client, s *Settings, ip string) *portfwd.Forwarder {
+	f := Forwarder(c)
+	if bits, err := PrefixLen(s.Netmask); err == nil {
+		if p, err := netip.ParsePrefix(ip + "/" + strconv.Itoa(bits)); err == nil {
+			f.Subnet = p.Masked().String()
+		}
+	}
+	return f
 }
 
 // reverseForwards are the VM's reverse ports and its address ("" when it
@@ -41,7 +56,7 @@ func spawnWithPorts(ctx context.Context, c *liblxc.Client, s *Settings, spawn fu
 	if fw == nil {
 		return spawn()
 	}
-	f := Forwarder(c)
+	f := vmForwarder(c, s, ip)
 	if err := f.Check(ctx, s.Name, ip, fw); err != nil {
 		return newResult(s.Name).fail(fmt.Errorf("lxc: reverse ports: %w", err))
 	}
