@@ -200,7 +200,7 @@ func TestIPTablesFake(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("FAKE_IPT_DIR", dir)
-	f := &portfwd.Forwarder{Netns: ns.Name, Backend: portfwd.IPTables, IPTablesBin: bin}
+	f := &portfwd.Forwarder{Netns: ns.Name, Backend: portfwd.IPTables, IPTablesBin: bin, Subnet: "10.5.0.0/16"}
 	ctx := lxctest.Context(t)
 	fw := portfwd.ReverseForwards(40000, 0)
 	if _, err := f.Ensure(ctx, "vm1.test", "10.5.0.2", fw); err != nil {
@@ -215,8 +215,13 @@ func TestIPTablesFake(t *testing.T) {
 	nat, _ := os.ReadFile(filepath.Join(dir, "nat"))
 	filter, _ := os.ReadFile(filepath.Join(dir, "filter"))
 	state := string(nat) + string(filter)
-	if strings.Count(state, "--to-destination 10.5.0.5:22") != 2 || strings.Count(state, "-d 10.5.0.5/32") != 1 || strings.Contains(state, "10.5.0.2") || strings.Count(state, "-j SALTGO-LXC-") != 4 {
+	if strings.Count(state, "--to-destination 10.5.0.5:22") != 2 || strings.Count(state, "-d 10.5.0.5/32") != 2 || strings.Count(state, "-A SALTGO-LXC-POST -s 10.5.0.0/16 -d 10.5.0.5/32") != 1 || strings.Contains(state, "10.5.0.2") || strings.Count(state, "-j SALTGO-LXC-") != 4 {
 		t.Errorf("iptables state:\n%s", state)
+	}
+	bad := *f
+	bad.Subnet = "10.5.0.1/16"
+	if _, err := bad.Ensure(ctx, "vm1.test", "10.5.0.5", fw); err == nil || !strings.Contains(err.Error(), "invalid subnet") {
+		t.Errorf("subnet with host bits: %v", err)
 	}
 	// A foreign DNAT rule on the port is refused.
 	if err := os.WriteFile(filepath.Join(dir, "nat"), append(nat, "-A PREROUTING -p tcp -m tcp --dport 40007 -j DNAT --to-destination 10.5.0.77:22\n"...), 0o644); err != nil {
