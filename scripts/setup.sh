@@ -6,7 +6,7 @@
 set -euo pipefail
 
 need_pkgs=(build-essential pkg-config git ca-certificates curl unzip rsync iproute2 procps python3-minimal
-           lxc lxc-dev lxc-templates busybox-static dpkg-dev
+           lxc lxc-dev lxc-templates busybox-static dpkg-dev nftables
            cron openssh-client openssh-server xz-utils bzip2 zip)
 
 missing=()

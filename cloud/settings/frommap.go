@@ -88,7 +88,7 @@ func VMFromMap(target string, m *data.Map) (*VM, error) {
 			v.AdditionalIPs = append(v.AdditionalIPs, a)
 		}
 	}
-	known := map[string]bool{"size": true, "vgname": true, "lvname": true}
+	known := map[string]bool{"size": true, "vgname": true, "lvname": true, RouteKey: true}
 	for _, l := range [][]string{EraAKeys, EraCKeys} {
 		for _, k := range l {
 			known[k] = true

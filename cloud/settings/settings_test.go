@@ -117,8 +117,12 @@ func TestDocExampleGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := vm.ToMap()
-	if m.Len() != 38 {
-		t.Errorf("%d keys, want 38", m.Len())
+	// The 38 documented keys, then saltgo's ssh_route.
+	if m.Len() != 39 || m.Keys()[38] != RouteKey {
+		t.Errorf("%d keys, want 38 and %s last: %v", m.Len(), RouteKey, m.Keys())
+	}
+	if r, _ := m.String(RouteKey); r != "ssh -p 40000 root@devhost10.local" {
+		t.Errorf("%s = %q", RouteKey, r)
 	}
 	for _, k := range append(append([]string{}, EraAKeys...), EraCKeys...) {
 		if !m.Has(k) {

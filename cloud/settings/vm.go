@@ -132,7 +132,8 @@ var LVMKeys = []string{"size", "vgname", "lvname"}
 
 // ToMap returns the mapping get_settings_for_vm returns: the era A keys
 // (alphabetical, as documented), then the era C keys, then size, vgname
-// and lvname for lvm types, then the extra pillar keys.
+// and lvname for lvm types, then the extra pillar keys, then saltgo's
+// ssh_route (RouteKey) when the reverse ports are there.
 func (v *VM) ToMap() *data.Map {
 	m := data.NewMap()
 	for _, k := range EraAKeys {
@@ -165,6 +166,9 @@ func (v *VM) ToMap() *data.Map {
 		}
 		return true
 	})
+	if r := v.SSHRoute(); r != "" {
+		m.Set(RouteKey, r)
+	}
 	return m
 }
 

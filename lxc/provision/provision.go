@@ -84,8 +84,10 @@ func source(p *liblxc.Plan) string {
 
 // Spawn creates (or clones), configures and starts the container described
 // by s: the node-side half of makina-states' spawn step
-// (mc_lxc_fork.init). A container saltgo already made from the same
-// origin/template is only started if needed ("no changes" when running).
+// (mc_lxc_fork.init), then the forwarding of the VM's reverse ports
+// (Settings.SSHPort/SNMPPort, see spawnWithPorts). A container saltgo
+// already made from the same origin/template is only started if needed
+// ("no changes" when running and forwarded).
 // Errors are clear and leave nothing behind: every step that changed the
 // node is undone in reverse order (Reverter) when a later step fails.
 //
@@ -95,6 +97,11 @@ func Spawn(ctx context.Context, c *liblxc.Client, s *Settings) (*StepResult, err
 	if s == nil {
 		return newResult("").fail(errors.New("lxc: spawn: no settings"))
 	}
+	return spawnWithPorts(ctx, c, s, func() (*StepResult, error) { return spawnContainer(ctx, c, s) })
+}
+
+// spawnContainer is Spawn without the reverse ports.
+func spawnContainer(ctx context.Context, c *liblxc.Client, s *Settings) (*StepResult, error) {
 	if c.Serve != nil {
 		return spawnSteps(ctx, c, s)
 	}
@@ -317,8 +324,9 @@ func prepareRootfs(ctx context.Context, c *liblxc.Client, s *Settings) ([]string
 
 // Destroy stops and destroys a container and removes what saltgo recorded
 // for it (the node side of `salt-cloud -d <name>`); pkiDir, when set, is a
-// master pki directory whose minions/<name> key is removed too. A missing
-// container is "no changes".
+// master pki directory whose minions/<name> key is removed too, and so are
+// the VM's reverse-port rules (by name). A missing container is "no
+// changes".
 func Destroy(ctx context.Context, c *liblxc.Client, name, pkiDir string) (*StepResult, error) {
 	res := newResult(name)
 	if err := liblxc.ValidateName(name); err != nil {
@@ -335,6 +343,9 @@ func Destroy(ctx context.Context, c *liblxc.Client, name, pkiDir string) (*StepR
 		}
 		res.Changes.Set("state", data.M("old", st, "new", nil))
 		res.Comment = fmt.Sprintf("%s destroyed", name)
+	}
+	if err := removePorts(ctx, c, name, res); err != nil {
+		return res.fail(err)
 	}
 	if pkiDir != "" {
 		k := filepath.Join(pkiDir, "minions", name)

@@ -80,6 +80,12 @@ type Settings struct {
 	// Password is set for Users by the initial_setup step.
 	Password string   `json:"password,omitempty" salt:"password"`
 	Users    []string `json:"users,omitempty" salt:"users"`
+	// SSHPort and SNMPPort are the VM's reverse ports
+	// (ssh_reverse_proxy_port, snmp_reverse_proxy_port): the spawn step
+	// forwards them on the node to the VM's ports 22 and 161
+	// (ReversePorts); 0 forwards nothing.
+	SSHPort  int `json:"ssh_reverse_proxy_port,omitempty" salt:"ssh_reverse_proxy_port"`
+	SNMPPort int `json:"snmp_reverse_proxy_port,omitempty" salt:"snmp_reverse_proxy_port"`
 }
 
 // ProfileKind is the parsed form of a profile type.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/saltgo/saltgo/cloud/examples"
+	"github.com/saltgo/saltgo/cloud/settings"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
 )
@@ -67,5 +68,36 @@ func TestExecuteBadPillar(t *testing.T) {
 	s, _ := res.Return.(string)
 	if res.Success || !strings.HasPrefix(s, "ERROR: ") || !strings.Contains(s, `key "ip"`) {
 		t.Fatalf("%v", res.Return)
+	}
+}
+
+// TestFromVMReversePorts: the controller's settings (get_settings_for_vm
+// with the ports, as the runner hands them to the node) give the spawn
+// step the reverse ports to forward; ssh_route is shown, not passed on as
+// a pillar key; without the ports (full=False) nothing is forwarded.
+func TestFromVMReversePorts(t *testing.T) {
+	e := env(t, t.TempDir())
+	for _, full := range []bool{true, false} {
+		res := host.Execute(context.Background(), e, host.Exec, "mc_cloud_lxc.get_settings_for_vm",
+			[]any{examples.ComputeNode, examples.DocVM, "full=" + map[bool]string{true: "True", false: "False"}[full]}, nil)
+		if !res.Success {
+			t.Fatalf("full=%v: %v", full, res.Return)
+		}
+		m := res.Return.(*data.Map)
+		route, _ := m.String(settings.RouteKey)
+		v, err := settings.VMFromMap(examples.ComputeNode, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := FromVM(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case full && (s.SSHPort != 40000 || s.SNMPPort != 30000 || route != "ssh -p 40000 root@"+examples.ComputeNode || v.Extra.Has(settings.RouteKey)):
+			t.Errorf("full: ports %d/%d, route %q, extra %v", s.SSHPort, s.SNMPPort, route, v.Extra.Keys())
+		case !full && (s.SSHPort != 0 || s.SNMPPort != 0 || route != ""):
+			t.Errorf("full=False: ports %d/%d, route %q", s.SSHPort, s.SNMPPort, route)
+		}
 	}
 }

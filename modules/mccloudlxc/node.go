@@ -55,7 +55,7 @@ func NodeFuncs() []*host.Func {
 			Doc: nodeDoc("Install the missing LXC packages (apt) and set up the containers' bridge with the gateway address (no lxc-net, no NAT).", "target\n    compute node id (default: this minion)", "mc_cloud_lxc.configure_install_lxc")},
 		{Name: "configure_images", Params: []host.Param{target, host.Opt("source", nil), host.Opt("images", nil), host.Opt("archives", nil)}, Fn: configureImages,
 			Doc: nodeDoc("Create or update the origin containers (images): from the archives the controller's runner prepared on the master's file server (archives), or from source container directories, rsync -aH --delete --numeric-ids style.", "source\n    directory with one <image>/{config,rootfs} per image (default: option "+ImagesSourceOpt+")\nimages\n    image names (default: the LXC images of the settings, the default container first)\narchives\n    list of {name, version, sha256, url, saltenv, source_dir} (the runner's sync_images passes it): each image whose installed version differs is fetched from the master, verified, unpacked beside the old one and swapped in", "mc_cloud_lxc.configure_images source=/srv/lxc-images")},
-		vmStep("spawn", "Create (or clone), configure and start the VM's container."),
+		vmStep("spawn", "Create (or clone), configure and start the VM's container, and forward its reverse ports (ssh_reverse_proxy_port to 22, snmp_reverse_proxy_port to 161) on this node."),
 		vmStep("hostsfile", "Write the VM's names and the compute node's in the VM's /etc/hosts."),
 		vmStep("sshkeys", "Authorize the controller's root keys for root in the VM."),
 		vmStep("grains", "Set the VM grains (is.vm, is.lxcvm, nodetype lxccontainer) in the VM."),
@@ -71,7 +71,7 @@ func NodeFuncs() []*host.Func {
 			},
 			Doc: nodeDoc("Run the VM steps (spawn, hostsfile, sshkeys, grains, initial_setup, initial_highstate) and stop at the first failure.", "steps\n    a list or comma-separated string of steps", "mc_cloud_lxc.provision_vm vm1.example.com")},
 		{Name: "destroy_vm", Params: []host.Param{host.Req("vm"), host.Opt("compute_node", nil)}, Fn: destroyVM,
-			Doc: nodeDoc("Stop and destroy the VM's container and remove its pre-accepted minion key.", "", "mc_cloud_lxc.destroy_vm vm1.example.com")},
+			Doc: nodeDoc("Stop and destroy the VM's container, remove its reverse-port forwarding rules and its pre-accepted minion key.", "", "mc_cloud_lxc.destroy_vm vm1.example.com")},
 	}
 }
 
@@ -343,6 +343,9 @@ func FromVM(v *settings.VM) (*provision.Settings, error) {
 		Profile: v.Profile, Bridge: v.Bridge, IP: v.IP, Netmask: v.Netmask, MAC: v.MAC,
 		DNSServers: v.DNSServers, Autostart: v.Autostart, Fstab: v.Fstab, Domains: v.Domains,
 		Mode: v.Mode, Master: v.Master, MasterPort: v.MasterPort, Password: v.Password, Users: v.Users,
+	}
+	if v.Ports != nil {
+		s.SSHPort, s.SNMPPort = v.Ports.SSH, v.Ports.SNMP
 	}
 	if v.FromContainer != nil {
 		s.FromContainer = *v.FromContainer

@@ -158,7 +158,8 @@ func (ctl *Controller) DestroyVM(ctx context.Context, cn, vm string) *Result {
 
 // ListNodes is the LXC driver's list_nodes on compute node cn: its
 // containers as salt-cloud shows them (id, name, image, size, state,
-// public_ips, private_ips), from lxc.list extra=True on the node.
+// public_ips, private_ips), from lxc.list extra=True on the node, and
+// saltgo's ssh_route when the VM has one (settings.QueryRoute).
 func (ctl *Controller) ListNodes(ctx context.Context, cn string) (*data.Map, error) {
 	if err := ctl.Reachable(ctx, cn); err != nil {
 		return nil, err
@@ -213,10 +214,31 @@ func (ctl *Controller) ListNodes(ctx context.Context, cn string) (*data.Map, err
 			}
 		}
 		size, _ := in.Get("size")
-		out.Set(n, data.M("id", n, "name", n, "image", nil, "size", size, "state", strings.ToLower(state),
-			"public_ips", public, "private_ips", private))
+		node := data.M("id", n, "name", n, "image", nil, "size", size, "state", strings.ToLower(state),
+			"public_ips", public, "private_ips", private)
+		if r := ctl.sshRoute(cn, n, private); r != "" {
+			node.Set(settings.RouteKey, r)
+		}
+		out.Set(n, node)
 	}
 	return out, nil
+}
+
+// sshRoute is the VM's ssh route (settings.QueryRoute) for salt-cloud -Q,
+// "" when there is none or the settings cannot say.
+func (ctl *Controller) sshRoute(cn, vm string, private []any) string {
+	if ctl.Settings == nil {
+		return ""
+	}
+	ip := ""
+	if len(private) > 0 {
+		ip, _ = private[0].(string)
+	}
+	r, err := ctl.Settings.QueryRoute(cn, vm, ip)
+	if err != nil {
+		return ""
+	}
+	return r
 }
 
 // Exists asks compute node cn (through the master) whether container vm
