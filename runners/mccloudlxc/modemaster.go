@@ -39,11 +39,18 @@ type modeMaster struct {
 
 // pkiDir is the master's pki_dir.
 func (m *modeMaster) pkiDir() string {
-	return optString(m.opts, "pki_dir", filepath.Join(m.flavour.ConfigDir, "pki", "master"))
+	dir := m.flavour.ConfigDir
+	if dir == "" {
+		dir = config.Salt.ConfigDir
+	}
+	return optString(m.opts, "pki_dir", filepath.Join(dir, "pki", "master"))
 }
 
 // what names the master in messages.
 func (m *modeMaster) what() string {
+	if m.flavour.Name == "" {
+		return "the master"
+	}
 	if m.file == "" {
 		return "the " + m.flavour.Name + " master"
 	}
@@ -69,11 +76,7 @@ func (ms *masters) close() {
 
 // ownMaster is the master the runner runs on.
 func (ctl *Controller) ownMaster() *modeMaster {
-	f := ctl.Flavour
-	if f.Name == "" {
-		f = config.Salt
-	}
-	return &modeMaster{flavour: f, opts: ctl.Opts, node: ctl.Node}
+	return &modeMaster{flavour: ctl.Flavour, opts: ctl.Opts, node: ctl.Node}
 }
 
 // otherMasterConfig is the config file of the master of flavour f (the
@@ -171,15 +174,14 @@ func (m *modeMaster) rejected(vm string) error {
 // when its config is readable.
 func (ctl *Controller) modePorts() map[string]int {
 	out := map[string]int{}
-	own := ctl.ownMaster()
-	if n, ok := optInt(ctl.Opts, "ret_port"); ok {
-		out[own.flavour.Name] = int(n)
-	}
 	if ctl.Flavour.Name == "" {
 		return out
 	}
+	if n, ok := optInt(ctl.Opts, "ret_port"); ok {
+		out[ctl.Flavour.Name] = int(n)
+	}
 	other := config.MasterSalt
-	if own.flavour.Name == other.Name {
+	if ctl.Flavour.Name == other.Name {
 		other = config.Salt
 	}
 	file := ctl.otherMasterConfig(other)

@@ -245,7 +245,7 @@ func (ctl *Controller) vmPing(ctx context.Context, cn, vm, mode string, ret *Res
 	took := ctl.Progress.now().Sub(start)
 	if err != nil {
 		ret.Fail()
-		ret.Comment(p.Red(fmt.Sprintf("The minion of %s (mode %s) did not sign in: %v", vm, mode, err)) + "\n")
+		ret.Comment(p.Red(fmt.Sprintf("The minion of %s did not sign in (mode %s): %v", vm, mode, err)) + "\n")
 		ret.Trace(fmt.Sprintf("%s: ping: %v\n", who, err))
 		ctl.Progress.Step(who, "ping", "failed", err.Error(), took)
 		return false
