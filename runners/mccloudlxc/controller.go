@@ -156,6 +156,12 @@ func newControllerEnv(ctx context.Context, env *host.Env, node Node, test bool, 
 	if node == nil {
 		node, _ = nodeService.Get(env)
 	}
+	if node != nil {
+		// An injected Node (tests, an embedding program) also reaches
+		// the minions of the other mode's master.
+		injected := node
+		ctl.otherNode = func(*data.Map) Node { return injected }
+	}
 	if node == nil {
 		cl, owned, err := client.FromEnv(env, env.Opts)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -127,6 +128,17 @@ func (ctl *Controller) provisionVM(ctx context.Context, cn, vm string, steps []s
 	if ctl.Test {
 		ctl.dryRunVM(ctx, cn, vm, steps, ret)
 		return
+	}
+	// The master of the VM's mode is found before anything is made.
+	if slices.Contains(steps, "initial_setup") || slices.Contains(steps, "ping") {
+		if _, err := ctl.masterFor(v.Mode); err != nil {
+			err = fmt.Errorf("vm %s (mode %s): %w", vm, v.Mode, err)
+			ret.Fail()
+			ret.Comment(p.Red(fmt.Sprintf("Cannot provision %s: %v", who, err)) + "\n")
+			ret.Trace(fmt.Sprintf("%s: master of mode %s: %v\n", who, v.Mode, err))
+			ctl.Progress.Step(who, "master", "failed", err.Error(), ctl.Progress.now().Sub(start))
+			return
+		}
 	}
 	spawned := false
 	for _, step := range steps {
