@@ -47,6 +47,9 @@ type VMEnv struct {
 	// a saltgo minion it is run alone, as makina-states ran boot-salt.sh
 	// --initial-highstate.
 	BootstrapCommand string
+	// ServiceWait is how long minion_services waits for a started
+	// minion service to run (0: DefaultServiceWait).
+	ServiceWait time.Duration
 }
 
 // Paths inside the VM written by the VM steps. VMGrainsFile,

@@ -386,9 +386,9 @@ func procsOf(ctx context.Context, c *liblxc.Client, name string, svc VMService) 
 	return out, nil
 }
 
-// MinionServiceWait is how long MinionServices waits for a started
-// service's process to show.
-var MinionServiceWait = 15 * time.Second
+// DefaultServiceWait is how long MinionServices waits for a started
+// service's process to show (VMEnv.ServiceWait overrides it).
+const DefaultServiceWait = 15 * time.Second
 
 // MinionServices runs the VM's saltgo minions (VMServices) as services of
 // the guest's init (DetectInit): systemd units enabled by their wants
@@ -511,7 +511,11 @@ func MinionServices(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, 
 				return res.fail(fmt.Errorf("lxc: %s service of %s not %s: %w", svc.Name, s.Name, action, err))
 			}
 		}
-		if err := waitRunning(ctx, c, s.Name, svc, procs, action == "restarted"); err != nil {
+		wait := env.ServiceWait
+		if wait <= 0 {
+			wait = DefaultServiceWait
+		}
+		if err := waitRunning(ctx, c, s.Name, svc, procs, action == "restarted", wait); err != nil {
 			return res.fail(err)
 		}
 		if action != "" {
@@ -576,14 +580,14 @@ func activate(w *vmFiles, kind InitSystem, svc VMService, action string, procs [
 
 // waitRunning waits until svc has a process (other than the old ones
 // when restarted) running the current binary.
-func waitRunning(ctx context.Context, c *liblxc.Client, name string, svc VMService, old []minionProc, restarted bool) error {
+func waitRunning(ctx context.Context, c *liblxc.Client, name string, svc VMService, old []minionProc, restarted bool, wait time.Duration) error {
 	gone := map[string]bool{}
 	if restarted {
 		for _, p := range old {
 			gone[p.pid] = true
 		}
 	}
-	deadline := time.Now().Add(MinionServiceWait)
+	deadline := time.Now().Add(wait)
 	for {
 		procs, err := procsOf(ctx, c, name, svc)
 		if err != nil {
@@ -595,7 +599,7 @@ func waitRunning(ctx context.Context, c *liblxc.Client, name string, svc VMServi
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("lxc: the %s service of %s (%s) is not running %s after it was started", svc.Name, name, svc.Command(), MinionServiceWait)
+			return fmt.Errorf("lxc: the %s service of %s (%s) is not running %s after it was started", svc.Name, name, svc.Command(), wait)
 		}
 		select {
 		case <-ctx.Done():
