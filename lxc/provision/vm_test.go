@@ -186,6 +186,42 @@ echo '{"local": {"cmd_|-boot_|-true_|-run": {"name": "true", "changes": {"retcod
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// A mode change: mastersalt adds the mastersalt-minion and points the
+	// salt-minion at the VM's local master (restarted to read it); back in
+	// salt mode the mastersalt-minion is retired and the salt-minion
+	// restarted with the controller's master again.
+	count := func(cmd string) int {
+		out, err := c.Run(ctx, s.Name, []string{"/bin/sh", "-c", `for d in /proc/[0-9]*; do tr '\000' ' ' < $d/cmdline; echo; done`}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Count(string(out.Stdout), "/bin/sh /usr/local/bin/saltgo "+cmd+" \n")
+	}
+	for _, step := range []struct {
+		mode, salt, master string
+		mastersalt         int
+	}{
+		{"mastersalt", "restarted", "127.0.0.1", 1},
+		{"salt", "restarted", "10.5.0.1", 0},
+	} {
+		s.Mode = step.mode
+		rs, err := provision.ProvisionVM(ctx, env, s, []string{"initial_setup", "minion_services"})
+		if err != nil {
+			t.Fatalf("mode %s: %v", step.mode, err)
+		}
+		if ch, _ := rs[1].Changes.Get("saltgo-salt-minion"); ch != step.salt {
+			t.Errorf("mode %s: salt-minion %v: %+v", step.mode, ch, rs[1].Changes)
+		}
+		for i := 0; count("mastersalt-minion") != step.mastersalt || count("minion") != 1; i++ {
+			if i > 50 {
+				t.Fatalf("mode %s: %d mastersalt-minion, %d minion processes", step.mode, count("mastersalt-minion"), count("minion"))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if mc := read(provision.VMMinionConfig); !strings.Contains(mc, "master: "+step.master+"\n") {
+			t.Errorf("mode %s: salt-minion config:\n%s", step.mode, mc)
+		}
+	}
 	// A guest whose init is unknown: a clear error, nothing written.
 	if out, err := c.Run(ctx, s.Name, []string{"/bin/sh", "-c", "rm /etc/inittab /sbin/init; printf '#!/bin/sh\\nexec sleep 1000\\n' > /sbin/init; chmod 755 /sbin/init"}, nil, nil); err != nil || out.Status != 0 {
 		t.Fatalf("break init: %v %+v", err, out)

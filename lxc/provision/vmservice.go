@@ -274,9 +274,10 @@ const (
 	// VMMinionVersionFile records the sha256 and saltgo version of the
 	// installed VMMinionBinary.
 	VMMinionVersionFile = "/usr/local/bin/.saltgo.version"
-	// VMServicesVersionFile is the VMMinionVersionFile content the
-	// running minion services were (re)started with: when the binary
-	// changes they are restarted.
+	// VMServicesVersionFile records, per service, the stamp (binary
+	// version marker and minion config: serviceStamps) the running
+	// minion services were (re)started with: when it changes they are
+	// restarted.
 	VMServicesVersionFile = "/etc/makina-states/saltgo-services.version"
 )
 
@@ -420,23 +421,32 @@ func MinionServices(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, 
 	w := &vmFiles{ctx: ctx, c: c, name: s.Name, res: res, rev: rev}
 	svcs := VMServices(s)
 	if len(svcs) > 1 {
-		if _, err := w.file(VMMinionConfig, LocalMinionConfig(s), 0o644); err != nil {
+		if _, err = w.file(VMMinionConfig, LocalMinionConfig(s), 0o644); err != nil {
+			return res.fail(err)
+		}
+	}
+	if kind != InitBusybox {
+		if err := retireServices(w, kind, facts, svcs); err != nil {
 			return res.fail(err)
 		}
 	}
 	changed := map[string]bool{}
 	inittabChanged := false
 	for _, svc := range svcs {
-		var ch bool
+		ch := false
 		switch kind {
 		case InitSystemd:
 			unit := svc.Name + ".service"
-			ch, err = w.file(path.Join(systemdDir, unit), SystemdUnit(svc), 0o644)
+			var fch bool
+			fch, err = w.file(path.Join(systemdDir, unit), SystemdUnit(svc), 0o644)
+			ch = ch || fch
 			if err == nil {
 				_, err = w.link(path.Join(systemdWants, unit), path.Join(systemdDir, unit))
 			}
 		case InitSysV:
-			ch, err = w.file(path.Join(initDDir, svc.Name), InitScript(svc), 0o755)
+			var fch bool
+			fch, err = w.file(path.Join(initDDir, svc.Name), InitScript(svc), 0o755)
+			ch = ch || fch
 			for _, l := range SysVLinks(svc.Name) {
 				if err == nil {
 					_, err = w.link(l[0], l[1])
@@ -462,7 +472,7 @@ func MinionServices(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, 
 			rev.Add("reload /etc/inittab", func() error { _, err := c.Run(undo, s.Name, []string{"kill", "-HUP", "1"}, nil, nil); return err })
 		}
 	}
-	binMark, err := readOpt(ctx, c, s.Name, VMMinionVersionFile)
+	stamps, err := serviceStamps(ctx, c, s.Name, svcs)
 	if err != nil {
 		return res.fail(err)
 	}
@@ -470,7 +480,12 @@ func MinionServices(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, 
 	if err != nil {
 		return res.fail(err)
 	}
-	binChanged := binMark != runMark
+	ran := map[string]string{}
+	for _, l := range strings.Split(runMark, "\n") {
+		if k, v, ok := strings.Cut(l, " "); ok {
+			ran[k] = v
+		}
+	}
 	var notes []string
 	if kind == InitSystemd && facts.PID1 != "systemd" {
 		notes = append(notes, fmt.Sprintf("systemd units enabled, not started (PID 1 is %q, not systemd): they start with the container", facts.PID1))
@@ -488,12 +503,18 @@ func MinionServices(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, 
 			return res.fail(fmt.Errorf("lxc: make init of %s re-read /etc/inittab: %w", s.Name, err))
 		}
 	}
+	if kind == InitBusybox {
+		// After init re-read its inittab: it no longer respawns them.
+		if err := retireServices(w, kind, facts, svcs); err != nil {
+			return res.fail(err)
+		}
+	}
 	for _, svc := range svcs {
 		procs, err := procsOf(ctx, c, s.Name, svc)
 		if err != nil {
 			return res.fail(err)
 		}
-		stale := binChanged
+		stale := ran[svc.Name] != stamps[svc.Name]
 		for _, p := range procs {
 			stale = stale || p.stale
 		}
@@ -522,8 +543,12 @@ func MinionServices(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, 
 			res.Changes.Set(svc.Name, action)
 		}
 	}
-	if binChanged {
-		if err := c.WriteFile(ctx, s.Name, VMServicesVersionFile, []byte(binMark), 0o644); err != nil {
+	var mark strings.Builder
+	for _, svc := range svcs {
+		fmt.Fprintf(&mark, "%s %s\n", svc.Name, stamps[svc.Name])
+	}
+	if mark.String() != runMark {
+		if err := c.WriteFile(ctx, s.Name, VMServicesVersionFile, []byte(mark.String()), 0o644); err != nil {
 			return res.fail(err)
 		}
 	}
@@ -531,6 +556,113 @@ func MinionServices(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, 
 	comment(res, fmt.Sprintf("minion services (%s) running under %s", strings.Join(serviceNames(svcs), ", "), kind),
 		fmt.Sprintf("minion services (%s) already running under %s", strings.Join(serviceNames(svcs), ", "), kind))
 	return res, nil
+}
+
+// serviceConfig is the minion config saltgo writes for svc's stack.
+func serviceConfig(svc VMService) string {
+	f := config.FlavourFromArgv0(svc.Args[len(svc.Args)-1])
+	return path.Join(f.ConfigDir, "minion.d", "saltgo-lxc.conf")
+}
+
+// serviceStamps are what each service must run with: a hash of the
+// binary's version marker (VMMinionVersionFile) and of its stack's minion
+// config. A running service whose stamp differs from the one recorded in
+// VMServicesVersionFile when it was (re)started is restarted.
+func serviceStamps(ctx context.Context, c *liblxc.Client, name string, svcs []VMService) (map[string]string, error) {
+	bin, err := readOpt(ctx, c, name, VMMinionVersionFile)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, svc := range svcs {
+		conf, err := readOpt(ctx, c, name, serviceConfig(svc))
+		if err != nil {
+			return nil, err
+		}
+		h := sha256.Sum256([]byte(bin + "\x00" + conf))
+		out[svc.Name] = hex.EncodeToString(h[:8])
+	}
+	return out, nil
+}
+
+// allVMServices are the services of every mode (retireServices removes
+// those a VM's mode no longer runs).
+func allVMServices() []VMService {
+	return VMServices(&Settings{Mode: "mastersalt"})
+}
+
+// retireServices stops the saltgo minion services the VM's mode no longer
+// runs (its mode changed) and removes their unit or script and links
+// (only files saltgo wrote: they carry its marker). On busybox the
+// inittab block is rewritten by the caller; the processes are killed
+// here. Removals are not undone by the revert stack.
+func retireServices(w *vmFiles, kind InitSystem, facts InitFacts, keep []VMService) error {
+	kept := map[string]bool{}
+	for _, s := range keep {
+		kept[s.Name] = true
+	}
+	for _, svc := range allVMServices() {
+		if kept[svc.Name] {
+			continue
+		}
+		var file string
+		var links []string
+		switch kind {
+		case InitSystemd:
+			file = path.Join(systemdDir, svc.Name+".service")
+			links = []string{path.Join(systemdWants, svc.Name+".service")}
+		case InitSysV:
+			file = path.Join(initDDir, svc.Name)
+			for _, l := range SysVLinks(svc.Name) {
+				links = append(links, l[0])
+			}
+		}
+		if file != "" {
+			cur, err := readOpt(w.ctx, w.c, w.name, file)
+			if err != nil {
+				return err
+			}
+			if !strings.Contains(cur, managedBy) {
+				continue
+			}
+			switch {
+			case kind == InitSystemd && facts.PID1 == "systemd":
+				_ = w.run("systemctl", "stop", svc.Name+".service")
+			case kind == InitSysV:
+				_ = w.run(file, "stop")
+			}
+			if err := w.run(append([]string{"rm", "-f", file}, links...)...); err != nil {
+				return err
+			}
+			w.res.Changes.Set(svc.Name, "removed (not run in mode "+modeName(keep)+")")
+			continue
+		}
+		procs, err := procsOf(w.ctx, w.c, w.name, svc)
+		if err != nil {
+			return err
+		}
+		if len(procs) == 0 {
+			continue
+		}
+		// init may have ended them already on the reload.
+		args := []string{"/bin/sh", "-c", `kill "$@" 2>/dev/null; exit 0`, "sh"}
+		for _, p := range procs {
+			args = append(args, p.pid)
+		}
+		if err := w.run(args...); err != nil {
+			return err
+		}
+		w.res.Changes.Set(svc.Name, "stopped (not run in mode "+modeName(keep)+")")
+	}
+	return nil
+}
+
+// modeName names the mode a service set is of.
+func modeName(svcs []VMService) string {
+	if len(svcs) > 1 {
+		return "mastersalt"
+	}
+	return "salt"
 }
 
 func anyTrue(m map[string]bool) bool {
