@@ -359,6 +359,17 @@ mc_cloud_lxc.minion_binary: %s
 	if r.code != 0 || r.ret["result"] != true || len(changesOf(r)) != 0 {
 		t.Errorf("second provision_vms: exit %d changes %v", r.code, changesOf(r))
 	}
+	// 3b. A VM minion key the master of its mode rejected: the ping step
+	// says so instead of waiting for an answer.
+	rej := filepath.Join(m.PKIDir, "minions_rejected", "vm1.e2e.test")
+	mustWrite(t, rej, "rejected\n")
+	r = saltRun(t, ctx, conf, "mc_cloud_lxc.provision", "vm1.e2e.test", "steps=ping")
+	if r.code == 0 || !strings.Contains(fmt.Sprint(r.ret["comment"]), "the mastersalt master rejected the key of vm1.e2e.test (it is in "+rej+")") {
+		t.Errorf("rejected key: exit %d %v", r.code, r.ret)
+	}
+	if err := os.Remove(rej); err != nil {
+		t.Fatal(err)
+	}
 	// 4. Bad input: unknown compute node.
 	r = saltRun(t, ctx, conf, "mc_cloud_lxc.install_vt", "cn9")
 	if r.code == 0 || !strings.Contains(fmt.Sprint(r.ret["comment"]), "cn9 is not a compute node declared") {

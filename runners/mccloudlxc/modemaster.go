@@ -93,9 +93,12 @@ func (ctl *Controller) otherMasterConfig(f config.Flavour) string {
 // when the mode's stack is the runner's (or the runner's flavour is
 // unknown), else the one OptSaltMasterConfig/OptMastersaltMasterConfig
 // names; a missing or unreadable config is an error naming the file.
+// A controller with one master (the option unset and no file at the
+// default path) serves every mode with the runner's own: the VMs'
+// master_port defaults to its ret_port then (modePorts).
 func (ctl *Controller) masterFor(mode string) (*modeMaster, error) {
 	f := config.FlavourForMode(mode)
-	if ctl.Flavour.Name == "" || f.Name == ctl.Flavour.Name {
+	if ctl.Flavour.Name == "" || f.Name == ctl.Flavour.Name || ctl.singleMaster(f) {
 		return ctl.ownMaster(), nil
 	}
 	ctl.masters.mu.Lock()
@@ -116,6 +119,21 @@ func (ctl *Controller) masterFor(mode string) (*modeMaster, error) {
 	}
 	ctl.masters.other[f.Name] = m
 	return m, nil
+}
+
+// singleMaster tells whether the controller has no master of flavour f
+// besides the runner's: its config option is unset and nothing is at the
+// default path.
+func (ctl *Controller) singleMaster(f config.Flavour) bool {
+	opt := OptSaltMasterConfig
+	if f.Name == config.MasterSalt.Name {
+		opt = OptMastersaltMasterConfig
+	}
+	if optString(ctl.Opts, opt, "") != "" {
+		return false
+	}
+	_, err := os.Lstat(ctl.otherMasterConfig(f))
+	return errors.Is(err, os.ErrNotExist)
 }
 
 func (ctl *Controller) openMaster(f config.Flavour) (*modeMaster, error) {
@@ -212,7 +230,7 @@ func (ctl *Controller) keyMasters() []*modeMaster {
 	if _, err := os.Stat(ctl.otherMasterConfig(other)); errors.Is(err, os.ErrNotExist) {
 		return out
 	}
-	if m, err := ctl.masterFor(other.Name); err == nil {
+	if m, err := ctl.masterFor(other.Name); err == nil && m.file != "" {
 		out = append(out, m)
 	}
 	return out
