@@ -222,11 +222,42 @@ echo '{"local": {"cmd_|-boot_|-true_|-run": {"name": "true", "changes": {"retcod
 			t.Errorf("mode %s: salt-minion config:\n%s", step.mode, mc)
 		}
 	}
+	// A daemon that does not stay up under busybox's init: the step fails
+	// naming it, /etc/inittab is restored and no respawn is left.
+	before := read("/etc/inittab")
+	clean := before[:strings.Index(before, "# saltgo minion services begin")]
+	if err := c.WriteFile(ctx, s.Name, "/etc/inittab", []byte(clean), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WriteFile(ctx, s.Name, provision.VMMinionBinary, []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := c.Run(ctx, s.Name, []string{"/bin/sh", "-c", `kill -HUP 1; sleep 0.3; for d in /proc/[0-9]*; do [ "$(tr '\000' ' ' < $d/cmdline)" = "/bin/sh /usr/local/bin/saltgo minion " ] && kill ${d#/proc/}; done; exit 0`}, nil, nil); err != nil || out.Status != 0 {
+		t.Fatalf("reset: %v %+v", err, out)
+	}
+	for i := 0; count("minion") != 0; i++ {
+		if i > 50 {
+			t.Fatal("minion still running after its inittab line was removed")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	env.ServiceWait = 2 * time.Second
+	r, err := provision.MinionServices(ctx, env, s)
+	if err == nil || r.Result || !strings.Contains(r.Comment, "the saltgo-salt-minion service of "+s.Name+" (/usr/local/bin/saltgo minion) is not running") {
+		t.Errorf("crashing daemon: %v %+v", err, r)
+	}
+	if got := read("/etc/inittab"); got != clean {
+		t.Errorf("inittab not restored:\n%s", got)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := count("minion"); n != 0 {
+		t.Errorf("%d minion processes left", n)
+	}
 	// A guest whose init is unknown: a clear error, nothing written.
 	if out, err := c.Run(ctx, s.Name, []string{"/bin/sh", "-c", "rm /etc/inittab /sbin/init; printf '#!/bin/sh\\nexec sleep 1000\\n' > /sbin/init; chmod 755 /sbin/init"}, nil, nil); err != nil || out.Status != 0 {
 		t.Fatalf("break init: %v %+v", err, out)
 	}
-	r, err := provision.MinionServices(ctx, env, s)
+	r, err = provision.MinionServices(ctx, env, s)
 	if err == nil || r.Result || !strings.Contains(r.Comment, s.Name+" has no init saltgo can run its minion under: /sbin/init is neither systemd, busybox, nor sysvinit") {
 		t.Errorf("unknown init: %v %+v", err, r)
 	}

@@ -463,13 +463,28 @@ func MinionServices(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, 
 		if err != nil {
 			return res.fail(err)
 		}
+		// Undone last (after /etc/inittab is restored): init re-reads
+		// it, and the processes of its no longer listed entries end
+		// (those still listed are respawned).
+		undo := context.WithoutCancel(ctx)
+		rev.Add("reload /etc/inittab", func() error {
+			if _, err := c.Run(undo, s.Name, []string{"kill", "-HUP", "1"}, nil, nil); err != nil {
+				return err
+			}
+			for _, svc := range svcs {
+				if procs, err := procsOf(undo, c, s.Name, svc); err == nil && len(procs) > 0 {
+					args := []string{"/bin/sh", "-c", `kill "$@" 2>/dev/null; exit 0`, "sh"}
+					for _, p := range procs {
+						args = append(args, p.pid)
+					}
+					_, _ = c.Run(undo, s.Name, args, nil, nil)
+				}
+			}
+			return nil
+		})
 		inittabChanged, err = w.file("/etc/inittab", withInittabBlock(cur, InittabLines(svcs)), 0o644)
 		if err != nil {
 			return res.fail(fmt.Errorf("lxc: install the minion services of %s in /etc/inittab: %w", s.Name, err))
-		}
-		if inittabChanged {
-			undo := context.WithoutCancel(ctx)
-			rev.Add("reload /etc/inittab", func() error { _, err := c.Run(undo, s.Name, []string{"kill", "-HUP", "1"}, nil, nil); return err })
 		}
 	}
 	stamps, err := serviceStamps(ctx, c, s.Name, svcs)
@@ -528,6 +543,16 @@ func MinionServices(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, 
 			action = "started by init"
 		}
 		if action != "" {
+			if action == "started" && kind != InitBusybox {
+				// A service this run started is stopped again when a
+				// later part fails (before its unit/script is removed).
+				undo := context.WithoutCancel(ctx)
+				argv := []string{path.Join(initDDir, svc.Name), "stop"}
+				if kind == InitSystemd {
+					argv = []string{"systemctl", "stop", svc.Name + ".service"}
+				}
+				rev.Add("stop "+svc.Name, func() error { _, err := c.Run(undo, s.Name, argv, nil, vmRunEnv); return err })
+			}
 			if err := activate(w, kind, svc, action, procs); err != nil {
 				return res.fail(fmt.Errorf("lxc: %s service of %s not %s: %w", svc.Name, s.Name, action, err))
 			}
@@ -719,24 +744,33 @@ func waitRunning(ctx context.Context, c *liblxc.Client, name string, svc VMServi
 			gone[p.pid] = true
 		}
 	}
+	// A process counts once it is seen in two probes in a row, so that a
+	// daemon init respawns as it keeps crashing is not taken as up.
 	deadline := time.Now().Add(wait)
+	prev := map[string]bool{}
 	for {
 		procs, err := procsOf(ctx, c, name, svc)
 		if err != nil {
 			return err
 		}
+		cur := map[string]bool{}
 		for _, p := range procs {
-			if !gone[p.pid] && !p.stale {
+			if gone[p.pid] || p.stale {
+				continue
+			}
+			if prev[p.pid] {
 				return nil
 			}
+			cur[p.pid] = true
 		}
+		prev = cur
 		if time.Now().After(deadline) {
 			return fmt.Errorf("lxc: the %s service of %s (%s) is not running %s after it was started", svc.Name, name, svc.Command(), wait)
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(300 * time.Millisecond):
 		}
 	}
 }
