@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/saltgo/saltgo/cloud/alloc"
+	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/lxc/provision"
 )
@@ -108,6 +109,32 @@ func sameKey(target, vm string, entries []vmEntry) error {
 		}
 	}
 	return nil
+}
+
+// pillarSets tells whether key is set in the pillar (or the options) as a
+// default of every VM: makina-states.cloud.lxc.defaults.<key> or
+// makina-states.cloud.<key>, flat or nested.
+func (s *Settings) pillarSets(key string) bool {
+	for _, p := range []string{PrefixLXC + ".defaults", PrefixCloud} {
+		if _, ok := s.src.Get(p + "." + key); ok {
+			return true
+		}
+		if m, ok := s.src.Get(p); ok {
+			if mm, ok := m.(*data.Map); ok && mm.Has(key) {
+				return true
+			}
+		}
+	}
+	if m, ok := s.src.Get(PrefixLXC); ok {
+		if mm, ok := m.(*data.Map); ok {
+			if d, ok := mm.Get("defaults"); ok {
+				if dm, ok := d.(*data.Map); ok && dm.Has(key) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // build computes every non-allocated value of the VM and the allocation
@@ -218,6 +245,9 @@ func (s *Settings) build(target, vm string, raw *data.Map, source string, entrie
 	}
 	v.BootsaltBranch = g.str("bootsalt_branch", D.BootsaltBranch)
 	v.MasterPort = g.integer("master_port", D.MasterPort)
+	if p, ok := s.opts.ModeMasterPorts[config.FlavourForMode(v.Mode).Name]; ok && p > 0 && !g.has("master_port") && !s.pillarSets("master_port") {
+		v.MasterPort = p
+	}
 	v.Autostart = g.boolean("autostart", D.Autostart)
 	v.Image = g.str("image", D.Image)
 	v.MainBridge = g.str("main_bridge", D.MainBridge)

@@ -37,6 +37,12 @@ type Options struct {
 	Registry *data.Map
 	// MasterPort is the running minion's master_port (4606 on mastersalt).
 	MasterPort int
+	// ModeMasterPorts, when set, gives the default master_port of a VM by
+	// the stack of its mode ("salt", "mastersalt": the ret_port of the
+	// controller's master of that mode). A master_port set in the pillar
+	// (the VM's entry, makina-states.cloud.lxc.defaults or
+	// makina-states.cloud) still wins.
+	ModeMasterPorts map[string]int
 	// SaltRoot is the salt tree root (/srv/mastersalt in mastersalt mode).
 	SaltRoot string
 	// ConfPrefix is the salt config directory (/etc/mastersalt).

@@ -30,6 +30,32 @@ func (s *Server) ForwardFromNetns(netns, addr string, ports ...int) error {
 	return nil
 }
 
+// ForwardConfPortsFromNetns makes the master reachable from netns at
+// addr on the ports its config file names, as a real master's minions
+// find it: ret_port (the front doors' request port here) is forwarded to
+// the minion-side master's request port (M, which a real master serves on
+// that same port), publish_port to its publish port. A VM minion given
+// the config's ret_port as master_port thus signs in to M.
+func (s *Server) ForwardConfPortsFromNetns(netns, addr string) error {
+	if s.M == nil || s.Rep == nil {
+		return fmt.Errorf("mastertest: ForwardConfPortsFromNetns needs a server from StartServer")
+	}
+	_, rep, err := net.SplitHostPort(s.Rep.Addr())
+	if err != nil {
+		return err
+	}
+	for from, to := range map[string]int{rep: s.M.RetPort(), fmt.Sprint(s.M.PubPort()): s.M.PubPort()} {
+		l, err := listenIn(netns, net.JoinHostPort(addr, from))
+		if err != nil {
+			return err
+		}
+		s.track(l)
+		s.wg.Add(1)
+		go s.forward(l, fmt.Sprintf("127.0.0.1:%d", to))
+	}
+	return nil
+}
+
 // track makes Close close c too.
 func (s *Server) track(c ...io.Closer) {
 	s.mu.Lock()

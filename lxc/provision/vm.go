@@ -47,6 +47,9 @@ type VMEnv struct {
 	// a saltgo minion it is run alone, as makina-states ran boot-salt.sh
 	// --initial-highstate.
 	BootstrapCommand string
+	// ServiceWait is how long minion_services waits for a started
+	// minion service to run (0: DefaultServiceWait).
+	ServiceWait time.Duration
 }
 
 // Paths inside the VM written by the VM steps. VMGrainsFile,
@@ -96,8 +99,9 @@ func MinionLayout(s *Settings) VMMinion {
 	}
 }
 
-// DefaultVMSteps are the VM steps of the seed document, in order.
-var DefaultVMSteps = []string{"spawn", "hostsfile", "sshkeys", "grains", "initial_setup", "initial_highstate"}
+// DefaultVMSteps are the VM steps of the seed document, in order, then
+// minion_services (the VM's minions as services of its init).
+var DefaultVMSteps = []string{"spawn", "hostsfile", "sshkeys", "grains", "initial_setup", "initial_highstate", "minion_services"}
 
 // ProvisionVM runs steps (DefaultVMSteps when empty) for one VM and stops
 // at the first failed step, like mc_cloud_vm.provision.
@@ -122,6 +126,8 @@ func ProvisionVM(ctx context.Context, env *VMEnv, s *Settings, steps []string) (
 			r, err = InitialSetup(ctx, env, s)
 		case "initial_highstate":
 			r, err = InitialHighstate(ctx, env, s)
+		case "minion_services":
+			r, err = MinionServices(ctx, env, s)
 		default:
 			err = fmt.Errorf("lxc: unknown vm step %q (want one of %s)", st, strings.Join(DefaultVMSteps, ", "))
 			r = &StepResult{Name: st, Comment: err.Error(), Changes: data.NewMap()}
@@ -461,19 +467,8 @@ func bootstrapMinion(ctx context.Context, env *VMEnv, s *Settings, res *StepResu
 		}
 	}
 	if env.MinionBinary != "" {
-		st, err := os.Stat(env.MinionBinary)
-		if err != nil {
-			return fmt.Errorf("lxc: minion binary: %w", err)
-		}
-		r, err := c.Run(ctx, s.Name, []string{"/bin/sh", "-c", `[ -f "$1" ] && wc -c < "$1" || echo -1`, "sh", VMMinionBinary}, nil, nil)
-		if err != nil {
+		if err := installBinary(ctx, env, s, res); err != nil {
 			return err
-		}
-		if strings.TrimSpace(string(r.Stdout)) != fmt.Sprint(st.Size()) {
-			if err := c.CopyFile(ctx, s.Name, env.MinionBinary, VMMinionBinary, 0o755); err != nil {
-				return err
-			}
-			res.Changes.Set(VMMinionBinary, "installed")
 		}
 	}
 	lay := MinionLayout(s)

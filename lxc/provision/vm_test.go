@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/saltgo/saltgo/lxc/lxctest"
 	"github.com/saltgo/saltgo/lxc/provision"
@@ -20,6 +21,7 @@ func TestVMStepsInsideContainer(t *testing.T) {
 	// and answers a one-state highstate.
 	standIn := `#!/bin/sh
 # saltgo stand-in
+case "$1" in *minion) echo "$@" >> /root/saltgo-services.log; while :; do sleep 1; done;; esac
 echo "$@" >> /root/saltgo-args.log
 echo '{"local": {"cmd_|-boot_|-true_|-run": {"name": "true", "changes": {"retcode": 0}, "result": true, "comment": "Command \"true\" run", "__id__": "boot", "__run_num__": 0}}}'
 `
@@ -130,13 +132,145 @@ echo '{"local": {"cmd_|-boot_|-true_|-run": {"name": "true", "changes": {"retcod
 	if got := read("/root/saltgo-args.log"); strings.Count(got, "\n") != 1 {
 		t.Errorf("highstate ran twice: %q", got)
 	}
+	// The minion runs as a service of busybox's init (a respawn line in
+	// /etc/inittab), once.
+	if tab := read("/etc/inittab"); strings.Count(tab, "::respawn:/usr/local/bin/saltgo minion\n") != 1 {
+		t.Errorf("inittab:\n%s", tab)
+	}
+	pids := func() string {
+		out, err := c.Run(ctx, s.Name, []string{"/bin/sh", "-c", `for d in /proc/[0-9]*; do [ "$(tr '\000' ' ' < $d/cmdline)" = "/bin/sh /usr/local/bin/saltgo minion " ] && echo ${d#/proc/}; done; exit 0`}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(out.Stdout))
+	}
+	first := pids()
+	if first == "" || strings.Contains(first, "\n") {
+		t.Fatalf("minion service processes: %q", first)
+	}
+	if r := res[6]; !strings.Contains(r.Comment, "running under busybox") {
+		t.Errorf("minion_services: %+v", r)
+	}
+	// A new binary (other content, same size) replaces the old one and
+	// restarts the service.
+	if err := os.WriteFile(bin, []byte(strings.Replace(standIn, "saltgo stand-in", "saltgo stand-IN", 1)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	res3, err := provision.ProvisionVM(ctx, env, s, []string{"initial_setup", "minion_services"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch, _ := res3[0].Changes.Get(provision.VMMinionBinary); !strings.HasPrefix(ch.(string), "replaced (sha256 ") {
+		t.Errorf("binary not replaced: %+v", res3[0].Changes)
+	}
+	if ch, _ := res3[1].Changes.Get("saltgo-salt-minion"); ch != "restarted" {
+		t.Errorf("service not restarted: %+v", res3[1])
+	}
+	if got := read(provision.VMMinionBinary); !strings.Contains(got, "saltgo stand-IN") {
+		t.Errorf("minion binary: %q", got)
+	}
+	second := pids()
+	if second == "" || second == first {
+		t.Errorf("service pid %q after the restart (was %q)", second, first)
+	}
+	// The service starts with the container.
+	if _, err := c.Stop(ctx, s.Name, 10, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Start(ctx, s.Name); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; pids() == ""; i++ {
+		if i > 50 {
+			t.Fatal("minion service not back after a container restart")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// A mode change: mastersalt adds the mastersalt-minion and points the
+	// salt-minion at the VM's local master (restarted to read it); back in
+	// salt mode the mastersalt-minion is retired and the salt-minion
+	// restarted with the controller's master again.
+	count := func(cmd string) int {
+		out, err := c.Run(ctx, s.Name, []string{"/bin/sh", "-c", `for d in /proc/[0-9]*; do tr '\000' ' ' < $d/cmdline; echo; done`}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Count(string(out.Stdout), "/bin/sh /usr/local/bin/saltgo "+cmd+" \n")
+	}
+	for _, step := range []struct {
+		mode, salt, master string
+		mastersalt         int
+	}{
+		{"mastersalt", "restarted", "127.0.0.1", 1},
+		{"salt", "restarted", "10.5.0.1", 0},
+	} {
+		s.Mode = step.mode
+		rs, err := provision.ProvisionVM(ctx, env, s, []string{"initial_setup", "minion_services"})
+		if err != nil {
+			t.Fatalf("mode %s: %v", step.mode, err)
+		}
+		if ch, _ := rs[1].Changes.Get("saltgo-salt-minion"); ch != step.salt {
+			t.Errorf("mode %s: salt-minion %v: %+v", step.mode, ch, rs[1].Changes)
+		}
+		for i := 0; count("mastersalt-minion") != step.mastersalt || count("minion") != 1; i++ {
+			if i > 50 {
+				t.Fatalf("mode %s: %d mastersalt-minion, %d minion processes", step.mode, count("mastersalt-minion"), count("minion"))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if mc := read(provision.VMMinionConfig); !strings.Contains(mc, "master: "+step.master+"\n") {
+			t.Errorf("mode %s: salt-minion config:\n%s", step.mode, mc)
+		}
+	}
+	// A daemon that does not stay up under busybox's init: the step fails
+	// naming it, /etc/inittab is restored and no respawn is left.
+	before := read("/etc/inittab")
+	clean := before[:strings.Index(before, "# saltgo minion services begin")]
+	if err := c.WriteFile(ctx, s.Name, "/etc/inittab", []byte(clean), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WriteFile(ctx, s.Name, provision.VMMinionBinary, []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := c.Run(ctx, s.Name, []string{"/bin/sh", "-c", `kill -HUP 1; sleep 0.3; for d in /proc/[0-9]*; do [ "$(tr '\000' ' ' < $d/cmdline)" = "/bin/sh /usr/local/bin/saltgo minion " ] && kill ${d#/proc/}; done; exit 0`}, nil, nil); err != nil || out.Status != 0 {
+		t.Fatalf("reset: %v %+v", err, out)
+	}
+	for i := 0; count("minion") != 0; i++ {
+		if i > 50 {
+			t.Fatal("minion still running after its inittab line was removed")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	env.ServiceWait = 2 * time.Second
+	r, err := provision.MinionServices(ctx, env, s)
+	if err == nil || r.Result || !strings.Contains(r.Comment, "the saltgo-salt-minion service of "+s.Name+" (/usr/local/bin/saltgo minion) is not running") {
+		t.Errorf("crashing daemon: %v %+v", err, r)
+	}
+	if got := read("/etc/inittab"); got != clean {
+		t.Errorf("inittab not restored:\n%s", got)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := count("minion"); n != 0 {
+		t.Errorf("%d minion processes left", n)
+	}
+	// A guest whose init is unknown: a clear error, nothing written.
+	if out, err := c.Run(ctx, s.Name, []string{"/bin/sh", "-c", "rm /etc/inittab /sbin/init; printf '#!/bin/sh\\nexec sleep 1000\\n' > /sbin/init; chmod 755 /sbin/init"}, nil, nil); err != nil || out.Status != 0 {
+		t.Fatalf("break init: %v %+v", err, out)
+	}
+	r, err = provision.MinionServices(ctx, env, s)
+	if err == nil || r.Result || !strings.Contains(r.Comment, s.Name+" has no init saltgo can run its minion under: /sbin/init is neither systemd, busybox, nor sysvinit") {
+		t.Errorf("unknown init: %v %+v", err, r)
+	}
+	if _, err := c.ReadFile(ctx, s.Name, "/etc/inittab"); err == nil {
+		t.Error("an inittab was written for an unknown init")
+	}
 	// Without the marker, a minion or a bootstrap command there is
 	// nothing to run.
 	env.BootstrapCommand = ""
 	if out, err := c.Run(ctx, s.Name, []string{"rm", provision.VMHighstateMarker, provision.VMMinionBinary}, nil, nil); err != nil || out.Status != 0 {
 		t.Fatalf("rm: %v %+v", err, out)
 	}
-	r, err := provision.InitialHighstate(ctx, env, s)
+	r, err = provision.InitialHighstate(ctx, env, s)
 	if err != nil || r.Changed() || !strings.Contains(r.Comment, "skipped") {
 		t.Errorf("no minion, no bootstrap command: %v %+v", err, r)
 	}

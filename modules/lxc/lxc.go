@@ -426,7 +426,8 @@ func CloudInitInterface(c *liblxc.Client, s *provision.Settings) (*data.Map, err
 }
 
 // CloudInit spawns the VM and runs its provisioning steps (spawn, then
-// hostsfile, sshkeys, grains, initial_setup, initial_highstate); the
+// hostsfile, sshkeys, grains, initial_setup, initial_highstate,
+// minion_services); the
 // result has Salt's result/comment plus the per-step results.
 func CloudInit(ctx context.Context, env *provision.VMEnv, s *provision.Settings) (*data.Map, error) {
 	res, err := provision.ProvisionVM(ctx, env, s, nil)

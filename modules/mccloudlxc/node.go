@@ -60,7 +60,8 @@ func NodeFuncs() []*host.Func {
 		vmStep("sshkeys", "Authorize the controller's root keys for root in the VM."),
 		vmStep("grains", "Set the VM grains (is.vm, is.lxcvm, nodetype lxccontainer) in the VM."),
 		vmStep("initial_setup", "Set the users' password and bootstrap the saltgo minion in the VM."),
-		vmStep("initial_highstate", "Run the bootstrap command once in the VM."),
+		vmStep("initial_highstate", "Run the VM's first highstate (and the bootstrap command) once in the VM."),
+		vmStep("minion_services", "Run the VM's saltgo minions (by its mode) as services of the guest's init (systemd, sysvinit or busybox) and (re)start them."),
 		{Name: "provision_vm", Params: []host.Param{host.Req("vm"), host.Opt("compute_node", nil), host.Opt("steps", nil), host.Opt("settings", nil)},
 			Fn: func(ctx context.Context, c *host.Call) (any, error) {
 				steps, err := stepList(c.Get("steps"))
@@ -69,7 +70,7 @@ func NodeFuncs() []*host.Func {
 				}
 				return runSteps(ctx, c, steps, false)
 			},
-			Doc: nodeDoc("Run the VM steps (spawn, hostsfile, sshkeys, grains, initial_setup, initial_highstate) and stop at the first failure.", "steps\n    a list or comma-separated string of steps", "mc_cloud_lxc.provision_vm vm1.example.com")},
+			Doc: nodeDoc("Run the VM steps (spawn, hostsfile, sshkeys, grains, initial_setup, initial_highstate, minion_services) and stop at the first failure.", "steps\n    a list or comma-separated string of steps", "mc_cloud_lxc.provision_vm vm1.example.com")},
 		{Name: "destroy_vm", Params: []host.Param{host.Req("vm"), host.Opt("compute_node", nil)}, Fn: destroyVM,
 			Doc: nodeDoc("Stop and destroy the VM's container, remove its reverse-port forwarding rules and its pre-accepted minion key.", "", "mc_cloud_lxc.destroy_vm vm1.example.com")},
 	}

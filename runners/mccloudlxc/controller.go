@@ -92,6 +92,11 @@ type Controller struct {
 	settingsOpts settings.Options
 	settingsErr  error
 	images       imageSet
+	// masters holds the other mode's master (masterFor); otherNode, when
+	// set, replaces the client built from its options (tests).
+	masters   masters
+	otherNode func(opts *data.Map) Node
+	log       *slog.Logger
 }
 
 // envError is a problem with the environment the runner runs in (no
@@ -145,10 +150,17 @@ func newControllerEnv(ctx context.Context, env *host.Env, node Node, test bool, 
 	ctl.PingTimeout = optDuration(env.Opts, OptPingTimeout, optDuration(env.Opts, "timeout", 5*time.Second))
 	ctl.StepTimeout = optDuration(env.Opts, OptStepTimeout, ctl.StepTimeout)
 	ctl.Progress = newProgress(env)
+	ctl.log = env.Logger()
 
 	release := func() {}
 	if node == nil {
 		node, _ = nodeService.Get(env)
+	}
+	if node != nil {
+		// An injected Node (tests, an embedding program) also reaches
+		// the minions of the other mode's master.
+		injected := node
+		ctl.otherNode = func(*data.Map) Node { return injected }
 	}
 	if node == nil {
 		cl, owned, err := client.FromEnv(env, env.Opts)
@@ -171,12 +183,13 @@ func newControllerEnv(ctx context.Context, env *host.Env, node Node, test bool, 
 	}
 	ctl.Pillar = p
 	ctl.settingsOpts = settingsOptions(env.Opts, ctl.ID)
+	ctl.settingsOpts.ModeMasterPorts = ctl.modePorts()
 	ctl.Settings, ctl.settingsErr = settings.Load(p, ctl.settingsOpts)
 	if ctl.settingsErr != nil {
 		release()
 		return nil, func() {}, &envError{ctl.settingsErr.Error()}
 	}
-	return ctl, release, nil
+	return ctl, func() { ctl.masters.close(); release() }, nil
 }
 
 // nodeService is the host.Env slot a test (or an embedding program) may
@@ -420,10 +433,15 @@ func (ctl *Controller) ComputeNodeOf(vm string) (string, error) {
 // Reachable pings a minion up to PingTries times; the error says why it
 // is not usable (unknown to the master, not answering, master problem).
 func (ctl *Controller) Reachable(ctx context.Context, id string) error {
-	tries := max(ctl.PingTries, 1)
+	return reachable(ctx, ctl.Node, id, ctl.PingTries, ctl.PingTimeout)
+}
+
+// reachable pings id through node up to tries times.
+func reachable(ctx context.Context, node Node, id string, tries int, timeout time.Duration) error {
+	tries = max(tries, 1)
 	var last error
 	for i := 0; i < tries; i++ {
-		ok, err := ctl.Node.Ping(ctx, id, ctl.PingTimeout)
+		ok, err := node.Ping(ctx, id, timeout)
 		if ok {
 			return nil
 		}

@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,6 +23,7 @@ import (
 	"github.com/saltgo/saltgo/cli/console"
 	minioncli "github.com/saltgo/saltgo/cli/minion"
 	runcli "github.com/saltgo/saltgo/cli/run"
+	saltcli "github.com/saltgo/saltgo/cli/salt"
 	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/internal/mastertest"
@@ -64,25 +65,25 @@ func TestMain(m *testing.M) {
 }
 
 // e2ePillar is the seed document's form: two VMs on cn1, from scratch
-// (busybox), with their IPs; the VM minions sign in to the master through
-// the bridge address.
-func e2ePillar(retPort int) string {
-	return fmt.Sprintf(`makina-states.services.cloud.lxc.targets.cn1:
+// (busybox), with their IPs: vm1 in mastersalt mode (the default), vm2 in
+// salt mode. The VM minions sign in through the bridge address, on the
+// port of the controller's master of their mode (no master_port in the
+// pillar: the runner's default by mode).
+func e2ePillar() string {
+	return `makina-states.services.cloud.lxc.targets.cn1:
   vm1.e2e.test:
     ip: 10.5.0.11
     profile_type: dir-scratch
     image: busybox
     password: foobar
     master: 10.5.0.1
-    master_port: %d
   vm2.e2e.test:
     ip: 10.5.0.12
     profile_type: dir-scratch
     image: busybox
     mode: salt
     master: 10.5.0.1
-    master_port: %d
-`, retPort, retPort)
+`
 }
 
 type runOut struct {
@@ -127,28 +128,38 @@ func TestE2EInstallVTAndProvision(t *testing.T) {
 	mustWrite(t, filepath.Join(tree, "top.sls"), "base:\n  '*':\n    - vm\n")
 	mustWrite(t, filepath.Join(tree, "vm.sls"), "e2e-highstate:\n  file.managed:\n    - name: /etc/e2e-highstate\n    - contents: {{ grains['id'] }}\n")
 
-	var pillarMu sync.Mutex
-	var pillarText string
-	// The master serves the image archives the runner prepares from this
-	// environment of its file_roots.
-	imgRoot := filepath.Join(dir, "image-archives")
-	m, err := mastertest.StartServer(mastertest.ServerConfig{Dir: filepath.Join(dir, "master"), FileRoots: map[string][]string{"base": {tree}, "mc_cloud_lxc_images": {imgRoot}}, Pillar: func(id string, _ *data.Map) *data.Map {
-		pillarMu.Lock()
-		defer pillarMu.Unlock()
+	pillarText := e2ePillar()
+	pillarOf := func(id string, _ *data.Map) *data.Map {
 		v, _ := saltyaml.Load([]byte(pillarText))
 		p, _ := v.(*data.Map)
 		if p == nil {
 			p = data.NewMap()
 		}
 		return p
-	}})
+	}
+	// Two masters play the controller's: m its mastersalt master (the
+	// runner runs on it as mastersalt-run; the compute node and
+	// mastersalt-mode VMs are its minions), sm its salt master (salt-mode
+	// VMs). m serves the image archives the runner prepares from this
+	// environment of its file_roots. Both are reached from the namespace
+	// at 10.5.0.1 on their own ports.
+	imgRoot := filepath.Join(dir, "image-archives")
+	m, err := mastertest.StartServer(mastertest.ServerConfig{Dir: filepath.Join(dir, "master"), FileRoots: map[string][]string{"base": {tree}, "mc_cloud_lxc_images": {imgRoot}}, Pillar: pillarOf})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(m.Close)
-	pillarText = e2ePillar(m.M.RetPort())
-	if err := m.ForwardFromNetns(ns.Name, "10.5.0.1", m.M.RetPort(), m.M.PubPort()); err != nil {
+	sm, err := mastertest.StartServer(mastertest.ServerConfig{Dir: filepath.Join(dir, "salt-master"), FileRoots: map[string][]string{"base": {tree}}, Pillar: pillarOf})
+	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(sm.Close)
+	// The VM minions use the ports of the master configs (the runner's
+	// default master_port by mode is the config's ret_port).
+	for _, srv := range []*mastertest.Server{m, sm} {
+		if err := srv.ForwardConfPortsFromNetns(ns.Name, "10.5.0.1"); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// The controller's pillar (the master's pillar_roots).
@@ -156,10 +167,12 @@ func TestE2EInstallVTAndProvision(t *testing.T) {
 	mustWrite(t, filepath.Join(proot, "top.sls"), "base:\n  '*':\n    - cloud\n")
 	// post_deploy_controller writes the salt-cloud files where salt-cloud
 	// -c <master conf dir> reads them.
-	mustWrite(t, filepath.Join(proot, "cloud.sls"), fmt.Sprintf("%smakina-states.cloud.prefix: %s\nmakina-states.cloud.master: 10.5.0.1\nmakina-states.cloud.master_port: %d\n", pillarText, m.ConfDir, m.M.RetPort()))
+	mustWrite(t, filepath.Join(proot, "cloud.sls"), fmt.Sprintf("%smakina-states.cloud.prefix: %s\nmakina-states.cloud.master: 10.5.0.1\n", pillarText, m.ConfDir))
+	// mc_cloud_lxc.salt_master_config: where the runner finds the salt
+	// master (its pki_dir, ret_port, key) for salt-mode VMs.
 	appendConf(t, filepath.Join(m.ConfDir, "master"), fmt.Sprintf(
-		"pillar_roots:\n  base:\n    - %s\nfile_roots:\n  base:\n    - %s\n  mc_cloud_lxc_images:\n    - %s\nmc_cloud_lxc.controller_id: ctl.e2e.test\nmc_cloud_lxc.alloc_root: %s\nmc_cloud_lxc.ping_tries: 3\nmc_cloud_lxc.ping_timeout: 2\nmc_cloud_lxc.images_source: %s\nmc_cloud_lxc.image_template: busybox\nmc_cloud_lxc.cron_dir: %s\n",
-		proot, tree, imgRoot, filepath.Join(dir, "alloc"), filepath.Join(dir, "images"), filepath.Join(dir, "cron.d")))
+		"pillar_roots:\n  base:\n    - %s\nfile_roots:\n  base:\n    - %s\n  mc_cloud_lxc_images:\n    - %s\nmc_cloud_lxc.controller_id: ctl.e2e.test\nmc_cloud_lxc.alloc_root: %s\nmc_cloud_lxc.ping_tries: 5\nmc_cloud_lxc.ping_timeout: 2\nmc_cloud_lxc.images_source: %s\nmc_cloud_lxc.image_template: busybox\nmc_cloud_lxc.cron_dir: %s\nmc_cloud_lxc.salt_master_config: %s\n",
+		proot, tree, imgRoot, filepath.Join(dir, "alloc"), filepath.Join(dir, "images"), filepath.Join(dir, "cron.d"), filepath.Join(sm.ConfDir, "master")))
 
 	// The controller has no image yet: install_vt creates the default one
 	// from the busybox template, and it exists only on the controller
@@ -190,7 +203,6 @@ lxc.netns: %s
 mc_cloud_lxc.alloc_root: %s
 mc_cloud_lxc.grains_file: %s
 mc_cloud_lxc.minion_binary: %s
-mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-minion; else m=minion; fi; setsid /usr/local/bin/saltgo $m >/var/log/saltgo-minion.log 2>&1 </dev/null &'
 `, m.M.RetPort(), filepath.Join(cn, "pki"), filepath.Join(cn, "cache"), filepath.Join(cn, "sock"), filepath.Join(cn, "minion.log"),
 		lc.Path(), ns.Name, filepath.Join(cn, "alloc"), filepath.Join(cn, "grains"), exe))
 	mctx, stopMinion := context.WithCancel(context.Background())
@@ -253,17 +265,22 @@ mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-mi
 	r = saltRun(t, ctx, conf, "mc_cloud_lxc.provision_vms", "cn1")
 	if r.code != 0 || r.ret["result"] != true {
 		for _, vm := range []string{"vm1.e2e.test", "vm2.e2e.test"} {
-			out, err := lc.Run(ctx, vm, []string{"/bin/sh", "-c", "cat /var/log/saltgo-minion.log; ps; ls -lR /usr/local/bin /etc/salt /etc/mastersalt; cat /etc/*salt/minion.d/*"}, nil, nil)
+			out, err := lc.Run(ctx, vm, []string{"/bin/sh", "-c", "tail -n 30 /var/log/salt/minion /var/log/mastersalt/minion; ps; cat /etc/inittab; ls -lR /usr/local/bin /etc/salt /etc/mastersalt; cat /etc/*salt/minion.d/*"}, nil, nil)
 			if err == nil {
 				t.Logf("%s:\n%s%s", vm, out.Stdout, out.Stderr)
 			}
 		}
 		t.Fatalf("provision_vms: exit %d %v", r.code, r.ret)
 	}
-	for _, vm := range []struct{ name, ip, conf string }{
-		{"vm1.e2e.test", "10.5.0.11", "/etc/mastersalt/minion.d/saltgo-lxc.conf"},
-		{"vm2.e2e.test", "10.5.0.12", "/etc/salt/minion.d/saltgo-lxc.conf"},
-	} {
+	vms := []struct {
+		name, ip, conf string
+		master, other  *mastertest.Server
+		procs          []string
+	}{
+		{"vm1.e2e.test", "10.5.0.11", "/etc/mastersalt/minion.d/saltgo-lxc.conf", m, sm, []string{"mastersalt-minion", "minion"}},
+		{"vm2.e2e.test", "10.5.0.12", "/etc/salt/minion.d/saltgo-lxc.conf", sm, m, []string{"minion"}},
+	}
+	for _, vm := range vms {
 		in, err := lc.Info(ctx, vm.name)
 		if err != nil || in.State != "running" {
 			t.Fatalf("%s: %v %+v", vm.name, err, in)
@@ -277,11 +294,14 @@ mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-mi
 		}
 		body := ns.Get(vm.ip+":8080", "/hostname")
 		if !strings.HasPrefix(string(body), "HTTP/1.") {
-			t.Errorf("TCP to %s in the namespace: %q", vm.ip, body)
+			t.Errorf("TCP to %s in the namespace: %q", vm.name, body)
 		}
-		// The VM minion signed in with the pre-accepted key.
-		if _, err := os.Stat(filepath.Join(m.PKIDir, "minions", vm.name)); err != nil {
+		// The VM minion's key is accepted on the master of its mode only.
+		if _, err := os.Stat(filepath.Join(vm.master.PKIDir, "minions", vm.name)); err != nil {
 			t.Errorf("%s key not accepted: %v", vm.name, err)
+		}
+		if _, err := os.Stat(filepath.Join(vm.other.PKIDir, "minions", vm.name)); err == nil {
+			t.Errorf("%s key accepted on the master of the other mode", vm.name)
 		}
 		// Its first highstate ran through the master, in its mode's
 		// stack (vm1: mastersalt, the default; vm2: salt).
@@ -291,7 +311,39 @@ mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-mi
 		if _, err := lc.ReadFile(ctx, vm.name, vm.conf); err != nil {
 			t.Errorf("%s minion config: %v", vm.name, err)
 		}
+		// Its minions run as services of busybox's init, and it answers
+		// test.ping through the master of its mode, not the other one.
+		checkServices(t, ctx, lc, vm.name, vm.procs)
+		if !pingThrough(t, ctx, vm.master, vm.name, 1) {
+			t.Errorf("%s does not answer through the master of its mode", vm.name)
+		}
+		if pingThrough(t, ctx, vm.other, vm.name, 1) {
+			t.Errorf("%s answers through the master of the other mode", vm.name)
+		}
 	}
+	// The mastersalt VM's salt-minion joins the VM's local master.
+	if b, err := lc.ReadFile(ctx, "vm1.e2e.test", "/etc/salt/minion.d/saltgo-lxc.conf"); err != nil || !strings.Contains(string(b), "master: 127.0.0.1\nmaster_port: 4506\n") {
+		t.Errorf("vm1 salt-minion config: %q %v", b, err)
+	}
+	// get_settings_for_vm: master_port is the port of the master of the
+	// VM's mode.
+	for _, vm := range vms {
+		r := saltRun(t, ctx, conf, "mc_cloud_lxc.get_settings_for_vm", "cn1", vm.name)
+		if want := confPort(t, vm.master); fmt.Sprint(r.ret["master_port"]) != want {
+			t.Errorf("%s master_port %v, want %s (the ret_port of the master of its mode)", vm.name, r.ret["master_port"], want)
+		}
+	}
+	// A restarted container gets its minion back: it answers again.
+	if _, err := lc.Stop(ctx, "vm1.e2e.test", 10, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lc.Start(ctx, "vm1.e2e.test"); err != nil {
+		t.Fatal(err)
+	}
+	if !pingThrough(t, ctx, m, "vm1.e2e.test", 15) {
+		t.Error("vm1 does not answer after a container restart")
+	}
+	checkServices(t, ctx, lc, "vm1.e2e.test", vms[0].procs)
 	// 3. A second install_vt and provision change nothing (no image is
 	// packed or sent: the node's .ms_version is the controller's).
 	imgVersion := readTrim(t, filepath.Join(nodeImage, ".ms_version"))
@@ -307,6 +359,17 @@ mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-mi
 	if r.code != 0 || r.ret["result"] != true || len(changesOf(r)) != 0 {
 		t.Errorf("second provision_vms: exit %d changes %v", r.code, changesOf(r))
 	}
+	// 3b. A VM minion key the master of its mode rejected: the ping step
+	// says so instead of waiting for an answer.
+	rej := filepath.Join(m.PKIDir, "minions_rejected", "vm1.e2e.test")
+	mustWrite(t, rej, "rejected\n")
+	r = saltRun(t, ctx, conf, "mc_cloud_lxc.provision", "vm1.e2e.test", "steps=ping")
+	if r.code == 0 || !strings.Contains(fmt.Sprint(r.ret["comment"]), "the mastersalt master rejected the key of vm1.e2e.test (it is in "+rej+")") {
+		t.Errorf("rejected key: exit %d %v", r.code, r.ret)
+	}
+	if err := os.Remove(rej); err != nil {
+		t.Fatal(err)
+	}
 	// 4. Bad input: unknown compute node.
 	r = saltRun(t, ctx, conf, "mc_cloud_lxc.install_vt", "cn9")
 	if r.code == 0 || !strings.Contains(fmt.Sprint(r.ret["comment"]), "cn9 is not a compute node declared") {
@@ -320,8 +383,8 @@ mc_cloud_lxc.bootstrap_command: 'if [ -d /etc/mastersalt ]; then m=mastersalt-mi
 	if ok, _ := lc.Exists(ctx, "vm2.e2e.test"); ok {
 		t.Error("vm2 container still exists")
 	}
-	if _, err := os.Stat(filepath.Join(m.PKIDir, "minions", "vm2.e2e.test")); err == nil {
-		t.Error("vm2 key still accepted")
+	if _, err := os.Stat(filepath.Join(sm.PKIDir, "minions", "vm2.e2e.test")); err == nil {
+		t.Error("vm2 key still accepted on the salt master")
 	}
 	// 5b. salt-cloud on the files post_deploy_controller wrote: -p makes a
 	// VM from a profile, -d -y removes it.
@@ -543,6 +606,57 @@ func e2eCloudMap(t *testing.T, ctx context.Context, m *mastertest.Server, lc *li
 	if _, err := os.Stat(filepath.Join(imageRootfs, "bin", "busybox")); err != nil {
 		t.Errorf("node image rootfs after -d -m: %v", err)
 	}
+}
+
+// checkServices asserts that the VM's saltgo minions (saltgo <cmd>) run
+// as respawn entries of busybox's init, once each.
+func checkServices(t *testing.T, ctx context.Context, lc *liblxc.Client, vm string, cmds []string) {
+	t.Helper()
+	tab, err := lc.ReadFile(ctx, vm, "/etc/inittab")
+	if err != nil {
+		t.Errorf("%s inittab: %v", vm, err)
+	}
+	out, err := lc.Run(ctx, vm, []string{"/bin/sh", "-c", `for d in /proc/[0-9]*; do tr '\000' ' ' < $d/cmdline; echo; done`}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cmds {
+		line := provision.VMMinionBinary + " " + c
+		if n := strings.Count(string(tab), "::respawn:"+line+"\n"); n != 1 {
+			t.Errorf("%s inittab has %d respawn lines for %s:\n%s", vm, n, line, tab)
+		}
+		if n := strings.Count(string(out.Stdout), line+" \n"); n != 1 {
+			t.Errorf("%s runs %d processes %q:\n%s", vm, n, line, out.Stdout)
+		}
+	}
+}
+
+// confPort is the ret_port of a test master's config file.
+func confPort(t *testing.T, srv *mastertest.Server) string {
+	t.Helper()
+	_, p, err := net.SplitHostPort(srv.Rep.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// pingThrough runs salt <id> test.ping on the test master srv, up to
+// tries times; it tells whether the minion answered.
+func pingThrough(t *testing.T, ctx context.Context, srv *mastertest.Server, id string, tries int) bool {
+	t.Helper()
+	for i := 0; i < tries; i++ {
+		var out, errb bytes.Buffer
+		code := saltcli.Main(ctx, "salt", []string{"-c", srv.ConfDir, "--out", "json", "-t", "3", id, "test.ping"}, console.IO{Stdout: &out, Stderr: &errb})
+		var ret map[string]any
+		if code == 0 && json.Unmarshal(out.Bytes(), &ret) == nil && ret[id] == true {
+			return true
+		}
+		if i == tries-1 {
+			t.Logf("salt -c %s %s test.ping -> exit %d %s %s", srv.ConfDir, id, code, out.String(), errb.String())
+		}
+	}
+	return false
 }
 
 func mustWrite(t *testing.T, p, s string) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/saltgo/saltgo/config"
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/host"
 	"github.com/saltgo/saltgo/internal/mastertest"
@@ -172,6 +173,8 @@ type rig struct {
 	opts     *data.Map
 	node     *fakeNode
 	progress *mastertest.SyncBuffer
+	// flavour, when set, is the runner's (salt-run or mastersalt-run).
+	flavour config.Flavour
 }
 
 func newRig(t *testing.T, node *fakeNode, pillarText string) *rig {
@@ -211,6 +214,9 @@ func must(t *testing.T, err error) {
 func (r *rig) call(t *testing.T, fun string, words ...string) *data.Map {
 	t.Helper()
 	env := &host.Env{ID: "ctl_master", Opts: r.opts, Stderr: r.progress}
+	if r.flavour.Name != "" {
+		env.Config = &config.Config{Flavour: r.flavour}
+	}
 	nodeService.Set(env, r.node)
 	res := host.Execute(context.Background(), env, host.Runner, "mc_cloud_lxc."+fun, host.ParseInput(words, nil), nil)
 	if res.Err != nil {

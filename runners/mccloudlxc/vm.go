@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,9 +18,11 @@ import (
 	"github.com/saltgo/saltgo/transport/crypt"
 )
 
-// DefaultVMSteps are the provisioning steps of the seed document, then a
-// ping of the new VM minion (makina-states' post_provision ping).
-var DefaultVMSteps = []string{"spawn", "hostsfile", "sshkeys", "grains", "initial_setup", "initial_highstate", "ping"}
+// DefaultVMSteps are the provisioning steps of the seed document, the VM's
+// minions as services of its init (minion_services), then a ping of the
+// new VM minion through the master of its mode (makina-states'
+// post_provision ping).
+var DefaultVMSteps = []string{"spawn", "hostsfile", "sshkeys", "grains", "initial_setup", "initial_highstate", "minion_services", "ping"}
 
 var validVMSteps = map[string]bool{}
 
@@ -126,10 +129,21 @@ func (ctl *Controller) provisionVM(ctx context.Context, cn, vm string, steps []s
 		ctl.dryRunVM(ctx, cn, vm, steps, ret)
 		return
 	}
+	// The master of the VM's mode is found before anything is made.
+	if slices.Contains(steps, "initial_setup") || slices.Contains(steps, "ping") {
+		if _, err := ctl.masterFor(v.Mode); err != nil {
+			err = fmt.Errorf("vm %s (mode %s): %w", vm, v.Mode, err)
+			ret.Fail()
+			ret.Comment(p.Red(fmt.Sprintf("Cannot provision %s: %v", who, err)) + "\n")
+			ret.Trace(fmt.Sprintf("%s: master of mode %s: %v\n", who, v.Mode, err))
+			ctl.Progress.Step(who, "master", "failed", err.Error(), ctl.Progress.now().Sub(start))
+			return
+		}
+	}
 	spawned := false
 	for _, step := range steps {
 		if step == "ping" {
-			ok := ctl.vmPing(ctx, cn, vm, ret)
+			ok := ctl.vmPing(ctx, cn, vm, v.Mode, ret)
 			if !ok {
 				ctl.halfProvisioned(cn, vm, step, spawned, ret)
 				return
@@ -219,8 +233,10 @@ func mergeFlat(ret, sub *Result) {
 	}
 }
 
-// vmPing waits for the new VM minion to answer through the master.
-func (ctl *Controller) vmPing(ctx context.Context, cn, vm string, ret *Result) bool {
+// vmPing waits for the new VM minion to answer test.ping through the
+// controller's master of the VM's mode (masterFor). A key that master
+// rejected or denied is said so, before and after the tries.
+func (ctl *Controller) vmPing(ctx context.Context, cn, vm, mode string, ret *Result) bool {
 	p := ctl.Paint
 	who := cn + "/" + vm
 	if ctl.Test {
@@ -228,22 +244,27 @@ func (ctl *Controller) vmPing(ctx context.Context, cn, vm string, ret *Result) b
 		return true
 	}
 	start := ctl.Progress.now()
-	err := ctl.Reachable(ctx, vm)
+	m, err := ctl.masterFor(mode)
+	if err == nil {
+		err = m.rejected(vm)
+	}
+	if err == nil {
+		err = reachable(ctx, m.node, vm, ctl.PingTries, ctl.PingTimeout)
+		if rerr := m.rejected(vm); err != nil && rerr != nil {
+			err = rerr
+		}
+	}
 	took := ctl.Progress.now().Sub(start)
 	if err != nil {
 		ret.Fail()
-		ret.Comment(p.Red(fmt.Sprintf("The minion of %s did not sign in: %v", vm, err)) + "\n")
+		ret.Comment(p.Red(fmt.Sprintf("The minion of %s did not sign in (mode %s): %v", vm, mode, err)) + "\n")
 		ret.Trace(fmt.Sprintf("%s: ping: %v\n", who, err))
 		ctl.Progress.Step(who, "ping", "failed", err.Error(), took)
 		return false
 	}
-	ret.Comment(p.Green(fmt.Sprintf("%s answers through the master", vm)) + "\n")
-	ctl.Progress.Step(who, "ping", "ok", "minion signed in", took)
+	ret.Comment(p.Green(fmt.Sprintf("%s answers through %s", vm, m.what())) + "\n")
+	ctl.Progress.Step(who, "ping", "ok", "minion signed in to "+m.what(), took)
 	return true
-}
-
-func (ctl *Controller) pkiDir() string {
-	return optString(ctl.Opts, "pki_dir", "/etc/salt/pki/master")
 }
 
 // vmMinionPub is the VM minion's public key, written by initial_setup in
@@ -271,14 +292,16 @@ func (ctl *Controller) acceptVMKey(ctx context.Context, cn, vm, mode string, ret
 	if _, err := crypt.ParsePublicKeyPEM([]byte(pub)); err != nil {
 		return fmt.Errorf("the public key of %s is not usable: %w", vm, err)
 	}
-	dir := ctl.pkiDir()
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return fmt.Errorf("the master pki_dir %s is not a directory here (run the runner on the master host): %v", dir, err)
+	m, err := ctl.masterFor(mode)
+	if err != nil {
+		return fmt.Errorf("vm %s (mode %s): %w", vm, mode, err)
 	}
-	for _, d := range []string{crypt.MinionsRejectedDir, crypt.MinionsDeniedDir} {
-		if _, err := os.Stat(filepath.Join(dir, d, vm)); err == nil {
-			return fmt.Errorf("the key of %s is in %s on the master: delete it (salt-key -d %s) first", vm, d, vm)
-		}
+	dir := m.pkiDir()
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("the pki_dir %s of %s is not a directory here (run the runner on the master host): %v", dir, m.what(), err)
+	}
+	if err := m.rejected(vm); err != nil {
+		return err
 	}
 	k := filepath.Join(dir, crypt.MinionsDir, vm)
 	cur, err := os.ReadFile(k)
@@ -300,7 +323,7 @@ func (ctl *Controller) acceptVMKey(ctx context.Context, cn, vm, mode string, ret
 	}
 	_ = os.Remove(filepath.Join(dir, crypt.MinionsPreDir, vm))
 	ret.SetChangeIn("minion_keys", vm, what)
-	ret.Comment(ctl.Paint.Green(fmt.Sprintf("  minion key of %s %s on the master", vm, what)) + "\n")
+	ret.Comment(ctl.Paint.Green(fmt.Sprintf("  minion key of %s %s on %s", vm, what, m.what())) + "\n")
 	return nil
 }
 
@@ -380,41 +403,49 @@ func (ctl *Controller) destroyVM(ctx context.Context, cn, vm string, ret *Result
 	ctl.deleteKey(ctx, vm, ret)
 }
 
-// deleteKey removes the VM's minion key with the key.delete wheel.
+// deleteKey removes the VM's minion key with the key.delete wheel of
+// each controller master holding it (the runner's, and the other mode's
+// when its config exists: keyMasters).
 func (ctl *Controller) deleteKey(ctx context.Context, vm string, ret *Result) {
 	p := ctl.Paint
 	start := ctl.Progress.now()
-	present := false
-	for _, d := range []string{crypt.MinionsDir, crypt.MinionsPreDir, crypt.MinionsRejectedDir, crypt.MinionsDeniedDir} {
-		if _, err := os.Stat(filepath.Join(ctl.pkiDir(), d, vm)); err == nil {
-			present = true
+	found := false
+	for _, m := range ctl.keyMasters() {
+		present := false
+		for _, d := range []string{crypt.MinionsDir, crypt.MinionsPreDir, crypt.MinionsRejectedDir, crypt.MinionsDeniedDir} {
+			if _, err := os.Stat(filepath.Join(m.pkiDir(), d, vm)); err == nil {
+				present = true
+			}
 		}
+		if !present {
+			continue
+		}
+		found = true
+		if ctl.Test {
+			ret.SetChangeIn("minion_keys", vm, "would be deleted")
+			ret.Comment(p.Yellow(fmt.Sprintf("  Minion key of %s: would be deleted", vm)) + "\n")
+			continue
+		}
+		d, err := m.node.Wheel(ctx, "key.delete", data.M("match", vm))
+		if err == nil {
+			if s, _ := d.Get("success"); s == false {
+				r, _ := d.Get("return")
+				err = fmt.Errorf("key.delete: %v", r)
+			}
+		}
+		if err != nil {
+			ret.Fail()
+			ret.Comment(p.Yellow(fmt.Sprintf("  Minion key of %s on %s: ", vm, m.what())) + p.Red(err.Error()) + "\n")
+			ret.Trace(fmt.Sprintf("%s: key.delete on %s: %v\n", vm, m.what(), err))
+			ctl.Progress.Step(vm, "key.delete", "failed", err.Error(), ctl.Progress.now().Sub(start))
+			continue
+		}
+		ret.SetChangeIn("minion_keys", vm, "deleted")
+		ret.Comment(p.Yellow(fmt.Sprintf("  Minion key of %s: ", vm)) + p.Green("deleted") + "\n")
+		ctl.Progress.Step(vm, "key.delete", "ok", "deleted from "+m.what(), ctl.Progress.now().Sub(start))
 	}
-	if !present {
+	if !found {
 		ret.Comment(p.Yellow(fmt.Sprintf("  Minion key of %s: none on the master", vm)) + "\n")
 		ctl.Progress.Step(vm, "key.delete", "ok", "no key", ctl.Progress.now().Sub(start))
-		return
 	}
-	if ctl.Test {
-		ret.SetChangeIn("minion_keys", vm, "would be deleted")
-		ret.Comment(p.Yellow(fmt.Sprintf("  Minion key of %s: would be deleted", vm)) + "\n")
-		return
-	}
-	d, err := ctl.Node.Wheel(ctx, "key.delete", data.M("match", vm))
-	if err == nil {
-		if s, _ := d.Get("success"); s == false {
-			r, _ := d.Get("return")
-			err = fmt.Errorf("key.delete: %v", r)
-		}
-	}
-	if err != nil {
-		ret.Fail()
-		ret.Comment(p.Yellow(fmt.Sprintf("  Minion key of %s: ", vm)) + p.Red(err.Error()) + "\n")
-		ret.Trace(fmt.Sprintf("%s: key.delete: %v\n", vm, err))
-		ctl.Progress.Step(vm, "key.delete", "failed", err.Error(), ctl.Progress.now().Sub(start))
-		return
-	}
-	ret.SetChangeIn("minion_keys", vm, "deleted")
-	ret.Comment(p.Yellow(fmt.Sprintf("  Minion key of %s: ", vm)) + p.Green("deleted") + "\n")
-	ctl.Progress.Step(vm, "key.delete", "ok", "deleted", ctl.Progress.now().Sub(start))
 }
