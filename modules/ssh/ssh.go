@@ -7,8 +7,7 @@ package ssh
 
 import (
 	"bytes"
-	"context" //nolint:gosec // a fingerprint_hash_type Salt accepts
-	//nolint:gosec // a fingerprint_hash_type Salt accepts
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
