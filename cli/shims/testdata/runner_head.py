@@ -69,3 +69,8 @@ def _forward(fun, args, kwargs):
     if ret is None and proc.returncode != 0:
         raise CommandExecutionError('saltgo {0}.{1} (exit {2}): {3}'.format(MODULE, fun, proc.returncode, err))
     return ret
+
+
+def cleanup(*args, **kwargs):
+    '\n    Release the allocations (IP, MAC, password, ssh/snmp reverse ports) of\n    the VMs that are no longer declared (pillar or salt-cloud -p record) and\n    whose container no longer exists on their compute node.\n\n    CLI Example:\n\n    .. code-block:: bash\n\n        mastersalt-run mc_cloud_lxc.cleanup compute_node=cn1 test=True\n    '
+    return _forward('cleanup', args, kwargs)
