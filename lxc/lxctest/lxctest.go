@@ -332,3 +332,22 @@ func NotAvailable(t testing.TB, env *host.Env, fun string, args []any, reasons .
 		t.Errorf("%s: retcode %d, return %q; want %q... with %q", fun, r.Retcode, s, want, reasons)
 	}
 }
+
+// WaitAddr waits (up to 5 s) until `ip addr show <iface>` in the container
+// shows want (busybox brings its interfaces up while init runs) and returns
+// what it printed last.
+func WaitAddr(t testing.TB, ctx context.Context, c *liblxc.Client, name, iface, want string) string {
+	t.Helper()
+	var out string
+	for i := 0; i < 50; i++ {
+		r, err := c.Run(ctx, name, []string{"ip", "addr", "show", iface}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out = string(r.Stdout); strings.Contains(out, want) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return out
+}

@@ -5,7 +5,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/saltgo/saltgo/data"
 	"github.com/saltgo/saltgo/lxc/liblxc"
@@ -13,22 +12,11 @@ import (
 	"github.com/saltgo/saltgo/lxc/provision"
 )
 
-// eth0 waits until the container's eth0 shows want (busybox brings it up
-// while init runs) and returns what `ip addr show eth0` printed.
+// eth0 waits until the container's eth0 shows want and returns what
+// `ip addr show eth0` printed.
 func eth0(t *testing.T, ctx context.Context, c *liblxc.Client, name, want string) string {
 	t.Helper()
-	var out string
-	for i := 0; i < 50; i++ {
-		r, err := c.Run(ctx, name, []string{"ip", "addr", "show", "eth0"}, nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if out = string(r.Stdout); strings.Contains(out, want) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return out
+	return lxctest.WaitAddr(t, ctx, c, name, "eth0", want)
 }
 
 // TestRespawnAppliesNetworkChange: a VM whose IP and MAC changed in the

@@ -205,17 +205,23 @@ func Hostsfile(ctx context.Context, env *VMEnv, s *Settings) (*StepResult, error
 	return res, nil
 }
 
-// replaceBlock puts lines between the managed markers of text, replacing a
-// previous block or appending one.
+// replaceBlock puts lines between the hosts file's managed markers.
 func replaceBlock(text string, lines []string) string {
-	blk := hostsBegin + "\n" + strings.Join(lines, "\n") + "\n" + hostsEnd + "\n"
-	if i := strings.Index(text, hostsBegin); i >= 0 {
-		if j := strings.Index(text[i:], hostsEnd); j >= 0 {
-			end := i + j + len(hostsEnd)
-			if end < len(text) && text[end] == '\n' {
-				end++
+	return managedBlock(text, hostsBegin, hostsEnd, lines)
+}
+
+// managedBlock puts lines between the begin and end marker lines of text,
+// replacing a previous block or appending one (the hosts file's and the
+// inittab's managed blocks).
+func managedBlock(text, begin, end string, lines []string) string {
+	blk := begin + "\n" + strings.Join(lines, "\n") + "\n" + end + "\n"
+	if i := strings.Index(text, begin); i >= 0 {
+		if j := strings.Index(text[i:], end); j >= 0 {
+			stop := i + j + len(end)
+			if stop < len(text) && text[stop] == '\n' {
+				stop++
 			}
-			return text[:i] + blk + text[end:]
+			return text[:i] + blk + text[stop:]
 		}
 	}
 	if text != "" && !strings.HasSuffix(text, "\n") {

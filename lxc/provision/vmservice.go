@@ -250,20 +250,7 @@ func InittabLines(svcs []VMService) []string {
 // withInittabBlock puts lines in text's managed block (replacing it, or
 // appending one).
 func withInittabBlock(text string, lines []string) string {
-	blk := inittabBegin + "\n" + strings.Join(lines, "\n") + "\n" + inittabEnd + "\n"
-	if i := strings.Index(text, inittabBegin); i >= 0 {
-		if j := strings.Index(text[i:], inittabEnd); j >= 0 {
-			end := i + j + len(inittabEnd)
-			if end < len(text) && text[end] == '\n' {
-				end++
-			}
-			return text[:i] + blk + text[end:]
-		}
-	}
-	if text != "" && !strings.HasSuffix(text, "\n") {
-		text += "\n"
-	}
-	return text + blk
+	return managedBlock(text, inittabBegin, inittabEnd, lines)
 }
 
 // Where the units, scripts and links go.

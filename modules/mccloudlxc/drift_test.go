@@ -3,7 +3,6 @@ package mccloudlxc
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/saltgo/saltgo/cloud/examples"
 	"github.com/saltgo/saltgo/data"
@@ -42,18 +41,7 @@ func TestPillarIPChangeReachesTheVM(t *testing.T) {
 		return m
 	}
 	eth0 := func(want string) string {
-		var out string
-		for i := 0; i < 50; i++ {
-			r, err := c.Run(ctx, vm, []string{"ip", "-4", "addr", "show", "eth0"}, nil, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if out = string(r.Stdout); strings.Contains(out, want) {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		return out
+		return lxctest.WaitAddr(t, ctx, c, vm, "eth0", want)
 	}
 	spawn()
 	if out := eth0("10.5.0.2/16"); !strings.Contains(out, "10.5.0.2/16") {
